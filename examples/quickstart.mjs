@@ -1,0 +1,24 @@
+// `npm start` (until the HTTP server lands): create a task on file:sokka.db,
+// run a worker that completes it, and print what happened.
+import { createTask, createTaskQ, ok, worker } from "../dist/mod.js";
+
+const taskq = createTaskQ({ url: "file:sokka.db" });
+const created = await createTask(taskq, { topic: "greet", data: { name: "Ada" }, taskDescription: "say hello" });
+console.log(`created   ${created.taskId} (${created.status})`);
+
+const w = worker({
+  taskq,
+  topic: "greet",
+  maxPollIntervalMs: 500,
+  pfn: (task) => {
+    console.log(`running   ${task.taskId}: hello, ${task.data.name}! (attempt ${task.attempts}, lease ${task.leaseId})`);
+    return ok();
+  },
+});
+const finished = new Promise((resolve) =>
+  w.addEventListener("completed", (e) => e.detail.taskId === created.taskId && resolve(e.detail))
+);
+const done = await finished;
+console.log(`completed ${done.taskId} (${done.status}, recordVer ${done.recordVer})`);
+await w.stop();
+await taskq.close();

@@ -1,0 +1,46 @@
+/**
+ * sokka: a durable background task queue for TypeScript on libSQL — topics,
+ * task groups, lease-based reservation with keepalive, per-task timeouts,
+ * snooze / fail / complete, and a worker that runs your function for each
+ * task. Runs on Node, Bun, Deno and edge workers.
+ *
+ * @example
+ * ```ts
+ * import { createTask, createTaskQ, ok, worker } from "sokka";
+ *
+ * const taskq = createTaskQ({ url: "file:sokka.db" });
+ * await createTask(taskq, { topic: "greet", data: { name: "Ada" } });
+ * const w = worker({ taskq, topic: "greet", pfn: (task) => { console.log(task.data); return ok(); } });
+ * ```
+ *
+ * @module
+ */
+
+export { createTaskQ } from "./src/libsql/taskq.ts";
+export { createTask, createTasks, listTasks, scrollTasks, task, tasks } from "./src/api.ts";
+export { worker } from "./src/worker/worker.ts";
+export { drain } from "./src/worker/drain.ts";
+export { failed, ok, snoozed } from "./src/worker/outcome.ts";
+export { type ErrorCode, type ErrorType, type Issue, isTaskError, TaskError } from "./src/errors.ts";
+export type {
+  CursorOptions,
+  DrainOptions,
+  DrainResult,
+  ExtendOptions,
+  FenceOptions,
+  ListFilters,
+  Outcome,
+  Page,
+  ProcessorContext,
+  ProcessorFn,
+  ReserveOptions,
+  StopOptions,
+  Task,
+  TaskDef,
+  TaskQ,
+  TaskQOptions,
+  TaskStatus,
+  Worker,
+  WorkerEventName,
+  WorkerOptions,
+} from "./src/types.ts";

@@ -1,0 +1,72 @@
+/**
+ * The seed's functional API: thin, validated wrappers over a `TaskQ`, in the
+ * shape of the Clojure original (`(create-task taskq def)`).
+ *
+ * @module
+ */
+
+import { TaskError } from "./errors.ts";
+import type { CursorOptions, ListFilters, Page, Task, TaskDef, TaskQ } from "./types.ts";
+
+function checkTaskQ(taskq: unknown, what: string): TaskQ {
+  if (taskq === null || typeof taskq !== "object" || typeof (taskq as TaskQ).reserveTask !== "function") {
+    throw new TaskError("bad-request", "invalid-task", `${what}: the first argument must be a TaskQ (from createTaskQ)`, {
+      issues: [{ path: "taskq", message: "must be a TaskQ" }],
+    });
+  }
+  return taskq as TaskQ;
+}
+
+/**
+ * Creates one task in status `starting`.
+ *
+ * @example
+ * ```ts
+ * const t = await createTask(taskq, { topic: "email", data: { to: "a@example.com" } });
+ * ```
+ */
+export function createTask<D>(taskq: TaskQ, def: TaskDef<D>): Promise<Task<D>> {
+  return checkTaskQ(taskq, "createTask").createTask(def);
+}
+
+/** Creates many tasks atomically (all or none) in one round trip. */
+export function createTasks<D>(taskq: TaskQ, defs: TaskDef<D>[]): Promise<Task<D>[]> {
+  return checkTaskQ(taskq, "createTasks").createTasks(defs);
+}
+
+/** The task with this id, or `null`. */
+export function task<D>(taskq: TaskQ, taskId: string): Promise<Task<D> | null> {
+  return checkTaskQ(taskq, "task").task(taskId);
+}
+
+/** All tasks of a group, oldest first. */
+export function tasks<D>(taskq: TaskQ, taskGroupId: string): Promise<Task<D>[]> {
+  return checkTaskQ(taskq, "tasks").tasks(taskGroupId);
+}
+
+/** One page of tasks ordered by `updatedAt`, then `taskId`. */
+export function listTasks<D>(taskq: TaskQ, filters: ListFilters, cursor?: CursorOptions): Promise<Page<D>> {
+  return checkTaskQ(taskq, "listTasks").listTasks(filters, cursor);
+}
+
+/**
+ * Every task matching `filters`, across pages.
+ *
+ * @example
+ * ```ts
+ * for await (const t of scrollTasks(taskq, { topic: "email", status: "failed" })) console.log(t.taskId, t.error);
+ * ```
+ */
+export async function* scrollTasks<D>(
+  taskq: TaskQ,
+  filters: ListFilters,
+  opts: { limit?: number } = {},
+): AsyncIterable<Task<D>> {
+  const q = checkTaskQ(taskq, "scrollTasks");
+  let cursor: string | null = null;
+  do {
+    const page: Page<D> = await q.listTasks<D>(filters, { limit: opts.limit, cursor });
+    yield* page.data;
+    cursor = page.cursor;
+  } while (cursor !== null);
+}

@@ -1,0 +1,74 @@
+/**
+ * Turning a task's `data` into JSON text without losing anything silently:
+ * values JSON cannot carry are refused instead of being dropped or changed.
+ *
+ * @module
+ */
+
+import { TaskError } from "./errors.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Encodes `data` as JSON, or throws `bad-request/invalid-task` for values JSON
+ * cannot carry (functions, symbols, `BigInt`, `undefined`, non-finite numbers,
+ * cycles, non-plain objects such as `Date` or `Map`) and
+ * `too-large/data-too-large` past `maxBytes` UTF-8 bytes.
+ */
+export function encodeData(data: unknown, maxBytes: number, what = "task"): string {
+  const problem = findNonJson(data, "data", new Set());
+  if (problem) {
+    throw new TaskError("bad-request", "invalid-task", `${what}: ${problem.path} ${problem.message}`, {
+      issues: [problem],
+    });
+  }
+  const json = JSON.stringify(data);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so short text needs no encoding pass.
+  const bytes = json.length * 3 <= maxBytes ? json.length : encoder.encode(json).length;
+  if (bytes > maxBytes) {
+    throw new TaskError(
+      "too-large",
+      "data-too-large",
+      `${what}: data is ${bytes} bytes of JSON, more than the limit of ${maxBytes}`,
+      { issues: [{ path: "data", message: `must be at most ${maxBytes} bytes of JSON` }] },
+    );
+  }
+  return json;
+}
+
+function findNonJson(value: unknown, path: string, seen: Set<object>): { path: string; message: string } | null {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return null;
+    case "number":
+      return Number.isFinite(value) ? null : { path, message: `is ${value}, which JSON cannot carry` };
+    case "object": {
+      if (value === null) return null;
+      if (seen.has(value)) return { path, message: "is a circular reference" };
+      const proto = Object.getPrototypeOf(value);
+      const isArray = Array.isArray(value);
+      if (!isArray && proto !== Object.prototype && proto !== null) {
+        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
+        return { path, message: `is a ${name}, not a plain JSON object` };
+      }
+      seen.add(value);
+      if (isArray) {
+        for (let i = 0; i < value.length; i++) {
+          const p = findNonJson(value[i], `${path}.${i}`, seen);
+          if (p) return p;
+        }
+      } else {
+        for (const key of Object.keys(value)) {
+          const p = findNonJson((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+          if (p) return p;
+        }
+      }
+      seen.delete(value);
+      return null;
+    }
+    default:
+      // undefined, function, symbol, bigint
+      return { path, message: `is ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, which JSON cannot carry` };
+  }
+}

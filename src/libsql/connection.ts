@@ -1,0 +1,162 @@
+/**
+ * The store's connection to libSQL: it runs statements, turns driver errors
+ * into `TaskError`s and retries what is safe to retry.
+ *
+ * - A busy or locked database is retried with short random pauses for up to
+ *   `busyRetryMs`: the statement did not run, so repeating it is safe.
+ * - A network error is retried only for reads: a write may have been applied
+ *   before the connection broke.
+ *
+ * A `file:` database gets ONE connection per process and file (shared by all
+ * stores opened on it, see `openFileClient`) with a long busy timeout, so
+ * SQLite itself waits for other processes' locks. Two connections of one
+ * process on one file can deadlock with the embedded driver: a statement that
+ * failed while waiting stays un-reset (libsql 0.18) and keeps holding the
+ * lock, and the other connection then waits on its own process forever (seen
+ * here with 3 worker processes on one file).
+ *
+ * @module
+ */
+
+import type { Client, InStatement, ResultSet } from "@libsql/client";
+import { TaskError } from "../errors.ts";
+
+/** Whether a statement may run again after a network error. */
+export type Repeat = "read" | "write";
+
+/** Default of `busyRetryMs`. */
+export const BUSY_RETRY_MS = 5_000;
+/** Attempts after the first one on a network error of a read. */
+const NETWORK_RETRIES = 2;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How a driver error is to be treated. */
+export function classifyDriverError(e: unknown): "busy" | "network" | "constraint" | "closed" | "other" {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string") {
+    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return "busy";
+    if (code === "SQLITE_CONSTRAINT") return "constraint";
+    if (code === "CLIENT_CLOSED") return "closed";
+    if (code.startsWith("SQLITE_")) return "other";
+    // hrana / http / websocket failures of a remote database
+    if (/^(HRANA_|SERVER_ERROR|HTTP|WEBSOCKET|STREAM_|UNKNOWN)/.test(code)) return "network";
+    return "other";
+  }
+  // fetch() rejects with a TypeError when the server cannot be reached
+  if (e instanceof TypeError || (e as { name?: unknown })?.name === "AbortError") return "network";
+  return "other";
+}
+
+/** The `TaskError` a driver error becomes. */
+export function toTaskError(e: unknown, what: string): TaskError {
+  if (e instanceof TaskError) return e;
+  const kind = classifyDriverError(e);
+  const reason = e instanceof Error ? e.message : String(e);
+  if (kind === "busy" || kind === "network") {
+    return new TaskError("unavailable", "store-unavailable", `${what}: the store is unavailable (${reason})`, { cause: e });
+  }
+  if (kind === "closed") {
+    return new TaskError("unavailable", "store-unavailable", `${what}: the store is closed`, { cause: e });
+  }
+  return new TaskError("internal", "internal-error", `${what}: store error (${reason})`, { cause: e });
+}
+
+/** Settings of a connection. */
+export interface ConnectionOptions {
+  /** The client is the store's own (not injected): it may be reopened. */
+  own: boolean;
+  busyRetryMs: number;
+  /** Per-connection settings, applied when the store opens. */
+  pragmas: string[];
+  /** Gives the client back (closes it when no other store of this process uses it). */
+  release?: () => void;
+}
+
+interface Shared {
+  client: Client;
+  users: number;
+}
+const fileClients = new Map<string, Shared>();
+
+/**
+ * The one client of this process for a `file:` URL, opened on first use and
+ * closed when the last store using it closes. `create` opens a new one.
+ */
+export function openFileClient(url: string, create: () => Client): { client: Client; release: () => void } {
+  let shared = fileClients.get(url);
+  if (!shared || shared.client.closed) {
+    shared = { client: create(), users: 0 };
+    fileClients.set(url, shared);
+  }
+  shared.users++;
+  const s = shared;
+  let released = false;
+  return {
+    client: s.client,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--s.users === 0) {
+        s.client.close();
+        if (fileClients.get(url) === s) fileClients.delete(url);
+      }
+    },
+  };
+}
+
+/** A libSQL client with the store's error mapping and retry policy. */
+export class Connection {
+  readonly client: Client;
+  readonly #opts: ConnectionOptions;
+  #closed = false;
+
+  constructor(client: Client, opts: ConnectionOptions) {
+    this.client = client;
+    this.#opts = opts;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** One statement, retried per policy, driver errors mapped to `TaskError`. */
+  async execute(stmt: InStatement, repeat: Repeat, what: string): Promise<ResultSet> {
+    try {
+      return await this.retry(() => this.client.execute(stmt), repeat);
+    } catch (e) {
+      throw toTaskError(e, what);
+    }
+  }
+
+  /** Runs `op` with the retry policy; throws the raw error of the last attempt. */
+  async retry<T>(op: () => Promise<T>, repeat: Repeat): Promise<T> {
+    const began = Date.now();
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        const kind = classifyDriverError(e);
+        if (kind === "busy" && Date.now() - began < this.#opts.busyRetryMs) {
+          // short random pauses: the lock frees within milliseconds, and a long sleep only loses the race again
+          await sleep(Math.random() * Math.min(2 ** attempt, 50));
+        } else if (kind === "network" && repeat === "read" && attempt < NETWORK_RETRIES) {
+          await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Applies the per-connection settings (on open, and again after a reopen). */
+  async applyPragmas(): Promise<void> {
+    for (const p of this.#opts.pragmas) await this.client.execute(p);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#opts.own) this.#opts.release?.();
+  }
+}

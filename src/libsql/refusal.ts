@@ -1,0 +1,64 @@
+/**
+ * Why a guarded transition touched no row. Read once, only after the write
+ * was refused, so the common path stays one statement.
+ *
+ * @module
+ */
+
+import type { Row } from "@libsql/client";
+import { TaskError } from "../errors.ts";
+
+/** The transitions a refusal is explained for. */
+export type Transition = "extendLease" | "terminate" | "fail" | "snooze" | "revokeLease";
+
+/** What the caller asserted about the task. */
+export interface Claim {
+  taskId: string;
+  pid?: string;
+  leaseId?: string | null;
+  recordVer?: number;
+}
+
+const FINAL = new Set(["failed", "terminated"]);
+
+/** The `TaskError` that explains why `op` on a task in `state` (null: no such task) was refused. */
+export function refusal(op: Transition, claim: Claim, state: Row | undefined): TaskError {
+  const what = `${op} ${claim.taskId}`;
+  if (!state) return new TaskError("not-found", "task-not-found", `${what}: no such task`);
+  const status = state.status as string;
+  const target = op === "terminate" ? "terminated" : op === "fail" ? "failed" : op === "snooze" ? "snoozed" : "starting";
+
+  if (op === "revokeLease") {
+    if (status !== "running" && status !== "snoozed") {
+      return new TaskError("conflict", "invalid-status-transition", `${what}: a ${status} task cannot go back to starting`);
+    }
+    return new TaskError(
+      "conflict",
+      "task-concurrently-updated",
+      `${what}: recordVer is ${state.record_ver}, not ${claim.recordVer}; the task changed since it was read`,
+    );
+  }
+
+  if (op === "extendLease" && status !== "running") {
+    return new TaskError("conflict", "invalid-status", `${what}: the task is ${status}, not running`);
+  }
+  if (op !== "extendLease" && (FINAL.has(status) || (op === "snooze" && status !== "running"))) {
+    return new TaskError("conflict", "invalid-status-transition", `${what}: a ${status} task cannot become ${target}`);
+  }
+  if (status === "running") {
+    if (state.pid !== claim.pid) {
+      return new TaskError("forbidden", "wrong-owner", `${what}: the task is running under another pid, not ${claim.pid}`);
+    }
+    if (claim.leaseId != null && state.lease_id !== claim.leaseId) {
+      return new TaskError("forbidden", "wrong-owner", `${what}: the task was reserved again since lease ${claim.leaseId}`);
+    }
+    if (op === "extendLease" && !Number(state.live)) {
+      return new TaskError("forbidden", "lease-expired", `${what}: the lease has already run out`);
+    }
+  } else if (claim.leaseId != null) {
+    // starting/snoozed: the fenced reservation is gone
+    return new TaskError("forbidden", "wrong-owner", `${what}: the task is ${status}; lease ${claim.leaseId} no longer holds it`);
+  }
+  // The state allows the write now: it changed between the write and this read.
+  return new TaskError("conflict", "task-concurrently-updated", `${what}: the task changed concurrently; read it and try again`);
+}

@@ -1,0 +1,92 @@
+/**
+ * The libSQL schema and its migrations. Applied lazily, once per store, in
+ * one write transaction guarded by the `sokka_schema` version table, so
+ * several processes opening a new database at once agree on one result.
+ *
+ * @module
+ */
+
+import type { Client } from "@libsql/client";
+
+/**
+ * `ready_at` is the single column reservation looks at: when the task becomes
+ * reservable (creation or hand-back for `starting`, lease expiry for
+ * `running`, snooze end for `snoozed`) and NULL once it is final. The partial
+ * index over it therefore holds only live tasks: reserving costs the same
+ * whatever the number of finished ones.
+ */
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE sokka_tasks (
+      id INTEGER PRIMARY KEY,
+      task_id TEXT NOT NULL UNIQUE,
+      task_group_id TEXT NOT NULL,
+      task_description TEXT,
+      topic TEXT NOT NULL,
+      sub_topic TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('starting','running','snoozed','failed','terminated')),
+      pid TEXT,
+      record_ver INTEGER NOT NULL,
+      error TEXT,
+      snooze_time INTEGER,
+      timeout_ms INTEGER,
+      data TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL,
+      lease_id TEXT,
+      lease_expires_at INTEGER,
+      ready_at INTEGER
+    )`,
+    `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (topic, ready_at) WHERE ready_at IS NOT NULL`,
+    `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id)`,
+    `CREATE INDEX sokka_tasks_by_time ON sokka_tasks (updated_at, task_id)`,
+    `CREATE INDEX sokka_tasks_by_topic ON sokka_tasks (topic, updated_at, task_id)`,
+    `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id)`,
+    `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id)`,
+  ],
+];
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+async function currentVersion(client: Client): Promise<number> {
+  const rs = await client.execute("SELECT version FROM sokka_schema WHERE id = 1").catch((e) => {
+    if (/no such table/i.test(String((e as Error).message))) return null;
+    throw e;
+  });
+  return rs?.rows.length ? Number(rs.rows[0].version) : 0;
+}
+
+function checkNotNewer(version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} is newer than this sokka (${SCHEMA_VERSION}); upgrade sokka`);
+  }
+}
+
+/**
+ * Brings the database up to `SCHEMA_VERSION`; a no-op when it is there
+ * already. The missing migrations run in ONE write batch (a single call, so
+ * no other statement of this process waits on its lock in between). When
+ * another process migrated first, the batch fails on the existing objects
+ * and rolls back, and the version read again says all is well.
+ */
+export async function migrate(client: Client): Promise<void> {
+  const from = await currentVersion(client);
+  checkNotNewer(from);
+  if (from === SCHEMA_VERSION) return;
+  try {
+    await client.batch([
+      "CREATE TABLE IF NOT EXISTS sokka_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+      ...MIGRATIONS.slice(from).flat(),
+      {
+        sql: "INSERT INTO sokka_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        args: [SCHEMA_VERSION],
+      },
+    ], "write");
+  } catch (e) {
+    const now = await currentVersion(client);
+    checkNotNewer(now);
+    if (now !== SCHEMA_VERSION) throw e;
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The libSQL implementation of `TaskQ`. Every state transition is one
+ * guarded statement from `sql.ts`; only when it touches no row does one
+ * follow-up read explain why (`refusal.ts`).
+ *
+ * @module
+ */
+
+import { type Client, createClient, type InStatement, type ResultSet } from "@libsql/client";
+import * as v from "valibot";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { encodeData } from "../data.ts";
+import { TaskError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import {
+  checkArg,
+  CursorOptionsSchema,
+  ErrorMessage,
+  invalid,
+  ListFiltersSchema,
+  Name,
+  NonNegativeMs,
+  parseOrThrow,
+  PositiveMs,
+  RecordVer,
+  TaskDefSchema,
+} from "../schemas.ts";
+import type {
+  CursorOptions,
+  ExtendOptions,
+  FenceOptions,
+  ListFilters,
+  Page,
+  ReserveOptions,
+  Task,
+  TaskDef,
+  TaskQ,
+  TaskQOptions,
+} from "../types.ts";
+import { BUSY_RETRY_MS, Connection, openFileClient, toTaskError } from "./connection.ts";
+import { refusal, type Transition } from "./refusal.ts";
+import { rowToTask } from "./rows.ts";
+import { migrate } from "./schema.ts";
+import * as sql from "./sql.ts";
+
+const OptionsSchema = v.object({
+  url: v.optional(v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"))),
+  authToken: v.optional(v.string("must be a string")),
+  client: v.optional(v.custom<Client>((c) => typeof (c as Client)?.execute === "function", "must be a @libsql/client Client")),
+  leaseTimeMs: v.optional(PositiveMs),
+  snoozeTimeMs: v.optional(NonNegativeMs),
+  maxDataBytes: v.optional(PositiveMs),
+  durability: v.optional(v.picklist(["normal", "full"], "must be normal or full")),
+  busyTimeoutMs: v.optional(NonNegativeMs),
+  busyRetryMs: v.optional(NonNegativeMs),
+}, "must be an object");
+
+const ReserveOptionsSchema = v.optional(v.object({ leaseTimeMs: v.optional(PositiveMs) }, "must be an object"));
+const FenceSchema = v.optional(v.object({ leaseId: v.optional(Name) }, "must be an object"));
+const ExtendSchema = v.optional(
+  v.object({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "must be an object"),
+);
+const BatchSize = v.pipe(
+  v.number("must be a number"),
+  v.integer("must be an integer"),
+  v.minValue(1, "must be at least 1"),
+  v.maxValue(1000, "must be at most 1000"),
+);
+const DefsSchema = v.array(v.unknown(), "must be an array");
+
+/** Rows per INSERT statement of `createTasks`. */
+const INSERT_CHUNK = 1000;
+
+/**
+ * Creates a TaskQ store on libSQL. Synchronous: the schema is created lazily
+ * on first use.
+ *
+ * @example
+ * ```ts
+ * import { createTaskQ } from "sokka";
+ * const taskq = createTaskQ({ url: "file:sokka.db" });
+ * const t = await taskq.createTask({ topic: "email", data: { to: "a@example.com" } });
+ * const r = await taskq.reserveTask("email", "worker-1");
+ * if (r) await taskq.terminate(r.taskId, "worker-1", { leaseId: r.leaseId! });
+ * await taskq.close();
+ * ```
+ */
+export function createTaskQ(options: TaskQOptions = {}): TaskQ {
+  const opts = parseOrThrow(OptionsSchema, options, "createTaskQ");
+  const own = opts.client === undefined;
+  let client: Client;
+  let release: (() => void) | undefined;
+  if (opts.client) {
+    client = opts.client;
+  } else {
+    const url = opts.url ?? "file:sokka.db";
+    const isFile = url.startsWith("file:") || url === ":memory:";
+    const isMemory = url === ":memory:" || url.startsWith("file::memory:");
+    const open = () =>
+      createClient({
+        url,
+        authToken: opts.authToken,
+        // One connection with a long busy timeout: SQLite waits for other
+        // processes' locks itself (see connection.ts for why not several).
+        ...(isFile ? { timeout: opts.busyTimeoutMs ?? 5_000, concurrency: 1 } : {}),
+      });
+    try {
+      if (isFile && !isMemory) ({ client, release } = openFileClient(url, open));
+      else {
+        client = open();
+        release = () => client.close();
+      }
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new TaskError("bad-request", "invalid-options", `createTaskQ: cannot open ${url}: ${reason}`, { cause: e });
+    }
+  }
+  const pragmas = own && client.protocol === "file"
+    ? [`PRAGMA synchronous = ${opts.durability === "full" ? "FULL" : "NORMAL"}`]
+    : [];
+  const conn = new Connection(client, { own, busyRetryMs: opts.busyRetryMs ?? BUSY_RETRY_MS, pragmas, release });
+  return new LibsqlTaskQ(conn, {
+    leaseTimeMs: opts.leaseTimeMs ?? 120_000,
+    snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,
+    maxDataBytes: opts.maxDataBytes ?? 1_048_576,
+  });
+}
+
+interface Settings {
+  leaseTimeMs: number;
+  snoozeTimeMs: number;
+  maxDataBytes: number;
+}
+
+class LibsqlTaskQ implements TaskQ {
+  readonly leaseTimeMs: number;
+  readonly snoozeTimeMs: number;
+  readonly #conn: Connection;
+  readonly #settings: Settings;
+  #ready: Promise<void> | null = null;
+  #isReady = false;
+
+  constructor(conn: Connection, settings: Settings) {
+    this.#conn = conn;
+    this.#settings = settings;
+    this.leaseTimeMs = settings.leaseTimeMs;
+    this.snoozeTimeMs = settings.snoozeTimeMs;
+  }
+
+  /** The underlying client (tests and tools; not part of the TaskQ interface). */
+  get client(): Client {
+    return this.#conn.client;
+  }
+
+  async createTask<D>(def: TaskDef<D>): Promise<Task<D>> {
+    const row = this.#toRow(def, "createTask");
+    const rs = await this.#run({ sql: sql.INSERT_TASK, args: row }, "write", "createTask");
+    if (!rs.rows.length) {
+      throw new TaskError("conflict", "task-already-exists", `createTask: task ${row[0]} already exists; nothing was overwritten`);
+    }
+    return rowToTask<D>(rs.rows[0]);
+  }
+
+  async createTasks<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
+    const list = parseOrThrow(DefsSchema, defs, "createTasks");
+    const rows = list.map((d, i) => this.#toRow(d as TaskDef, `createTasks [${i}]`));
+    const seen = new Set<string>();
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i][0] as string;
+      if (seen.has(id)) throw invalid("createTasks", [{ path: `${i}.taskId`, message: `repeats task id ${id}` }]);
+      seen.add(id);
+    }
+    if (!rows.length) return [];
+    await this.#ensureReady();
+    const stmts: InStatement[] = [];
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      stmts.push({ sql: sql.INSERT_TASKS_JSON, args: [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))] });
+    }
+    let results: ResultSet[];
+    try {
+      const client = this.#conn.client;
+      results = await this.#conn.retry(
+        () => stmts.length === 1 ? client.execute(stmts[0]).then((r) => [r]) : client.batch(stmts, "write"),
+        "write",
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
+        const taken = await this.#run({ sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...seen])] }, "read", "createTasks");
+        const ids = taken.rows.map((r) => r.task_id as string);
+        throw new TaskError(
+          "conflict",
+          "task-already-exists",
+          `createTasks: ${ids.length ? `task(s) ${ids.slice(0, 10).join(", ")} already exist` : "a task already exists"}; nothing was created`,
+          { details: { taskIds: ids } },
+        );
+      }
+      throw toTaskError(e, "createTasks");
+    }
+    const byId = new Map<string, Task<D>>();
+    for (const rs of results) for (const r of rs.rows) byId.set(r.task_id as string, rowToTask<D>(r));
+    return rows.map((r) => byId.get(r[0] as string)!);
+  }
+
+  async task<D>(taskId: string): Promise<Task<D> | null> {
+    checkArg(Name, taskId, "task", "taskId");
+    const rs = await this.#run({ sql: sql.SELECT_TASK, args: [taskId] }, "read", "task");
+    return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
+  }
+
+  async tasks<D>(taskGroupId: string): Promise<Task<D>[]> {
+    checkArg(Name, taskGroupId, "tasks", "taskGroupId");
+    const rs = await this.#run({ sql: sql.SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
+    return rs.rows.map((r) => rowToTask<D>(r));
+  }
+
+  async listTasks<D>(filters: ListFilters = {}, cursorOpts: CursorOptions = {}): Promise<Page<D>> {
+    const f = parseOrThrow(ListFiltersSchema, filters ?? {}, "listTasks");
+    const c = parseOrThrow(CursorOptionsSchema, cursorOpts ?? {}, "listTasks");
+    const after = c.cursor != null ? decodeCursor(c.cursor) : null;
+    const limit = c.limit ?? 100;
+    const args: (string | number)[] = [];
+    if (f.topic !== undefined) args.push(f.topic);
+    if (f.subTopic !== undefined) args.push(f.subTopic);
+    if (f.status !== undefined) args.push(f.status);
+    if (f.from !== undefined) args.push(f.from);
+    if (f.to !== undefined) args.push(f.to);
+    if (after) args.push(after.updatedAt, after.taskId);
+    args.push(limit + 1);
+    const text = sql.listSql({
+      topic: f.topic !== undefined,
+      subTopic: f.subTopic !== undefined,
+      status: f.status !== undefined,
+      from: f.from !== undefined,
+      to: f.to !== undefined,
+      after: after !== null,
+    });
+    const rs = await this.#run({ sql: text, args }, "read", "listTasks");
+    const data = rs.rows.slice(0, limit).map((r) => rowToTask<D>(r));
+    const more = rs.rows.length > limit;
+    return { data, cursor: more ? encodeCursor(data[data.length - 1]) : null };
+  }
+
+  async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
+    const lease = this.#reserveArgs(topic, pid, opts, "reserveTask");
+    const rs = await this.#run({ sql: sql.RESERVE_ONE, args: [topic, pid, lease] }, "write", "reserveTask");
+    return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
+  }
+
+  async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]> {
+    const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
+    checkArg(BatchSize, n, "reserveTasks", "n");
+    const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks");
+    return rs.rows.map((r) => rowToTask<D>(r));
+  }
+
+  async extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {
+    const o = this.#ownerArgs(taskId, pid, ExtendSchema, opts, "extendLease");
+    const lease = o?.leaseTimeMs ?? this.leaseTimeMs;
+    const leaseId = o?.leaseId ?? null;
+    return await this.#transition("extendLease", [sql.EXTEND_LEASE, [taskId, pid, leaseId, lease]], { taskId, pid, leaseId });
+  }
+
+  async terminate<D>(taskId: string, pid: string, opts?: FenceOptions): Promise<Task<D>> {
+    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "terminate")?.leaseId ?? null;
+    return await this.#transition("terminate", [sql.TERMINATE, [taskId, pid, leaseId]], { taskId, pid, leaseId });
+  }
+
+  async fail<D>(taskId: string, pid: string, error?: string, opts?: FenceOptions): Promise<Task<D>> {
+    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "fail")?.leaseId ?? null;
+    if (error !== undefined) checkArg(ErrorMessage, error, "fail", "error");
+    return await this.#transition("fail", [sql.FAIL, [taskId, pid, leaseId, error ?? ""]], { taskId, pid, leaseId });
+  }
+
+  async snooze<D>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>> {
+    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "snooze")?.leaseId ?? null;
+    if (snoozeTime !== undefined) checkArg(NonNegativeMs, snoozeTime, "snooze", "snoozeTime");
+    const ms = snoozeTime ?? this.snoozeTimeMs;
+    return await this.#transition("snooze", [sql.SNOOZE, [taskId, pid, leaseId, ms]], { taskId, pid, leaseId });
+  }
+
+  async revokeLease<D>(taskId: string, recordVer: number): Promise<Task<D>> {
+    checkArg(Name, taskId, "revokeLease", "taskId");
+    checkArg(RecordVer, recordVer, "revokeLease", "recordVer");
+    return await this.#transition("revokeLease", [sql.REVOKE_LEASE, [taskId, recordVer]], { taskId, recordVer });
+  }
+
+  close(): Promise<void> {
+    this.#conn.close();
+    return Promise.resolve();
+  }
+
+  /** One guarded write; when it touches no row, one read says why. */
+  async #transition<D>(op: Transition, [text, args]: [string, (string | number | null)[]], claim: Parameters<typeof refusal>[1]): Promise<Task<D>> {
+    const rs = await this.#run({ sql: text, args }, "write", op);
+    if (rs.rows.length) return rowToTask<D>(rs.rows[0]);
+    const state = await this.#run({ sql: sql.SELECT_STATE, args: [claim.taskId] }, "read", op);
+    throw refusal(op, claim, state.rows[0]);
+  }
+
+  async #run(stmt: InStatement, repeat: "read" | "write", what: string): Promise<ResultSet> {
+    if (!this.#isReady) await this.#ensureReady();
+    return this.#conn.execute(stmt, repeat, what);
+  }
+
+  #ensureReady(): Promise<void> {
+    if (this.#conn.closed) return Promise.reject(new TaskError("unavailable", "store-unavailable", "the store is closed"));
+    if (this.#isReady) return Promise.resolve();
+    this.#ready ??= this.#prepare().then(
+      () => {
+        this.#isReady = true;
+      },
+      (e) => {
+        this.#ready = null; // a later call tries again
+        throw toTaskError(e, "opening the store");
+      },
+    );
+    return this.#ready;
+  }
+
+  async #prepare(): Promise<void> {
+    const conn = this.#conn;
+    if (conn.client.protocol === "file") {
+      // WAL is stored in the file: set once, it holds for every connection and process.
+      await conn.retry(() => conn.client.execute("PRAGMA journal_mode = WAL"), "write");
+      // Per connection; our own file client has exactly one (concurrency: 1).
+      await conn.applyPragmas();
+    }
+    await conn.retry(() => migrate(conn.client), "write");
+  }
+
+  #toRow(input: unknown, what: string): (string | number | null)[] {
+    const def = parseOrThrow(TaskDefSchema, input, what);
+    const data = encodeData(def.data === undefined ? null : def.data, this.#settings.maxDataBytes, what);
+    const taskId = def.taskId ?? newId();
+    return [
+      taskId,
+      def.taskGroupId ?? taskId,
+      def.taskDescription ?? null,
+      def.topic,
+      def.subTopic ?? "default",
+      def.timeoutMs ?? null,
+      data,
+    ];
+  }
+
+  #reserveArgs(topic: string, pid: string, opts: ReserveOptions | undefined, what: string): number {
+    checkArg(Name, topic, what, "topic");
+    checkArg(Name, pid, what, "pid");
+    const o = parseOrThrow(ReserveOptionsSchema, opts, what);
+    return o?.leaseTimeMs ?? this.leaseTimeMs;
+  }
+
+  #ownerArgs<S extends v.GenericSchema>(taskId: string, pid: string, schema: S, opts: unknown, what: string): v.InferOutput<S> {
+    checkArg(Name, taskId, what, "taskId");
+    checkArg(Name, pid, what, "pid");
+    return parseOrThrow(schema, opts, what);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `drain()`: the bounded, one-shot form of the worker for cron triggers,
+ * `waitUntil`, queue consumers and edge invocations, where no loop may
+ * outlive the request.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { PositiveMs } from "../schemas.ts";
+import type { DrainOptions, DrainResult, Task } from "../types.ts";
+import { ABORT, abortReason, effectiveTimeout, type ExecEnv, execute, type ExecResult, type Execution, handBack } from "./execution.ts";
+import { CommonOptions, settle } from "./options.ts";
+import { reserve } from "./reserve.ts";
+
+const DrainOptionsSchema = v.object({
+  ...CommonOptions,
+  budgetMs: v.optional(PositiveMs),
+  maxTasks: v.optional(v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1"))),
+}, "must be an object");
+
+/**
+ * Reserves and runs tasks of `topic` (up to `concurrency` at once) until the
+ * topic is empty, `maxTasks` have been taken or the budget would be exceeded,
+ * then resolves with what it did. It never starts a task whose timeout does
+ * not fit in what is left of `budgetMs`; in a drain the default timeout is
+ * `min(5 × leaseTimeMs, budgetMs / 5)`.
+ *
+ * @example
+ * ```ts
+ * // Cloudflare Workers: a cron trigger drains the queue for at most 25 s
+ * export default {
+ *   async scheduled(_event, env, ctx) {
+ *     const taskq = createTaskQ({ client: createClient({ url: env.DB_URL, authToken: env.DB_TOKEN }) });
+ *     ctx.waitUntil(drain({ taskq, topic: "email", pfn: sendEmail, budgetMs: 25_000 }));
+ *   },
+ * };
+ * ```
+ */
+export async function drain<D = unknown>(options: DrainOptions<D>): Promise<DrainResult> {
+  const budgetMs = (options as { budgetMs?: number })?.budgetMs ?? 25_000;
+  const o = settle(DrainOptionsSchema, options, "drain");
+  const leaseTimeMs = o.leaseTimeMs;
+  const timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5 * leaseTimeMs, Math.floor(budgetMs / 5)));
+  const maxTasks = o.maxTasks ?? Infinity;
+  const began = performance.now();
+  const result: DrainResult = { reserved: 0, completed: 0, failed: 0, snoozed: 0, lost: 0, ms: 0 };
+  const env: ExecEnv = { ...o, timeoutMs, emit: () => {} };
+  const running = new Set<Execution>();
+  let slotFreed = () => {};
+
+  const count = (r: ExecResult) => {
+    if (r === "completed") result.completed++;
+    else if (r === "failed" || r === "timeout") result.failed++;
+    else if (r === "snoozed") result.snoozed++;
+    else if (r === "lost") result.lost++;
+  };
+  const onAbort = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "drain aborted")));
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    let empty = false;
+    while (!o.signal?.aborted) {
+      const left = budgetMs - (performance.now() - began);
+      const want = Math.min(o.concurrency - running.size, maxTasks - result.reserved);
+      if (empty || timeoutMs > left || result.reserved >= maxTasks) break;
+      if (want <= 0) {
+        await new Promise<void>((r) => (slotFreed = r));
+        continue;
+      }
+      let tasks: Task[];
+      try {
+        tasks = await reserve(o, want);
+      } catch {
+        break; // the store is unreachable: end this invocation, the next one tries again
+      }
+      for (const task of tasks) {
+        if (o.signal?.aborted || effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
+          await handBack(env, task);
+          continue;
+        }
+        result.reserved++;
+        const ex = execute(env, task);
+        running.add(ex);
+        void ex.done.then((r) => {
+          count(r);
+          running.delete(ex);
+          slotFreed();
+        });
+      }
+      if (tasks.length < want) {
+        if (running.size === 0) empty = true;
+        else await new Promise<void>((r) => (slotFreed = r));
+      }
+    }
+    await Promise.all([...running].map((ex) => ex.done));
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+  }
+  result.ms = Math.round(performance.now() - began);
+  return result;
+}

@@ -1,0 +1,183 @@
+/**
+ * One execution of the processor function for one reserved task: its
+ * AbortSignal, its keepalive, its timeout, and the fenced write of its
+ * outcome. Shared by `worker()` and `drain()`.
+ *
+ * @module
+ */
+
+import type { TaskError } from "../errors.ts";
+import type { ProcessorFn, Task, TaskQ, WorkerEventName } from "../types.ts";
+import { INVALID_RESPONSE, toOutcome } from "./outcome.ts";
+import { isLeaseLost, retryTransient } from "./transient.ts";
+
+/** How an execution ended. */
+export type ExecResult = "completed" | "failed" | "snoozed" | "timeout" | "lost" | "released" | "error";
+
+/** What an execution needs from the worker (or drain) that runs it. */
+export interface ExecEnv {
+  taskq: TaskQ;
+  pid: string;
+  pfn: ProcessorFn<any>;
+  leaseTimeMs: number;
+  keepaliveMs: number;
+  /** The timeout when the task has none of its own. */
+  timeoutMs: number;
+  emit(name: WorkerEventName, detail: unknown): void;
+}
+
+/** Names of the reasons an execution's signal aborts with (`signal.reason.name`). */
+export const ABORT = {
+  timeout: "TimeoutError",
+  leaseLost: "LeaseLostError",
+  stopped: "WorkerStoppedError",
+} as const;
+
+/** An abort reason: a DOMException whose `name` says why. */
+export function abortReason(name: string, message: string): DOMException {
+  return new DOMException(message, name);
+}
+
+/** The timeout that applies to `task`. */
+export function effectiveTimeout(task: Task, env: { timeoutMs: number }): number {
+  return task.timeoutMs ?? env.timeoutMs;
+}
+
+/** A running execution; `done` never rejects. */
+export interface Execution {
+  readonly task: Task;
+  readonly done: Promise<ExecResult>;
+  /** Aborts the execution (stop): its lease is handed back unless it already finished. */
+  abort(reason: unknown): void;
+}
+
+/** Starts running `task` (just reserved by `env.pid`). */
+export function execute(env: ExecEnv, task: Task): Execution {
+  const control = new AbortController();
+  const timeoutMs = effectiveTimeout(task, env);
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), control.signal]);
+  const leaseId = task.leaseId!;
+  let recordVer = task.recordVer;
+  let keepalive: ReturnType<typeof setTimeout> | undefined;
+  // A keepalive under way; an outcome waits for it so its recordVer is current.
+  let inflight: Promise<void> = Promise.resolve();
+  let finished = false;
+
+  const extend = async () => {
+    try {
+      const t = await retryTransient(() =>
+        env.taskq.extendLease(task.taskId, env.pid, { leaseId, leaseTimeMs: env.leaseTimeMs })
+      );
+      recordVer = t.recordVer;
+      if (!finished) scheduleKeepalive();
+    } catch (error) {
+      if (finished) return;
+      // Lost for good, or the store stayed unreachable: either way the lease
+      // can no longer be vouched for, so give the task up.
+      control.abort(abortReason(ABORT.leaseLost, `lease lost: ${(error as Error).message}`));
+      env.emit("lease-lost", { task, error });
+    }
+  };
+  const scheduleKeepalive = () => {
+    keepalive = setTimeout(() => {
+      inflight = extend();
+    }, env.keepaliveMs);
+  };
+
+  const run = async (): Promise<ExecResult> => {
+    scheduleKeepalive();
+    let removeAbort = () => {};
+    const aborted = new Promise<"aborted">((resolve) => {
+      if (signal.aborted) return resolve("aborted");
+      const onAbort = () => resolve("aborted");
+      signal.addEventListener("abort", onAbort, { once: true });
+      removeAbort = () => signal.removeEventListener("abort", onAbort);
+    });
+    // The function's promise is raced, never awaited alone: JavaScript cannot
+    // stop code that ignores its signal, but its late result is discarded.
+    const settled = Promise.resolve()
+      .then(() => env.pfn(task, { signal, pid: env.pid }))
+      .then((value) => ({ value }), (error: unknown) => ({ error }));
+    const first = await Promise.race([settled, aborted]);
+    finished = true;
+    clearTimeout(keepalive);
+    removeAbort();
+    await inflight;
+
+    if (first === "aborted") {
+      const reason = signal.reason as { name?: string } | undefined;
+      if (reason?.name === ABORT.timeout) {
+        env.emit("timeout", { task, timeoutMs });
+        return write("timeout", () =>
+          env.taskq.fail(task.taskId, env.pid, `timed out after ${timeoutMs} ms`, { leaseId }));
+      }
+      if (reason?.name === ABORT.leaseLost) return "lost";
+      // Stopped: hand the lease back so another worker takes the task at once.
+      return write("released", () => env.taskq.revokeLease(task.taskId, recordVer));
+    }
+
+    const outcome = "error" in first
+      ? { event: "failed" as const, errorMessage: messageOf(first.error) }
+      : toOutcome(first.value);
+    switch (outcome.event) {
+      case "completed":
+        return write("completed", () => env.taskq.terminate(task.taskId, env.pid, { leaseId }));
+      case "failed":
+        return write("failed", () => env.taskq.fail(task.taskId, env.pid, outcome.errorMessage ?? "", { leaseId }));
+      case "snoozed":
+        return write("snoozed", () => env.taskq.snooze(task.taskId, env.pid, outcome.snoozeTime, { leaseId }));
+    }
+  };
+
+  /** Writes an outcome (fenced, retried); a fence refusal is a `lease-lost` event, not a crash. */
+  const write = async (result: ExecResult, op: () => Promise<Task>): Promise<ExecResult> => {
+    try {
+      const updated = await retryTransient(op);
+      if (result === "completed" || result === "snoozed") env.emit(result, updated);
+      else if (result === "failed" || result === "timeout") env.emit("failed", updated);
+      return result;
+    } catch (error) {
+      if (isLeaseLost(error) || (result === "released" && (error as TaskError).code === "task-concurrently-updated")) {
+        env.emit("lease-lost", { task, error });
+        return "lost";
+      }
+      env.emit("error", error);
+      return "error";
+    }
+  };
+
+  const done = run().catch((error) => {
+    env.emit("error", error);
+    return "error" as const;
+  });
+  return {
+    task,
+    done,
+    abort: (reason) => control.abort(reason),
+  };
+}
+
+/**
+ * Hands a reserved task back (→ `starting`) without running it, e.g. when it
+ * arrived after a stop or does not fit a drain's budget. A task that changed
+ * meanwhile is left as it is.
+ */
+export async function handBack(env: Pick<ExecEnv, "taskq" | "emit">, task: Task): Promise<void> {
+  try {
+    await retryTransient(() => env.taskq.revokeLease(task.taskId, task.recordVer));
+  } catch (error) {
+    if (!isLeaseLost(error) && (error as TaskError).code !== "task-concurrently-updated") env.emit("error", error);
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+export { INVALID_RESPONSE };

@@ -1,0 +1,17 @@
+/**
+ * Reserving up to `n` tasks in one statement, the one way the worker and
+ * `drain()` take work.
+ *
+ * @module
+ */
+
+import type { Task } from "../types.ts";
+import type { Settled } from "./options.ts";
+
+/** Up to `n` tasks of the topic, each with its own lease, in one round trip. */
+export function reserve(o: Pick<Settled, "taskq" | "topic" | "pid" | "leaseTimeMs">, n: number): Promise<Task[]> {
+  if (n === 1) {
+    return o.taskq.reserveTask(o.topic, o.pid, { leaseTimeMs: o.leaseTimeMs }).then((t) => (t ? [t] : []));
+  }
+  return o.taskq.reserveTasks(o.topic, o.pid, n, { leaseTimeMs: o.leaseTimeMs });
+}

@@ -1,0 +1,133 @@
+/**
+ * `worker()`: polls a topic, runs the processor function for each reserved
+ * task with up to `concurrency` at once, and stops cleanly.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { parseOrThrow, PositiveMs } from "../schemas.ts";
+import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
+import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
+import { CommonOptions, settle } from "./options.ts";
+import { reserve } from "./reserve.ts";
+import { pollDelay, sleep } from "./timing.ts";
+
+const WorkerOptionsSchema = v.object({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "must be an object");
+const StopOptionsSchema = v.optional(
+  v.object({ drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) }, "must be an object"),
+);
+
+/**
+ * Starts a worker that polls `topic` and runs `pfn` for each task.
+ *
+ * @example
+ * ```ts
+ * import { createTaskQ, ok, worker } from "sokka";
+ * const taskq = createTaskQ({ url: "file:sokka.db" });
+ * const w = worker({
+ *   taskq,
+ *   topic: "email",
+ *   concurrency: 4,
+ *   pfn: async (task, { signal }) => {
+ *     await fetch("https://mail.example/send", { method: "POST", body: JSON.stringify(task.data), signal });
+ *     return ok();
+ *   },
+ * });
+ * w.addEventListener("failed", (e) => console.warn((e as CustomEvent).detail));
+ * // later
+ * await w.stop();
+ * ```
+ */
+export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
+  const o = settle(WorkerOptionsSchema, options, "worker");
+  const maxPollIntervalMs = o.maxPollIntervalMs ?? o.leaseTimeMs;
+  const events = new EventTarget();
+  const env: ExecEnv = {
+    ...o,
+    emit: (name, detail) => events.dispatchEvent(new CustomEvent(name, { detail })),
+  };
+  const running = new Set<Execution>();
+  /** Aborted by any stop: ends polling and wakes the idle sleep. */
+  const polling = new AbortController();
+  /** Resolved when a slot frees or a stop begins. */
+  let wake = () => {};
+
+  const start = (task: Task) => {
+    env.emit("reserved", task);
+    const ex = execute(env, task);
+    running.add(ex);
+    void ex.done.then(() => {
+      running.delete(ex);
+      wake();
+    });
+  };
+
+  const loop = async () => {
+    let idleRounds = 0;
+    while (!polling.signal.aborted) {
+      const free = o.concurrency - running.size;
+      if (free <= 0) {
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      let tasks: Task[];
+      try {
+        tasks = await reserve(o, free);
+      } catch (error) {
+        env.emit("error", error);
+        await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
+        continue;
+      }
+      if (polling.signal.aborted) {
+        // reserved while a stop came in: not started, handed straight back
+        await Promise.all(tasks.map((t) => handBack(env, t)));
+        break;
+      }
+      tasks.forEach(start);
+      if (tasks.length > 0) idleRounds = 0;
+      else await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
+    }
+  };
+  const loopDone = loop().catch((error) => env.emit("error", error));
+
+  let stopping: Promise<void> | null = null;
+  let cutDrain = () => {};
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const abortAll = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "the worker is stopping")));
+
+  const stop = (opts?: StopOptions): Promise<void> => {
+    const s = parseOrThrow(StopOptionsSchema, opts, "stop");
+    if (stopping) {
+      if (!s?.drain) cutDrain(); // a plain stop during a draining one aborts what still runs
+      return stopping;
+    }
+    polling.abort();
+    wake();
+    stopping = (async () => {
+      await loopDone;
+      if (s?.drain) {
+        const timer = new AbortController();
+        await Promise.race([
+          Promise.all([...running].map((ex) => ex.done)),
+          new Promise<void>((r) => (cutDrain = r)),
+          sleep(s.timeoutMs ?? o.timeoutMs, timer.signal),
+        ]);
+        timer.abort();
+      }
+      abortAll();
+      await Promise.all([...running].map((ex) => ex.done));
+      env.emit("stopped", { pid: o.pid });
+      resolveDone();
+    })();
+    return stopping;
+  };
+
+  if (o.signal) {
+    if (o.signal.aborted) void stop();
+    else o.signal.addEventListener("abort", () => void stop(), { once: true });
+  }
+
+  return Object.assign(events, { pid: o.pid, stop, done }) as Worker;
+}

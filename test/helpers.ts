@@ -1,0 +1,90 @@
+/** Shared helpers of the test suites: database targets, temp files, waiting on conditions. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTaskQ, type TaskQ, type TaskQOptions } from "../mod.ts";
+
+/** A database the contract suite runs against. */
+export interface Target {
+  name: string;
+  /** A fresh, empty store (and how to clean it up). */
+  make(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Promise<void> };
+  /** Set when the target cannot run here (printed, and the suite is skipped). */
+  skip?: string;
+}
+
+/** A temp directory removed by `cleanup`. */
+export function tempDir(prefix = "sokka-test-"): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A `file:` URL in a fresh temp directory. */
+export function tempDbUrl(): { url: string; path: string; cleanup(): void } {
+  const t = tempDir();
+  const path = join(t.dir, "test.db");
+  return { url: `file:${path}`, path, cleanup: t.cleanup };
+}
+
+const remoteUrl = process.env.SOKKA_TEST_URL;
+
+/** `:memory:`, a temp `file:` database, and a remote server when `SOKKA_TEST_URL` is set. */
+export const TARGETS: Target[] = [
+  {
+    name: ":memory:",
+    make: (opts) => {
+      const taskq = createTaskQ({ ...opts, url: ":memory:" });
+      return { taskq, cleanup: () => taskq.close() };
+    },
+  },
+  {
+    name: "file:",
+    make: (opts) => {
+      const db = tempDbUrl();
+      const taskq = createTaskQ({ ...opts, url: db.url });
+      return {
+        taskq,
+        cleanup: async () => {
+          await taskq.close();
+          db.cleanup();
+        },
+      };
+    },
+  },
+  {
+    name: "remote",
+    skip: remoteUrl ? undefined : "SOKKA_TEST_URL is not set: the remote libSQL target is skipped",
+    make: (opts) => {
+      // Every test gets its own topics/ids (see uniq()), so a shared remote database is fine.
+      const taskq = createTaskQ({ ...opts, url: remoteUrl!, authToken: process.env.SOKKA_TEST_AUTH_TOKEN });
+      return { taskq, cleanup: () => taskq.close() };
+    },
+  },
+];
+
+let counter = 0;
+/** A name no other test uses (topics and ids on a shared remote database). */
+export function uniq(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<any> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection, but it resolved");
+}

@@ -1,0 +1,45 @@
+/** Spawning child processes (plain Node running the built package) and collecting what they print. */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+export interface Child {
+  pid: number;
+  /** Resolves when the process exits, with its exit code, signal and output. */
+  exit: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when the process prints a line containing `text`. */
+  printed(text: string): Promise<void>;
+}
+
+/** Starts `node fixtures/<script> ...args`. */
+export function spawnFixture(script: string, args: string[]): Child {
+  const child = spawn("node", [FIXTURES + script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout.on("data", (d) => {
+    stdout += d;
+    for (const w of [...waiters]) {
+      if (stdout.includes(w.text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  child.stderr.on("data", (d) => (stderr += d));
+  const exit = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+  );
+  return {
+    pid: child.pid!,
+    exit,
+    kill: (signal = "SIGKILL") => child.kill(signal),
+    printed: (text) =>
+      stdout.includes(text) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
+        waiters.push({ text, resolve });
+        void exit.then((r) => reject(new Error(`process exited before printing ${text}: ${r.stderr}`)));
+      }),
+  };
+}

@@ -1,0 +1,647 @@
+/**
+ * The TaskQ contract, written once against the interface (plainjob-style) and
+ * run for every target in TARGETS. Covers every row of API.md's TaskQ table,
+ * the status transitions, fencing, expiry, listing and validation.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTask, listTasks, scrollTasks, type Task, TaskError, type TaskQ, task, tasks } from "../mod.ts";
+import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
+
+/** Every task of `topic`, to show that a refused call wrote nothing. */
+async function snapshot(taskq: TaskQ, topic: string): Promise<Task[]> {
+  const out: Task[] = [];
+  for await (const t of scrollTasks(taskq, { topic })) out.push(t);
+  return out.sort((a, b) => a.taskId.localeCompare(b.taskId));
+}
+
+function expectTaskError(e: unknown, type: string, code: string) {
+  expect(e).toBeInstanceOf(TaskError);
+  expect({ type: (e as TaskError).type, code: (e as TaskError).code }).toEqual({ type, code });
+}
+
+export function taskqContract(target: Target) {
+  let taskq: TaskQ;
+  let cleanup: () => Promise<void>;
+  let topic: string;
+
+  beforeEach(() => {
+    ({ taskq, cleanup } = target.make({ leaseTimeMs: 60_000, snoozeTimeMs: 60_000 }));
+    topic = uniq("topic");
+  });
+  afterEach(() => cleanup());
+
+  /** A task moved to `status` by the store's own transitions. */
+  async function inStatus(status: Task["status"], pid = "p1"): Promise<Task> {
+    const t = await taskq.createTask({ topic: uniq("own") }); // its own topic: reserving takes this very task
+    if (status === "starting") return t;
+    const r = (await taskq.reserveTask(t.topic, pid))!;
+    expect(r.taskId).toBe(t.taskId);
+    if (status === "running") return r;
+    if (status === "snoozed") return taskq.snooze(t.taskId, pid, 60_000);
+    if (status === "failed") return taskq.fail(t.taskId, pid, "boom");
+    return taskq.terminate(t.taskId, pid);
+  }
+
+  describe("createTask", () => {
+    it("creates a starting task with the documented defaults", async () => {
+      const t = await taskq.createTask({ topic });
+      expect(t).toMatchObject({
+        taskGroupId: t.taskId,
+        taskDescription: null,
+        topic,
+        subTopic: "default",
+        status: "starting",
+        pid: null,
+        recordVer: 1,
+        error: null,
+        snoozeTime: null,
+        timeoutMs: null,
+        data: null,
+        attempts: 0,
+        leaseId: null,
+        leaseExpiresAt: null,
+      });
+      expect(t.taskId).toMatch(/^[0-9a-z]{1,25}$/);
+      expect(t.createdAt).toBe(t.updatedAt);
+      expect(Math.abs(t.createdAt - Date.now())).toBeLessThan(60_000);
+      expect(await taskq.task(t.taskId)).toEqual(t);
+    });
+
+    it("keeps every given field and ignores unknown keys", async () => {
+      const def = {
+        topic,
+        taskId: uniq("id"),
+        taskGroupId: uniq("g"),
+        taskDescription: "say hi",
+        subTopic: "sub",
+        timeoutMs: 1234,
+        data: { hello: "world" },
+        bogus: 1,
+      };
+      const t = await createTask(taskq, def);
+      const { bogus: _, ...known } = def;
+      expect(t).toMatchObject(known);
+      expect("bogus" in t).toBe(false);
+    });
+
+    it("generates distinct ids", async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 50; i++) ids.add((await taskq.createTask({ topic })).taskId);
+      expect(ids.size).toBe(50);
+    });
+
+    it("refuses an existing taskId with conflict/task-already-exists and overwrites nothing", async () => {
+      const taskId = uniq("id");
+      const first = await taskq.createTask({ topic, taskId, data: 1 });
+      const e = await rejection(taskq.createTask({ topic, taskId, data: 2 }));
+      expectTaskError(e, "conflict", "task-already-exists");
+      expect(await taskq.task(taskId)).toEqual(first);
+    });
+
+    const values: [string, unknown][] = [
+      ["null", null],
+      ["zero", 0],
+      ["negative float", -12.5e-7],
+      ["large number", 1.7976931348623157e308],
+      ["max safe integer", Number.MAX_SAFE_INTEGER],
+      ["boolean", false],
+      ["empty string", ""],
+      ["unicode", "ÄÖü — 日本語 — 🦀🏳️‍🌈 — \u0000 — \"quoted\" \\ back"],
+      ["empty array", []],
+      ["empty object", {}],
+      ["nested", { a: [1, { b: [null, true, "x", { c: { d: [[[]]] } }] }], "weird key ✓": { "": 0 } }],
+    ];
+    for (const [name, data] of values) {
+      it(`returns data deep-equal: ${name}`, async () => {
+        const t = await taskq.createTask({ topic, data });
+        expect(t.data).toEqual(data);
+        expect((await taskq.task(t.taskId))!.data).toEqual(data);
+      });
+    }
+
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const unencodable: [string, unknown, string][] = [
+      ["a function", { f: () => 1 }, "data.f"],
+      ["a BigInt", { n: 1n }, "data.n"],
+      ["undefined in an object", { u: undefined }, "data.u"],
+      ["undefined in an array", [1, undefined], "data.1"],
+      ["a symbol", Symbol("s"), "data"],
+      ["a cycle", cycle, "data.self"],
+      ["NaN", NaN, "data"],
+      ["Infinity", [Infinity], "data.0"],
+      ["a Date", { when: new Date(0) }, "data.when"],
+      ["a Map", new Map(), "data"],
+    ];
+    for (const [name, data, path] of unencodable) {
+      it(`refuses data JSON cannot carry: ${name}`, async () => {
+        const e = await rejection(taskq.createTask({ topic, data }));
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect(e.issues[0].path).toBe(path);
+        expect(await snapshot(taskq, topic)).toEqual([]);
+      });
+    }
+
+    it("refuses data over maxDataBytes with too-large/data-too-large", async () => {
+      const small = target.make({ maxDataBytes: 100 });
+      try {
+        await small.taskq.createTask({ topic, data: "x".repeat(98) }); // 100 bytes of JSON
+        const e = await rejection(small.taskq.createTask({ topic, data: "é".repeat(50) })); // 102 bytes
+        expectTaskError(e, "too-large", "data-too-large");
+        expect(e.message).toMatch(/102 bytes/);
+        expect((await snapshot(small.taskq, topic)).length).toBe(1);
+      } finally {
+        await small.cleanup();
+      }
+    });
+
+    const badDefs: [string, unknown, string][] = [
+      ["no topic", {}, "topic"],
+      ["empty topic", { topic: "" }, "topic"],
+      ["topic of 256 characters", { topic: "t".repeat(256) }, "topic"],
+      ["numeric topic", { topic: 7 }, "topic"],
+      ["empty taskId", { topic: "t", taskId: "" }, "taskId"],
+      ["long taskId", { topic: "t", taskId: "i".repeat(256) }, "taskId"],
+      ["empty taskGroupId", { topic: "t", taskGroupId: "" }, "taskGroupId"],
+      ["null subTopic", { topic: "t", subTopic: null }, "subTopic"],
+      ["empty subTopic", { topic: "t", subTopic: "" }, "subTopic"],
+      ["numeric taskDescription", { topic: "t", taskDescription: 5 }, "taskDescription"],
+      ["zero timeoutMs", { topic: "t", timeoutMs: 0 }, "timeoutMs"],
+      ["negative timeoutMs", { topic: "t", timeoutMs: -5 }, "timeoutMs"],
+      ["fractional timeoutMs", { topic: "t", timeoutMs: 1.5 }, "timeoutMs"],
+      ["timeoutMs over 2^31-1", { topic: "t", timeoutMs: 2 ** 31 }, "timeoutMs"],
+      ["string timeoutMs", { topic: "t", timeoutMs: "10" }, "timeoutMs"],
+      ["not an object", "topic", ""],
+      ["null", null, ""],
+    ];
+    for (const [name, def, path] of badDefs) {
+      it(`refuses ${name}, naming the field, writing nothing`, async () => {
+        for (const call of [() => taskq.createTask(def as never), () => createTask(taskq, def as never)]) {
+          const e = await rejection(call);
+          expectTaskError(e, "bad-request", "invalid-task");
+          expect(e.issues.map((i: { path: string }) => i.path)).toContain(path);
+          if (path) expect(e.message).toContain(path);
+        }
+        expect(await snapshot(taskq, "t")).toEqual([]);
+      });
+    }
+
+    it("accepts the limits themselves (255 characters, timeoutMs 2^31-1)", async () => {
+      const t = await taskq.createTask({ topic, taskId: "i".repeat(200) + uniq("").slice(0, 55), timeoutMs: 2 ** 31 - 1 });
+      expect(t.timeoutMs).toBe(2 ** 31 - 1);
+    });
+  });
+
+  describe("createTasks", () => {
+    it("creates many in input order, in one call", async () => {
+      const defs = Array.from({ length: 2500 }, (_, i) => ({ topic, data: { i }, subTopic: i % 2 ? "odd" : "even" }));
+      const created = await taskq.createTasks(defs);
+      expect(created.map((t) => t.data)).toEqual(defs.map((d) => d.data));
+      expect(created.every((t) => t.status === "starting" && t.recordVer === 1)).toBe(true);
+      expect((await snapshot(taskq, topic)).length).toBe(2500);
+    });
+
+    it("returns [] for []", async () => {
+      expect(await taskq.createTasks([])).toEqual([]);
+    });
+
+    it("is all or nothing when one taskId exists", async () => {
+      const taken = await taskq.createTask({ topic, taskId: uniq("id") });
+      const defs = [{ topic, data: 1 }, { topic, taskId: taken.taskId }, { topic, data: 3 }];
+      const e = await rejection(taskq.createTasks(defs));
+      expectTaskError(e, "conflict", "task-already-exists");
+      expect(e.message).toContain(taken.taskId);
+      expect(await snapshot(taskq, topic)).toEqual([taken]);
+    });
+
+    it("is all or nothing across chunks", async () => {
+      const taken = await taskq.createTask({ topic, taskId: uniq("id") });
+      const defs = Array.from({ length: 2100 }, (_, i) => (i === 2050 ? { topic, taskId: taken.taskId } : { topic }));
+      expectTaskError(await rejection(taskq.createTasks(defs)), "conflict", "task-already-exists");
+      expect(await snapshot(taskq, topic)).toEqual([taken]);
+    });
+
+    it("refuses a taskId repeated within the batch, and any invalid def, writing nothing", async () => {
+      const id = uniq("id");
+      const e = await rejection(taskq.createTasks([{ topic, taskId: id }, { topic, taskId: id }]));
+      expectTaskError(e, "bad-request", "invalid-task");
+      expect(e.issues[0].path).toBe("1.taskId");
+      const e2 = await rejection(taskq.createTasks([{ topic }, { topic: "" }]));
+      expectTaskError(e2, "bad-request", "invalid-task");
+      expect(e2.message).toContain("[1]");
+      expectTaskError(await rejection(taskq.createTasks("nope" as never)), "bad-request", "invalid-task");
+      expect(await snapshot(taskq, topic)).toEqual([]);
+    });
+  });
+
+  describe("task and tasks", () => {
+    it("task() is null for an unknown id", async () => {
+      expect(await taskq.task(uniq("missing"))).toBeNull();
+      expect(await task(taskq, uniq("missing"))).toBeNull();
+    });
+
+    it("tasks() returns a group oldest first, [] when none", async () => {
+      const g = uniq("group");
+      const a = await taskq.createTask({ topic, taskGroupId: g, data: "a" });
+      await taskq.createTask({ topic, data: "other" });
+      const b = await taskq.createTask({ topic: uniq("t2"), taskGroupId: g, data: "b" });
+      const c = await taskq.createTask({ topic, taskGroupId: g, data: "c" });
+      await taskq.reserveTask(topic, "p"); // a changes; order stays by creation
+      expect((await tasks(taskq, g)).map((t) => t.taskId)).toEqual([a.taskId, b.taskId, c.taskId]);
+      expect(await taskq.tasks(uniq("nogroup"))).toEqual([]);
+    });
+
+    it("refuses bad ids", async () => {
+      expectTaskError(await rejection(taskq.task("")), "bad-request", "invalid-task");
+      expectTaskError(await rejection(taskq.tasks(42 as never)), "bad-request", "invalid-task");
+    });
+  });
+
+  describe("reserveTask", () => {
+    it("returns null when the topic has nothing reservable", async () => {
+      expect(await taskq.reserveTask(topic, "p1")).toBeNull();
+    });
+
+    it("takes the oldest task of the topic and sets running, pid, a fresh lease", async () => {
+      const a = await taskq.createTask({ topic, data: "a" });
+      await taskq.createTask({ topic, data: "b" });
+      await taskq.createTask({ topic: uniq("other"), data: "x" });
+      const r = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 30_000 }))!;
+      expect(r).toMatchObject({ taskId: a.taskId, status: "running", pid: "p1", attempts: 1, recordVer: 2 });
+      expect(r.leaseId).toMatch(/^[0-9a-f]{32}$/);
+      expect(r.leaseExpiresAt! - r.updatedAt).toBe(30_000);
+      const r2 = (await taskq.reserveTask(topic, "p1"))!;
+      expect(r2.data).toBe("b");
+      expect(r2.leaseExpiresAt! - r2.updatedAt).toBe(60_000); // the store's leaseTimeMs
+      expect(r2.leaseId).not.toBe(r.leaseId);
+      expect(await taskq.reserveTask(topic, "p1")).toBeNull();
+    });
+
+    it("never hands one task to two concurrent reservers", async () => {
+      await taskq.createTasks(Array.from({ length: 20 }, () => ({ topic })));
+      const got = await Promise.all(Array.from({ length: 40 }, (_, i) => taskq.reserveTask(topic, `p${i}`)));
+      const ids = got.filter((t) => t !== null).map((t) => t!.taskId);
+      expect(ids.length).toBe(20);
+      expect(new Set(ids).size).toBe(20);
+    });
+
+    it("reserveTasks takes up to n in one call, each with its own lease", async () => {
+      await taskq.createTasks(Array.from({ length: 5 }, (_, i) => ({ topic, data: i })));
+      const got = await taskq.reserveTasks(topic, "p1", 3);
+      expect(got.length).toBe(3);
+      expect(new Set(got.map((t) => t.leaseId)).size).toBe(3);
+      expect(got.map((t) => t.data).sort()).toEqual([0, 1, 2]);
+      expect((await taskq.reserveTasks(topic, "p1", 10)).length).toBe(2);
+      expect(await taskq.reserveTasks(topic, "p1", 10)).toEqual([]);
+      expectTaskError(await rejection(taskq.reserveTasks(topic, "p1", 0)), "bad-request", "invalid-task");
+    });
+
+    it("takes a running task again once its lease expired, with a new lease", async () => {
+      const t = await taskq.createTask({ topic });
+      const first = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 40 }))!;
+      expect(await taskq.reserveTask(topic, "p2")).toBeNull();
+      const second = await waitFor(() => taskq.reserveTask(topic, "p2"), 10_000, "lease expiry");
+      expect(second).toMatchObject({ taskId: t.taskId, pid: "p2", attempts: 2 });
+      expect(second.leaseId).not.toBe(first.leaseId);
+      // the first owner's writes are fenced out
+      expectTaskError(await rejection(taskq.terminate(t.taskId, "p1", { leaseId: first.leaseId! })), "forbidden", "wrong-owner");
+      expectTaskError(await rejection(taskq.extendLease(t.taskId, "p1")), "forbidden", "wrong-owner");
+      expect((await taskq.task(t.taskId))!.status).toBe("running");
+    });
+
+    it("refuses bad arguments", async () => {
+      await taskq.createTask({ topic });
+      for (
+        const call of [
+          () => taskq.reserveTask("", "p"),
+          () => taskq.reserveTask(topic, ""),
+          () => taskq.reserveTask(topic, "p", { leaseTimeMs: 0 }),
+          () => taskq.reserveTask(topic, "p", { leaseTimeMs: 2 ** 31 }),
+          () => taskq.reserveTask(topic, "p", "x" as never),
+        ]
+      ) {
+        expectTaskError(await rejection(call), "bad-request", "invalid-task");
+      }
+      expect((await snapshot(taskq, topic))[0].status).toBe("starting");
+    });
+  });
+
+  describe("extendLease", () => {
+    it("renews the lease and bumps recordVer", async () => {
+      const r = await inStatus("running");
+      const e = await taskq.extendLease(r.taskId, "p1", { leaseTimeMs: 90_000, leaseId: r.leaseId! });
+      expect(e.recordVer).toBe(r.recordVer + 1);
+      expect(e.leaseExpiresAt! - e.updatedAt).toBe(90_000);
+      expect(e.leaseId).toBe(r.leaseId);
+      const e2 = await taskq.extendLease(r.taskId, "p1");
+      expect(e2.leaseExpiresAt! - e2.updatedAt).toBe(60_000);
+    });
+
+    it("task-not-found, invalid-status, wrong-owner, lease-expired", async () => {
+      expectTaskError(await rejection(taskq.extendLease(uniq("nope"), "p1")), "not-found", "task-not-found");
+      const s = await inStatus("starting");
+      expectTaskError(await rejection(taskq.extendLease(s.taskId, "p1")), "conflict", "invalid-status");
+      const r = (await taskq.reserveTask(s.topic, "p1", { leaseTimeMs: 40 }))!;
+      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p2")), "forbidden", "wrong-owner");
+      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: "other" })), "forbidden", "wrong-owner");
+      await waitFor(() => r.leaseExpiresAt! < Date.now() - 50, 10_000, "lease expiry");
+      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: r.leaseId! })), "forbidden", "lease-expired");
+      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1")), "forbidden", "lease-expired");
+      for (const st of ["snoozed", "failed", "terminated"] as const) {
+        const t = await inStatus(st);
+        expectTaskError(await rejection(taskq.extendLease(t.taskId, "p1")), "conflict", "invalid-status");
+      }
+    });
+  });
+
+  describe("status transitions", () => {
+    type Op = "terminate" | "fail" | "snooze" | "revoke" | "reserve";
+    const to: Record<Op, Task["status"]> = {
+      terminate: "terminated",
+      fail: "failed",
+      snooze: "snoozed",
+      revoke: "starting",
+      reserve: "running",
+    };
+    const allowed: Record<Task["status"], Op[]> = {
+      starting: ["reserve", "fail", "terminate"],
+      running: ["fail", "snooze", "terminate", "revoke"],
+      snoozed: ["revoke", "fail", "terminate"],
+      failed: [],
+      terminated: [],
+    };
+    const apply = (op: Op, t: Task, pid = "p1"): Promise<Task | null> => {
+      switch (op) {
+        case "terminate":
+          return taskq.terminate(t.taskId, pid);
+        case "fail":
+          return taskq.fail(t.taskId, pid, "why");
+        case "snooze":
+          return taskq.snooze(t.taskId, pid, 60_000);
+        case "revoke":
+          return taskq.revokeLease(t.taskId, t.recordVer);
+        case "reserve":
+          return taskq.reserveTask(t.topic, pid);
+      }
+    };
+    for (const from of Object.keys(allowed) as Task["status"][]) {
+      for (const op of Object.keys(to) as Op[]) {
+        const ok = allowed[from].includes(op);
+        it(`${from} → ${to[op]} (${op}) is ${ok ? "allowed" : "refused"}`, async () => {
+          const t = await inStatus(from);
+          if (ok) {
+            const after = (await apply(op, t))!;
+            expect(after).toMatchObject({ taskId: t.taskId, status: to[op], recordVer: t.recordVer + 1 });
+            if (to[op] !== "running") expect(after).toMatchObject({ pid: null, leaseId: null, leaseExpiresAt: null });
+            if (op === "fail") expect(after.error).toBe("why");
+            if (op === "snooze") expect(after.snoozeTime).toBe(60_000);
+          } else if (op === "reserve") {
+            expect(await apply(op, t)).toBeNull();
+            expect(await taskq.task(t.taskId)).toEqual(t);
+          } else {
+            const e = await rejection(apply(op, t));
+            expectTaskError(e, "conflict", "invalid-status-transition");
+            expect(await taskq.task(t.taskId)).toEqual(t);
+          }
+        });
+      }
+    }
+
+    it("a snoozed task is reservable again once its time is over", async () => {
+      const r = await inStatus("running");
+      await taskq.snooze(r.taskId, "p1", 40);
+      const again = await waitFor(() => taskq.reserveTask(r.topic, "p2"), 10_000, "snooze expiry");
+      expect(again).toMatchObject({ taskId: r.taskId, status: "running", pid: "p2", attempts: 2 });
+    });
+
+    it("snooze without a time uses the store's snoozeTimeMs", async () => {
+      const r = await inStatus("running");
+      const s = await taskq.snooze(r.taskId, "p1");
+      expect(s.snoozeTime).toBe(60_000);
+      expect(await taskq.reserveTask(r.topic, "p1")).toBeNull();
+    });
+
+    it("fail without an error stores \"\"", async () => {
+      const r = await inStatus("running");
+      expect((await taskq.fail(r.taskId, "p1")).error).toBe("");
+    });
+
+    it("a transition out of running checks the owner", async () => {
+      for (const op of ["terminate", "fail", "snooze"] as const) {
+        const r = await inStatus("running");
+        expectTaskError(await rejection(apply(op, r, "intruder")), "forbidden", "wrong-owner");
+        expect(await taskq.task(r.taskId)).toEqual(r);
+      }
+    });
+
+    it("transitions out of snoozed and starting do not check the pid", async () => {
+      const s = await inStatus("snoozed");
+      expect((await taskq.terminate(s.taskId, "anyone")).status).toBe("terminated");
+      const st = await inStatus("starting");
+      expect((await taskq.fail(st.taskId, "anyone", "x")).status).toBe("failed");
+    });
+
+    it("a missing task is not-found/task-not-found for every transition", async () => {
+      const ghost = { taskId: uniq("ghost"), recordVer: 1, topic } as Task;
+      for (const op of ["terminate", "fail", "snooze", "revoke"] as const) {
+        expectTaskError(await rejection(apply(op, ghost)), "not-found", "task-not-found");
+      }
+    });
+  });
+
+  describe("fencing with leaseId", () => {
+    it("applies a write only to that very reservation", async () => {
+      const t = await taskq.createTask({ topic });
+      const r1 = (await taskq.reserveTask(topic, "p1"))!;
+      await taskq.revokeLease(t.taskId, r1.recordVer);
+      const r2 = (await taskq.reserveTask(topic, "p1"))!; // same pid, new reservation
+      for (
+        const call of [
+          () => taskq.terminate(t.taskId, "p1", { leaseId: r1.leaseId! }),
+          () => taskq.fail(t.taskId, "p1", "x", { leaseId: r1.leaseId! }),
+          () => taskq.snooze(t.taskId, "p1", 10, { leaseId: r1.leaseId! }),
+          () => taskq.extendLease(t.taskId, "p1", { leaseId: r1.leaseId! }),
+        ]
+      ) {
+        expectTaskError(await rejection(call), "forbidden", "wrong-owner");
+      }
+      expect(await taskq.task(t.taskId)).toEqual(r2);
+      const done = await taskq.terminate(t.taskId, "p1", { leaseId: r2.leaseId! });
+      expect(done.status).toBe("terminated");
+    });
+
+    it("a fenced write to a task that went back to starting or snoozed is wrong-owner", async () => {
+      const r = await inStatus("running");
+      const back = await taskq.revokeLease(r.taskId, r.recordVer);
+      expectTaskError(await rejection(taskq.terminate(r.taskId, "p1", { leaseId: r.leaseId! })), "forbidden", "wrong-owner");
+      expect(await taskq.task(r.taskId)).toEqual(back);
+    });
+
+    it("an expired lease not yet taken by anyone may still complete", async () => {
+      const t = await taskq.createTask({ topic });
+      const r = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 20 }))!;
+      await waitFor(() => r.leaseExpiresAt! < Date.now() - 50, 5000, "expiry");
+      expect((await taskq.terminate(t.taskId, "p1", { leaseId: r.leaseId! })).status).toBe("terminated");
+    });
+  });
+
+  describe("revokeLease", () => {
+    it("needs the current recordVer, else task-concurrently-updated and nothing changes", async () => {
+      const r = await inStatus("running");
+      const ext = await taskq.extendLease(r.taskId, "p1");
+      const e = await rejection(taskq.revokeLease(r.taskId, r.recordVer));
+      expectTaskError(e, "conflict", "task-concurrently-updated");
+      expect(await taskq.task(r.taskId)).toEqual(ext);
+      const back = await taskq.revokeLease(r.taskId, ext.recordVer);
+      expect(back).toMatchObject({ status: "starting", pid: null, leaseId: null, attempts: 1 });
+      const again = (await taskq.reserveTask(r.topic, "p2"))!;
+      expect(again).toMatchObject({ taskId: r.taskId, attempts: 2 });
+    });
+
+    it("refuses a bad recordVer", async () => {
+      const r = await inStatus("running");
+      for (const bad of [0, -1, 1.5, "2", null]) {
+        expectTaskError(await rejection(taskq.revokeLease(r.taskId, bad as never)), "bad-request", "invalid-task");
+      }
+      expect(await taskq.task(r.taskId)).toEqual(r);
+    });
+  });
+
+  describe("argument validation of the transitions", () => {
+    it("refuses bad taskId, pid, leaseId, error, snoozeTime, leaseTimeMs, writing nothing", async () => {
+      const r = await inStatus("running");
+      const calls: [string, () => Promise<unknown>][] = [
+        ["taskId", () => taskq.terminate("", "p1")],
+        ["pid", () => taskq.terminate(r.taskId, "")],
+        ["pid", () => taskq.fail(r.taskId, 3 as never)],
+        ["leaseId", () => taskq.terminate(r.taskId, "p1", { leaseId: "" })],
+        ["error", () => taskq.fail(r.taskId, "p1", { no: 1 } as never)],
+        ["snoozeTime", () => taskq.snooze(r.taskId, "p1", -1)],
+        ["snoozeTime", () => taskq.snooze(r.taskId, "p1", 1.5)],
+        ["leaseTimeMs", () => taskq.extendLease(r.taskId, "p1", { leaseTimeMs: -1 })],
+        ["taskId", () => taskq.revokeLease("x".repeat(256), 1)],
+      ];
+      for (const [field, call] of calls) {
+        const e = await rejection(call);
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect(e.issues[0].path).toBe(field);
+      }
+      expect(await taskq.task(r.taskId)).toEqual(r);
+    });
+  });
+
+  describe("listTasks", () => {
+    it("orders by updatedAt then taskId and pages with a cursor, no skips or repeats", async () => {
+      const created = await taskq.createTasks(Array.from({ length: 25 }, (_, i) => ({ topic, data: i })));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { data: Task[]; cursor: string | null } = await listTasks(taskq, { topic }, { limit: 10, cursor });
+        seen.push(...page.data.map((t) => t.taskId));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      const expected = [...created].sort((a, b) => a.updatedAt - b.updatedAt || (a.taskId < b.taskId ? -1 : 1));
+      expect(seen).toEqual(expected.map((t) => t.taskId));
+    });
+
+    it("the last full page has cursor null when nothing follows", async () => {
+      await taskq.createTasks(Array.from({ length: 10 }, () => ({ topic })));
+      const page = await taskq.listTasks({ topic }, { limit: 10 });
+      expect(page.data.length).toBe(10);
+      expect(page.cursor).toBeNull();
+      expect(await taskq.listTasks({ topic: uniq("empty") })).toEqual({ data: [], cursor: null });
+    });
+
+    it("stays stable while rows change: unchanged tasks are neither skipped nor repeated", async () => {
+      const created = await taskq.createTasks(Array.from({ length: 30 }, (_, i) => ({ topic, data: i })));
+      const first = await taskq.listTasks({ topic }, { limit: 10 });
+      // change tasks on both sides of the cursor
+      const changed = new Set<string>();
+      for (const t of [created[2], created[15], created[25]]) {
+        await taskq.fail(t.taskId, "x", "changed");
+        changed.add(t.taskId);
+      }
+      const rest: string[] = [];
+      for await (const t of scrollTasks(taskq, { topic })) rest.push(t.taskId);
+      const seen = [...first.data.map((t) => t.taskId)];
+      let cursor = first.cursor;
+      while (cursor) {
+        const p = await taskq.listTasks({ topic }, { limit: 10, cursor });
+        seen.push(...p.data.map((t) => t.taskId));
+        cursor = p.cursor;
+      }
+      const unchanged = created.map((t) => t.taskId).filter((id) => !changed.has(id));
+      for (const id of unchanged) expect(seen.filter((s) => s === id).length).toBe(1);
+      expect(rest.length).toBe(30);
+    });
+
+    it("filters by topic, subTopic, status and an inclusive updatedAt range", async () => {
+      const a = await taskq.createTask({ topic, subTopic: "s1" });
+      const b = await taskq.createTask({ topic, subTopic: "s2" });
+      const other = await taskq.createTask({ topic: uniq("other"), subTopic: "s1" });
+      const r = (await taskq.reserveTask(topic, "p1"))!;
+      expect(r.taskId).toBe(a.taskId);
+      const ids = async (f: object) => (await taskq.listTasks(f)).data.map((t) => t.taskId);
+      const bNow = (await taskq.task(b.taskId))!;
+      const order = [bNow, r].sort((x, y) => x.updatedAt - y.updatedAt || (x.taskId < y.taskId ? -1 : 1));
+      expect(await ids({ topic })).toEqual(order.map((t) => t.taskId));
+      expect(await ids({ topic, subTopic: "s1" })).toEqual([a.taskId]);
+      expect(await ids({ topic, status: "running" })).toEqual([a.taskId]);
+      expect(await ids({ topic, status: "starting" })).toEqual([b.taskId]);
+      expect(await ids({ topic, status: "failed" })).toEqual([]);
+      const inRange = await taskq.listTasks({ topic, from: r.updatedAt, to: r.updatedAt });
+      expect(inRange.data.map((t) => t.taskId)).toContain(a.taskId);
+      expect(inRange.data.every((t) => t.updatedAt === r.updatedAt)).toBe(true);
+      expect(await ids({ topic, to: b.updatedAt })).toContain(b.taskId);
+      expect(await ids({ topic, from: r.updatedAt + 1 })).toEqual([]);
+      expect(await ids({ subTopic: "s1", from: other.updatedAt, to: other.updatedAt })).toContain(other.taskId);
+      const byStatus = await ids({ status: "running", from: r.updatedAt, to: r.updatedAt });
+      expect(byStatus).toContain(a.taskId);
+    });
+
+    it("refuses malformed cursors with bad-request/invalid-cursor", async () => {
+      await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
+      const good = (await taskq.listTasks({ topic }, { limit: 1 })).cursor!;
+      const bads = ["", "not a cursor!", "eyJ4IjoxfQ", good.slice(0, -3), "W1sxXV0", btoa(JSON.stringify([1, "x", 5])), "%%%"];
+      for (const cursor of bads) {
+        expectTaskError(await rejection(taskq.listTasks({ topic }, { cursor })), "bad-request", "invalid-cursor");
+      }
+    });
+
+    it("refuses bad filters and limits", async () => {
+      const bad: [object, object][] = [
+        [{ status: "done" }, {}],
+        [{ topic: "" }, {}],
+        [{ from: -1 }, {}],
+        [{ to: "yesterday" }, {}],
+        [{}, { limit: 0 }],
+        [{}, { limit: 1001 }],
+        [{}, { limit: 2.5 }],
+        [{}, { cursor: 5 }],
+      ];
+      for (const [f, c] of bad) expectTaskError(await rejection(taskq.listTasks(f, c)), "bad-request", "invalid-task");
+      expect((await taskq.listTasks({}, { limit: 1000 })).data.length).toBeLessThanOrEqual(1000);
+    });
+
+    it("scrollTasks yields every matching task across pages", async () => {
+      await taskq.createTasks(Array.from({ length: 23 }, (_, i) => ({ topic, data: i })));
+      const got: unknown[] = [];
+      for await (const t of scrollTasks(taskq, { topic }, { limit: 5 })) got.push(t.data);
+      expect(got.sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({ length: 23 }, (_, i) => i));
+    });
+  });
+
+  describe("close", () => {
+    it("after close every call is unavailable/store-unavailable", async () => {
+      const { taskq: q, cleanup: c } = target.make();
+      await q.createTask({ topic });
+      await q.close();
+      expectTaskError(await rejection(q.task("x")), "unavailable", "store-unavailable");
+      expectTaskError(await rejection(q.createTask({ topic })), "unavailable", "store-unavailable");
+      await c();
+    });
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * What is particular to the libSQL store: file settings, the busy database,
+ * an injected client, and the lazily created, versioned schema.
+ */
+import { createClient } from "@libsql/client";
+import { afterEach, expect, it } from "vitest";
+import { createTaskQ, TaskError } from "../mod.ts";
+import { SCHEMA_VERSION } from "../src/libsql/schema.ts";
+import { rejection, tempDbUrl } from "./helpers.ts";
+
+let db: ReturnType<typeof tempDbUrl>;
+afterEach(() => db?.cleanup());
+
+it("a file database runs in WAL mode with the busy timeout on every connection, even under concurrent calls", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url, busyTimeoutMs: 250 });
+  await taskq.createTask({ topic: "t" });
+  const client = (taskq as unknown as { client: ReturnType<typeof createClient> }).client;
+  const answers = await Promise.all(Array.from({ length: 20 }, () => client.execute("PRAGMA busy_timeout")));
+  expect(answers.map((a) => Number(a.rows[0][0]))).toEqual(Array(20).fill(250));
+  const mode = await client.execute("PRAGMA journal_mode");
+  expect(mode.rows[0][0]).toBe("wal");
+  const sync = await Promise.all(Array.from({ length: 5 }, () => client.execute("PRAGMA synchronous")));
+  expect(sync.map((a) => Number(a.rows[0][0]))).toEqual(Array(5).fill(1)); // NORMAL
+  await taskq.close();
+});
+
+it("a database held locked by another connection gives unavailable/store-unavailable, writes nothing, then recovers", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url, busyTimeoutMs: 10, busyRetryMs: 200 });
+  await taskq.createTask({ topic: "t", taskId: "before" });
+  const locker = createClient({ url: db.url });
+  const tx = await locker.transaction("write"); // holds the write lock
+  await tx.execute("UPDATE sokka_tasks SET task_description = 'locked' WHERE task_id = 'before'");
+  const e = await rejection(taskq.createTask({ topic: "t", taskId: "during" }));
+  expect(e).toBeInstanceOf(TaskError);
+  expect([e.type, e.code]).toEqual(["unavailable", "store-unavailable"]);
+  expect(e.message).toMatch(/SQLITE_BUSY/);
+  await tx.rollback();
+  locker.close();
+  expect(await taskq.task("during")).toBeNull();
+  expect((await taskq.createTask({ topic: "t", taskId: "after" })).taskId).toBe("after");
+  await taskq.close();
+});
+
+it("an injected client is used as is and is not closed by close()", async () => {
+  db = tempDbUrl();
+  const client = createClient({ url: db.url });
+  const taskq = createTaskQ({ client, url: "file:/nonexistent/ignored.db" });
+  const t = await taskq.createTask({ topic: "t" });
+  await taskq.close();
+  const rs = await client.execute({ sql: "SELECT count(*) AS n FROM sokka_tasks WHERE task_id = ?", args: [t.taskId] });
+  expect(Number(rs.rows[0].n)).toBe(1);
+  client.close();
+});
+
+it("the schema is created lazily, once, even when several stores open a new database at once", async () => {
+  db = tempDbUrl();
+  const stores = Array.from({ length: 5 }, () => createTaskQ({ url: db.url }));
+  await Promise.all(stores.map((s, i) => s.createTask({ topic: "t", data: i })));
+  const check = createClient({ url: db.url });
+  const version = await check.execute("SELECT version FROM sokka_schema");
+  expect(version.rows.map((r) => Number(r.version))).toEqual([SCHEMA_VERSION]);
+  expect(Number((await check.execute("SELECT count(*) AS n FROM sokka_tasks")).rows[0].n)).toBe(5);
+  check.close();
+  await Promise.all(stores.map((s) => s.close()));
+});
+
+it("refuses a database whose schema is newer than this code, without touching it", async () => {
+  db = tempDbUrl();
+  const setup = createClient({ url: db.url });
+  await setup.execute("CREATE TABLE sokka_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+  await setup.execute({ sql: "INSERT INTO sokka_schema VALUES (1, ?)", args: [SCHEMA_VERSION + 1] });
+  const taskq = createTaskQ({ url: db.url });
+  const e = await rejection(taskq.createTask({ topic: "t" }));
+  expect(e).toBeInstanceOf(TaskError);
+  expect(e.message).toMatch(/newer than this sokka/);
+  expect((await setup.execute("SELECT name FROM sqlite_master WHERE name = 'sokka_tasks'")).rows.length).toBe(0);
+  setup.close();
+  await taskq.close();
+});
+
+it("refuses bad options with a TaskError", () => {
+  for (const bad of [{ leaseTimeMs: 0 }, { url: "" }, { maxDataBytes: -1 }, { durability: "fast" }, { client: {} }]) {
+    let err: unknown;
+    try {
+      createTaskQ(bad as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TaskError);
+  }
+  let err: unknown;
+  try {
+    createTaskQ({ url: "nope://x" });
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(TaskError);
+  expect((err as TaskError).code).toBe("invalid-options");
+});

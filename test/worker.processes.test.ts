@@ -1,0 +1,95 @@
+/**
+ * Workers in real OS processes: a crash mid-task (SIGKILL), many processes
+ * on one file with exactly-once execution, and a process that exits by
+ * itself after stop().
+ */
+import { createClient } from "@libsql/client";
+import { afterEach, expect, it } from "vitest";
+import { createTaskQ, ok, scrollTasks, type Task, worker } from "../mod.ts";
+import { tempDbUrl, waitFor } from "./helpers.ts";
+import { spawnFixture } from "./processes.ts";
+
+let db: ReturnType<typeof tempDbUrl>;
+afterEach(() => db?.cleanup());
+
+it("crash: a worker SIGKILLed mid-task loses nothing; another takes the task after the lease expires", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  const t = await taskq.createTask({ topic: "crash", data: "precious" });
+  const child = spawnFixture("worker-proc.mjs", [db.url, "crash", "doomed", "1", "1000", "hang"]);
+  await child.printed(`started ${t.taskId}`);
+  child.kill("SIGKILL");
+  const exit = await child.exit;
+  expect(exit.signal).toBe("SIGKILL");
+  const stuck = (await taskq.task(t.taskId))!;
+  expect(stuck).toMatchObject({ status: "running", pid: "doomed", attempts: 1 });
+
+  const ran: Task[] = [];
+  const rescuer = worker({
+    taskq,
+    topic: "crash",
+    pid: "rescuer",
+    maxPollIntervalMs: 100,
+    pfn: (task) => {
+      ran.push(task);
+      return ok();
+    },
+  });
+  const done = await waitFor(async () => {
+    const now = (await taskq.task(t.taskId))!;
+    return now.status === "terminated" ? now : null;
+  }, 15_000, "the rescued task to complete");
+  await rescuer.stop();
+  expect(ran.length).toBe(1);
+  expect(ran[0]).toMatchObject({ taskId: t.taskId, data: "precious", pid: "rescuer", attempts: 2 });
+  expect(ran[0].leaseId).not.toBe(stuck.leaseId);
+  expect(done.attempts).toBe(2);
+  await taskq.close();
+});
+
+it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each executed exactly once", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
+  const raw = createClient({ url: db.url });
+  await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
+
+  const children = Array.from({ length: 3 }, (_, i) => spawnFixture("worker-proc.mjs", [db.url, "load", `w${i}`, "4", "30000", "count"]));
+  await Promise.all(children.map((c) => c.printed("ready")));
+  // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
+  const terminated = async () =>
+    Number((await raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated'")).rows[0].n);
+  const deadline = Date.now() + 50_000;
+  while ((await terminated()) < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  children.forEach((c) => c.kill("SIGTERM"));
+  const exits = await Promise.all(children.map((c) => c.exit));
+  for (const e of exits) {
+    expect(e.stderr).toBe("");
+    expect(e.code).toBe(0);
+  }
+
+  const counts = await raw.execute("SELECT task_id, count(*) AS n FROM executions GROUP BY task_id");
+  expect(counts.rows.length).toBe(1000);
+  expect(counts.rows.every((r) => Number(r.n) === 1)).toBe(true);
+  const byPid = await raw.execute("SELECT pid, count(*) AS n FROM executions GROUP BY pid");
+  expect(byPid.rows.length).toBe(3); // every process took part
+  const all: Task[] = [];
+  for await (const t of scrollTasks(taskq, { topic: "load" }, { limit: 1000 })) all.push(t);
+  expect(all.length).toBe(1000);
+  expect(all.every((t) => t.status === "terminated" && t.attempts === 1)).toBe(true);
+  raw.close();
+  await taskq.close();
+});
+
+it("a process exits by itself after await worker.stop(): no timer is left behind", async () => {
+  db = tempDbUrl();
+  const child = spawnFixture("worker-proc.mjs", [db.url, "idle", "idler", "2", "60000", "idle-stop"]);
+  const exit = await Promise.race([
+    child.exit,
+    new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
+  ]);
+  if (exit === null) child.kill("SIGKILL");
+  expect(exit).not.toBeNull();
+  expect(exit!.code).toBe(0);
+  expect(exit!.stdout).toContain("stopped");
+});
