@@ -1,0 +1,377 @@
+/**
+ * The worker in one process, against real libSQL stores: outcomes, errors,
+ * keepalive, timeouts, lease theft, injected store faults, concurrency and
+ * stopping.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createTaskQ,
+  failed,
+  ok,
+  type ProcessorFn,
+  snoozed,
+  type Task,
+  TaskError,
+  type TaskQ,
+  worker,
+  type Worker,
+} from "../mod.ts";
+import { INVALID_RESPONSE } from "../src/worker/outcome.ts";
+import { tempDbUrl, waitFor } from "./helpers.ts";
+
+let db: ReturnType<typeof tempDbUrl>;
+let taskq: TaskQ;
+const workers: Worker[] = [];
+
+beforeEach(() => {
+  db = tempDbUrl();
+  taskq = createTaskQ({ url: db.url });
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await taskq.close();
+  db.cleanup();
+});
+
+function start(opts: Partial<Parameters<typeof worker>[0]> & { pfn: ProcessorFn<any> }): Worker {
+  const w = worker({ taskq, topic: "t", maxPollIntervalMs: 50, ...opts });
+  workers.push(w);
+  return w;
+}
+
+function events(w: Worker, name: string): unknown[] {
+  const out: unknown[] = [];
+  w.addEventListener(name, (e) => out.push((e as CustomEvent).detail));
+  return out;
+}
+
+const final = (t: Task | null) => t !== null && (t.status === "terminated" || t.status === "failed");
+const settled = (id: string) => waitFor(async () => {
+  const t = await taskq.task(id);
+  return final(t) ? t : null;
+}, 20_000, `task ${id} to reach a final state`);
+
+/** A promise and its resolver. */
+function gate<T = void>() {
+  let open!: (v: T) => void;
+  const p = new Promise<T>((r) => (open = r));
+  return { p, open };
+}
+
+describe("worker", () => {
+  it("starts and stops: stop() resolves, emits stopped, done settles, a second stop() is safe", async () => {
+    const w = start({ pfn: () => ok() });
+    const stopped = events(w, "stopped");
+    expect(w.pid).toMatch(/^worker-/);
+    await w.stop();
+    await w.done;
+    await w.stop();
+    expect(stopped).toEqual([{ pid: w.pid }]);
+  });
+
+  it("runs three tasks: completed, failed, snoozed then completed", async () => {
+    const [a, b, c] = await taskq.createTasks([
+      { topic: "t", data: "ok" },
+      { topic: "t", data: "fail" },
+      { topic: "t", data: "snooze" },
+    ]);
+    const w = start({
+      pfn: (task) => {
+        if (task.data === "fail") return failed({ errorMessage: "nope" });
+        if (task.data === "snooze" && task.attempts === 1) return snoozed({ snoozeTime: 50 });
+        return ok();
+      },
+    });
+    const completed = events(w, "completed");
+    const failedEv = events(w, "failed");
+    const snoozedEv = events(w, "snoozed");
+    expect(await settled(a.taskId)).toMatchObject({ status: "terminated", attempts: 1 });
+    expect(await settled(b.taskId)).toMatchObject({ status: "failed", error: "nope" });
+    expect(await settled(c.taskId)).toMatchObject({ status: "terminated", attempts: 2, snoozeTime: 50 });
+    await w.stop();
+    expect(completed.map((t) => (t as Task).taskId).sort()).toEqual([a.taskId, c.taskId].sort());
+    expect(failedEv.map((t) => (t as Task).taskId)).toEqual([b.taskId]);
+    expect(snoozedEv.map((t) => (t as Task).status)).toEqual(["snoozed"]);
+  });
+
+  it("a throwing pfn and an invalid return both become failed", async () => {
+    const tasks = await taskq.createTasks(
+      ["throw", "throw-string", "undefined", "string", "bogus-event", "bad-snooze"].map((d) => ({ topic: "t", data: d })),
+    );
+    start({
+      concurrency: 3,
+      pfn: ((task: Task<string>) => {
+        switch (task.data) {
+          case "throw":
+            throw new Error("kaput");
+          case "throw-string":
+            return Promise.reject("just a string");
+          case "undefined":
+            return undefined;
+          case "string":
+            return "done";
+          case "bogus-event":
+            return { event: "finished" };
+          default:
+            return { event: "snoozed", snoozeTime: -5 };
+        }
+      }) as unknown as ProcessorFn,
+    });
+    const errors = await Promise.all(tasks.map((t) => settled(t.taskId)));
+    expect(errors.map((t) => [t.status, t.error])).toEqual([
+      ["failed", "kaput"],
+      ["failed", "just a string"],
+      ["failed", INVALID_RESPONSE],
+      ["failed", INVALID_RESPONSE],
+      ["failed", INVALID_RESPONSE],
+      ["failed", INVALID_RESPONSE],
+    ]);
+  });
+
+  it("keeps a task longer than its lease alive; it runs exactly once while a second worker polls", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    let runs = 0;
+    const pfn: ProcessorFn = async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 1500));
+      return ok();
+    };
+    const w1 = start({ pid: "w1", leaseTimeMs: 300, timeoutMs: 10_000, pfn });
+    const reserved = events(w1, "reserved");
+    await waitFor(() => reserved.length === 1, 10_000, "w1 to reserve");
+    start({ pid: "w2", leaseTimeMs: 300, timeoutMs: 10_000, pfn });
+    const done = await settled(t.taskId);
+    expect(runs).toBe(1);
+    expect(done).toMatchObject({ status: "terminated", attempts: 1 });
+    expect(done.recordVer).toBeGreaterThan(3); // reserve + keepalives + terminate
+  });
+
+  it("times out through the signal and fails the task even when pfn never settles", async () => {
+    const t = await taskq.createTask({ topic: "t", timeoutMs: 150 });
+    const reasons: string[] = [];
+    const w = start({
+      pfn: (_task, { signal }) => {
+        signal.addEventListener("abort", () => reasons.push((signal.reason as Error).name));
+        return new Promise(() => {}); // ignores its signal, never settles
+      },
+    });
+    const timeouts = events(w, "timeout");
+    const done = await settled(t.taskId);
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe("timed out after 150 ms");
+    expect(reasons).toEqual(["TimeoutError"]);
+    expect(timeouts).toEqual([{ task: expect.objectContaining({ taskId: t.taskId }), timeoutMs: 150 }]);
+  });
+
+  it("the worker's timeoutMs applies when the task has none", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    start({ timeoutMs: 100, pfn: () => new Promise(() => {}) });
+    expect((await settled(t.taskId)).error).toBe("timed out after 100 ms");
+  });
+});
+
+describe("lease theft", () => {
+  /** Revokes the running task's lease (retrying while keepalives bump recordVer) and reserves it as p2. */
+  async function steal(taskId: string): Promise<Task> {
+    await waitFor(async () => {
+      const now = (await taskq.task(taskId))!;
+      if (now.status !== "running") return null;
+      return taskq.revokeLease(taskId, now.recordVer).catch((e: TaskError) => {
+        if (e.code === "task-concurrently-updated") return null;
+        throw e;
+      });
+    }, 10_000, "the revoke");
+    return (await taskq.reserveTask("t", "p2", { leaseTimeMs: 60_000 }))!;
+  }
+
+  it("a revoked lease aborts the signal; the late outcome is discarded; the second owner's stands", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const aborted = gate<string>();
+    const w = start({
+      pid: "w1",
+      leaseTimeMs: 10_000,
+      keepaliveMs: 30,
+      pfn: (_task, { signal }) =>
+        new Promise((resolve) =>
+          signal.addEventListener("abort", () => {
+            aborted.open((signal.reason as Error).name);
+            resolve(ok()); // a late "completed": must not be written
+          })
+        ),
+    });
+    const lost = events(w, "lease-lost");
+    const completed = events(w, "completed");
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "w1 to run the task");
+    const second = await steal(t.taskId);
+    expect(second.pid).toBe("p2");
+    expect(await aborted.p).toBe("LeaseLostError");
+    await waitFor(() => lost.length === 1, 10_000, "lease-lost");
+    expect((await taskq.task(t.taskId))!).toMatchObject({ status: "running", pid: "p2", leaseId: second.leaseId });
+    const done = await taskq.fail(t.taskId, "p2", "second owner", { leaseId: second.leaseId! });
+    expect(done).toMatchObject({ status: "failed", error: "second owner" });
+    expect(completed).toEqual([]);
+  });
+
+  it("an outcome written after the lease moved on is rejected by the fence and reported as lease-lost", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const go = gate();
+    const w = start({ pid: "w1", leaseTimeMs: 60_000, keepaliveMs: 30_000, pfn: async () => (await go.p, ok()) });
+    const lost = events(w, "lease-lost");
+    const errors = events(w, "error");
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "w1 to run the task");
+    const second = await steal(t.taskId);
+    go.open();
+    const ev = (await waitFor(() => lost[0], 10_000, "lease-lost")) as { error: TaskError };
+    expect(ev.error.code).toBe("wrong-owner");
+    expect(errors).toEqual([]);
+    expect((await taskq.task(t.taskId))!).toMatchObject({ status: "running", pid: "p2" });
+    expect((await taskq.terminate(t.taskId, "p2", { leaseId: second.leaseId! })).status).toBe("terminated");
+  });
+});
+
+const METHODS = [
+  "createTask", "createTasks", "task", "tasks", "listTasks", "reserveTask", "reserveTasks",
+  "extendLease", "terminate", "fail", "snooze", "revokeLease", "close",
+] as const;
+
+/** A TaskQ forwarding to `inner`, with some methods replaced. */
+function wrap(inner: TaskQ, overrides: Partial<Record<(typeof METHODS)[number], (...a: any[]) => Promise<any>>>): TaskQ {
+  const q: any = {};
+  for (const m of METHODS) q[m] = overrides[m] ?? ((...a: unknown[]) => (inner as any)[m](...a));
+  Object.defineProperty(q, "leaseTimeMs", { get: () => inner.leaseTimeMs });
+  Object.defineProperty(q, "snoozeTimeMs", { get: () => inner.snoozeTimeMs });
+  return q as TaskQ;
+}
+
+/** A TaskQ that fails a share of calls with store-unavailable, before or after the real call. */
+function faulty(inner: TaskQ, share: number): TaskQ & { faults: number } {
+  const wrapper = { faults: 0 } as TaskQ & { faults: number };
+  for (const m of METHODS) {
+    (wrapper as any)[m] = async (...args: unknown[]) => {
+      const fault = () => {
+        wrapper.faults++;
+        return new TaskError("unavailable", "store-unavailable", `injected fault in ${m}`);
+      };
+      if (Math.random() < share / 2) throw fault(); // the call never reached the store
+      const result = await (inner as any)[m](...args);
+      if (Math.random() < share / 2) throw fault(); // it did, but the answer was lost
+      return result;
+    };
+  }
+  Object.defineProperty(wrapper, "leaseTimeMs", { get: () => inner.leaseTimeMs });
+  Object.defineProperty(wrapper, "snoozeTimeMs", { get: () => inner.snoozeTimeMs });
+  return wrapper;
+}
+
+describe("faults", () => {
+  it("survives a store that fails 30 % of calls; every task still ends in a final state", async () => {
+    const tasks = await taskq.createTasks(Array.from({ length: 40 }, (_, i) => ({ topic: "t", data: i })));
+    const flaky = faulty(taskq, 0.3);
+    const w = start({
+      taskq: flaky,
+      concurrency: 3,
+      leaseTimeMs: 400,
+      pfn: async (task) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return (task.data as number) % 4 === 0 ? failed({ errorMessage: "by design" }) : ok();
+      },
+    });
+    const errors = events(w, "error");
+    const stopped = events(w, "stopped");
+    const done = await Promise.all(tasks.map((t) => settled(t.taskId)));
+    expect(done.every((t) => final(t))).toBe(true);
+    expect(done.filter((t) => t.status === "failed").every((t) => t.error === "by design")).toBe(true);
+    expect(flaky.faults).toBeGreaterThan(0);
+    expect(errors.length).toBeGreaterThan(0); // poll errors were reported…
+    expect(stopped).toEqual([]); // …and the worker kept going
+    expect(errors.every((e) => e instanceof TaskError && e.type === "unavailable")).toBe(true);
+  });
+
+  it("a failing poll is an error event and a backoff, never the end of the worker", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    let failures = 3;
+    const broken = wrap(taskq, {
+      reserveTask: (...a: Parameters<TaskQ["reserveTask"]>) =>
+        failures-- > 0 ? Promise.reject(new TaskError("unavailable", "store-unavailable", "down")) : taskq.reserveTask(...a),
+    });
+    const w = start({ taskq: broken, pfn: () => ok() });
+    const errors = events(w, "error");
+    await settled(t.taskId);
+    expect(errors.length).toBe(3);
+  });
+});
+
+describe("concurrency and stopping", () => {
+  it("runs up to concurrency tasks at once, and no more", async () => {
+    await taskq.createTasks(Array.from({ length: 9 }, () => ({ topic: "t" })));
+    let now = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    start({
+      concurrency: 3,
+      pfn: async () => {
+        peak = Math.max(peak, ++now);
+        await new Promise<void>((r) => release.push(r));
+        now--;
+        return ok();
+      },
+    });
+    for (let done = 0; done < 9;) {
+      await waitFor(() => release.length > 0, 10_000, "a running task");
+      expect(now).toBeLessThanOrEqual(3);
+      release.shift()!();
+      done++;
+    }
+    await waitFor(async () => (await taskq.listTasks({ status: "terminated" })).data.length === 9, 10_000, "all done");
+    expect(peak).toBe(3);
+  });
+
+  it("stop() aborts running tasks and hands their leases back at once", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const reasons: string[] = [];
+    const w = start({
+      pfn: (_task, { signal }) =>
+        new Promise(() => signal.addEventListener("abort", () => reasons.push((signal.reason as Error).name))),
+    });
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "the task to run");
+    await w.stop();
+    expect(reasons).toEqual(["WorkerStoppedError"]);
+    expect(await taskq.task(t.taskId)).toMatchObject({ status: "starting", pid: null, leaseId: null });
+    expect((await taskq.reserveTask("t", "next"))!.taskId).toBe(t.taskId);
+  });
+
+  it("stop({ drain: true }) lets running tasks finish and takes no new ones", async () => {
+    const [a, b] = await taskq.createTasks([{ topic: "t", data: "a" }, { topic: "t", data: "b" }]);
+    const go = gate();
+    const w = start({ pfn: async () => (await go.p, ok()) });
+    await waitFor(async () => (await taskq.task(a.taskId))!.status === "running", 10_000, "a to run");
+    const stopping = w.stop({ drain: true, timeoutMs: 10_000 });
+    go.open();
+    await stopping;
+    expect((await taskq.task(a.taskId))!.status).toBe("terminated");
+    expect((await taskq.task(b.taskId))!).toMatchObject({ status: "starting", attempts: 0 });
+  });
+
+  it("a draining stop gives up after its timeout and hands the lease back", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const w = start({ pfn: () => new Promise(() => {}) });
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "the task to run");
+    await w.stop({ drain: true, timeoutMs: 50 });
+    expect((await taskq.task(t.taskId))!.status).toBe("starting");
+  });
+
+  it("aborting the worker's signal stops it like stop()", async () => {
+    const ac = new AbortController();
+    const w = start({ signal: ac.signal, pfn: () => ok() });
+    const stopped = events(w, "stopped");
+    ac.abort();
+    await w.done;
+    expect(stopped.length).toBe(1);
+  });
+
+  it("refuses bad options with a TaskError", () => {
+    for (const bad of [{ topic: "" }, { concurrency: 0 }, { pfn: "no" }, { leaseTimeMs: -1 }, { taskq: {} }]) {
+      expect(() => worker({ taskq, topic: "t", pfn: () => ok(), ...bad } as never)).toThrow(TaskError);
+    }
+  });
+});
