@@ -13,6 +13,7 @@
  */
 
 import type { Client } from "@libsql/client";
+import type { TaskError } from "./errors.ts";
 
 /** The life of a task: `starting` → `running` → `terminated` | `failed` | `snoozed`. */
 export type TaskStatus = "starting" | "running" | "snoozed" | "failed" | "terminated";
@@ -129,6 +130,17 @@ export interface ExtendOptions extends FenceOptions {
   leaseTimeMs?: number;
 }
 
+/** One write of `TaskQ.applyWrites`: the same arguments as the method of that name. */
+export type WriteOp =
+  | { op: "extendLease"; taskId: string; pid: string; leaseId?: string; leaseTimeMs?: number }
+  | { op: "terminate"; taskId: string; pid: string; leaseId?: string }
+  | { op: "fail"; taskId: string; pid: string; leaseId?: string; error?: string }
+  | { op: "snooze"; taskId: string; pid: string; leaseId?: string; snoozeTime?: number }
+  | { op: "revokeLease"; taskId: string; recordVer: number };
+
+/** What one write of `applyWrites` did: the task as written, or why it was refused. */
+export type WriteResult<D = unknown> = { task: Task<D>; error?: undefined } | { task?: undefined; error: TaskError };
+
 /**
  * The store interface. The libSQL store implements it; a second backend
  * implements exactly this. Every method validates its input and throws a
@@ -159,6 +171,13 @@ export interface TaskQ {
   snooze<D = unknown>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>>;
   /** Forcefully → `starting`, only while the stored `recordVer` equals the one given. */
   revokeLease<D = unknown>(taskId: string, recordVer: number): Promise<Task<D>>;
+  /**
+   * Many transitions in ONE round trip (plus one more only to explain
+   * refusals). Each write is guarded and fenced exactly like its method and
+   * reports its own result: a refused or invalid write never fails its
+   * neighbours. The call itself rejects only when the store is unreachable.
+   */
+  applyWrites<D = unknown>(ops: WriteOp[]): Promise<WriteResult<D>[]>;
   /** Releases the connection (never an injected client). */
   close(): Promise<void>;
   /** Lease length used when a caller gives none. */

@@ -507,6 +507,37 @@ export function taskqContract(target: Target) {
     });
   });
 
+  describe("applyWrites", () => {
+    it("applies many writes at once, each with its own result; a refused or invalid one fails no neighbour", async () => {
+      const a = await inStatus("running");
+      const b = await inStatus("running");
+      const c = await inStatus("running");
+      const d = await inStatus("snoozed");
+      const e = await inStatus("running");
+      const results = await taskq.applyWrites([
+        { op: "terminate", taskId: a.taskId, pid: "p1", leaseId: a.leaseId! },
+        { op: "fail", taskId: b.taskId, pid: "p1", leaseId: "not-the-lease", error: "x" },
+        { op: "snooze", taskId: c.taskId, pid: "p1", leaseId: c.leaseId!, snoozeTime: 1000 },
+        { op: "revokeLease", taskId: d.taskId, recordVer: d.recordVer },
+        { op: "extendLease", taskId: e.taskId, pid: "p1", leaseId: e.leaseId!, leaseTimeMs: 5000 },
+        { op: "terminate", taskId: uniq("ghost"), pid: "p1" },
+        { op: "terminate", taskId: "", pid: "p1" } as never,
+        { op: "explode", taskId: a.taskId } as never,
+      ]);
+      expect(results[0].task).toMatchObject({ taskId: a.taskId, status: "terminated" });
+      expectTaskError(results[1].error, "forbidden", "wrong-owner");
+      expect(results[2].task).toMatchObject({ status: "snoozed", snoozeTime: 1000 });
+      expect(results[3].task).toMatchObject({ status: "starting" });
+      expect(results[4].task!.leaseExpiresAt! - results[4].task!.updatedAt).toBe(5000);
+      expectTaskError(results[5].error, "not-found", "task-not-found");
+      expectTaskError(results[6].error, "bad-request", "invalid-task");
+      expectTaskError(results[7].error, "bad-request", "invalid-task");
+      expect(await taskq.task(b.taskId)).toEqual(b);
+      expect(await taskq.applyWrites([])).toEqual([]);
+      expectTaskError(await rejection(taskq.applyWrites("no" as never)), "bad-request", "invalid-task");
+    });
+  });
+
   describe("argument validation of the transitions", () => {
     it("refuses bad taskId, pid, leaseId, error, snoozeTime, leaseTimeMs, writing nothing", async () => {
       const r = await inStatus("running");

@@ -231,7 +231,7 @@ describe("lease theft", () => {
 
 const METHODS = [
   "createTask", "createTasks", "task", "tasks", "listTasks", "reserveTask", "reserveTasks",
-  "extendLease", "terminate", "fail", "snooze", "revokeLease", "close",
+  "extendLease", "terminate", "fail", "snooze", "revokeLease", "applyWrites", "close",
 ] as const;
 
 /** A TaskQ forwarding to `inner`, with some methods replaced. */

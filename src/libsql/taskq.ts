@@ -36,9 +36,11 @@ import type {
   TaskDef,
   TaskQ,
   TaskQOptions,
+  WriteOp,
+  WriteResult,
 } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, openFileClient, toTaskError } from "./connection.ts";
-import { refusal, type Transition } from "./refusal.ts";
+import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
@@ -56,10 +58,23 @@ const OptionsSchema = v.object({
 }, "must be an object");
 
 const ReserveOptionsSchema = v.optional(v.object({ leaseTimeMs: v.optional(PositiveMs) }, "must be an object"));
-const FenceSchema = v.optional(v.object({ leaseId: v.optional(Name) }, "must be an object"));
-const ExtendSchema = v.optional(
-  v.object({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "must be an object"),
-);
+const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
+const WriteOpSchema = v.variant("op", [
+  v.object({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }),
+  v.object({ op: v.literal("terminate"), ...owner }),
+  v.object({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage) }),
+  v.object({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }),
+  v.object({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }),
+], "must be one of extendLease, terminate, fail, snooze, revokeLease");
+
+/** A validated write, its statement, and what it claims (to explain a refusal). */
+interface Plan {
+  op: Transition;
+  sql: string;
+  args: (string | number | null)[];
+  claim: Claim;
+  result?: WriteResult<any>;
+}
 const BatchSize = v.pipe(
   v.number("must be a number"),
   v.integer("must be an integer"),
@@ -253,35 +268,59 @@ class LibsqlTaskQ implements TaskQ {
     return rs.rows.map((r) => rowToTask<D>(r));
   }
 
-  async extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {
-    const o = this.#ownerArgs(taskId, pid, ExtendSchema, opts, "extendLease");
-    const lease = o?.leaseTimeMs ?? this.leaseTimeMs;
-    const leaseId = o?.leaseId ?? null;
-    return await this.#transition("extendLease", [sql.EXTEND_LEASE, [taskId, pid, leaseId, lease]], { taskId, pid, leaseId });
+  extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {
+    return this.#one({ op: "extendLease", taskId, pid, ...this.#opts(opts, "extendLease") });
   }
 
-  async terminate<D>(taskId: string, pid: string, opts?: FenceOptions): Promise<Task<D>> {
-    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "terminate")?.leaseId ?? null;
-    return await this.#transition("terminate", [sql.TERMINATE, [taskId, pid, leaseId]], { taskId, pid, leaseId });
+  terminate<D>(taskId: string, pid: string, opts?: FenceOptions): Promise<Task<D>> {
+    return this.#one({ op: "terminate", taskId, pid, ...this.#opts(opts, "terminate") });
   }
 
-  async fail<D>(taskId: string, pid: string, error?: string, opts?: FenceOptions): Promise<Task<D>> {
-    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "fail")?.leaseId ?? null;
-    if (error !== undefined) checkArg(ErrorMessage, error, "fail", "error");
-    return await this.#transition("fail", [sql.FAIL, [taskId, pid, leaseId, error ?? ""]], { taskId, pid, leaseId });
+  fail<D>(taskId: string, pid: string, error?: string, opts?: FenceOptions): Promise<Task<D>> {
+    return this.#one({ op: "fail", taskId, pid, error, ...this.#opts(opts, "fail") });
   }
 
-  async snooze<D>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>> {
-    const leaseId = this.#ownerArgs(taskId, pid, FenceSchema, opts, "snooze")?.leaseId ?? null;
-    if (snoozeTime !== undefined) checkArg(NonNegativeMs, snoozeTime, "snooze", "snoozeTime");
-    const ms = snoozeTime ?? this.snoozeTimeMs;
-    return await this.#transition("snooze", [sql.SNOOZE, [taskId, pid, leaseId, ms]], { taskId, pid, leaseId });
+  snooze<D>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>> {
+    return this.#one({ op: "snooze", taskId, pid, snoozeTime, ...this.#opts(opts, "snooze") });
   }
 
-  async revokeLease<D>(taskId: string, recordVer: number): Promise<Task<D>> {
-    checkArg(Name, taskId, "revokeLease", "taskId");
-    checkArg(RecordVer, recordVer, "revokeLease", "recordVer");
-    return await this.#transition("revokeLease", [sql.REVOKE_LEASE, [taskId, recordVer]], { taskId, recordVer });
+  revokeLease<D>(taskId: string, recordVer: number): Promise<Task<D>> {
+    return this.#one({ op: "revokeLease", taskId, recordVer });
+  }
+
+  async applyWrites<D>(ops: WriteOp[]): Promise<WriteResult<D>[]> {
+    const list = parseOrThrow(v.array(v.unknown(), "must be an array"), ops, "applyWrites");
+    const plans = list.map((op) => {
+      try {
+        return this.#plan(op as WriteOp);
+      } catch (e) {
+        return e as TaskError;
+      }
+    });
+    const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
+    const results: WriteResult<D>[] = new Array(plans.length);
+    if (sendable.length) {
+      await this.#ensureReady();
+      const client = this.#conn.client;
+      const stmts = sendable.map((p) => ({ sql: p.sql, args: p.args }));
+      const sets = await this.#conn.retry(() => client.batch(stmts, "write"), "write").catch((e) => {
+        throw toTaskError(e, "applyWrites");
+      });
+      const refused: number[] = [];
+      sets.forEach((rs, i) => rs.rows.length ? (sendable[i].result = { task: rowToTask<D>(rs.rows[0]) }) : refused.push(i));
+      if (refused.length) {
+        const reads = refused.map((i) => ({ sql: sql.SELECT_STATE, args: [sendable[i].claim.taskId] }));
+        const states = await this.#conn.retry(() => client.batch(reads, "read"), "read").catch((e) => {
+          throw toTaskError(e, "applyWrites");
+        });
+        refused.forEach((i, k) => {
+          const p = sendable[i];
+          p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) };
+        });
+      }
+    }
+    plans.forEach((p, i) => (results[i] = p instanceof TaskError ? { error: p } : p.result as WriteResult<D>));
+    return results;
   }
 
   close(): Promise<void> {
@@ -290,11 +329,41 @@ class LibsqlTaskQ implements TaskQ {
   }
 
   /** One guarded write; when it touches no row, one read says why. */
-  async #transition<D>(op: Transition, [text, args]: [string, (string | number | null)[]], claim: Parameters<typeof refusal>[1]): Promise<Task<D>> {
-    const rs = await this.#run({ sql: text, args }, "write", op);
+  async #one<D>(op: WriteOp): Promise<Task<D>> {
+    const p = this.#plan(op);
+    const rs = await this.#run({ sql: p.sql, args: p.args }, "write", p.op);
     if (rs.rows.length) return rowToTask<D>(rs.rows[0]);
-    const state = await this.#run({ sql: sql.SELECT_STATE, args: [claim.taskId] }, "read", op);
-    throw refusal(op, claim, state.rows[0]);
+    const state = await this.#run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
+    throw refusal(p.op, p.claim, state.rows[0]);
+  }
+
+  /** Validates a write and picks its statement; throws `bad-request` for bad input. */
+  #plan(op: WriteOp): Plan {
+    const what = String((op as { op?: unknown })?.op ?? "applyWrites");
+    const o = parseOrThrow(WriteOpSchema, op, what);
+    if (o.op === "revokeLease") {
+      return { op: o.op, sql: sql.REVOKE_LEASE, args: [o.taskId, o.recordVer], claim: o };
+    }
+    const leaseId = o.leaseId ?? null;
+    const claim = { taskId: o.taskId, pid: o.pid, leaseId };
+    switch (o.op) {
+      case "extendLease":
+        return { op: o.op, sql: sql.EXTEND_LEASE, args: [o.taskId, o.pid, leaseId, o.leaseTimeMs ?? this.leaseTimeMs], claim };
+      case "terminate":
+        return { op: o.op, sql: sql.TERMINATE, args: [o.taskId, o.pid, leaseId], claim };
+      case "fail":
+        return { op: o.op, sql: sql.FAIL, args: [o.taskId, o.pid, leaseId, o.error ?? ""], claim };
+      case "snooze":
+        return { op: o.op, sql: sql.SNOOZE, args: [o.taskId, o.pid, leaseId, o.snoozeTime ?? this.snoozeTimeMs], claim };
+    }
+  }
+
+  /** The options object of a fenced method, checked for its type (its fields are checked with the write). */
+  #opts(opts: unknown, what: string): Record<string, unknown> {
+    if (opts === undefined) return {};
+    if (opts === null || typeof opts !== "object") throw invalid(what, [{ path: "", message: "options must be an object" }]);
+    const { leaseId, leaseTimeMs } = opts as Record<string, unknown>;
+    return what === "extendLease" ? { leaseId, leaseTimeMs } : { leaseId };
   }
 
   async #run(stmt: InStatement, repeat: "read" | "write", what: string): Promise<ResultSet> {
@@ -350,9 +419,4 @@ class LibsqlTaskQ implements TaskQ {
     return o?.leaseTimeMs ?? this.leaseTimeMs;
   }
 
-  #ownerArgs<S extends v.GenericSchema>(taskId: string, pid: string, schema: S, opts: unknown, what: string): v.InferOutput<S> {
-    checkArg(Name, taskId, what, "taskId");
-    checkArg(Name, pid, what, "pid");
-    return parseOrThrow(schema, opts, what);
-  }
 }

@@ -12,6 +12,7 @@ import type { DrainOptions, DrainResult, Task } from "../types.ts";
 import { ABORT, abortReason, effectiveTimeout, type ExecEnv, execute, type ExecResult, type Execution, handBack } from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
 import { reserve } from "./reserve.ts";
+import { createWriter } from "./writer.ts";
 
 const DrainOptionsSchema = v.object({
   ...CommonOptions,
@@ -45,7 +46,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const maxTasks = o.maxTasks ?? Infinity;
   const began = performance.now();
   const result: DrainResult = { reserved: 0, completed: 0, failed: 0, snoozed: 0, lost: 0, ms: 0 };
-  const env: ExecEnv = { ...o, timeoutMs, emit: () => {} };
+  const env: ExecEnv = { ...o, timeoutMs, writer: createWriter(o.taskq), emit: () => {} };
   const running = new Set<Execution>();
   let slotFreed = () => {};
 

@@ -7,9 +7,10 @@
  */
 
 import type { TaskError } from "../errors.ts";
-import type { ProcessorFn, Task, TaskQ, WorkerEventName } from "../types.ts";
+import type { ProcessorFn, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
 import { INVALID_RESPONSE, toOutcome } from "./outcome.ts";
 import { isLeaseLost, retryTransient } from "./transient.ts";
+import type { Writer } from "./writer.ts";
 
 /** How an execution ended. */
 export type ExecResult = "completed" | "failed" | "snoozed" | "timeout" | "lost" | "released" | "error";
@@ -17,6 +18,8 @@ export type ExecResult = "completed" | "failed" | "snoozed" | "timeout" | "lost"
 /** What an execution needs from the worker (or drain) that runs it. */
 export interface ExecEnv {
   taskq: TaskQ;
+  /** Where keepalives and outcomes go (coalesced per round trip). */
+  writer: Writer;
   pid: string;
   pfn: ProcessorFn<any>;
   leaseTimeMs: number;
@@ -56,6 +59,8 @@ export function execute(env: ExecEnv, task: Task): Execution {
   const control = new AbortController();
   const timeoutMs = effectiveTimeout(task, env);
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), control.signal]);
+  const { taskId } = task;
+  const pid = env.pid;
   const leaseId = task.leaseId!;
   let recordVer = task.recordVer;
   let keepalive: ReturnType<typeof setTimeout> | undefined;
@@ -66,7 +71,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
   const extend = async () => {
     try {
       const t = await retryTransient(() =>
-        env.taskq.extendLease(task.taskId, env.pid, { leaseId, leaseTimeMs: env.leaseTimeMs })
+        env.writer.write({ op: "extendLease", taskId: task.taskId, pid: env.pid, leaseId, leaseTimeMs: env.leaseTimeMs })
       );
       recordVer = t.recordVer;
       if (!finished) scheduleKeepalive();
@@ -108,12 +113,11 @@ export function execute(env: ExecEnv, task: Task): Execution {
       const reason = signal.reason as { name?: string } | undefined;
       if (reason?.name === ABORT.timeout) {
         env.emit("timeout", { task, timeoutMs });
-        return write("timeout", () =>
-          env.taskq.fail(task.taskId, env.pid, `timed out after ${timeoutMs} ms`, { leaseId }));
+        return write("timeout", { op: "fail", taskId, pid, leaseId, error: `timed out after ${timeoutMs} ms` });
       }
       if (reason?.name === ABORT.leaseLost) return "lost";
       // Stopped: hand the lease back so another worker takes the task at once.
-      return write("released", () => env.taskq.revokeLease(task.taskId, recordVer));
+      return write("released", { op: "revokeLease", taskId, recordVer });
     }
 
     const outcome = "error" in first
@@ -121,18 +125,18 @@ export function execute(env: ExecEnv, task: Task): Execution {
       : toOutcome(first.value);
     switch (outcome.event) {
       case "completed":
-        return write("completed", () => env.taskq.terminate(task.taskId, env.pid, { leaseId }));
+        return write("completed", { op: "terminate", taskId, pid, leaseId });
       case "failed":
-        return write("failed", () => env.taskq.fail(task.taskId, env.pid, outcome.errorMessage ?? "", { leaseId }));
+        return write("failed", { op: "fail", taskId, pid, leaseId, error: outcome.errorMessage ?? "" });
       case "snoozed":
-        return write("snoozed", () => env.taskq.snooze(task.taskId, env.pid, outcome.snoozeTime, { leaseId }));
+        return write("snoozed", { op: "snooze", taskId, pid, leaseId, snoozeTime: outcome.snoozeTime });
     }
   };
 
   /** Writes an outcome (fenced, retried); a fence refusal is a `lease-lost` event, not a crash. */
-  const write = async (result: ExecResult, op: () => Promise<Task>): Promise<ExecResult> => {
+  const write = async (result: ExecResult, op: WriteOp): Promise<ExecResult> => {
     try {
-      const updated = await retryTransient(op);
+      const updated = await retryTransient(() => env.writer.write(op));
       if (result === "completed" || result === "snoozed") env.emit(result, updated);
       else if (result === "failed" || result === "timeout") env.emit("failed", updated);
       return result;
@@ -162,9 +166,9 @@ export function execute(env: ExecEnv, task: Task): Execution {
  * arrived after a stop or does not fit a drain's budget. A task that changed
  * meanwhile is left as it is.
  */
-export async function handBack(env: Pick<ExecEnv, "taskq" | "emit">, task: Task): Promise<void> {
+export async function handBack(env: Pick<ExecEnv, "writer" | "emit">, task: Task): Promise<void> {
   try {
-    await retryTransient(() => env.taskq.revokeLease(task.taskId, task.recordVer));
+    await retryTransient(() => env.writer.write({ op: "revokeLease", taskId: task.taskId, recordVer: task.recordVer }));
   } catch (error) {
     if (!isLeaseLost(error) && (error as TaskError).code !== "task-concurrently-updated") env.emit("error", error);
   }

@@ -11,6 +11,7 @@ import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
 import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
 import { reserve } from "./reserve.ts";
+import { createWriter } from "./writer.ts";
 import { pollDelay, sleep } from "./timing.ts";
 
 const WorkerOptionsSchema = v.object({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "must be an object");
@@ -45,6 +46,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const events = new EventTarget();
   const env: ExecEnv = {
     ...o,
+    writer: createWriter(o.taskq),
     emit: (name, detail) => events.dispatchEvent(new CustomEvent(name, { detail })),
   };
   const running = new Set<Execution>();
