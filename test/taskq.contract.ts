@@ -198,7 +198,10 @@ export function taskqContract(target: Target) {
       const created = await taskq.createTasks(defs);
       expect(created.map((t) => t.data)).toEqual(defs.map((d) => d.data));
       expect(created.every((t) => t.status === "starting" && t.recordVer === 1)).toBe(true);
-      expect((await snapshot(taskq, topic)).length).toBe(2500);
+      const stored = await snapshot(taskq, topic);
+      expect(stored.length).toBe(2500);
+      // what createTasks returned is exactly what is stored, field by field
+      expect([...created].sort((a, b) => a.taskId.localeCompare(b.taskId))).toEqual(stored);
     });
 
     it("returns [] for []", async () => {

@@ -32,15 +32,19 @@ export const INSERT_TASK = `INSERT INTO sokka_tasks
 /**
  * Many tasks from ONE JSON-array argument (`[[taskId, groupId, description,
  * topic, subTopic, timeoutMs, dataJson], …]`): one statement per chunk, no
- * per-row argument marshalling. Without ON CONFLICT, so a duplicate aborts the
- * whole batch: all or nothing.
+ * per-row argument marshalling, and no RETURNING (the driver's per-row cost
+ * of returned columns would dominate): the caller knows every field but the
+ * time, which `CREATED_AT` reads back. Every row of one statement gets the
+ * same time. Without ON CONFLICT, so a duplicate aborts the whole batch: all
+ * or nothing.
  */
 export const INSERT_TASKS_JSON = `INSERT INTO sokka_tasks
   (task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
          ${NOW}, ${NOW}, 0, ${NOW}
-  FROM json_each(?1)
-  RETURNING ${COLUMNS}`;
+  FROM json_each(?1)`;
+
+export const CREATED_AT = "SELECT created_at FROM sokka_tasks WHERE task_id = ?1";
 
 export const EXISTING_IDS_JSON = "SELECT task_id FROM sokka_tasks WHERE task_id IN (SELECT value FROM json_each(?1))";
 

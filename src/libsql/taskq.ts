@@ -187,17 +187,16 @@ class LibsqlTaskQ implements TaskQ {
     }
     if (!rows.length) return [];
     await this.#ensureReady();
+    // per chunk: the insert, then the time its rows got
     const stmts: InStatement[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       stmts.push({ sql: sql.INSERT_TASKS_JSON, args: [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))] });
+      stmts.push({ sql: sql.CREATED_AT, args: [rows[i][0]] });
     }
     let results: ResultSet[];
     try {
       const client = this.#conn.client;
-      results = await this.#conn.retry(
-        () => stmts.length === 1 ? client.execute(stmts[0]).then((r) => [r]) : client.batch(stmts, "write"),
-        "write",
-      );
+      results = await this.#conn.retry(() => client.batch(stmts, "write"), "write");
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
         const taken = await this.#run({ sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...seen])] }, "read", "createTasks");
@@ -211,9 +210,28 @@ class LibsqlTaskQ implements TaskQ {
       }
       throw toTaskError(e, "createTasks");
     }
-    const byId = new Map<string, Task<D>>();
-    for (const rs of results) for (const r of rs.rows) byId.set(r.task_id as string, rowToTask<D>(r));
-    return rows.map((r) => byId.get(r[0] as string)!);
+    return rows.map((r, i) => {
+      const at = Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at);
+      return {
+        taskId: r[0] as string,
+        taskGroupId: r[1] as string,
+        taskDescription: r[2] as string | null,
+        topic: r[3] as string,
+        subTopic: r[4] as string,
+        status: "starting",
+        pid: null,
+        recordVer: 1,
+        error: null,
+        snoozeTime: null,
+        timeoutMs: r[5] as number | null,
+        data: JSON.parse(r[6] as string) as D,
+        createdAt: at,
+        updatedAt: at,
+        attempts: 0,
+        leaseId: null,
+        leaseExpiresAt: null,
+      };
+    });
   }
 
   async task<D>(taskId: string): Promise<Task<D> | null> {

@@ -1,0 +1,332 @@
+// `npm run bench`: measures sokka against the raw libSQL ceiling on the same
+// file settings and writes BENCHMARKS.md from what it measured.
+// `node bench/bench.mjs --smoke` runs every row once on tiny sizes (used by the test suite).
+import { createClient } from "@libsql/client";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTaskQ, ok, worker } from "../dist/mod.js";
+import * as sql from "../dist/src/libsql/sql.js";
+
+const smoke = process.argv.includes("--smoke");
+const RUNS = smoke ? 1 : 3;
+const N = smoke
+  ? { insert: 200, claim: 200, claim100: 400, cycle: 200, bare: 200, create: 200, bulk: 400, e2e: 200, finished: [200, 2000], reserves: 50, rss: 2000 }
+  : { insert: 5000, claim: 5000, claim100: 20000, cycle: 3000, bare: 10000, create: 5000, bulk: 10000, e2e: 10000, finished: [10_000, 1_000_000], reserves: 1000, rss: 100_000 };
+const here = fileURLToPath(new URL(".", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "sokka-bench-"));
+let dbCount = 0;
+
+/** A fresh database with sokka's schema, opened by sokka (WAL, synchronous=NORMAL), plus a raw client on it with the same settings. */
+async function freshDb() {
+  const url = `file:${join(dir, `b${dbCount++}.db`)}`;
+  const taskq = createTaskQ({ url });
+  await taskq.listTasks({}, { limit: 1 }); // creates the schema, sets WAL
+  const raw = createClient({ url, concurrency: 1, timeout: 5000 });
+  await raw.execute("PRAGMA synchronous = NORMAL");
+  return { url, taskq, raw, close: async () => (raw.close(), await taskq.close()) };
+}
+
+const row = (i, topic = "bench") => [`t${i}-${Math.random().toString(36).slice(2)}`, `g${i}`, null, topic, "default", null, "null"];
+const insertArgs = (i, topic) => row(i, topic);
+const now = () => performance.now();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Runs the benchmark `name` RUNS times, each in a fresh process (the embedded
+ * driver grows native memory with every statement, which would slow down
+ * whatever runs later in a shared process), and returns its median, min, max.
+ */
+async function measure(name, ...args) {
+  const xs = [];
+  for (let r = 0; r < RUNS; r++) xs.push(runOne(name, ...args));
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** The result of one benchmark function, run in a fresh process. */
+function runOne(name, ...args) {
+  const argv = ["--expose-gc", fileURLToPath(import.meta.url), "--one", name, ...args.map(String), ...(smoke ? ["--smoke"] : [])];
+  const out = execFileSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
+async function bulkRaw(raw, count, topic = "bench") {
+  for (let i = 0; i < count; i += 1000) {
+    const rows = [];
+    for (let j = i; j < Math.min(count, i + 1000); j++) rows.push(row(j, topic));
+    await raw.execute({ sql: sql.INSERT_TASKS_JSON, args: [JSON.stringify(rows)] });
+  }
+}
+
+// ---- raw libSQL ceiling ----
+async function rawInsert() {
+  const db = await freshDb();
+  const t = now();
+  for (let i = 0; i < N.insert; i++) await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
+  const rate = N.insert / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+async function rawClaim() {
+  const db = await freshDb();
+  await bulkRaw(db.raw, N.claim);
+  const t = now();
+  for (let i = 0; i < N.claim; i++) await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] });
+  const rate = N.claim / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+async function rawClaim100() {
+  const db = await freshDb();
+  await bulkRaw(db.raw, N.claim100);
+  const t = now();
+  let got = 0;
+  for (;;) {
+    const rs = await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, 100] });
+    if (!rs.rows.length) break;
+    got += rs.rows.length;
+  }
+  const rate = got / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+async function rawCycle() {
+  const db = await freshDb();
+  const t = now();
+  for (let i = 0; i < N.cycle; i++) {
+    await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
+    const r = (await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0];
+    await db.raw.execute({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] });
+  }
+  const rate = N.cycle / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+/** The bare batched loop: the worker's own claim and complete statements, a no-op function, nothing else. */
+async function bareLoop(c) {
+  const db = await freshDb();
+  await bulkRaw(db.raw, N.bare);
+  const t = now();
+  let done = 0;
+  for (;;) {
+    const rs = c === 1
+      ? await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })
+      : await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, c] });
+    if (!rs.rows.length) break;
+    const stmts = rs.rows.map((r) => ({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] }));
+    if (stmts.length === 1) await db.raw.execute(stmts[0]);
+    else await db.raw.batch(stmts, "write");
+    done += rs.rows.length;
+  }
+  const rate = done / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+
+// ---- sokka ----
+async function sokkaCreate() {
+  const db = await freshDb();
+  const t = now();
+  for (let i = 0; i < N.create; i++) await db.taskq.createTask({ topic: "bench" });
+  const rate = N.create / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+async function sokkaBulk() {
+  const db = await freshDb();
+  const defs = Array.from({ length: N.bulk }, (_, i) => ({ topic: "bench", data: { i } }));
+  const t = now();
+  await db.taskq.createTasks(defs);
+  const rate = N.bulk / ((now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+async function sokkaE2E(c) {
+  const db = await freshDb();
+  await db.taskq.createTasks(Array.from({ length: N.e2e }, () => ({ topic: "bench" })));
+  let n = 0;
+  let finish;
+  const all = new Promise((r) => (finish = r));
+  const t = now();
+  const w = worker({ taskq: db.taskq, topic: "bench", concurrency: c, maxPollIntervalMs: 20, pfn: () => ok() });
+  w.addEventListener("completed", () => ++n === N.e2e && finish());
+  await all;
+  const rate = N.e2e / ((now() - t) / 1000);
+  await w.stop();
+  await db.close();
+  return rate;
+}
+function child(args) {
+  const p = spawn(process.execPath, ["--expose-gc", join(here, "child.mjs"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  p.stdout.on("data", (d) => (out += d));
+  return {
+    p,
+    line: (text) =>
+      new Promise((resolve) => {
+        const check = () => (out.includes(text) ? resolve(out) : setTimeout(check, 5));
+        check();
+      }),
+    exit: new Promise((r) => p.on("close", r)),
+    out: () => out,
+  };
+}
+async function sokkaTwoProcs(c) {
+  const db = await freshDb();
+  const kids = [child(["e2e", db.url, "bench", String(c)]), child(["e2e", db.url, "bench", String(c)])];
+  await Promise.all(kids.map((k) => k.line("ready")));
+  const t = now();
+  await db.taskq.createTasks(Array.from({ length: N.e2e }, () => ({ topic: "bench" })));
+  for (;;) {
+    const rs = await db.raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated'");
+    if (Number(rs.rows[0].n) === N.e2e) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const rate = N.e2e / ((now() - t) / 1000);
+  kids.forEach((k) => k.p.kill("SIGTERM"));
+  await Promise.all(kids.map((k) => k.exit));
+  await db.close();
+  return rate;
+}
+/** p50/p99 of single reserveTask calls (ms) with `finished` terminated tasks in the table. */
+async function reserveLatency(finished) {
+  const db = await freshDb();
+  for (let i = 0; i < finished; i += 100_000) {
+    await bulkRaw(db.raw, Math.min(100_000, finished - i), "bench");
+    await db.raw.execute("UPDATE sokka_tasks SET status = 'terminated', ready_at = NULL WHERE status = 'starting'");
+  }
+  await bulkRaw(db.raw, N.reserves * RUNS, "bench");
+  const runs = [];
+  for (let r = 0; r < RUNS; r++) {
+    const lat = [];
+    for (let i = 0; i < N.reserves; i++) {
+      const t = now();
+      await db.taskq.reserveTask("bench", "p");
+      lat.push(now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    runs.push({ p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] });
+  }
+  await db.close();
+  const p50 = runs.map((x) => x.p50);
+  const p99 = runs.map((x) => x.p99);
+  return {
+    p50: { median: median(p50), min: Math.min(...p50), max: Math.max(...p50) },
+    p99: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
+  };
+}
+/** How much RSS the driver alone grows by per statement (no sokka code involved). */
+async function driverLeak() {
+  const db = await freshDb();
+  await bulkRaw(db.raw, 10);
+  const statements = smoke ? 2000 : 50_000;
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  for (let i = 0; i < statements; i++) await db.raw.execute({ sql: sql.EXTEND_LEASE, args: ["none", "p", null, 1000] });
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  await db.close();
+  return { statements, rssGrowth: (after.rss - before.rss) / 2 ** 20, heapGrowth: (after.heapUsed - before.heapUsed) / 2 ** 20 };
+}
+
+async function rss() {
+  const db = await freshDb();
+  await bulkRaw(db.raw, N.rss);
+  const k = child(["rss", db.url, "bench", String(N.rss)]);
+  await k.exit;
+  await db.close();
+  return JSON.parse(k.out().trim());
+}
+
+// ---- one measurement in this process (--one NAME ARGS) ----
+const benches = { driverLeak, rawInsert, rawClaim, rawClaim100, rawCycle, bareLoop, sokkaCreate, sokkaBulk, sokkaE2E, sokkaTwoProcs, reserveLatency, rss };
+const one = process.argv.indexOf("--one");
+if (one !== -1) {
+  const [name, ...rest] = process.argv.slice(one + 1).filter((a) => a !== "--smoke");
+  const result = await benches[name](...rest.map(Number));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+// ---- run and report ----
+const fmt = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const cell = (m, unit = "/s", digits = 0) => `${fmt(m.median, digits)}${unit} (${fmt(m.min, digits)}–${fmt(m.max, digits)})`;
+const rows = [];
+const add = (name, settings, value, ratio = "") => {
+  rows.push(`| ${name} | ${settings} | ${value} | ${ratio} |`);
+  if (!smoke) console.error(`  ${name} (${settings}): ${value} ${ratio}`);
+};
+const began = now();
+
+const rInsert = await measure("rawInsert");
+add("raw: one-by-one INSERT", `${N.insert} rows, one awaited statement each`, cell(rInsert));
+const rClaim = await measure("rawClaim");
+add("raw: single-row claim", `${N.claim} claims, \`UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING\``, cell(rClaim));
+const rClaim100 = await measure("rawClaim100");
+add("raw: 100-row claim", `${N.claim100} rows, \`UPDATE … WHERE id IN (SELECT … LIMIT 100) RETURNING\``, cell(rClaim100, " rows/s"));
+const rCycle = await measure("rawCycle");
+add("raw: insert + claim + complete cycle", `${N.cycle} cycles, three awaited statements`, cell(rCycle));
+const bare = {};
+for (const c of [1, 8, 32]) {
+  bare[c] = await measure("bareLoop", c);
+  add(`raw: bare batched loop, c=${c}`, `${N.bare} tasks; sokka's claim of up to ${c} + its complete statements in one batch, no-op`, cell(bare[c]));
+}
+const sCreate = await measure("sokkaCreate");
+add("sokka: createTask one by one", `${N.create} tasks`, cell(sCreate), `${fmt(sCreate.median / rInsert.median, 2)}× raw insert`);
+const sBulk = await measure("sokkaBulk");
+add("sokka: createTasks bulk", `${N.bulk} tasks in one call`, cell(sBulk), `${fmt(sBulk.median / rInsert.median, 1)}× raw insert`);
+for (const c of [1, 8, 32]) {
+  const e = await measure("sokkaE2E", c);
+  const ratio = [`${fmt(e.median / bare[c].median, 2)}× bare loop c=${c}`];
+  if (c === 1) ratio.unshift(`${fmt(e.median / rCycle.median, 2)}× raw cycle`);
+  add(`sokka: end to end, c=${c}`, `${N.e2e} queued tasks, no-op pfn, one process, keepalive/timeouts/fencing/events on`, cell(e), ratio.join("; "));
+}
+const two = await measure("sokkaTwoProcs", 32);
+add("sokka: end to end, 2 processes × c=32", `${N.e2e} tasks, one file`, cell(two), `${fmt(two.median / bare[32].median, 2)}× bare loop c=32`);
+const lat = [];
+for (const f of N.finished) {
+  const l = runOne("reserveLatency", f);
+  lat.push(l);
+  add(`sokka: reserveTask latency, ${fmt(f)} finished tasks`, `${N.reserves} single reservations per run`, `p50 ${cell(l.p50, " ms", 3)}; p99 ${cell(l.p99, " ms", 3)}`);
+}
+rows.push(`| | | | p50 ratio ${fmt(N.finished[1])} ÷ ${fmt(N.finished[0])}: ${fmt(lat[1].p50.median / lat[0].p50.median, 2)}× |`);
+const mem = runOne("rss");
+add(
+  "sokka: RSS of one worker",
+  `${fmt(N.rss)} tasks, c=32`,
+  `RSS ${fmt(mem.rssFirst, 1)} MB after 1,000, peak ${fmt(mem.rssPeak, 1)} MB; JS heap ${fmt(mem.heapFirst, 1)} MB after 1,000, ${fmt(mem.heapLast, 1)} MB at the end (after GC)`,
+  `RSS +${fmt(mem.rssPeak - mem.rssFirst, 1)} MB; heap ${fmt(mem.heapLast - mem.heapFirst, 1)} MB`,
+);
+const leak = runOne("driverLeak");
+add(
+  "raw: native memory of the driver",
+  `${fmt(leak.statements)} \`UPDATE … RETURNING\` statements on one connection, no sokka code`,
+  `RSS +${fmt(leak.rssGrowth, 1)} MB (${fmt((leak.rssGrowth * 2 ** 20) / leak.statements, 0)} bytes per statement); JS heap ${fmt(leak.heapGrowth, 1)} MB`,
+);
+
+const table = ["| benchmark | settings | result: median (min–max) | ratio |", "| --- | --- | --- | --- |", ...rows].join("\n");
+console.log(table);
+rmSync(dir, { recursive: true, force: true });
+
+if (!smoke) {
+  const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
+  const md = `# Benchmarks
+
+Generated by \`npm run bench\` (bench/bench.mjs) on ${new Date().toISOString().slice(0, 10)}; do not edit by hand.
+Each row is the median of ${RUNS} runs with min–max, all measured in the same run (${fmt((now() - began) / 1000)} s).
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version},
+@libsql/client ${pkg("@libsql/client")}. Every database is a temp \`file:\` database in WAL mode with
+\`synchronous=NORMAL\` and sokka's schema; "raw" rows send sokka's own statements (src/libsql/sql.ts)
+through one \`@libsql/client\` connection with no validation, events or worker machinery.
+
+${table}
+
+Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
+`;
+  writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), md);
+  console.error("wrote BENCHMARKS.md");
+}

@@ -1,0 +1,32 @@
+/** The benchmark runs in the suite on tiny sizes so it cannot rot; no timing is asserted. */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+
+it("bench/bench.mjs --smoke measures every row", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const out = execFileSync(process.execPath, ["bench/bench.mjs", "--smoke"], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  for (
+    const row of [
+      "raw: one-by-one INSERT",
+      "raw: single-row claim",
+      "raw: 100-row claim",
+      "raw: insert + claim + complete cycle",
+      "raw: bare batched loop, c=1",
+      "raw: bare batched loop, c=8",
+      "raw: bare batched loop, c=32",
+      "sokka: createTask one by one",
+      "sokka: createTasks bulk",
+      "sokka: end to end, c=1",
+      "sokka: end to end, c=8",
+      "sokka: end to end, c=32",
+      "sokka: end to end, 2 processes × c=32",
+      "sokka: reserveTask latency",
+      "sokka: RSS of one worker",
+      "raw: native memory of the driver",
+    ]
+  ) {
+    expect(out).toContain(`| ${row}`);
+  }
+  expect(out).not.toMatch(/NaN|Infinity/);
+});
