@@ -8,7 +8,7 @@
 
 import type { TaskError } from "../errors.ts";
 import type { ProcessorFn, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
-import { INVALID_RESPONSE, toOutcome } from "./outcome.ts";
+import { toOutcome } from "./outcome.ts";
 import { isLeaseLost, retryTransient } from "./transient.ts";
 import type { Writer } from "./writer.ts";
 
@@ -56,9 +56,18 @@ export interface Execution {
 
 /** Starts running `task` (just reserved by `env.pid`). */
 export function execute(env: ExecEnv, task: Task): Execution {
+  // One controller for every reason to stop (timeout, lease lost, stop); its
+  // reason's name tells which. The timeout is a timer cleared as soon as the
+  // execution ends: AbortSignal.timeout's own timer cannot be cleared and
+  // would keep each finished execution in memory for the whole timeout
+  // (measured: one retained Timeout per task).
   const control = new AbortController();
+  const signal = control.signal;
   const timeoutMs = effectiveTimeout(task, env);
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), control.signal]);
+  const timer = setTimeout(
+    () => control.abort(abortReason(ABORT.timeout, `timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   const { taskId } = task;
   const pid = env.pid;
   const leaseId = task.leaseId!;
@@ -105,6 +114,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
       .then((value) => ({ value }), (error: unknown) => ({ error }));
     const first = await Promise.race([settled, aborted]);
     finished = true;
+    clearTimeout(timer);
     clearTimeout(keepalive);
     removeAbort();
     await inflight;
@@ -184,4 +194,3 @@ function messageOf(error: unknown): string {
   }
 }
 
-export { INVALID_RESPONSE };
