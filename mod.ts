@@ -44,3 +44,4 @@ export type {
   WorkerEventName,
   WorkerOptions,
 } from "./src/types.ts";
+export { sokkaRoutes, type SokkaRoutesOptions } from "./src/http/routes.ts";

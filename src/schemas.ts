@@ -115,7 +115,8 @@ export function invalid(what: string, issues: Issue[], code: "invalid-task" | "i
   return new TaskError("bad-request", code, `${what}: ${text}`, { issues });
 }
 
-function toIssue(issue: v.BaseIssue<unknown>): Issue {
+/** One valibot issue as a sokka `Issue` (dotted path and message). */
+export function toIssue(issue: v.BaseIssue<unknown>): Issue {
   return { path: v.getDotPath(issue) ?? "", message: issue.message };
 }
 
