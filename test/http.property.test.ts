@@ -1,0 +1,70 @@
+/**
+ * Random bodies and query strings thrown at every route (fast-check): never
+ * a 500, and a 4xx never writes anything.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+
+let taskq: TaskQ;
+let app: ReturnType<typeof sokkaRoutes>;
+beforeAll(async () => {
+  taskq = createTaskQ({ url: ":memory:", maxDataBytes: 2000 });
+  app = sokkaRoutes({ taskq, maxBodyBytes: 8192 });
+  await taskq.createTasks([{ topic: "t", taskId: "a" }, { topic: "t", taskId: "b" }]);
+  await taskq.reserveTask("t", "p");
+});
+afterAll(() => taskq.close());
+
+/** Everything in the store, to compare before and after a refused request. */
+const state = async () => JSON.stringify((await taskq.listTasks({}, { limit: 1000 })).data);
+
+const routes = [
+  ["POST", "/tasks"],
+  ["POST", "/tasks/a/revoke"],
+  ["POST", "/topics/t/reserve"],
+  ["POST", "/tasks/a/extend"],
+  ["POST", "/tasks/a/complete"],
+  ["POST", "/tasks/a/fail"],
+  ["POST", "/tasks/a/snooze"],
+  ["GET", "/tasks"],
+  ["GET", "/tasks/a"],
+  ["GET", "/groups/a/tasks"],
+] as const;
+
+const jsonValue = fc.jsonValue({ maxDepth: 3 });
+const fieldValue = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(null, true, "", "p", "t", -1, 0, 2 ** 31, 2 ** 53, 1e308),
+  jsonValue,
+);
+const fields = ["topic", "pid", "leaseId", "leaseTimeMs", "snoozeTime", "errorMessage", "recordVer", "taskId", "data", "timeoutMs", "subTopic"];
+const body = fc.oneof(
+  fc.dictionary(fc.constantFrom(...fields), fieldValue).map((o) => JSON.stringify(o)),
+  jsonValue.map((v) => JSON.stringify(v)),
+  fc.string(), // mostly not JSON at all
+);
+const query = fc.dictionary(
+  fc.constantFrom("topic", "subTopic", "status", "from", "to", "limit", "cursor"),
+  fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom("starting", "running", "-1", "1e9", "99999999999999999999")),
+).map((o) => new URLSearchParams(o).toString());
+const segment = fc.oneof(fc.constantFrom("a", "b", "nope", ""), fc.string({ maxLength: 300 })).map(encodeURIComponent);
+
+it("no request gets a 500, and no 4xx changes the store", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...routes), body, query, segment, async ([method, path], b, q, seg) => {
+      const url = (path.replace("/a", seg ? `/${seg}` : "/a")) + (method === "GET" ? `?${q}` : "");
+      const before = await state();
+      const res = await app.request(url, method === "POST" ? { method, headers: { "content-type": "application/json" }, body: b } : {});
+      expect(res.status, `${method} ${url} ${b}`).toBeLessThan(500);
+      if (res.status >= 400) {
+        const e = await res.json();
+        expect(typeof e.error.type).toBe("string");
+        expect(await state()).toBe(before);
+      }
+    }),
+    { numRuns: 600 },
+  );
+});

@@ -1,0 +1,43 @@
+/** A plain fetch() loop consumes a topic through a real HTTP server (@hono/node-server). */
+import { serve } from "@hono/node-server";
+import { afterEach, expect, it } from "vitest";
+import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+// @ts-expect-error: a plain .mjs example without types
+import { consume } from "../examples/pull-consumer.mjs";
+import { tempDbUrl } from "./helpers.ts";
+
+let close: () => Promise<void> = async () => {};
+afterEach(() => close());
+
+async function start(taskq: TaskQ): Promise<string> {
+  const { Hono } = await import("hono");
+  const app = new Hono().route("/sokka", sokkaRoutes({ taskq }));
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(`http://127.0.0.1:${info.port}/sokka`));
+    close = () => new Promise((r) => server.close(() => r()));
+  });
+}
+
+it("a fetch loop pulls every task of a topic and completes, fails or snoozes it", async () => {
+  const db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  try {
+    const tasks = await taskq.createTasks(Array.from({ length: 30 }, (_, i) => ({ topic: "pull", data: i })));
+    const base = await start(taskq);
+    const handled = await consume(base, "pull", {
+      pid: "puller",
+      handle: async (task: { data: number }) =>
+        task.data % 10 === 0 ? { fail: "tens fail" } : task.data % 10 === 1 ? { snooze: 600_000 } : "complete",
+    });
+    expect(handled).toBe(30);
+    const after = await Promise.all(tasks.map((t) => taskq.task(t.taskId)));
+    expect(after.filter((t) => t!.status === "terminated").length).toBe(24);
+    expect(after.filter((t) => t!.status === "failed").every((t) => t!.error === "tens fail")).toBe(true);
+    expect(after.filter((t) => t!.status === "snoozed").length).toBe(3);
+    expect(after.every((t) => t!.attempts === 1)).toBe(true);
+  } finally {
+    await close();
+    await taskq.close();
+    db.cleanup();
+  }
+});
