@@ -40,6 +40,7 @@ export type {
   TaskQ,
   TaskQOptions,
   TaskStatus,
+  TopicStats,
   Worker,
   WorkerEventName,
   WorkerOptions,

@@ -130,6 +130,12 @@ export interface ExtendOptions extends FenceOptions {
   leaseTimeMs?: number;
 }
 
+/** Counts of one topic's tasks per status. */
+export interface TopicStats {
+  topic: string;
+  counts: Record<TaskStatus, number>;
+}
+
 /** One write of `TaskQ.applyWrites`: the same arguments as the method of that name. */
 export type WriteOp =
   | { op: "extendLease"; taskId: string; pid: string; leaseId?: string; leaseTimeMs?: number }
@@ -178,6 +184,8 @@ export interface TaskQ {
    * neighbours. The call itself rejects only when the store is unreachable.
    */
   applyWrites<D = unknown>(ops: WriteOp[]): Promise<WriteResult<D>[]>;
+  /** How many tasks each topic has in each status (for dashboards). */
+  topicStats(): Promise<TopicStats[]>;
   /** Releases the connection (never an injected client). */
   close(): Promise<void>;
   /** Lease length used when a caller gives none. */

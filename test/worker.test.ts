@@ -231,7 +231,7 @@ describe("lease theft", () => {
 
 const METHODS = [
   "createTask", "createTasks", "task", "tasks", "listTasks", "reserveTask", "reserveTasks",
-  "extendLease", "terminate", "fail", "snooze", "revokeLease", "applyWrites", "close",
+  "extendLease", "terminate", "fail", "snooze", "revokeLease", "applyWrites", "topicStats", "close",
 ] as const;
 
 /** A TaskQ forwarding to `inner`, with some methods replaced. */

@@ -13,6 +13,7 @@ import type * as v from "valibot";
 import { invalid, TaskDefSchema, toIssue } from "../schemas.ts";
 import type { TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
+import { uiRoutes } from "./ui/routes.ts";
 import { CompleteBody, ExtendBody, FailBody, ListQuery, ReserveBody, RevokeBody, SnoozeBody } from "./schemas.ts";
 
 /** Options of `sokkaRoutes`. */
@@ -53,6 +54,8 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
       onError: (c) => errorResponse(c, 413, { type: "too-large", code: "data-too-large", message: `request body over ${maxSize} bytes` }),
     }),
   );
+
+  app.route("/ui", uiRoutes(taskq));
 
   app.post("/tasks", valid("json", TaskDefSchema), async (c) => c.json(await taskq.createTask(c.req.valid("json")), 201));
   app.get("/tasks", valid("query", ListQuery), async (c) => {

@@ -101,6 +101,9 @@ export const REVOKE_LEASE = `UPDATE sokka_tasks
   WHERE task_id = ?1 AND record_ver = ?2 AND status IN ('running', 'snoozed')
   RETURNING ${COLUMNS}`;
 
+/** Tasks per topic and status; an index-only scan of sokka_tasks_by_topic_status. */
+export const TOPIC_STATS = "SELECT topic, status, count(*) AS n FROM sokka_tasks GROUP BY topic, status ORDER BY topic";
+
 /** Filters of a listing that are present, in a fixed order. */
 export interface ListShape {
   topic: boolean;

@@ -36,6 +36,8 @@ import type {
   TaskDef,
   TaskQ,
   TaskQOptions,
+  TaskStatus,
+  TopicStats,
   WriteOp,
   WriteResult,
 } from "../types.ts";
@@ -339,6 +341,18 @@ class LibsqlTaskQ implements TaskQ {
     }
     plans.forEach((p, i) => (results[i] = p instanceof TaskError ? { error: p } : p.result as WriteResult<D>));
     return results;
+  }
+
+  async topicStats(): Promise<TopicStats[]> {
+    const rs = await this.#run({ sql: sql.TOPIC_STATS, args: [] }, "read", "topicStats");
+    const byTopic = new Map<string, TopicStats>();
+    for (const r of rs.rows) {
+      const topic = r.topic as string;
+      let s = byTopic.get(topic);
+      if (!s) byTopic.set(topic, s = { topic, counts: { starting: 0, running: 0, snoozed: 0, failed: 0, terminated: 0 } });
+      s.counts[r.status as TaskStatus] = Number(r.n);
+    }
+    return [...byTopic.values()];
   }
 
   close(): Promise<void> {
