@@ -60,89 +60,76 @@ async function bulkRaw(raw, count, topic = "bench") {
   }
 }
 
-// ---- raw libSQL ceiling ----
-async function rawInsert() {
+/**
+ * The frame of every throughput row: a fresh database seeded with `seed`
+ * queued tasks, then `body(db)` timed; returns how many things `body` says
+ * it did per second.
+ */
+async function rate(seed, body) {
   const db = await freshDb();
+  if (seed) await bulkRaw(db.raw, seed);
   const t = now();
-  for (let i = 0; i < N.insert; i++) await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
-  const rate = N.insert / ((now() - t) / 1000);
+  const done = await body(db);
+  const perSecond = done / ((now() - t) / 1000);
   await db.close();
-  return rate;
-}
-async function rawClaim() {
-  const db = await freshDb();
-  await bulkRaw(db.raw, N.claim);
-  const t = now();
-  for (let i = 0; i < N.claim; i++) await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] });
-  const rate = N.claim / ((now() - t) / 1000);
-  await db.close();
-  return rate;
-}
-async function rawClaim100() {
-  const db = await freshDb();
-  await bulkRaw(db.raw, N.claim100);
-  const t = now();
-  let got = 0;
-  for (;;) {
-    const rs = await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, 100] });
-    if (!rs.rows.length) break;
-    got += rs.rows.length;
-  }
-  const rate = got / ((now() - t) / 1000);
-  await db.close();
-  return rate;
-}
-async function rawCycle() {
-  const db = await freshDb();
-  const t = now();
-  for (let i = 0; i < N.cycle; i++) {
-    await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
-    const r = (await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0];
-    await db.raw.execute({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] });
-  }
-  const rate = N.cycle / ((now() - t) / 1000);
-  await db.close();
-  return rate;
-}
-/** The bare batched loop: the worker's own claim and complete statements, a no-op function, nothing else. */
-async function bareLoop(c) {
-  const db = await freshDb();
-  await bulkRaw(db.raw, N.bare);
-  const t = now();
-  let done = 0;
-  for (;;) {
-    const rs = c === 1
-      ? await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })
-      : await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, c] });
-    if (!rs.rows.length) break;
-    const stmts = rs.rows.map((r) => ({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] }));
-    if (stmts.length === 1) await db.raw.execute(stmts[0]);
-    else await db.raw.batch(stmts, "write");
-    done += rs.rows.length;
-  }
-  const rate = done / ((now() - t) / 1000);
-  await db.close();
-  return rate;
+  return perSecond;
 }
 
+// ---- raw libSQL ceiling ----
+const rawInsert = () =>
+  rate(0, async (db) => {
+    for (let i = 0; i < N.insert; i++) await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
+    return N.insert;
+  });
+const rawClaim = () =>
+  rate(N.claim, async (db) => {
+    for (let i = 0; i < N.claim; i++) await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] });
+    return N.claim;
+  });
+const rawClaim100 = () =>
+  rate(N.claim100, async (db) => {
+    let got = 0;
+    for (;;) {
+      const rs = await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, 100] });
+      if (!rs.rows.length) return got;
+      got += rs.rows.length;
+    }
+  });
+const rawCycle = () =>
+  rate(0, async (db) => {
+    for (let i = 0; i < N.cycle; i++) {
+      await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
+      const r = (await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0];
+      await db.raw.execute({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] });
+    }
+    return N.cycle;
+  });
+/** The bare batched loop: the worker's own claim and complete statements, a no-op function, nothing else. */
+const bareLoop = (c) =>
+  rate(N.bare, async (db) => {
+    let done = 0;
+    for (;;) {
+      const rs = c === 1
+        ? await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })
+        : await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, c] });
+      if (!rs.rows.length) return done;
+      const stmts = rs.rows.map((r) => ({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] }));
+      if (stmts.length === 1) await db.raw.execute(stmts[0]);
+      else await db.raw.batch(stmts, "write");
+      done += rs.rows.length;
+    }
+  });
+
 // ---- sokka ----
-async function sokkaCreate() {
-  const db = await freshDb();
-  const t = now();
-  for (let i = 0; i < N.create; i++) await db.taskq.createTask({ topic: "bench" });
-  const rate = N.create / ((now() - t) / 1000);
-  await db.close();
-  return rate;
-}
-async function sokkaBulk() {
-  const db = await freshDb();
-  const defs = Array.from({ length: N.bulk }, (_, i) => ({ topic: "bench", data: { i } }));
-  const t = now();
-  await db.taskq.createTasks(defs);
-  const rate = N.bulk / ((now() - t) / 1000);
-  await db.close();
-  return rate;
-}
+const sokkaCreate = () =>
+  rate(0, async (db) => {
+    for (let i = 0; i < N.create; i++) await db.taskq.createTask({ topic: "bench" });
+    return N.create;
+  });
+const sokkaBulk = () => {
+  const defs = Array.from({ length: N.bulk }, (_, i) => ({ topic: "bench", data: { i } })); // built outside the timing
+  return rate(0, async (db) => (await db.taskq.createTasks(defs)).length);
+};
 async function sokkaE2E(c) {
   const db = await freshDb();
   await db.taskq.createTasks(Array.from({ length: N.e2e }, () => ({ topic: "bench" })));
