@@ -28,6 +28,7 @@ export type {
   DrainResult,
   ExtendOptions,
   FenceOptions,
+  ListenerOptions,
   ListFilters,
   Outcome,
   Page,
@@ -42,7 +43,9 @@ export type {
   TaskStatus,
   TopicStats,
   Worker,
+  WorkerEventMap,
   WorkerEventName,
   WorkerOptions,
+  WriteOp,
+  WriteResult,
 } from "./src/types.ts";
-export { sokkaRoutes, type SokkaRoutesOptions } from "./src/http/routes.ts";

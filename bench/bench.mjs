@@ -13,8 +13,32 @@ import * as sql from "../dist/src/libsql/sql.js";
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
 const N = smoke
-  ? { insert: 200, claim: 200, claim100: 400, cycle: 200, bare: 200, create: 200, bulk: 400, e2e: 200, finished: [200, 2000], reserves: 50, rss: 2000 }
-  : { insert: 5000, claim: 5000, claim100: 20000, cycle: 3000, bare: 10000, create: 5000, bulk: 10000, e2e: 10000, finished: [10_000, 1_000_000], reserves: 1000, rss: 100_000 };
+  ? {
+    insert: 200,
+    claim: 200,
+    claim100: 400,
+    cycle: 200,
+    bare: 200,
+    create: 200,
+    bulk: 400,
+    e2e: 200,
+    finished: [200, 2000],
+    reserves: 50,
+    rss: 2000,
+  }
+  : {
+    insert: 5000,
+    claim: 5000,
+    claim100: 20000,
+    cycle: 3000,
+    bare: 10000,
+    create: 5000,
+    bulk: 10000,
+    e2e: 10000,
+    finished: [10_000, 1_000_000],
+    reserves: 1000,
+    rss: 100_000,
+  };
 const here = fileURLToPath(new URL(".", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sokka-bench-"));
 let dbCount = 0;
@@ -29,7 +53,10 @@ async function freshDb() {
   return { url, taskq, raw, close: async () => (raw.close(), await taskq.close()) };
 }
 
-const row = (i, topic = "bench") => [`t${i}-${Math.random().toString(36).slice(2)}`, `g${i}`, null, topic, "default", null, "null"];
+const row = (
+  i,
+  topic = "bench",
+) => [`t${i}-${Math.random().toString(36).slice(2)}`, `g${i}`, null, topic, "default", null, "null"];
 const insertArgs = (i, topic) => row(i, topic);
 const now = () => performance.now();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -47,7 +74,14 @@ async function measure(name, ...args) {
 
 /** The result of one benchmark function, run in a fresh process. */
 function runOne(name, ...args) {
-  const argv = ["--expose-gc", fileURLToPath(import.meta.url), "--one", name, ...args.map(String), ...(smoke ? ["--smoke"] : [])];
+  const argv = [
+    "--expose-gc",
+    fileURLToPath(import.meta.url),
+    "--one",
+    name,
+    ...args.map(String),
+    ...(smoke ? ["--smoke"] : []),
+  ];
   const out = execFileSync(process.execPath, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(out.trim().split("\n").pop());
 }
@@ -146,7 +180,9 @@ async function sokkaE2E(c) {
   return rate;
 }
 function child(args) {
-  const p = spawn(process.execPath, ["--expose-gc", join(here, "child.mjs"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const p = spawn(process.execPath, ["--expose-gc", join(here, "child.mjs"), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   p.stdout.on("data", (d) => (out += d));
   return {
@@ -215,7 +251,11 @@ async function driverLeak() {
   globalThis.gc?.();
   const after = process.memoryUsage();
   await db.close();
-  return { statements, rssGrowth: (after.rss - before.rss) / 2 ** 20, heapGrowth: (after.heapUsed - before.heapUsed) / 2 ** 20 };
+  return {
+    statements,
+    rssGrowth: (after.rss - before.rss) / 2 ** 20,
+    heapGrowth: (after.heapUsed - before.heapUsed) / 2 ** 20,
+  };
 }
 
 async function rss() {
@@ -228,7 +268,20 @@ async function rss() {
 }
 
 // ---- one measurement in this process (--one NAME ARGS) ----
-const benches = { driverLeak, rawInsert, rawClaim, rawClaim100, rawCycle, bareLoop, sokkaCreate, sokkaBulk, sokkaE2E, sokkaTwoProcs, reserveLatency, rss };
+const benches = {
+  driverLeak,
+  rawInsert,
+  rawClaim,
+  rawClaim100,
+  rawCycle,
+  bareLoop,
+  sokkaCreate,
+  sokkaBulk,
+  sokkaE2E,
+  sokkaTwoProcs,
+  reserveLatency,
+  rss,
+};
 const one = process.argv.indexOf("--one");
 if (one !== -1) {
   const [name, ...rest] = process.argv.slice(one + 1).filter((a) => a !== "--smoke");
@@ -239,8 +292,10 @@ if (one !== -1) {
 }
 
 // ---- run and report ----
-const fmt = (x, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const cell = (m, unit = "/s", digits = 0) => `${fmt(m.median, digits)}${unit} (${fmt(m.min, digits)}–${fmt(m.max, digits)})`;
+const fmt = (x, digits = 0) =>
+  x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const cell = (m, unit = "/s", digits = 0) =>
+  `${fmt(m.median, digits)}${unit} (${fmt(m.min, digits)}–${fmt(m.max, digits)})`;
 const rows = [];
 const add = (name, settings, value, ratio = "") => {
   rows.push(`| ${name} | ${settings} | ${value} | ${ratio} |`);
@@ -253,53 +308,95 @@ add("raw: one-by-one INSERT", `${N.insert} rows, one awaited statement each`, ce
 const rClaim = await measure("rawClaim");
 add("raw: single-row claim", `${N.claim} claims, \`UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING\``, cell(rClaim));
 const rClaim100 = await measure("rawClaim100");
-add("raw: 100-row claim", `${N.claim100} rows, \`UPDATE … WHERE id IN (SELECT … LIMIT 100) RETURNING\``, cell(rClaim100, " rows/s"));
+add(
+  "raw: 100-row claim",
+  `${N.claim100} rows, \`UPDATE … WHERE id IN (SELECT … LIMIT 100) RETURNING\``,
+  cell(rClaim100, " rows/s"),
+);
 const rCycle = await measure("rawCycle");
 add("raw: insert + claim + complete cycle", `${N.cycle} cycles, three awaited statements`, cell(rCycle));
 const bare = {};
 for (const c of [1, 8, 32]) {
   bare[c] = await measure("bareLoop", c);
-  add(`raw: bare batched loop, c=${c}`, `${N.bare} tasks; sokka's claim of up to ${c} + its complete statements in one batch, no-op`, cell(bare[c]));
+  add(
+    `raw: bare batched loop, c=${c}`,
+    `${N.bare} tasks; sokka's claim of up to ${c} + its complete statements in one batch, no-op`,
+    cell(bare[c]),
+  );
 }
 const sCreate = await measure("sokkaCreate");
-add("sokka: createTask one by one", `${N.create} tasks`, cell(sCreate), `${fmt(sCreate.median / rInsert.median, 2)}× raw insert`);
+add(
+  "sokka: createTask one by one",
+  `${N.create} tasks`,
+  cell(sCreate),
+  `${fmt(sCreate.median / rInsert.median, 2)}× raw insert`,
+);
 const sBulk = await measure("sokkaBulk");
-add("sokka: createTasks bulk", `${N.bulk} tasks in one call`, cell(sBulk), `${fmt(sBulk.median / rInsert.median, 1)}× raw insert`);
+add(
+  "sokka: createTasks bulk",
+  `${N.bulk} tasks in one call`,
+  cell(sBulk),
+  `${fmt(sBulk.median / rInsert.median, 1)}× raw insert`,
+);
 for (const c of [1, 8, 32]) {
   const e = await measure("sokkaE2E", c);
   const ratio = [`${fmt(e.median / bare[c].median, 2)}× bare loop c=${c}`];
   if (c === 1) ratio.unshift(`${fmt(e.median / rCycle.median, 2)}× raw cycle`);
-  add(`sokka: end to end, c=${c}`, `${N.e2e} queued tasks, no-op pfn, one process, keepalive/timeouts/fencing/events on`, cell(e), ratio.join("; "));
+  add(
+    `sokka: end to end, c=${c}`,
+    `${N.e2e} queued tasks, no-op pfn, one process, keepalive/timeouts/fencing/events on`,
+    cell(e),
+    ratio.join("; "),
+  );
 }
 const two = await measure("sokkaTwoProcs", 32);
-add("sokka: end to end, 2 processes × c=32", `${N.e2e} tasks, one file`, cell(two), `${fmt(two.median / bare[32].median, 2)}× bare loop c=32`);
+add(
+  "sokka: end to end, 2 processes × c=32",
+  `${N.e2e} tasks, one file`,
+  cell(two),
+  `${fmt(two.median / bare[32].median, 2)}× bare loop c=32`,
+);
 const lat = [];
 for (const f of N.finished) {
   const l = runOne("reserveLatency", f);
   lat.push(l);
-  add(`sokka: reserveTask latency, ${fmt(f)} finished tasks`, `${N.reserves} single reservations per run`, `p50 ${cell(l.p50, " ms", 3)}; p99 ${cell(l.p99, " ms", 3)}`);
+  add(
+    `sokka: reserveTask latency, ${fmt(f)} finished tasks`,
+    `${N.reserves} single reservations per run`,
+    `p50 ${cell(l.p50, " ms", 3)}; p99 ${cell(l.p99, " ms", 3)}`,
+  );
 }
-rows.push(`| | | | p50 ratio ${fmt(N.finished[1])} ÷ ${fmt(N.finished[0])}: ${fmt(lat[1].p50.median / lat[0].p50.median, 2)}× |`);
+rows.push(
+  `| | | | p50 ratio ${fmt(N.finished[1])} ÷ ${fmt(N.finished[0])}: ${
+    fmt(lat[1].p50.median / lat[0].p50.median, 2)
+  }× |`,
+);
 const mem = runOne("rss");
 add(
   "sokka: RSS of one worker",
   `${fmt(N.rss)} tasks, c=32`,
-  `RSS ${fmt(mem.rssFirst, 1)} MB after 1,000, peak ${fmt(mem.rssPeak, 1)} MB; JS heap ${fmt(mem.heapFirst, 1)} MB after 1,000, ${fmt(mem.heapLast, 1)} MB at the end (after GC)`,
+  `RSS ${fmt(mem.rssFirst, 1)} MB after 1,000, peak ${fmt(mem.rssPeak, 1)} MB; JS heap ${
+    fmt(mem.heapFirst, 1)
+  } MB after 1,000, ${fmt(mem.heapLast, 1)} MB at the end (after GC)`,
   `RSS +${fmt(mem.rssPeak - mem.rssFirst, 1)} MB; heap ${fmt(mem.heapLast - mem.heapFirst, 1)} MB`,
 );
 const leak = runOne("driverLeak");
 add(
   "raw: native memory of the driver",
   `${fmt(leak.statements)} \`UPDATE … RETURNING\` statements on one connection, no sokka code`,
-  `RSS +${fmt(leak.rssGrowth, 1)} MB (${fmt((leak.rssGrowth * 2 ** 20) / leak.statements, 0)} bytes per statement); JS heap ${fmt(leak.heapGrowth, 1)} MB`,
+  `RSS +${fmt(leak.rssGrowth, 1)} MB (${
+    fmt((leak.rssGrowth * 2 ** 20) / leak.statements, 0)
+  } bytes per statement); JS heap ${fmt(leak.heapGrowth, 1)} MB`,
 );
 
-const table = ["| benchmark | settings | result: median (min–max) | ratio |", "| --- | --- | --- | --- |", ...rows].join("\n");
+const table = ["| benchmark | settings | result: median (min–max) | ratio |", "| --- | --- | --- | --- |", ...rows]
+  .join("\n");
 console.log(table);
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
-  const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
+  const pkg = (name) =>
+    JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
   const md = `# Benchmarks
 
 Generated by \`npm run bench\` (bench/bench.mjs) on ${new Date().toISOString().slice(0, 10)}; do not edit by hand.

@@ -1,23 +1,31 @@
+// @ts-check
 // The demo of `npm start`, shared by the Node, Bun and Deno entries: a
 // TaskQ on an embedded file:sokka.db, the routes (API at /, dashboard at
 // /ui), a demo worker on two topics and a trickle of demo tasks.
 import { Hono } from "hono";
-import { createTaskQ, failed, ok, snoozed, sokkaRoutes, worker } from "../dist/mod.js";
+import { createTaskQ, failed, ok, snoozed, worker } from "sokka";
+import { sokkaRoutes } from "sokka/http";
 
-/** Starts the demo's store, workers and trickle; returns the app and how to stop it all. */
+/**
+ * Starts the demo's store, workers and trickle; returns the app and how to stop it all.
+ * @param {{ url?: string }} [options]
+ */
 export function createDemo({ url = "file:sokka.db" } = {}) {
   const taskq = createTaskQ({ url });
   const app = new Hono().route("/", sokkaRoutes({ taskq }));
   app.get("/", (c) => c.redirect("/ui"));
 
+  /** @type {(ms: number, signal: AbortSignal) => Promise<void>} */
   const sleep = (ms, signal) =>
     new Promise((r) => {
       const t = setTimeout(r, ms);
       signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
     });
+  /** @type {Record<string, import("sokka").ProcessorFn>} */
   const topics = {
     email: async (_task, { signal }) => (
-      await sleep(300 + Math.random() * 700, signal), Math.random() < 0.1 ? failed({ errorMessage: "mailbox full" }) : ok()
+      await sleep(300 + Math.random() * 700, signal),
+        Math.random() < 0.1 ? failed({ errorMessage: "mailbox full" }) : ok()
     ),
     thumbnails: async (task, { signal }) => (
       await sleep(800 + Math.random() * 1500, signal),
@@ -30,7 +38,9 @@ export function createDemo({ url = "file:sokka.db" } = {}) {
   let n = 0;
   const trickle = setInterval(() => {
     const topic = n++ % 3 === 0 ? "thumbnails" : "email";
-    const data = topic === "email" ? { to: `user${n}@example.com`, subject: "Hello" } : { image: `photo-${n}.jpg`, size: 256 };
+    const data = topic === "email"
+      ? { to: `user${n}@example.com`, subject: "Hello" }
+      : { image: `photo-${n}.jpg`, size: 256 };
     taskq.createTask({ topic, data, taskDescription: `demo ${topic} #${n}` }).catch((e) => console.error(e.message));
   }, 1500);
 
@@ -44,5 +54,6 @@ export function createDemo({ url = "file:sokka.db" } = {}) {
   };
 }
 
+/** @param {number} port */
 export const banner = (port) =>
   `sokka demo on http://127.0.0.1:${port}/ui  (API at /tasks, /topics/:topic/reserve, …; data in sokka.db)`;

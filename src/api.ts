@@ -10,9 +10,14 @@ import type { CursorOptions, ListFilters, Page, Task, TaskDef, TaskQ } from "./t
 
 function checkTaskQ(taskq: unknown, what: string): TaskQ {
   if (taskq === null || typeof taskq !== "object" || typeof (taskq as TaskQ).reserveTask !== "function") {
-    throw new TaskError("bad-request", "invalid-task", `${what}: the first argument must be a TaskQ (from createTaskQ)`, {
-      issues: [{ path: "taskq", message: "must be a TaskQ" }],
-    });
+    throw new TaskError(
+      "bad-request",
+      "invalid-task",
+      `${what}: the first argument must be a TaskQ (from createTaskQ)`,
+      {
+        issues: [{ path: "taskq", message: "must be a TaskQ" }],
+      },
+    );
   }
   return taskq as TaskQ;
 }

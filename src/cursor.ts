@@ -25,7 +25,9 @@ export function decodeCursor(cursor: string): Position {
   try {
     if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw new Error("bad characters");
     const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const json = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    const json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(bin, (c) => c.charCodeAt(0)),
+    );
     const value: unknown = JSON.parse(json);
     if (
       Array.isArray(value) && value.length === 3 && value[0] === 1 &&
@@ -36,7 +38,12 @@ export function decodeCursor(cursor: string): Position {
   } catch {
     // fall through to the one error below
   }
-  throw new TaskError("bad-request", "invalid-cursor", "cursor is malformed: pass back the cursor of the previous page unchanged", {
-    issues: [{ path: "cursor", message: "is not a cursor returned by listTasks" }],
-  });
+  throw new TaskError(
+    "bad-request",
+    "invalid-cursor",
+    "cursor is malformed: pass back the cursor of the previous page unchanged",
+    {
+      issues: [{ path: "cursor", message: "is not a cursor returned by listTasks" }],
+    },
+  );
 }

@@ -69,6 +69,9 @@ function findNonJson(value: unknown, path: string, seen: Set<object>): { path: s
     }
     default:
       // undefined, function, symbol, bigint
-      return { path, message: `is ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, which JSON cannot carry` };
+      return {
+        path,
+        message: `is ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, which JSON cannot carry`,
+      };
   }
 }

@@ -33,7 +33,9 @@ export type ErrorCode =
 
 /** One problem of a refused input: which field (dotted path) and why. */
 export interface Issue {
+  /** The refused field, dotted (`"data"`, `"limit"`, `"0.topic"`); `""` for the input as a whole. */
   path: string;
+  /** Why it was refused. */
   message: string;
 }
 
@@ -61,13 +63,22 @@ export const HTTP_STATUS: Record<ErrorType, 400 | 403 | 404 | 409 | 413 | 500 | 
  * ```
  */
 export class TaskError extends Error {
+  /** The kind of failure; decides the HTTP status ({@link HTTP_STATUS}). */
   readonly type: ErrorType;
+  /** The precise reason. */
   readonly code: ErrorCode;
+  /** Extra facts, e.g. the task's current status or owner. */
   readonly details?: unknown;
   /** For validation errors: every field that was refused. */
   readonly issues?: Issue[];
 
-  constructor(type: ErrorType, code: ErrorCode, message: string, opts: { details?: unknown; issues?: Issue[]; cause?: unknown } = {}) {
+  /** Builds an error; sokka throws these, you rarely need to. */
+  constructor(
+    type: ErrorType,
+    code: ErrorCode,
+    message: string,
+    opts: { details?: unknown; issues?: Issue[]; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "TaskError";
     this.type = type;

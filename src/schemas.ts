@@ -110,7 +110,11 @@ export function parseOrThrow<S extends v.GenericSchema>(
 }
 
 /** A `bad-request` TaskError listing `issues`. */
-export function invalid(what: string, issues: Issue[], code: "invalid-task" | "invalid-cursor" = "invalid-task"): TaskError {
+export function invalid(
+  what: string,
+  issues: Issue[],
+  code: "invalid-task" | "invalid-cursor" = "invalid-task",
+): TaskError {
   const text = issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join("; ");
   return new TaskError("bad-request", code, `${what}: ${text}`, { issues });
 }
@@ -121,7 +125,12 @@ export function toIssue(issue: v.BaseIssue<unknown>): Issue {
 }
 
 /** Validates one named argument (e.g. a pid) against `schema`; throws naming `field`. */
-export function checkArg<S extends v.GenericSchema>(schema: S, input: unknown, what: string, field: string): v.InferOutput<S> {
+export function checkArg<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  what: string,
+  field: string,
+): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   throw invalid(what, [{ path: field, message: result.issues[0].message }]);

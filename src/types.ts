@@ -24,10 +24,13 @@ export interface Task<D = unknown> {
   taskId: string;
   /** Group the task belongs to; defaults to `taskId`. */
   taskGroupId: string;
+  /** Free text for people (the dashboard shows it); `null` when not given. */
   taskDescription: string | null;
+  /** The queue the task is in; workers poll one topic. */
   topic: string;
-  /** Defaults to `"default"`. */
+  /** A finer label inside the topic, for listing and filtering. Defaults to `"default"`. */
   subTopic: string;
+  /** Where the task is in its life (see {@link TaskStatus}). */
   status: TaskStatus;
   /** The owner while `running`, else `null`. */
   pid: string | null;
@@ -55,33 +58,49 @@ export interface Task<D = unknown> {
 
 /** What a caller gives to create a task. Unknown keys are ignored. */
 export interface TaskDef<D = unknown> {
+  /** The queue to put the task in (1–255 characters). */
   topic: string;
+  /** Any JSON value; stored and returned exactly. Default `null`. */
   data?: D;
+  /** Your own id (idempotency key); an existing one is `conflict/task-already-exists`. Generated when absent. */
   taskId?: string;
+  /** Group to put the task in; defaults to the task's id. */
   taskGroupId?: string;
+  /** Free text for people. */
   taskDescription?: string;
+  /** Default `"default"`. */
   subTopic?: string;
+  /** How long one execution may run before its signal aborts; wins over the worker's `timeoutMs`. */
   timeoutMs?: number;
 }
 
 /** Filters of `listTasks`; `from`/`to` bound `updatedAt` (epoch ms, inclusive). */
 export interface ListFilters {
+  /** Only tasks of this topic. */
   topic?: string;
+  /** Only tasks of this sub-topic. */
   subTopic?: string;
+  /** Only tasks in this status. */
   status?: TaskStatus;
+  /** Only tasks updated at or after this epoch ms. */
   from?: number;
+  /** Only tasks updated at or before this epoch ms. */
   to?: number;
 }
 
 /** Page size (default 100, max 1000) and the cursor of the previous page. */
 export interface CursorOptions {
+  /** Tasks per page, 1–1000. Default 100. */
   limit?: number;
+  /** The `cursor` of the previous page; absent or `null` for the first page. */
   cursor?: string | null;
 }
 
 /** One page of `listTasks`; `cursor` is `null` when there is no more. */
 export interface Page<D = unknown> {
+  /** The tasks of this page, ordered by `updatedAt`, then `taskId`. */
   data: Task<D>[];
+  /** Pass it back for the next page; `null` on the last one. */
   cursor: string | null;
 }
 
@@ -122,17 +141,21 @@ export interface FenceOptions {
 
 /** Options of `reserveTask` / `reserveTasks`. */
 export interface ReserveOptions {
+  /** Lease length of this reservation. Default: the store's `leaseTimeMs`. */
   leaseTimeMs?: number;
 }
 
 /** Options of `extendLease`. */
 export interface ExtendOptions extends FenceOptions {
+  /** The new lease runs this long from now. Default: the store's `leaseTimeMs`. */
   leaseTimeMs?: number;
 }
 
 /** Counts of one topic's tasks per status. */
 export interface TopicStats {
+  /** The topic. */
   topic: string;
+  /** How many of its tasks are in each status (0 when none). */
   counts: Record<TaskStatus, number>;
 }
 
@@ -213,8 +236,11 @@ export type ProcessorFn<D = unknown> = (task: Task<D>, ctx: ProcessorContext) =>
 
 /** Options of `worker()`. */
 export interface WorkerOptions<D = unknown> {
+  /** The store to take tasks from. */
   taskq: TaskQ;
+  /** The topic to poll. */
   topic: string;
+  /** Your function, run once per reserved task. */
   pfn: ProcessorFn<D>;
   /** Unique per worker; generated when absent. */
   pid?: string;
@@ -234,14 +260,23 @@ export interface WorkerOptions<D = unknown> {
 
 /** Options of `drain()`: those of the worker plus the bounds of one invocation. */
 export interface DrainOptions<D = unknown> {
+  /** The store to take tasks from. */
   taskq: TaskQ;
+  /** The topic to drain. */
   topic: string;
+  /** Your function, run once per reserved task. */
   pfn: ProcessorFn<D>;
+  /** Owner name of the reservations; generated when absent. */
   pid?: string;
+  /** Default: the TaskQ's `leaseTimeMs`. */
   leaseTimeMs?: number;
+  /** Default `floor(leaseTimeMs * 0.7)`. */
   keepaliveMs?: number;
+  /** Default `5 * leaseTimeMs`; a task's own `timeoutMs` wins. */
   timeoutMs?: number;
+  /** Tasks run at once. Default 1. */
   concurrency?: number;
+  /** Aborting it ends the drain early: running tasks are aborted and handed back. */
   signal?: AbortSignal;
   /** Stop reserving after this long (default 25000); a task is started only if its timeout fits in what is left. */
   budgetMs?: number;
@@ -251,11 +286,17 @@ export interface DrainOptions<D = unknown> {
 
 /** What one `drain()` did. */
 export interface DrainResult {
+  /** Tasks reserved. */
   reserved: number;
+  /** Tasks that ended `terminated`. */
   completed: number;
+  /** Tasks that ended `failed` (including timeouts). */
   failed: number;
+  /** Tasks that were snoozed. */
   snoozed: number;
+  /** Tasks whose lease was lost or that were handed back unfinished. */
   lost: number;
+  /** Wall time of the drain. */
   ms: number;
 }
 
@@ -269,19 +310,69 @@ export interface StopOptions {
 
 /** A running worker; listen to its events with `addEventListener`. */
 export interface Worker extends EventTarget {
+  /** The owner name of this worker's reservations. */
   readonly pid: string;
+  /** Stops polling, aborts (or with `drain`, first awaits) running tasks, hands their leases back. */
   stop(opts?: StopOptions): Promise<void>;
   /** Settles when the worker has fully stopped. */
   readonly done: Promise<void>;
+  /** Listens to one of the worker's events; `event.detail` is typed by {@link WorkerEventMap}. */
+  addEventListener<K extends keyof WorkerEventMap>(
+    type: K,
+    listener: (event: WorkerEventMap[K]) => void,
+    options?: boolean | ListenerOptions,
+  ): void;
+  /** Any other event name, as on every `EventTarget`. */
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | ListenerOptions,
+  ): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof WorkerEventMap>(
+    type: K,
+    listener: (event: WorkerEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /** Any other event name, as on every `EventTarget`. */
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+/** Options of `Worker.addEventListener`, as on every `EventTarget` (declared here so no DOM lib is needed). */
+export interface ListenerOptions {
+  /** Listen in the capture phase (no effect: a worker has no tree). */
+  capture?: boolean;
+  /** Remove the listener after its first call. */
+  once?: boolean;
+  /** Promise not to call `preventDefault()`. */
+  passive?: boolean;
+  /** Remove the listener when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** The events of a {@link Worker} and what their `detail` holds. */
+export interface WorkerEventMap {
+  /** A task was reserved and is about to run. */
+  reserved: CustomEvent<Task>;
+  /** A task completed; `detail` is the task as stored (`terminated`). */
+  completed: CustomEvent<Task>;
+  /** A task failed (its function failed, threw, returned nonsense or timed out); `detail` is the stored task. */
+  failed: CustomEvent<Task>;
+  /** A task was snoozed; `detail` is the stored task. */
+  snoozed: CustomEvent<Task>;
+  /** A task ran past its timeout; its signal aborted and a `failed` event follows. */
+  timeout: CustomEvent<{ task: Task; timeoutMs: number }>;
+  /** The worker lost a task's lease (another worker owns it now); no outcome was written. */
+  "lease-lost": CustomEvent<{ task: Task; error: unknown }>;
+  /** A store error the worker survived (a failed poll, a write given up after retries). */
+  error: CustomEvent<unknown>;
+  /** The worker has stopped. */
+  stopped: CustomEvent<{ pid: string }>;
 }
 
 /** Names of the events a worker dispatches (`CustomEvent`s; `detail` holds the task or error). */
-export type WorkerEventName =
-  | "reserved"
-  | "completed"
-  | "failed"
-  | "snoozed"
-  | "timeout"
-  | "lease-lost"
-  | "error"
-  | "stopped";
+export type WorkerEventName = keyof WorkerEventMap;

@@ -5,7 +5,11 @@ import { expect, it } from "vitest";
 
 it("bench/bench.mjs --smoke measures every row", () => {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const out = execFileSync(process.execPath, ["bench/bench.mjs", "--smoke"], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  const out = execFileSync(process.execPath, ["bench/bench.mjs", "--smoke"], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   for (
     const row of [
       "raw: one-by-one INSERT",

@@ -14,7 +14,8 @@ afterEach(async () => {
   db.cleanup();
 });
 
-const count = async (status: string) => (await taskq.listTasks({ topic: "t", status: status as never }, { limit: 1000 })).data.length;
+const count = async (status: string) =>
+  (await taskq.listTasks({ topic: "t", status: status as never }, { limit: 1000 })).data.length;
 
 it("stops when the topic is empty and reports what it did", async () => {
   await taskq.createTasks(["ok", "ok", "fail", "snooze", "ok"].map((data) => ({ topic: "t", data })));

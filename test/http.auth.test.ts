@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { bearerAuth } from "hono/bearer-auth";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
 
 let taskq: TaskQ;
 beforeEach(() => {
@@ -20,7 +21,11 @@ it("behind bearerAuth: 401 without the token for API and UI, 200 with it", async
     expect((await app.request(path, { headers: { authorization: "Bearer wrong" } })).status, path).toBe(401);
     expect((await app.request(path, { headers: { authorization: "Bearer s3cret" } })).status, path).toBe(200);
   }
-  const post = await app.request("/sokka/tasks", { method: "POST", headers: { "content-type": "application/json" }, body: '{"topic":"t"}' });
+  const post = await app.request("/sokka/tasks", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"topic":"t"}',
+  });
   expect(post.status).toBe(401);
   expect((await taskq.listTasks({})).data).toEqual([]);
 });

@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
 
 let taskq: TaskQ;
 let app: ReturnType<typeof sokkaRoutes>;
@@ -40,7 +41,19 @@ const fieldValue = fc.oneof(
   fc.constantFrom(null, true, "", "p", "t", -1, 0, 2 ** 31, 2 ** 53, 1e308),
   jsonValue,
 );
-const fields = ["topic", "pid", "leaseId", "leaseTimeMs", "snoozeTime", "errorMessage", "recordVer", "taskId", "data", "timeoutMs", "subTopic"];
+const fields = [
+  "topic",
+  "pid",
+  "leaseId",
+  "leaseTimeMs",
+  "snoozeTime",
+  "errorMessage",
+  "recordVer",
+  "taskId",
+  "data",
+  "timeoutMs",
+  "subTopic",
+];
 const body = fc.oneof(
   fc.dictionary(fc.constantFrom(...fields), fieldValue).map((o) => JSON.stringify(o)),
   jsonValue.map((v) => JSON.stringify(v)),
@@ -48,7 +61,11 @@ const body = fc.oneof(
 );
 const query = fc.dictionary(
   fc.constantFrom("topic", "subTopic", "status", "from", "to", "limit", "cursor"),
-  fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom("starting", "running", "-1", "1e9", "99999999999999999999")),
+  fc.oneof(
+    fc.string(),
+    fc.integer().map(String),
+    fc.constantFrom("starting", "running", "-1", "1e9", "99999999999999999999"),
+  ),
 ).map((o) => new URLSearchParams(o).toString());
 const segment = fc.oneof(fc.constantFrom("a", "b", "nope", ""), fc.string({ maxLength: 300 })).map(encodeURIComponent);
 
@@ -57,7 +74,10 @@ it("no request gets a 500, and no 4xx changes the store", async () => {
     fc.asyncProperty(fc.constantFrom(...routes), body, query, segment, async ([method, path], b, q, seg) => {
       const url = (path.replace("/a", seg ? `/${seg}` : "/a")) + (method === "GET" ? `?${q}` : "");
       const before = await state();
-      const res = await app.request(url, method === "POST" ? { method, headers: { "content-type": "application/json" }, body: b } : {});
+      const res = await app.request(
+        url,
+        method === "POST" ? { method, headers: { "content-type": "application/json" }, body: b } : {},
+      );
       expect(res.status, `${method} ${url} ${b}`).toBeLessThan(500);
       if (res.status >= 400) {
         const e = await res.json();

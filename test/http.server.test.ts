@@ -1,7 +1,8 @@
 /** A plain fetch() loop consumes a topic through a real HTTP server (@hono/node-server). */
 import { serve } from "@hono/node-server";
 import { afterEach, expect, it } from "vitest";
-import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
 // @ts-expect-error: a plain .mjs example without types
 import { consume } from "../examples/pull-consumer.mjs";
 import { tempDbUrl } from "./helpers.ts";
@@ -13,7 +14,10 @@ async function start(taskq: TaskQ): Promise<string> {
   const { Hono } = await import("hono");
   const app = new Hono().route("/sokka", sokkaRoutes({ taskq }));
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(`http://127.0.0.1:${info.port}/sokka`));
+    const server = serve(
+      { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
+      (info) => resolve(`http://127.0.0.1:${info.port}/sokka`),
+    );
     close = () => new Promise((r) => server.close(() => r()));
   });
 }

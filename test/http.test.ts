@@ -1,6 +1,7 @@
 /** The HTTP routes through Hono's app.request(): every route, its happy path and its errors. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTaskQ, sokkaRoutes, type Task, type TaskQ } from "../mod.ts";
+import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
 
 let taskq: TaskQ;
 let app: ReturnType<typeof sokkaRoutes>;
@@ -64,7 +65,18 @@ describe("JSON API", () => {
     expect(page2.body).toMatchObject({ cursor: null });
     expect(page2.body.data.length).toBe(1);
     expect((await json(await app.request("/tasks?status=starting&from=0"))).body.data.length).toBe(5);
-    for (const q of ["status=done", "limit=0", "limit=5000", "limit=-1", "from=abc", "to=99999999999999999999", "cursor=%%%", "cursor=abc"]) {
+    for (
+      const q of [
+        "status=done",
+        "limit=0",
+        "limit=5000",
+        "limit=-1",
+        "from=abc",
+        "to=99999999999999999999",
+        "cursor=%%%",
+        "cursor=abc",
+      ]
+    ) {
       const r = await json(await app.request(`/tasks?${q}`));
       expect(r.status, q).toBe(400);
       expect(r.body.error.code).toMatch(/invalid-task|invalid-cursor/);
@@ -91,7 +103,10 @@ describe("JSON API", () => {
   });
 
   it("an unknown route is a JSON 404", async () => {
-    expect(await json(await app.request("/nope"))).toMatchObject({ status: 404, body: { error: { type: "not-found" } } });
+    expect(await json(await app.request("/nope"))).toMatchObject({
+      status: 404,
+      body: { error: { type: "not-found" } },
+    });
   });
 });
 
@@ -106,18 +121,22 @@ describe("pull consumers", () => {
       body: { error: { code: "wrong-owner" } },
     });
     expect((await json(await post("/tasks/a/complete", { pid: "p", leaseId: "stale" }))).status).toBe(403);
-    expect((await json(await post("/tasks/a/complete", { pid: "p", leaseId: a.leaseId }))).body.status).toBe("terminated");
+    expect((await json(await post("/tasks/a/complete", { pid: "p", leaseId: a.leaseId }))).body.status).toBe(
+      "terminated",
+    );
     expect((await json(await post("/tasks/a/complete", { pid: "p" }))).status).toBe(409);
     const b = (await json(await post("/topics/t/reserve", { pid: "p" }))).body as Task;
-    expect((await json(await post("/tasks/b/fail", { pid: "p", leaseId: b.leaseId, errorMessage: "no" }))).body).toMatchObject({
-      status: "failed",
-      error: "no",
-    });
+    expect((await json(await post("/tasks/b/fail", { pid: "p", leaseId: b.leaseId, errorMessage: "no" }))).body)
+      .toMatchObject({
+        status: "failed",
+        error: "no",
+      });
     const c = (await json(await post("/topics/t/reserve", { pid: "p" }))).body as Task;
-    expect((await json(await post("/tasks/c/snooze", { pid: "p", leaseId: c.leaseId, snoozeTime: 60000 }))).body).toMatchObject({
-      status: "snoozed",
-      snoozeTime: 60000,
-    });
+    expect((await json(await post("/tasks/c/snooze", { pid: "p", leaseId: c.leaseId, snoozeTime: 60000 }))).body)
+      .toMatchObject({
+        status: "snoozed",
+        snoozeTime: 60000,
+      });
     expect((await post("/topics/t/reserve", { pid: "p" })).status).toBe(204);
     expect((await json(await post("/tasks/nope/complete", { pid: "p" }))).status).toBe(404);
   });

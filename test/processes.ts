@@ -15,7 +15,20 @@ export interface Child {
 
 /** Starts `node fixtures/<script> ...args`. */
 export function spawnFixture(script: string, args: string[]): Child {
-  const child = spawn("node", [FIXTURES + script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return spawnProcess("node", [FIXTURES + script, ...args]);
+}
+
+/** Starts any command (e.g. `node_modules/.bin/bun`), output collected like a fixture's. */
+export function spawnProcess(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Child {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const waiters: { text: string; resolve: () => void }[] = [];

@@ -4,7 +4,7 @@
  * the status transitions, fencing, expiry, listing and validation.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTask, listTasks, scrollTasks, type Task, TaskError, type TaskQ, task, tasks } from "../mod.ts";
+import { createTask, listTasks, scrollTasks, type Task, task, TaskError, type TaskQ, tasks } from "../mod.ts";
 import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
 
 /** Every task of `topic`, to show that a refused call wrote nothing. */
@@ -106,7 +106,7 @@ export function taskqContract(target: Target) {
       ["max safe integer", Number.MAX_SAFE_INTEGER],
       ["boolean", false],
       ["empty string", ""],
-      ["unicode", "ÄÖü — 日本語 — 🦀🏳️‍🌈 — \u0000 — \"quoted\" \\ back"],
+      ["unicode", 'ÄÖü — 日本語 — 🦀🏳️‍🌈 — \u0000 — "quoted" \\ back'],
       ["empty array", []],
       ["empty object", {}],
       ["nested", { a: [1, { b: [null, true, "x", { c: { d: [[[]]] } }] }], "weird key ✓": { "": 0 } }],
@@ -187,7 +187,11 @@ export function taskqContract(target: Target) {
     }
 
     it("accepts the limits themselves (255 characters, timeoutMs 2^31-1)", async () => {
-      const t = await taskq.createTask({ topic, taskId: "i".repeat(200) + uniq("").slice(0, 55), timeoutMs: 2 ** 31 - 1 });
+      const t = await taskq.createTask({
+        topic,
+        taskId: "i".repeat(200) + uniq("").slice(0, 55),
+        timeoutMs: 2 ** 31 - 1,
+      });
       expect(t.timeoutMs).toBe(2 ** 31 - 1);
     });
   });
@@ -307,7 +311,11 @@ export function taskqContract(target: Target) {
       expect(second).toMatchObject({ taskId: t.taskId, pid: "p2", attempts: 2 });
       expect(second.leaseId).not.toBe(first.leaseId);
       // the first owner's writes are fenced out
-      expectTaskError(await rejection(taskq.terminate(t.taskId, "p1", { leaseId: first.leaseId! })), "forbidden", "wrong-owner");
+      expectTaskError(
+        await rejection(taskq.terminate(t.taskId, "p1", { leaseId: first.leaseId! })),
+        "forbidden",
+        "wrong-owner",
+      );
       expectTaskError(await rejection(taskq.extendLease(t.taskId, "p1")), "forbidden", "wrong-owner");
       expect((await taskq.task(t.taskId))!.status).toBe("running");
     });
@@ -346,9 +354,17 @@ export function taskqContract(target: Target) {
       expectTaskError(await rejection(taskq.extendLease(s.taskId, "p1")), "conflict", "invalid-status");
       const r = (await taskq.reserveTask(s.topic, "p1", { leaseTimeMs: 40 }))!;
       expectTaskError(await rejection(taskq.extendLease(r.taskId, "p2")), "forbidden", "wrong-owner");
-      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: "other" })), "forbidden", "wrong-owner");
+      expectTaskError(
+        await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: "other" })),
+        "forbidden",
+        "wrong-owner",
+      );
       await waitFor(() => r.leaseExpiresAt! < Date.now() - 50, 10_000, "lease expiry");
-      expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: r.leaseId! })), "forbidden", "lease-expired");
+      expectTaskError(
+        await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: r.leaseId! })),
+        "forbidden",
+        "lease-expired",
+      );
       expectTaskError(await rejection(taskq.extendLease(r.taskId, "p1")), "forbidden", "lease-expired");
       for (const st of ["snoozed", "failed", "terminated"] as const) {
         const t = await inStatus(st);
@@ -424,7 +440,7 @@ export function taskqContract(target: Target) {
       expect(await taskq.reserveTask(r.topic, "p1")).toBeNull();
     });
 
-    it("fail without an error stores \"\"", async () => {
+    it('fail without an error stores ""', async () => {
       const r = await inStatus("running");
       expect((await taskq.fail(r.taskId, "p1")).error).toBe("");
     });
@@ -476,7 +492,11 @@ export function taskqContract(target: Target) {
     it("a fenced write to a task that went back to starting or snoozed is wrong-owner", async () => {
       const r = await inStatus("running");
       const back = await taskq.revokeLease(r.taskId, r.recordVer);
-      expectTaskError(await rejection(taskq.terminate(r.taskId, "p1", { leaseId: r.leaseId! })), "forbidden", "wrong-owner");
+      expectTaskError(
+        await rejection(taskq.terminate(r.taskId, "p1", { leaseId: r.leaseId! })),
+        "forbidden",
+        "wrong-owner",
+      );
       expect(await taskq.task(r.taskId)).toEqual(back);
     });
 
@@ -639,7 +659,15 @@ export function taskqContract(target: Target) {
     it("refuses malformed cursors with bad-request/invalid-cursor", async () => {
       await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
       const good = (await taskq.listTasks({ topic }, { limit: 1 })).cursor!;
-      const bads = ["", "not a cursor!", "eyJ4IjoxfQ", good.slice(0, -3), "W1sxXV0", btoa(JSON.stringify([1, "x", 5])), "%%%"];
+      const bads = [
+        "",
+        "not a cursor!",
+        "eyJ4IjoxfQ",
+        good.slice(0, -3),
+        "W1sxXV0",
+        btoa(JSON.stringify([1, "x", 5])),
+        "%%%",
+      ];
       for (const cursor of bads) {
         expectTaskError(await rejection(taskq.listTasks({ topic }, { cursor })), "bad-request", "invalid-cursor");
       }

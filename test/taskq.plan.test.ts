@@ -42,14 +42,29 @@ describe("query plans", () => {
   it("reserveTask and reserveTasks search the partial reservable index", async () => {
     const one = await plan(sql.RESERVE_ONE, ["t1", "p", 1000]);
     expectIndexed(one, "sokka_tasks_reservable");
-    expect(one.join("\n")).toMatch(/SEARCH sokka_tasks USING (COVERING )?INDEX sokka_tasks_reservable \(topic=\? AND ready_at<\?\)/);
+    expect(one.join("\n")).toMatch(
+      /SEARCH sokka_tasks USING (COVERING )?INDEX sokka_tasks_reservable \(topic=\? AND ready_at<\?\)/,
+    );
     const many = await plan(sql.RESERVE_MANY, ["t1", "p", 1000, 32]);
     expectIndexed(many, "sokka_tasks_reservable");
   });
 
   it("task() and every transition find the row by its unique task_id", async () => {
-    for (const text of [sql.SELECT_TASK, sql.SELECT_STATE, sql.TERMINATE, sql.FAIL, sql.SNOOZE, sql.EXTEND_LEASE, sql.REVOKE_LEASE]) {
-      const steps = await plan(text, [ "x", "p", null, 5 ].slice(0, (text.match(/\?\d/g) ?? []).reduce((m, s) => Math.max(m, +s[1]), 0)));
+    for (
+      const text of [
+        sql.SELECT_TASK,
+        sql.SELECT_STATE,
+        sql.TERMINATE,
+        sql.FAIL,
+        sql.SNOOZE,
+        sql.EXTEND_LEASE,
+        sql.REVOKE_LEASE,
+      ]
+    ) {
+      const steps = await plan(
+        text,
+        ["x", "p", null, 5].slice(0, (text.match(/\?\d/g) ?? []).reduce((m, s) => Math.max(m, +s[1]), 0)),
+      );
       expectIndexed(steps);
       expect(steps.join("\n")).toMatch(/SEARCH sokka_tasks USING INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)/);
     }
@@ -73,12 +88,22 @@ describe("query plans", () => {
   for (const [name, shape, index] of shapes) {
     for (const after of [false, true]) {
       it(`listTasks by ${name}${after ? " after a cursor" : ""} uses ${index}`, async () => {
-        const full: sql.ListShape = { topic: false, subTopic: false, status: false, from: false, to: false, after, ...shape };
+        const full: sql.ListShape = {
+          topic: false,
+          subTopic: false,
+          status: false,
+          from: false,
+          to: false,
+          after,
+          ...shape,
+        };
         const text = sql.listSql(full);
         const args = (text.match(/\?/g) ?? []).map(() => 1);
         const steps = await plan(text, args);
         expectIndexed(steps, index);
-        if (full.topic || full.status || full.from || full.to || after) expect(steps.join("\n")).toMatch(/SEARCH sokka_tasks/);
+        if (full.topic || full.status || full.from || full.to || after) {
+          expect(steps.join("\n")).toMatch(/SEARCH sokka_tasks/);
+        }
       });
     }
   }

@@ -16,7 +16,10 @@ it("4 processes share 2,000 tasks: each reserved exactly once, all terminated", 
   const taskq = createTaskQ({ url: db.url });
   await taskq.createTasks(Array.from({ length: 2000 }, (_, i) => ({ topic: "shared", data: i })));
 
-  const children = Array.from({ length: 4 }, (_, i) => spawnFixture("reserve-loop.mjs", [db.url, "shared", `proc-${i}`]));
+  const children = Array.from(
+    { length: 4 },
+    (_, i) => spawnFixture("reserve-loop.mjs", [db.url, "shared", `proc-${i}`]),
+  );
   const results = await Promise.all(children.map((c) => c.exit));
   for (const r of results) {
     expect(r.stderr).toBe("");

@@ -7,7 +7,8 @@ import { serve } from "@hono/node-server";
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTaskQ, sokkaRoutes, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const XSS_IMG = "<img src=x onerror=alert(1)>";
@@ -24,7 +25,7 @@ const dialogs: string[] = [];
 beforeAll(async () => {
   db = tempDbUrl();
   taskq = createTaskQ({ url: db.url });
-  await taskq.createTasks([
+  await taskq.createTasks<unknown>([
     { topic: "email", taskId: "mail-1", data: { to: "ada@example.com" }, taskDescription: "welcome mail" },
     { topic: "email", taskId: "mail-2", data: { to: "bob@example.com" } },
     { topic: "thumbs", taskId: "xss-img", data: XSS_IMG, taskDescription: XSS_IMG },
@@ -40,7 +41,16 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -108,7 +118,16 @@ it("revokes a lease from the task page", async () => {
 });
 
 it("renders user-written HTML and scripts as text: nothing executes, nothing is injected", async () => {
-  for (const path of ["/ui", "/ui/tasks", "/ui/tasks?topic=thumbs", "/ui/tasks/xss-img", "/ui/tasks/xss-script", "/ui/groups/xss-script"]) {
+  for (
+    const path of [
+      "/ui",
+      "/ui/tasks",
+      "/ui/tasks?topic=thumbs",
+      "/ui/tasks/xss-img",
+      "/ui/tasks/xss-script",
+      "/ui/groups/xss-script",
+    ]
+  ) {
     const page = await open(path);
     await page.waitForLoadState("load");
     expect(await page.locator("img").count(), path).toBe(0);

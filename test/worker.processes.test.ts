@@ -35,10 +35,14 @@ it("crash: a worker SIGKILLed mid-task loses nothing; another takes the task aft
       return ok();
     },
   });
-  const done = await waitFor(async () => {
-    const now = (await taskq.task(t.taskId))!;
-    return now.status === "terminated" ? now : null;
-  }, 15_000, "the rescued task to complete");
+  const done = await waitFor(
+    async () => {
+      const now = (await taskq.task(t.taskId))!;
+      return now.status === "terminated" ? now : null;
+    },
+    15_000,
+    "the rescued task to complete",
+  );
   await rescuer.stop();
   expect(ran.length).toBe(1);
   expect(ran[0]).toMatchObject({ taskId: t.taskId, data: "precious", pid: "rescuer", attempts: 2 });
@@ -54,7 +58,10 @@ it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each exe
   const raw = createClient({ url: db.url });
   await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
 
-  const children = Array.from({ length: 3 }, (_, i) => spawnFixture("worker-proc.mjs", [db.url, "load", `w${i}`, "4", "30000", "count"]));
+  const children = Array.from(
+    { length: 3 },
+    (_, i) => spawnFixture("worker-proc.mjs", [db.url, "load", `w${i}`, "4", "30000", "count"]),
+  );
   await Promise.all(children.map((c) => c.printed("ready")));
   // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
   const terminated = async () =>

@@ -13,8 +13,8 @@ import {
   type Task,
   TaskError,
   type TaskQ,
-  worker,
   type Worker,
+  worker,
 } from "../mod.ts";
 import { INVALID_RESPONSE } from "../src/worker/outcome.ts";
 import { tempDbUrl, waitFor } from "./helpers.ts";
@@ -46,10 +46,15 @@ function events(w: Worker, name: string): unknown[] {
 }
 
 const final = (t: Task | null) => t !== null && (t.status === "terminated" || t.status === "failed");
-const settled = (id: string) => waitFor(async () => {
-  const t = await taskq.task(id);
-  return final(t) ? t : null;
-}, 20_000, `task ${id} to reach a final state`);
+const settled = (id: string) =>
+  waitFor(
+    async () => {
+      const t = await taskq.task(id);
+      return final(t) ? t : null;
+    },
+    20_000,
+    `task ${id} to reach a final state`,
+  );
 
 /** A promise and its resolver. */
 function gate<T = void>() {
@@ -96,7 +101,10 @@ describe("worker", () => {
 
   it("a throwing pfn and an invalid return both become failed", async () => {
     const tasks = await taskq.createTasks(
-      ["throw", "throw-string", "undefined", "string", "bogus-event", "bad-snooze"].map((d) => ({ topic: "t", data: d })),
+      ["throw", "throw-string", "undefined", "string", "bogus-event", "bad-snooze"].map((d) => ({
+        topic: "t",
+        data: d,
+      })),
     );
     start({
       concurrency: 3,
@@ -173,14 +181,18 @@ describe("worker", () => {
 describe("lease theft", () => {
   /** Revokes the running task's lease (retrying while keepalives bump recordVer) and reserves it as p2. */
   async function steal(taskId: string): Promise<Task> {
-    await waitFor(async () => {
-      const now = (await taskq.task(taskId))!;
-      if (now.status !== "running") return null;
-      return taskq.revokeLease(taskId, now.recordVer).catch((e: TaskError) => {
-        if (e.code === "task-concurrently-updated") return null;
-        throw e;
-      });
-    }, 10_000, "the revoke");
+    await waitFor(
+      async () => {
+        const now = (await taskq.task(taskId))!;
+        if (now.status !== "running") return null;
+        return taskq.revokeLease(taskId, now.recordVer).catch((e: TaskError) => {
+          if (e.code === "task-concurrently-updated") return null;
+          throw e;
+        });
+      },
+      10_000,
+      "the revoke",
+    );
     return (await taskq.reserveTask("t", "p2", { leaseTimeMs: 60_000 }))!;
   }
 
@@ -230,12 +242,28 @@ describe("lease theft", () => {
 });
 
 const METHODS = [
-  "createTask", "createTasks", "task", "tasks", "listTasks", "reserveTask", "reserveTasks",
-  "extendLease", "terminate", "fail", "snooze", "revokeLease", "applyWrites", "topicStats", "close",
+  "createTask",
+  "createTasks",
+  "task",
+  "tasks",
+  "listTasks",
+  "reserveTask",
+  "reserveTasks",
+  "extendLease",
+  "terminate",
+  "fail",
+  "snooze",
+  "revokeLease",
+  "applyWrites",
+  "topicStats",
+  "close",
 ] as const;
 
 /** A TaskQ forwarding to `inner`, with some methods replaced. */
-function wrap(inner: TaskQ, overrides: Partial<Record<(typeof METHODS)[number], (...a: any[]) => Promise<any>>>): TaskQ {
+function wrap(
+  inner: TaskQ,
+  overrides: Partial<Record<(typeof METHODS)[number], (...a: any[]) => Promise<any>>>,
+): TaskQ {
   const q: any = {};
   for (const m of METHODS) q[m] = overrides[m] ?? ((...a: unknown[]) => (inner as any)[m](...a));
   Object.defineProperty(q, "leaseTimeMs", { get: () => inner.leaseTimeMs });
@@ -292,7 +320,9 @@ describe("faults", () => {
     let failures = 3;
     const broken = wrap(taskq, {
       reserveTask: (...a: Parameters<TaskQ["reserveTask"]>) =>
-        failures-- > 0 ? Promise.reject(new TaskError("unavailable", "store-unavailable", "down")) : taskq.reserveTask(...a),
+        failures-- > 0
+          ? Promise.reject(new TaskError("unavailable", "store-unavailable", "down"))
+          : taskq.reserveTask(...a),
     });
     const w = start({ taskq: broken, pfn: () => ok() });
     const errors = events(w, "error");

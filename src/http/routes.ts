@@ -18,6 +18,7 @@ import { CompleteBody, ExtendBody, FailBody, ListQuery, ReserveBody, RevokeBody,
 
 /** Options of `sokkaRoutes`. */
 export interface SokkaRoutesOptions {
+  /** The store the routes read and write. */
   taskq: TaskQ;
   /** Largest accepted request body in bytes. Default 1.5 MiB (room for the store's default 1 MiB of data). */
   maxBodyBytes?: number;
@@ -35,7 +36,8 @@ const valid = <T extends "json" | "query", S extends v.GenericSchema>(target: T,
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { createTaskQ, sokkaRoutes } from "sokka";
+ * import { createTaskQ } from "sokka";
+ * import { sokkaRoutes } from "sokka/http";
  * const app = new Hono();
  * app.route("/sokka", sokkaRoutes({ taskq: createTaskQ({ url: "file:sokka.db" }) }));
  * export default app;
@@ -46,30 +48,54 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   const maxSize = options.maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
-  app.notFound((c) => errorResponse(c, 404, { type: "not-found", code: "route-not-found", message: `no route ${c.req.method} ${c.req.path}` }));
+  app.notFound((c) =>
+    errorResponse(c, 404, {
+      type: "not-found",
+      code: "route-not-found",
+      message: `no route ${c.req.method} ${c.req.path}`,
+    })
+  );
   app.use(
     "*",
     bodyLimit({
       maxSize,
-      onError: (c) => errorResponse(c, 413, { type: "too-large", code: "data-too-large", message: `request body over ${maxSize} bytes` }),
+      onError: (c) =>
+        errorResponse(c, 413, {
+          type: "too-large",
+          code: "data-too-large",
+          message: `request body over ${maxSize} bytes`,
+        }),
     }),
   );
 
   app.route("/ui", uiRoutes(taskq));
 
-  app.post("/tasks", valid("json", TaskDefSchema), async (c) => c.json(await taskq.createTask(c.req.valid("json")), 201));
+  app.post(
+    "/tasks",
+    valid("json", TaskDefSchema),
+    async (c) => c.json(await taskq.createTask(c.req.valid("json")), 201),
+  );
   app.get("/tasks", valid("query", ListQuery), async (c) => {
     const { limit, cursor, ...filters } = c.req.valid("query");
     return c.json(await taskq.listTasks(filters, { limit, cursor }));
   });
   app.get("/tasks/:taskId", async (c) => {
     const t = await taskq.task(c.req.param("taskId"));
-    if (!t) return errorResponse(c, 404, { type: "not-found", code: "task-not-found", message: `no task ${c.req.param("taskId")}` });
+    if (!t) {
+      return errorResponse(c, 404, {
+        type: "not-found",
+        code: "task-not-found",
+        message: `no task ${c.req.param("taskId")}`,
+      });
+    }
     return c.json(t);
   });
   app.get("/groups/:taskGroupId/tasks", async (c) => c.json(await taskq.tasks(c.req.param("taskGroupId"))));
-  app.post("/tasks/:taskId/revoke", valid("json", RevokeBody), async (c) =>
-    c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer)));
+  app.post(
+    "/tasks/:taskId/revoke",
+    valid("json", RevokeBody),
+    async (c) => c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer)),
+  );
 
   // pull consumers
   app.post("/topics/:topic/reserve", valid("json", ReserveBody), async (c) => {

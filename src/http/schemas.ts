@@ -10,7 +10,12 @@ import { EpochMs, ErrorMessage, Name, NonNegativeMs, PositiveMs, RecordVer, STAT
 
 /** A query-string number: digits only, then the number schema. */
 const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S) =>
-  v.pipe(v.string("must be a string"), v.regex(/^\d{1,16}$/, "must be a non-negative integer"), v.transform(Number), schema);
+  v.pipe(
+    v.string("must be a string"),
+    v.regex(/^\d{1,16}$/, "must be a non-negative integer"),
+    v.transform(Number),
+    schema,
+  );
 
 /** `GET /tasks` query: the listing filters plus `limit` and `cursor`. */
 export const ListQuery = v.object({

@@ -54,7 +54,9 @@ export function toTaskError(e: unknown, what: string): TaskError {
   const kind = classifyDriverError(e);
   const reason = e instanceof Error ? e.message : String(e);
   if (kind === "busy" || kind === "network") {
-    return new TaskError("unavailable", "store-unavailable", `${what}: the store is unavailable (${reason})`, { cause: e });
+    return new TaskError("unavailable", "store-unavailable", `${what}: the store is unavailable (${reason})`, {
+      cause: e,
+    });
   }
   if (kind === "closed") {
     return new TaskError("unavailable", "store-unavailable", `${what}: the store is closed`, { cause: e });

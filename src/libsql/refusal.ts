@@ -26,11 +26,21 @@ export function refusal(op: Transition, claim: Claim, state: Row | undefined): T
   const what = `${op} ${claim.taskId}`;
   if (!state) return new TaskError("not-found", "task-not-found", `${what}: no such task`);
   const status = state.status as string;
-  const target = op === "terminate" ? "terminated" : op === "fail" ? "failed" : op === "snooze" ? "snoozed" : "starting";
+  const target = op === "terminate"
+    ? "terminated"
+    : op === "fail"
+    ? "failed"
+    : op === "snooze"
+    ? "snoozed"
+    : "starting";
 
   if (op === "revokeLease") {
     if (status !== "running" && status !== "snoozed") {
-      return new TaskError("conflict", "invalid-status-transition", `${what}: a ${status} task cannot go back to starting`);
+      return new TaskError(
+        "conflict",
+        "invalid-status-transition",
+        `${what}: a ${status} task cannot go back to starting`,
+      );
     }
     return new TaskError(
       "conflict",
@@ -47,18 +57,34 @@ export function refusal(op: Transition, claim: Claim, state: Row | undefined): T
   }
   if (status === "running") {
     if (state.pid !== claim.pid) {
-      return new TaskError("forbidden", "wrong-owner", `${what}: the task is running under another pid, not ${claim.pid}`);
+      return new TaskError(
+        "forbidden",
+        "wrong-owner",
+        `${what}: the task is running under another pid, not ${claim.pid}`,
+      );
     }
     if (claim.leaseId != null && state.lease_id !== claim.leaseId) {
-      return new TaskError("forbidden", "wrong-owner", `${what}: the task was reserved again since lease ${claim.leaseId}`);
+      return new TaskError(
+        "forbidden",
+        "wrong-owner",
+        `${what}: the task was reserved again since lease ${claim.leaseId}`,
+      );
     }
     if (op === "extendLease" && !Number(state.live)) {
       return new TaskError("forbidden", "lease-expired", `${what}: the lease has already run out`);
     }
   } else if (claim.leaseId != null) {
     // starting/snoozed: the fenced reservation is gone
-    return new TaskError("forbidden", "wrong-owner", `${what}: the task is ${status}; lease ${claim.leaseId} no longer holds it`);
+    return new TaskError(
+      "forbidden",
+      "wrong-owner",
+      `${what}: the task is ${status}; lease ${claim.leaseId} no longer holds it`,
+    );
   }
   // The state allows the write now: it changed between the write and this read.
-  return new TaskError("conflict", "task-concurrently-updated", `${what}: the task changed concurrently; read it and try again`);
+  return new TaskError(
+    "conflict",
+    "task-concurrently-updated",
+    `${what}: the task changed concurrently; read it and try again`,
+  );
 }

@@ -80,7 +80,8 @@ export async function migrate(client: Client): Promise<void> {
       "CREATE TABLE IF NOT EXISTS sokka_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
       ...MIGRATIONS.slice(from).flat(),
       {
-        sql: "INSERT INTO sokka_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        sql:
+          "INSERT INTO sokka_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
         args: [SCHEMA_VERSION],
       },
     ], "write");

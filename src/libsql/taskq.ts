@@ -50,7 +50,9 @@ import * as sql from "./sql.ts";
 const OptionsSchema = v.object({
   url: v.optional(v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"))),
   authToken: v.optional(v.string("must be a string")),
-  client: v.optional(v.custom<Client>((c) => typeof (c as Client)?.execute === "function", "must be a @libsql/client Client")),
+  client: v.optional(
+    v.custom<Client>((c) => typeof (c as Client)?.execute === "function", "must be a @libsql/client Client"),
+  ),
   leaseTimeMs: v.optional(PositiveMs),
   snoozeTimeMs: v.optional(NonNegativeMs),
   maxDataBytes: v.optional(PositiveMs),
@@ -173,7 +175,11 @@ class LibsqlTaskQ implements TaskQ {
     const row = this.#toRow(def, "createTask");
     const rs = await this.#run({ sql: sql.INSERT_TASK, args: row }, "write", "createTask");
     if (!rs.rows.length) {
-      throw new TaskError("conflict", "task-already-exists", `createTask: task ${row[0]} already exists; nothing was overwritten`);
+      throw new TaskError(
+        "conflict",
+        "task-already-exists",
+        `createTask: task ${row[0]} already exists; nothing was overwritten`,
+      );
     }
     return rowToTask<D>(rs.rows[0]);
   }
@@ -201,12 +207,18 @@ class LibsqlTaskQ implements TaskQ {
       results = await this.#conn.retry(() => client.batch(stmts, "write"), "write");
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
-        const taken = await this.#run({ sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...seen])] }, "read", "createTasks");
+        const taken = await this.#run(
+          { sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...seen])] },
+          "read",
+          "createTasks",
+        );
         const ids = taken.rows.map((r) => r.task_id as string);
         throw new TaskError(
           "conflict",
           "task-already-exists",
-          `createTasks: ${ids.length ? `task(s) ${ids.slice(0, 10).join(", ")} already exist` : "a task already exists"}; nothing was created`,
+          `createTasks: ${
+            ids.length ? `task(s) ${ids.slice(0, 10).join(", ")} already exist` : "a task already exists"
+          }; nothing was created`,
           { details: { taskIds: ids } },
         );
       }
@@ -327,7 +339,9 @@ class LibsqlTaskQ implements TaskQ {
         throw toTaskError(e, "applyWrites");
       });
       const refused: number[] = [];
-      sets.forEach((rs, i) => rs.rows.length ? (sendable[i].result = { task: rowToTask<D>(rs.rows[0]) }) : refused.push(i));
+      sets.forEach((rs, i) =>
+        rs.rows.length ? (sendable[i].result = { task: rowToTask<D>(rs.rows[0]) }) : refused.push(i)
+      );
       if (refused.length) {
         const reads = refused.map((i) => ({ sql: sql.SELECT_STATE, args: [sendable[i].claim.taskId] }));
         const states = await this.#conn.retry(() => client.batch(reads, "read"), "read").catch((e) => {
@@ -349,7 +363,9 @@ class LibsqlTaskQ implements TaskQ {
     for (const r of rs.rows) {
       const topic = r.topic as string;
       let s = byTopic.get(topic);
-      if (!s) byTopic.set(topic, s = { topic, counts: { starting: 0, running: 0, snoozed: 0, failed: 0, terminated: 0 } });
+      if (!s) {
+        byTopic.set(topic, s = { topic, counts: { starting: 0, running: 0, snoozed: 0, failed: 0, terminated: 0 } });
+      }
       s.counts[r.status as TaskStatus] = Number(r.n);
     }
     return [...byTopic.values()];
@@ -380,20 +396,32 @@ class LibsqlTaskQ implements TaskQ {
     const claim = { taskId: o.taskId, pid: o.pid, leaseId };
     switch (o.op) {
       case "extendLease":
-        return { op: o.op, sql: sql.EXTEND_LEASE, args: [o.taskId, o.pid, leaseId, o.leaseTimeMs ?? this.leaseTimeMs], claim };
+        return {
+          op: o.op,
+          sql: sql.EXTEND_LEASE,
+          args: [o.taskId, o.pid, leaseId, o.leaseTimeMs ?? this.leaseTimeMs],
+          claim,
+        };
       case "terminate":
         return { op: o.op, sql: sql.TERMINATE, args: [o.taskId, o.pid, leaseId], claim };
       case "fail":
         return { op: o.op, sql: sql.FAIL, args: [o.taskId, o.pid, leaseId, o.error ?? ""], claim };
       case "snooze":
-        return { op: o.op, sql: sql.SNOOZE, args: [o.taskId, o.pid, leaseId, o.snoozeTime ?? this.snoozeTimeMs], claim };
+        return {
+          op: o.op,
+          sql: sql.SNOOZE,
+          args: [o.taskId, o.pid, leaseId, o.snoozeTime ?? this.snoozeTimeMs],
+          claim,
+        };
     }
   }
 
   /** The options object of a fenced method, checked for its type (its fields are checked with the write). */
   #opts(opts: unknown, what: string): Record<string, unknown> {
     if (opts === undefined) return {};
-    if (opts === null || typeof opts !== "object") throw invalid(what, [{ path: "", message: "options must be an object" }]);
+    if (opts === null || typeof opts !== "object") {
+      throw invalid(what, [{ path: "", message: "options must be an object" }]);
+    }
     const { leaseId, leaseTimeMs } = opts as Record<string, unknown>;
     return what === "extendLease" ? { leaseId, leaseTimeMs } : { leaseId };
   }
@@ -404,7 +432,9 @@ class LibsqlTaskQ implements TaskQ {
   }
 
   #ensureReady(): Promise<void> {
-    if (this.#conn.closed) return Promise.reject(new TaskError("unavailable", "store-unavailable", "the store is closed"));
+    if (this.#conn.closed) {
+      return Promise.reject(new TaskError("unavailable", "store-unavailable", "the store is closed"));
+    }
     if (this.#isReady) return Promise.resolve();
     this.#ready ??= this.#prepare().then(
       () => {
@@ -450,5 +480,4 @@ class LibsqlTaskQ implements TaskQ {
     const o = parseOrThrow(ReserveOptionsSchema, opts, what);
     return o?.leaseTimeMs ?? this.leaseTimeMs;
   }
-
 }

@@ -9,7 +9,16 @@
 import * as v from "valibot";
 import { PositiveMs } from "../schemas.ts";
 import type { DrainOptions, DrainResult, Task } from "../types.ts";
-import { ABORT, abortReason, effectiveTimeout, type ExecEnv, execute, type ExecResult, type Execution, handBack } from "./execution.ts";
+import {
+  ABORT,
+  abortReason,
+  effectiveTimeout,
+  type ExecEnv,
+  type ExecResult,
+  execute,
+  type Execution,
+  handBack,
+} from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
@@ -17,7 +26,9 @@ import { createWriter } from "./writer.ts";
 const DrainOptionsSchema = v.object({
   ...CommonOptions,
   budgetMs: v.optional(PositiveMs),
-  maxTasks: v.optional(v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1"))),
+  maxTasks: v.optional(
+    v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1")),
+  ),
 }, "must be an object");
 
 /**

@@ -80,7 +80,13 @@ export function execute(env: ExecEnv, task: Task): Execution {
   const extend = async () => {
     try {
       const t = await retryTransient(() =>
-        env.writer.write({ op: "extendLease", taskId: task.taskId, pid: env.pid, leaseId, leaseTimeMs: env.leaseTimeMs })
+        env.writer.write({
+          op: "extendLease",
+          taskId: task.taskId,
+          pid: env.pid,
+          leaseId,
+          leaseTimeMs: env.leaseTimeMs,
+        })
       );
       recordVer = t.recordVer;
       if (!finished) scheduleKeepalive();
@@ -193,4 +199,3 @@ function messageOf(error: unknown): string {
     return String(error);
   }
 }
-

@@ -26,7 +26,7 @@ export const CommonOptions = {
   keepaliveMs: v.optional(PositiveMs),
   timeoutMs: v.optional(PositiveMs),
   concurrency: v.optional(Concurrency),
-  signal: v.optional(v.instance(AbortSignal, "must be an AbortSignal")),
+  signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 };
 
 /** The settled options of a run, defaults applied. */

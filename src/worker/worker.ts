@@ -14,9 +14,15 @@ import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { pollDelay, sleep } from "./timing.ts";
 
-const WorkerOptionsSchema = v.object({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "must be an object");
+const WorkerOptionsSchema = v.object(
+  { ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) },
+  "must be an object",
+);
 const StopOptionsSchema = v.optional(
-  v.object({ drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) }, "must be an object"),
+  v.object(
+    { drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) },
+    "must be an object",
+  ),
 );
 
 /**
@@ -35,7 +41,7 @@ const StopOptionsSchema = v.optional(
  *     return ok();
  *   },
  * });
- * w.addEventListener("failed", (e) => console.warn((e as CustomEvent).detail));
+ * w.addEventListener("failed", (e) => console.warn(e.detail.taskId, e.detail.errorMessage));
  * // later
  * await w.stop();
  * ```

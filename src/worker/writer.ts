@@ -30,7 +30,9 @@ export function createWriter(taskq: TaskQ): Writer {
       const batch = queue;
       queue = [];
       try {
-        const results = batch.length === 1 ? [await single(batch[0].op)] : await taskq.applyWrites(batch.map((p) => p.op));
+        const results = batch.length === 1
+          ? [await single(batch[0].op)]
+          : await taskq.applyWrites(batch.map((p) => p.op));
         results.forEach((r, i) => (r.error ? batch[i].reject(r.error) : batch[i].resolve(r.task!)));
       } catch (error) {
         batch.forEach((p) => p.reject(error));
@@ -40,7 +42,9 @@ export function createWriter(taskq: TaskQ): Writer {
   };
 
   /** A lone write goes through its own method (one statement, no transaction around it). */
-  const single = async (op: WriteOp): Promise<{ task: Task; error?: undefined } | { error: unknown; task?: undefined }> => {
+  const single = async (
+    op: WriteOp,
+  ): Promise<{ task: Task; error?: undefined } | { error: unknown; task?: undefined }> => {
     try {
       return { task: await call(taskq, op) };
     } catch (error) {

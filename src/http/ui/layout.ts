@@ -34,22 +34,32 @@ dl{display:grid;grid-template-columns:160px 1fr;gap:6px 16px;margin:0}dt{color:v
 `;
 
 // Turns <time data-ms> into the viewer's local time; reads only numbers from data-ms.
-const LOCAL_TIME = `document.querySelectorAll("time[data-ms]").forEach(function(t){var d=new Date(Number(t.dataset.ms));if(!isNaN(d))t.textContent=d.toLocaleString();});`;
+const LOCAL_TIME =
+  `document.querySelectorAll("time[data-ms]").forEach(function(t){var d=new Date(Number(t.dataset.ms));if(!isNaN(d))t.textContent=d.toLocaleString();});`;
 
 /** A whole page. `base` is the dashboard's own path (e.g. "/sokka/ui"). */
 export function page(base: string, title: string, body: Html, opts: { refresh?: number } = {}): Html {
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-${opts.refresh ? html`<meta http-equiv="refresh" content="${opts.refresh}">` : ""}
-<title>${title} · sokka</title><style>${raw(STYLE)}</style></head>
-<body><header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a></header>
-<main>${body}</main><script>${raw(LOCAL_TIME)}</script></body></html>`;
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+    ${opts.refresh ? html`<meta http-equiv="refresh" content="${opts.refresh}">` : ""}
+    <title>${title} · sokka</title><style>${raw(STYLE)}</style></head>
+      <body>
+        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a></header>
+        <main>${body}</main>
+        <script>${raw(LOCAL_TIME)}</script>
+      </body>
+    </html>
+  `;
 }
 
 /** A time: UTC without JS, the viewer's local time with it. */
 export function time(ms: number | null): Html | string {
   if (ms === null) return "—";
-  return html`<time data-ms="${ms}" datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC</time>`;
+  return html`<time data-ms="${ms}" datetime="${new Date(ms).toISOString()}">${
+    new Date(ms).toISOString().replace("T", " ").slice(0, 19)
+  } UTC</time>`;
 }
 
 /** A status badge. */

@@ -1,0 +1,101 @@
+/**
+ * The runtime examples, run for real: `examples/node.mjs` (what `npm start`
+ * serves) under Node, `examples/bun.ts` under Bun and `examples/deno.ts`
+ * under Deno, each on a temp `file:` database and a free port, driven over
+ * HTTP. (The Cloudflare example is bundled and checked in edge.bundle.test.ts.)
+ */
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { tempDbUrl, waitFor } from "./helpers.ts";
+import { type Child, spawnProcess } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name: string) => `${root}node_modules/.bin/${name}`;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    }).on("error", reject);
+  });
+
+let running: { child: Child; cleanup(): void }[] = [];
+afterEach(async () => {
+  for (const r of running) {
+    r.child.kill("SIGKILL");
+    await r.child.exit;
+    r.cleanup();
+  }
+  running = [];
+});
+
+async function start(command: string, args: string[]): Promise<{ base: string; child: Child }> {
+  const db = tempDbUrl();
+  const port = await freePort();
+  const child = spawnProcess(command, args, { cwd: root, env: { PORT: String(port), SOKKA_URL: db.url } });
+  running.push({ child, cleanup: db.cleanup });
+  const base = `http://127.0.0.1:${port}`;
+  let exited = false;
+  void child.exit.then(() => (exited = true));
+  await waitFor(
+    async () => {
+      if (exited) throw new Error(`${args.join(" ")} exited: ${(await child.exit).stderr}`);
+      return fetch(`${base}/`).then(() => true, () => false);
+    },
+    60_000,
+    `${args.join(" ")} to listen`,
+  );
+  return { base, child };
+}
+
+const json = async (res: Response) => ({ status: res.status, body: await res.json() });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("runtime examples", () => {
+  it("Node (npm start): the demo serves the dashboard and its workers finish demo tasks", async () => {
+    const { base } = await start(process.execPath, ["examples/node.mjs"]);
+    const ui = await fetch(`${base}/ui`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain("sokka");
+    const done = await waitFor(
+      async () => (await json(await fetch(`${base}/tasks?status=terminated`))).body.data.length > 0,
+      30_000,
+      "a demo task to be terminated",
+    );
+    expect(done).toBe(true);
+  });
+
+  it("Bun: Bun.serve takes a signup and the worker in the same process sends the mail", async () => {
+    const { base } = await start(bin("bun"), ["examples/bun.ts"]);
+    expect((await fetch(`${base}/sokka/ui`)).status).toBe(200);
+    const created = await json(await post(`${base}/signup`, { email: "ada@example.com" }));
+    expect(created.status).toBe(202);
+    const task = await waitFor(
+      async () => {
+        const t = (await json(await fetch(`${base}/sokka/tasks/${created.body.taskId}`))).body;
+        return t.status === "terminated" && t;
+      },
+      30_000,
+      "the welcome email task to be terminated",
+    );
+    expect(task).toMatchObject({ topic: "welcome-email", data: { email: "ada@example.com" }, attempts: 1 });
+  });
+
+  it("Deno: Deno.serve takes a signup and the task waits for the cron's drain", async () => {
+    const { base, child } = await start(bin("deno"), ["run", "-A", "examples/deno.ts"]);
+    expect((await fetch(`${base}/sokka/ui`)).status).toBe(200);
+    const created = await json(await post(`${base}/signup`, { email: "grace@example.com" }));
+    expect(created.status).toBe(202);
+    const task = await json(await fetch(`${base}/sokka/tasks/${created.body.taskId}`));
+    expect(task.body).toMatchObject({
+      status: "starting",
+      topic: "welcome-email",
+      data: { email: "grace@example.com" },
+    });
+    // the cron job was registered (Deno.cron throws at startup without --unstable-cron / "unstable": ["cron"])
+    expect(await Promise.race([child.exit.then(() => "exited"), Promise.resolve("running")])).toBe("running");
+  });
+});
