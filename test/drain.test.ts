@@ -1,88 +1,102 @@
-/** drain(): the bounded one-shot run — stops when the topic is empty, at maxTasks, and at the budget. */
-import { afterEach, beforeEach, expect, it } from "vitest";
+/**
+ * drain(): the bounded one-shot run — stops when the topic is empty, at
+ * maxTasks, and at the budget. Run on a `file:` database and on a real libSQL
+ * server through `@libsql/client/web` (how an edge cron drains).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTaskQ, drain, failed, ok, snoozed, type TaskQ } from "../mod.ts";
-import { tempDbUrl } from "./helpers.ts";
+import { remoteTaskQ, tempDbUrl, uniq } from "./helpers.ts";
 
-let db: ReturnType<typeof tempDbUrl>;
-let taskq: TaskQ;
-beforeEach(() => {
-  db = tempDbUrl();
-  taskq = createTaskQ({ url: db.url });
-});
-afterEach(async () => {
-  await taskq.close();
-  db.cleanup();
-});
+const STORES = {
+  "file:": () => {
+    const db = tempDbUrl();
+    const taskq = createTaskQ({ url: db.url });
+    return { taskq, cleanup: async () => (await taskq.close(), db.cleanup()) };
+  },
+  "remote (sqld over HTTP, @libsql/client/web)": () => remoteTaskQ(),
+};
 
-const count = async (status: string) =>
-  (await taskq.listTasks({ topic: "t", status: status as never }, { limit: 1000 })).data.length;
-
-it("stops when the topic is empty and reports what it did", async () => {
-  await taskq.createTasks(["ok", "ok", "fail", "snooze", "ok"].map((data) => ({ topic: "t", data })));
-  const r = await drain({
-    taskq,
-    topic: "t",
-    concurrency: 2,
-    pfn: (task) => task.data === "fail" ? failed({ errorMessage: "x" }) : task.data === "snooze" ? snoozed() : ok(),
+describe.each(Object.entries(STORES))("drain on %s", (_name, make) => {
+  let store: { taskq: TaskQ; cleanup(): Promise<void> };
+  let taskq: TaskQ;
+  let topic: string;
+  beforeEach(() => {
+    store = make();
+    taskq = store.taskq;
+    topic = uniq("drain"); // the remote database is shared by every test
   });
-  expect(r).toMatchObject({ reserved: 5, completed: 3, failed: 1, snoozed: 1, lost: 0 });
-  expect(r.ms).toBeGreaterThanOrEqual(0);
-  expect(await count("starting")).toBe(0);
-  const again = await drain({ taskq, topic: "t", pfn: () => ok() });
-  expect(again.reserved).toBe(0); // the snoozed task is not due yet
-});
+  afterEach(() => store.cleanup());
 
-it("stops at maxTasks and leaves the rest untouched", async () => {
-  await taskq.createTasks(Array.from({ length: 10 }, () => ({ topic: "t" })));
-  const r = await drain({ taskq, topic: "t", concurrency: 4, maxTasks: 3, pfn: () => ok() });
-  expect(r).toMatchObject({ reserved: 3, completed: 3 });
-  expect(await count("terminated")).toBe(3);
-  const rest = (await taskq.listTasks({ topic: "t", status: "starting" })).data;
-  expect(rest.length).toBe(7);
-  expect(rest.every((t) => t.attempts === 0)).toBe(true);
-});
+  const count = async (status: string) =>
+    (await taskq.listTasks({ topic, status: status as never }, { limit: 1000 })).data.length;
 
-it("stops at the budget: never starts a task whose timeout does not fit in what is left", async () => {
-  await taskq.createTasks(Array.from({ length: 20 }, () => ({ topic: "t" })));
-  // each task takes at least 100 ms; a task starts only with ≥ 200 ms (its timeout) of the 1,000 ms budget left
-  const r = await drain({
-    taskq,
-    topic: "t",
-    budgetMs: 1000,
-    timeoutMs: 200,
-    pfn: async () => {
-      await new Promise((res) => setTimeout(res, 100));
-      return ok();
-    },
+  it("stops when the topic is empty and reports what it did", async () => {
+    await taskq.createTasks(["ok", "ok", "fail", "snooze", "ok"].map((data) => ({ topic, data })));
+    const r = await drain({
+      taskq,
+      topic,
+      concurrency: 2,
+      pfn: (task) => task.data === "fail" ? failed({ errorMessage: "x" }) : task.data === "snooze" ? snoozed() : ok(),
+    });
+    expect(r).toMatchObject({ reserved: 5, completed: 3, failed: 1, snoozed: 1, lost: 0 });
+    expect(r.ms).toBeGreaterThanOrEqual(0);
+    expect(await count("starting")).toBe(0);
+    const again = await drain({ taskq, topic, pfn: () => ok() });
+    expect(again.reserved).toBe(0); // the snoozed task is not due yet
   });
-  expect(r.reserved).toBeGreaterThanOrEqual(1);
-  expect(r.reserved).toBeLessThanOrEqual(8); // (1000 - 200) / 100
-  expect(r.completed).toBe(r.reserved);
-  expect(await count("starting")).toBe(20 - r.reserved);
-});
 
-it("hands back a task whose own timeout exceeds the budget instead of starting it", async () => {
-  const long = await taskq.createTask({ topic: "t", timeoutMs: 60_000 });
-  let ran = 0;
-  const r = await drain({ taskq, topic: "t", budgetMs: 5000, pfn: () => (ran++, ok()) });
-  expect(ran).toBe(0);
-  expect(r.reserved).toBe(0);
-  expect((await taskq.task(long.taskId))!.status).toBe("starting");
-});
-
-it("an aborted signal ends the drain and hands running tasks back", async () => {
-  await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic: "t" })));
-  const ac = new AbortController();
-  const r = await drain({
-    taskq,
-    topic: "t",
-    concurrency: 3,
-    signal: ac.signal,
-    pfn: () => {
-      ac.abort();
-      return new Promise(() => {});
-    },
+  it("stops at maxTasks and leaves the rest untouched", async () => {
+    await taskq.createTasks(Array.from({ length: 10 }, () => ({ topic })));
+    const r = await drain({ taskq, topic, concurrency: 4, maxTasks: 3, pfn: () => ok() });
+    expect(r).toMatchObject({ reserved: 3, completed: 3 });
+    expect(await count("terminated")).toBe(3);
+    const rest = (await taskq.listTasks({ topic, status: "starting" })).data;
+    expect(rest.length).toBe(7);
+    expect(rest.every((t) => t.attempts === 0)).toBe(true);
   });
-  expect(r.completed).toBe(0);
-  expect(await count("starting")).toBe(3);
+
+  it("stops at the budget: never starts a task whose timeout does not fit in what is left", async () => {
+    await taskq.createTasks(Array.from({ length: 20 }, () => ({ topic })));
+    // each task takes at least 100 ms; a task starts only with ≥ 200 ms (its timeout) of the 1,000 ms budget left
+    const r = await drain({
+      taskq,
+      topic,
+      budgetMs: 1000,
+      timeoutMs: 200,
+      pfn: async () => {
+        await new Promise((res) => setTimeout(res, 100));
+        return ok();
+      },
+    });
+    expect(r.reserved).toBeGreaterThanOrEqual(1);
+    expect(r.reserved).toBeLessThanOrEqual(8); // (1000 - 200) / 100
+    expect(r.completed).toBe(r.reserved);
+    expect(await count("starting")).toBe(20 - r.reserved);
+  });
+
+  it("hands back a task whose own timeout exceeds the budget instead of starting it", async () => {
+    const long = await taskq.createTask({ topic, timeoutMs: 60_000 });
+    let ran = 0;
+    const r = await drain({ taskq, topic, budgetMs: 5000, pfn: () => (ran++, ok()) });
+    expect(ran).toBe(0);
+    expect(r.reserved).toBe(0);
+    expect((await taskq.task(long.taskId))!.status).toBe("starting");
+  });
+
+  it("an aborted signal ends the drain and hands running tasks back", async () => {
+    await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
+    const ac = new AbortController();
+    const r = await drain({
+      taskq,
+      topic,
+      concurrency: 3,
+      signal: ac.signal,
+      pfn: () => {
+        ac.abort();
+        return new Promise(() => {});
+      },
+    });
+    expect(r.completed).toBe(0);
+    expect(await count("starting")).toBe(3);
+  });
 });

@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@libsql/client/web";
+import { inject } from "vitest";
 import { createTaskQ, type TaskQ, type TaskQOptions } from "../mod.ts";
 
 /** A database the contract suite runs against. */
@@ -9,8 +11,6 @@ export interface Target {
   name: string;
   /** A fresh, empty store (and how to clean it up). */
   make(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Promise<void> };
-  /** Set when the target cannot run here (printed, and the suite is skipped). */
-  skip?: string;
 }
 
 /** A temp directory removed by `cleanup`. */
@@ -26,9 +26,11 @@ export function tempDbUrl(): { url: string; path: string; cleanup(): void } {
   return { url: `file:${path}`, path, cleanup: t.cleanup };
 }
 
-const remoteUrl = process.env.SOKKA_TEST_URL;
-
-/** `:memory:`, a temp `file:` database, and a remote server when `SOKKA_TEST_URL` is set. */
+/**
+ * `:memory:`, a temp `file:` database, and a real libSQL server (sqld, started
+ * by the global setup, or SOKKA_TEST_URL) reached the way an edge worker
+ * reaches it: an injected client of `@libsql/client/web` over HTTP.
+ */
 export const TARGETS: Target[] = [
   {
     name: ":memory:",
@@ -52,15 +54,24 @@ export const TARGETS: Target[] = [
     },
   },
   {
-    name: "remote",
-    skip: remoteUrl ? undefined : "SOKKA_TEST_URL is not set: the remote libSQL target is skipped",
-    make: (opts) => {
-      // Every test gets its own topics/ids (see uniq()), so a shared remote database is fine.
-      const taskq = createTaskQ({ ...opts, url: remoteUrl!, authToken: process.env.SOKKA_TEST_AUTH_TOKEN });
-      return { taskq, cleanup: () => taskq.close() };
-    },
+    name: "remote (sqld over HTTP, @libsql/client/web)",
+    // Every test gets its own topics/ids (see uniq()), so one shared server database is fine.
+    make: (opts) => remoteTaskQ(opts),
   },
 ];
+
+/** A store on the suite's libSQL server through an injected `@libsql/client/web` client (the edge set-up). */
+export function remoteTaskQ(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Promise<void> } {
+  const client = createClient({ url: inject("remoteUrl"), authToken: process.env.SOKKA_TEST_AUTH_TOKEN });
+  const taskq = createTaskQ({ ...opts, client });
+  return {
+    taskq,
+    cleanup: async () => {
+      await taskq.close(); // leaves an injected client open…
+      client.close(); // …so it is closed here
+    },
+  };
+}
 
 let counter = 0;
 /** A name no other test uses (topics and ids on a shared remote database). */

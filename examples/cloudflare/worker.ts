@@ -16,8 +16,11 @@ import { createTask, createTaskQ, drain, failed, ok, type TaskQ } from "sokka";
 import { sokkaRoutes } from "sokka/http";
 
 export interface Env {
+  /** `libsql://…` (Turso) or `https://…` of a libSQL server. */
   LIBSQL_URL: string;
   LIBSQL_AUTH_TOKEN?: string;
+  /** Where the welcome emails are POSTed (your mail provider's API). */
+  MAIL_API_URL: string;
 }
 
 interface WelcomeEmail {
@@ -52,8 +55,8 @@ export default {
         budgetMs: 25_000,
         timeoutMs: 10_000,
         pfn: async (task, { signal }) => {
-          // A real mail API call would pass `signal`, so a timeout or a lost lease cancels it.
-          const res = await fetch("https://mail.example.com/send", {
+          // passing `signal` lets a timeout or a lost lease cancel the call
+          const res = await fetch(env.MAIL_API_URL, {
             method: "POST",
             body: JSON.stringify({ to: task.data.email, template: "welcome" }),
             signal,

