@@ -60,7 +60,9 @@ export async function startSqld(): Promise<{ url: string; stop(): Promise<void> 
   return {
     url,
     async stop() {
-      child.kill("SIGTERM");
+      // SIGKILL, not SIGTERM: sqld's graceful shutdown waits for open keep-alive connections
+      // (seen: a lingering Deno test worker held one, and sqld spun both cores for minutes). The data is temporary.
+      child.kill("SIGKILL");
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
