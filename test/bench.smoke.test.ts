@@ -27,7 +27,8 @@ it("bench/bench.mjs --smoke measures every row", () => {
       "sokka: end to end, 2 processes × c=32",
       "sokka: reserveTask latency",
       "sokka: RSS of one worker",
-      "raw: native memory of the driver",
+      "raw: driver memory, statements back to back",
+      "raw: driver memory, a macrotask every 500 statements",
     ]
   ) {
     expect(out).toContain(`| ${row}`);

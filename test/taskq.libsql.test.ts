@@ -99,3 +99,22 @@ it("refuses bad options with a TaskError", () => {
   expect(err).toBeInstanceOf(TaskError);
   expect((err as TaskError).code).toBe("invalid-options");
 });
+
+it("a loop of awaited statements still lets the event loop turn (the embedded driver frees statements only then)", async () => {
+  // The embedded driver answers without real I/O, so `await` after `await` runs in microtasks only;
+  // a timer set before the loop fires during it only if the store yields a macrotask now and then.
+  const taskq = createTaskQ({ url: ":memory:" });
+  let fired = 0;
+  let firedDuringLoop = 0;
+  let looping = true;
+  const tick = () => {
+    fired++;
+    if (looping) firedDuringLoop++;
+  };
+  setTimeout(tick, 0);
+  for (let i = 0; i < 2000; i++) await taskq.createTask({ topic: "turns" });
+  looping = false;
+  expect(firedDuringLoop).toBe(1);
+  expect(fired).toBe(1);
+  await taskq.close();
+});

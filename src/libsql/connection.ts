@@ -31,6 +31,25 @@ const NETWORK_RETRIES = 2;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The embedded driver's statements hold native memory that is freed only from
+ * a later turn of the event loop (Node runs N-API finalizers from its check
+ * phase). Its calls resolve without real I/O, so a caller awaiting statement
+ * after statement (a worker with a no-op function, a loop of createTask) runs
+ * in microtasks only and never lets that turn come: RSS then grows by kilobytes
+ * per statement for as long as the loop runs. Every TURN_EVERY statements of
+ * this process, wait for one macrotask. Measured: 100,000 statements grow RSS
+ * by 520 MB without it, by 18 MB with it (README, Performance).
+ */
+const TURN_EVERY = 500;
+let statementsSinceTurn = 0;
+const turn = (statements: number): Promise<void> | undefined => {
+  statementsSinceTurn += statements;
+  if (statementsSinceTurn < TURN_EVERY) return undefined;
+  statementsSinceTurn = 0;
+  return sleep(0);
+};
+
 /** How a driver error is to be treated. */
 export function classifyDriverError(e: unknown): "busy" | "network" | "constraint" | "closed" | "other" {
   const code = (e as { code?: unknown })?.code;
@@ -131,9 +150,11 @@ export class Connection {
     }
   }
 
-  /** Runs `op` with the retry policy; throws the raw error of the last attempt. */
-  async retry<T>(op: () => Promise<T>, repeat: Repeat): Promise<T> {
+  /** Runs `op` (of `statements` statements) with the retry policy; throws the raw error of the last attempt. */
+  async retry<T>(op: () => Promise<T>, repeat: Repeat, statements = 1): Promise<T> {
     const began = Date.now();
+    const pause = turn(statements);
+    if (pause) await pause;
     for (let attempt = 0;; attempt++) {
       // a closed store refuses even when its (injected, still open) client would answer
       if (this.#closed) throw new TaskError("unavailable", "store-unavailable", "the store is closed");

@@ -204,7 +204,7 @@ class LibsqlTaskQ implements TaskQ {
     let results: ResultSet[];
     try {
       const client = this.#conn.client;
-      results = await this.#conn.retry(() => client.batch(stmts, "write"), "write");
+      results = await this.#conn.retry(() => client.batch(stmts, "write"), "write", stmts.length);
     } catch (e) {
       if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
         const taken = await this.#run(
@@ -335,7 +335,7 @@ class LibsqlTaskQ implements TaskQ {
       await this.#ensureReady();
       const client = this.#conn.client;
       const stmts = sendable.map((p) => ({ sql: p.sql, args: p.args }));
-      const sets = await this.#conn.retry(() => client.batch(stmts, "write"), "write").catch((e) => {
+      const sets = await this.#conn.retry(() => client.batch(stmts, "write"), "write", stmts.length).catch((e) => {
         throw toTaskError(e, "applyWrites");
       });
       const refused: number[] = [];
@@ -344,7 +344,7 @@ class LibsqlTaskQ implements TaskQ {
       );
       if (refused.length) {
         const reads = refused.map((i) => ({ sql: sql.SELECT_STATE, args: [sendable[i].claim.taskId] }));
-        const states = await this.#conn.retry(() => client.batch(reads, "read"), "read").catch((e) => {
+        const states = await this.#conn.retry(() => client.batch(reads, "read"), "read", reads.length).catch((e) => {
           throw toTaskError(e, "applyWrites");
         });
         refused.forEach((i, k) => {
