@@ -34,22 +34,54 @@ export function createTask<D>(taskq: TaskQ, def: TaskDef<D>): Promise<Task<D>> {
   return checkTaskQ(taskq, "createTask").createTask(def);
 }
 
-/** Creates many tasks atomically (all or none) in one round trip. */
+/**
+ * Creates many tasks atomically (all or none) in one round trip.
+ *
+ * @example
+ * ```ts
+ * const batch = await createTasks(taskq, users.map((u) => ({ topic: "email", data: { to: u.email }, taskGroupId: "newsletter-42" })));
+ * ```
+ */
 export function createTasks<D>(taskq: TaskQ, defs: TaskDef<D>[]): Promise<Task<D>[]> {
   return checkTaskQ(taskq, "createTasks").createTasks(defs);
 }
 
-/** The task with this id, or `null`. */
+/**
+ * The task with this id, or `null`.
+ *
+ * @example
+ * ```ts
+ * const t = await task(taskq, taskId);
+ * if (t?.status === "failed") console.log(t.error);
+ * ```
+ */
 export function task<D>(taskq: TaskQ, taskId: string): Promise<Task<D> | null> {
   return checkTaskQ(taskq, "task").task(taskId);
 }
 
-/** All tasks of a group, oldest first. */
+/**
+ * All tasks of a group, oldest first.
+ *
+ * @example
+ * ```ts
+ * const all = await tasks(taskq, "newsletter-42");
+ * const done = all.every((t) => t.status === "terminated");
+ * ```
+ */
 export function tasks<D>(taskq: TaskQ, taskGroupId: string): Promise<Task<D>[]> {
   return checkTaskQ(taskq, "tasks").tasks(taskGroupId);
 }
 
-/** One page of tasks ordered by `updatedAt`, then `taskId`. */
+/**
+ * One page of tasks ordered by `updatedAt`, then `taskId`; pass the page's
+ * `cursor` back for the next one (`null` after the last).
+ *
+ * @example
+ * ```ts
+ * const page1 = await listTasks(taskq, { topic: "email", status: "failed" }, { limit: 50 });
+ * const page2 = page1.cursor ? await listTasks(taskq, { topic: "email", status: "failed" }, { limit: 50, cursor: page1.cursor }) : null;
+ * ```
+ */
 export function listTasks<D>(taskq: TaskQ, filters: ListFilters, cursor?: CursorOptions): Promise<Page<D>> {
   return checkTaskQ(taskq, "listTasks").listTasks(filters, cursor);
 }
