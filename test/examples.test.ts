@@ -4,6 +4,7 @@
  * under Deno, each on a temp `file:` database and a free port, driven over
  * HTTP. (The Cloudflare example is bundled and checked in edge.bundle.test.ts.)
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -56,7 +57,11 @@ const post = (url: string, body: unknown) =>
 
 describe("runtime examples", () => {
   it("Node (npm start): the demo serves the dashboard and its workers finish demo tasks", async () => {
-    const { base } = await start(process.execPath, ["examples/node.mjs"]);
+    // what `npm start` runs after its build (the suite's global setup has built dist/ already)
+    const script = JSON.parse(readFileSync(`${root}package.json`, "utf8")).scripts.start as string;
+    const entry = /^npm run build && node (\S+)$/.exec(script)?.[1];
+    expect(entry, `npm start is "${script}"`).toBeDefined();
+    const { base } = await start(process.execPath, [entry!]);
     const ui = await fetch(`${base}/ui`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain("sokka");
