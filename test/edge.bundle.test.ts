@@ -7,6 +7,7 @@
 import { build, type Metafile } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { WORKERD_BUILD } from "./edge-build.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -15,20 +16,11 @@ async function bundle(entry: { path: string } | { contents: string }) {
     ...("path" in entry
       ? { entryPoints: [entry.path] }
       : { stdin: { contents: entry.contents, resolveDir: root, loader: "ts" } }),
-    absWorkingDir: root,
-    bundle: true,
+    ...WORKERD_BUILD,
     write: false,
     metafile: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    // resolves `sokka` and `sokka/http` to this checkout, as the example's own tsconfig does
-    tsconfig: "examples/cloudflare/tsconfig.json",
     // as wrangler does: builtins stay imports in the bundle (and land in the metafile) instead of failing the build
     external: ["node:*", ...NODE_BUILTINS],
-    logLevel: "silent",
   });
   return { code: result.outputFiles[0].text, meta: result.metafile as Metafile };
 }

@@ -5,22 +5,13 @@
  * HTTP. (The Cloudflare example is bundled and checked in edge.bundle.test.ts.)
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDbUrl, waitFor } from "./helpers.ts";
-import { type Child, spawnProcess } from "./processes.ts";
+import { type Child, freePort, spawnProcess } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    }).on("error", reject);
-  });
 
 let running: { child: Child; cleanup(): void }[] = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
 /** Spawning child processes (plain Node running the built package) and collecting what they print. */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -55,4 +56,14 @@ export function spawnProcess(
         void exit.then((r) => reject(new Error(`process exited before printing ${text}: ${r.stderr}`)));
       }),
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (taken and released), for a server another process will open. */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    }).on("error", reject);
+  });
 }

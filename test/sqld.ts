@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -22,14 +22,6 @@ export function sqldBinary(): string {
   }
   return path;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    }).on("error", reject);
-  });
 
 /** Starts sqld and resolves once it answers HTTP; `stop()` kills it and removes its data. */
 export async function startSqld(): Promise<{ url: string; stop(): Promise<void> }> {

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { tempDir, waitFor } from "./helpers.ts";
-import { type Child, spawnProcess } from "./processes.ts";
+import { WORKERD_BUILD } from "./edge-build.ts";
+import { type Child, freePort, spawnProcess } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -43,19 +44,10 @@ beforeAll(async () => {
   await build({
     entryPoints: [join(root, "test/fixtures/workerd-harness.mjs")],
     outfile: join(dir.dir, "worker.js"),
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    tsconfig: join(root, "examples/cloudflare/tsconfig.json"),
-    logLevel: "silent",
+    ...WORKERD_BUILD,
   });
 
-  const probe = createServer();
-  const port = await listen(probe); // a free port, released for workerd
-  await new Promise((r) => probe.close(r));
+  const port = await freePort();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
