@@ -11,15 +11,15 @@
  */
 import { createClient } from "@libsql/client/web";
 import { Hono } from "hono";
-import { createTask, createTaskQ, drain, ok } from "sokka";
+import { createTask, createTaskQ, drain, type DrainResult, ok, type TaskQ } from "sokka";
 import { sokkaRoutes } from "sokka/http";
 
 const remote = Deno.env.get("LIBSQL_URL");
-const taskq = remote
+export const taskq: TaskQ = remote
   ? createTaskQ({ client: createClient({ url: remote, authToken: Deno.env.get("LIBSQL_AUTH_TOKEN") }) })
   : createTaskQ({ url: Deno.env.get("SOKKA_URL") ?? "file:sokka.db" });
 
-const app = new Hono();
+export const app: Hono = new Hono();
 app.route("/sokka", sokkaRoutes({ taskq }));
 app.post("/signup", async (c) => {
   const { email } = await c.req.json<{ email: string }>();
@@ -27,10 +27,12 @@ app.post("/signup", async (c) => {
   return c.json({ taskId: task.taskId }, 202);
 });
 
-// Every minute: run what is queued for up to 50 s, then return. A task whose
-// timeout no longer fits the budget is left for the next run.
-Deno.cron("sokka-welcome-emails", "* * * * *", async () => {
-  const result = await drain<{ email: string }>({
+/**
+ * One run of the cron job: what is queued, for up to 50 s, then return. A task
+ * whose timeout no longer fits the budget is left for the next run.
+ */
+export function drainWelcomeEmails(): Promise<DrainResult> {
+  return drain<{ email: string }>({
     taskq,
     topic: "welcome-email",
     concurrency: 8,
@@ -41,7 +43,9 @@ Deno.cron("sokka-welcome-emails", "* * * * *", async () => {
       return ok();
     },
   });
-  console.log("drained", result);
-});
+}
 
-Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT") ?? 8787) }, app.fetch);
+if (import.meta.main) {
+  Deno.cron("sokka-welcome-emails", "* * * * *", async () => console.log("drained", await drainWelcomeEmails()));
+  Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT") ?? 8787) }, app.fetch);
+}

@@ -94,4 +94,23 @@ describe("runtime examples", () => {
     // the cron job was registered (Deno.cron throws at startup without --unstable-cron / "unstable": ["cron"])
     expect(await Promise.race([child.exit.then(() => "exited"), Promise.resolve("running")])).toBe("running");
   });
+
+  it("Deno: one run of the example's cron job drains the signup", async () => {
+    const db = tempDbUrl();
+    try {
+      const run = spawnProcess(bin("deno"), ["run", "-A", "test/fixtures/deno-cron-run.mjs"], {
+        cwd: root,
+        env: { SOKKA_URL: db.url },
+      });
+      const { code, stdout, stderr } = await run.exit;
+      expect(code, stderr).toBe(0);
+      const out = JSON.parse(stdout.trim().split("\n").pop()!);
+      expect(out.signup).toBe(202);
+      expect(out.result).toMatchObject({ reserved: 1, completed: 1, failed: 0, lost: 0 });
+      expect(out.task).toMatchObject({ status: "terminated", attempts: 1, data: { email: "linus@example.com" } });
+      expect(stdout).toContain("sent welcome email to linus@example.com");
+    } finally {
+      db.cleanup();
+    }
+  });
 });
