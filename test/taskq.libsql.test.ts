@@ -2,8 +2,9 @@
  * What is particular to the libSQL store: file settings, the busy database,
  * an injected client, and the lazily created, versioned schema.
  */
-import { createClient } from "@libsql/client";
-import { afterEach, expect, it } from "vitest";
+import { createClient, type InStatement } from "@libsql/client";
+import { createClient as createWebClient } from "@libsql/client/web";
+import { afterEach, expect, inject, it } from "vitest";
 import { createTaskQ, TaskError } from "../mod.ts";
 import { SCHEMA_VERSION } from "../src/libsql/schema.ts";
 import { rejection, tempDbUrl } from "./helpers.ts";
@@ -117,4 +118,40 @@ it("a loop of awaited statements still lets the event loop turn (the embedded dr
   expect(firedDuringLoop).toBe(1);
   expect(fired).toBe(1);
   await taskq.close();
+});
+
+it("a store on a libSQL server keeps at most 2 write requests in flight (sqld can stall under many)", async () => {
+  const real = createWebClient({ url: inject("remoteUrl") });
+  let inFlight = 0;
+  let most = 0;
+  const watch = async <T>(write: boolean, op: () => Promise<T>): Promise<T> => {
+    if (write) most = Math.max(most, ++inFlight);
+    try {
+      return await op();
+    } finally {
+      if (write) inFlight--;
+    }
+  };
+  // the real client, with its calls counted on the way through
+  const client = new Proxy(real, {
+    get(target, key) {
+      if (key === "execute") {
+        return (stmt: InStatement) =>
+          watch(
+            /^\s*(UPDATE|INSERT|DELETE)/i.test(typeof stmt === "string" ? stmt : stmt.sql),
+            () => target.execute(stmt),
+          );
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const taskq = createTaskQ({ client });
+  const topic = `gate-${Date.now()}`;
+  await taskq.createTasks(Array.from({ length: 20 }, () => ({ topic })));
+  const got = await Promise.all(Array.from({ length: 30 }, (_, i) => taskq.reserveTask(topic, `p${i}`)));
+  expect(got.filter(Boolean).length).toBe(20);
+  expect(most).toBe(2);
+  await taskq.close();
+  real.close();
 });
