@@ -394,26 +394,16 @@ class LibsqlTaskQ implements TaskQ {
     }
     const leaseId = o.leaseId ?? null;
     const claim = { taskId: o.taskId, pid: o.pid, leaseId };
-    switch (o.op) {
-      case "extendLease":
-        return {
-          op: o.op,
-          sql: sql.EXTEND_LEASE,
-          args: [o.taskId, o.pid, leaseId, o.leaseTimeMs ?? this.leaseTimeMs],
-          claim,
-        };
-      case "terminate":
-        return { op: o.op, sql: sql.TERMINATE, args: [o.taskId, o.pid, leaseId], claim };
-      case "fail":
-        return { op: o.op, sql: sql.FAIL, args: [o.taskId, o.pid, leaseId, o.error ?? ""], claim };
-      case "snooze":
-        return {
-          op: o.op,
-          sql: sql.SNOOZE,
-          args: [o.taskId, o.pid, leaseId, o.snoozeTime ?? this.snoozeTimeMs],
-          claim,
-        };
-    }
+    // every fenced write takes (taskId, pid, leaseId) and at most one value of its own
+    const fence = [o.taskId, o.pid, leaseId];
+    const [text, args] = o.op === "extendLease"
+      ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? this.leaseTimeMs]]
+      : o.op === "terminate"
+      ? [sql.TERMINATE, fence]
+      : o.op === "fail"
+      ? [sql.FAIL, [...fence, o.error ?? ""]]
+      : [sql.SNOOZE, [...fence, o.snoozeTime ?? this.snoozeTimeMs]];
+    return { op: o.op, sql: text, args, claim };
   }
 
   /** The options object of a fenced method, checked for its type (its fields are checked with the write). */
