@@ -10,13 +10,21 @@ import { TaskError } from "./errors.ts";
 const encoder = new TextEncoder();
 
 /**
+ * Deepest nesting of arrays and objects accepted in `data` (and results).
+ * Far beyond any real document, far below what would overflow the stack of
+ * any engine while encoding it (10,000 levels crash JSON.stringify).
+ */
+export const MAX_DEPTH = 256;
+
+/**
  * Encodes `data` as JSON, or throws `bad-request/invalid-task` for values JSON
  * cannot carry (functions, symbols, `BigInt`, `undefined`, non-finite numbers,
- * cycles, non-plain objects such as `Date` or `Map`) and
+ * cycles, non-plain objects such as `Date` or `Map`, nesting deeper than
+ * {@link MAX_DEPTH}) and
  * `too-large/data-too-large` past `maxBytes` UTF-8 bytes.
  */
 export function encodeData(data: unknown, maxBytes: number, what = "task"): string {
-  const problem = findNonJson(data, "data", new Set());
+  const problem = findNonJson(data, "data", new Set(), 0);
   if (problem) {
     throw new TaskError("bad-request", "invalid-task", `${what}: ${problem.path} ${problem.message}`, {
       issues: [problem],
@@ -36,7 +44,12 @@ export function encodeData(data: unknown, maxBytes: number, what = "task"): stri
   return json;
 }
 
-function findNonJson(value: unknown, path: string, seen: Set<object>): { path: string; message: string } | null {
+function findNonJson(
+  value: unknown,
+  path: string,
+  seen: Set<object>,
+  depth: number,
+): { path: string; message: string } | null {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -46,6 +59,7 @@ function findNonJson(value: unknown, path: string, seen: Set<object>): { path: s
     case "object": {
       if (value === null) return null;
       if (seen.has(value)) return { path, message: "is a circular reference" };
+      if (depth >= MAX_DEPTH) return { path: "data", message: `is nested deeper than ${MAX_DEPTH} levels` };
       const proto = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
       if (!isArray && proto !== Object.prototype && proto !== null) {
@@ -55,12 +69,12 @@ function findNonJson(value: unknown, path: string, seen: Set<object>): { path: s
       seen.add(value);
       if (isArray) {
         for (let i = 0; i < value.length; i++) {
-          const p = findNonJson(value[i], `${path}.${i}`, seen);
+          const p = findNonJson(value[i], `${path}.${i}`, seen, depth + 1);
           if (p) return p;
         }
       } else {
         for (const key of Object.keys(value)) {
-          const p = findNonJson((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+          const p = findNonJson((value as Record<string, unknown>)[key], `${path}.${key}`, seen, depth + 1);
           if (p) return p;
         }
       }

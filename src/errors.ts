@@ -12,24 +12,38 @@ export type ErrorType =
   | "forbidden"
   | "conflict"
   | "too-large"
+  | "unsupported-media-type"
   | "unavailable"
   | "internal";
 
-/** The precise reason of an error. */
-export type ErrorCode =
-  | "invalid-task"
-  | "invalid-cursor"
-  | "task-not-found"
-  | "task-already-exists"
-  | "invalid-status"
-  | "invalid-status-transition"
-  | "wrong-owner"
-  | "lease-expired"
-  | "task-concurrently-updated"
-  | "data-too-large"
-  | "store-unavailable"
-  | "internal-error"
-  | "invalid-options";
+/**
+ * Every error code sokka throws or answers with, and the type it comes with.
+ * The README's table of error codes lists exactly these (a test checks it).
+ */
+export const ERROR_CODES = {
+  "invalid-task": "bad-request",
+  "invalid-options": "bad-request",
+  "invalid-outcome": "bad-request",
+  "invalid-query": "bad-request",
+  "invalid-request": "bad-request",
+  "invalid-cursor": "bad-request",
+  "task-not-found": "not-found",
+  "route-not-found": "not-found",
+  "wrong-owner": "forbidden",
+  "lease-expired": "forbidden",
+  "task-already-exists": "conflict",
+  "invalid-status": "conflict",
+  "invalid-status-transition": "conflict",
+  "task-concurrently-updated": "conflict",
+  "data-too-large": "too-large",
+  "unsupported-content-type": "unsupported-media-type",
+  "store-unavailable": "unavailable",
+  "store-closed": "unavailable",
+  "internal-error": "internal",
+} as const satisfies Record<string, ErrorType>;
+
+/** The precise reason of an error (see {@link ERROR_CODES} for the type of each). */
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** One problem of a refused input: which field (dotted path) and why. */
 export interface Issue {
@@ -40,12 +54,13 @@ export interface Issue {
 }
 
 /** HTTP status of each error type. */
-export const HTTP_STATUS: Record<ErrorType, 400 | 403 | 404 | 409 | 413 | 500 | 503> = {
+export const HTTP_STATUS: Record<ErrorType, 400 | 403 | 404 | 409 | 413 | 415 | 500 | 503> = {
   "bad-request": 400,
   "not-found": 404,
   forbidden: 403,
   conflict: 409,
   "too-large": 413,
+  "unsupported-media-type": 415,
   unavailable: 503,
   internal: 500,
 };

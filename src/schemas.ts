@@ -17,6 +17,7 @@ export const Name = v.pipe(
   v.string("must be a string"),
   v.minLength(1, "must not be empty"),
   v.maxLength(255, "must be at most 255 characters"),
+  v.description("a non-empty string of at most 255 characters"),
 );
 
 /** A positive integer of at most 2^31−1 (milliseconds). */
@@ -25,6 +26,7 @@ export const PositiveMs = v.pipe(
   v.integer("must be an integer"),
   v.minValue(1, "must be at least 1"),
   v.maxValue(MAX_INT32, `must be at most ${MAX_INT32}`),
+  v.description(`a whole number of milliseconds from 1 to ${MAX_INT32}`),
 );
 
 /** A non-negative integer of at most 2^31−1 (a snooze may be 0). */
@@ -33,6 +35,7 @@ export const NonNegativeMs = v.pipe(
   v.integer("must be an integer"),
   v.minValue(0, "must not be negative"),
   v.maxValue(MAX_INT32, `must be at most ${MAX_INT32}`),
+  v.description(`a whole number of milliseconds from 0 to ${MAX_INT32}`),
 );
 
 /** Longest accepted `taskDescription`. */
@@ -41,18 +44,32 @@ export const MAX_DESCRIPTION = 10_000;
 /** Every status a task can have. */
 export const STATUSES: readonly TaskStatus[] = ["starting", "running", "snoozed", "failed", "terminated"];
 
-/** A task definition; unknown keys are dropped. `data` is checked separately (see `encodeData`). */
-export const TaskDefSchema = v.object({
+/**
+ * An options object or definition with exactly these fields: a missing
+ * required field, a field of the wrong type and an unknown field (a typo, or
+ * an option this version does not have) are each refused by name.
+ * `noun` says what the object is ("a task definition").
+ */
+export function fields<E extends v.ObjectEntries>(entries: E, noun: string) {
+  return v.pipe(v.strictObject(entries, `must be ${noun}`), v.description(noun));
+}
+
+/** A task definition. `data` is checked separately (see `encodeData`). */
+export const TaskDefSchema = fields({
   topic: Name,
   data: v.optional(v.unknown()),
   taskId: v.optional(Name),
   taskGroupId: v.optional(Name),
   taskDescription: v.optional(
-    v.pipe(v.string("must be a string"), v.maxLength(MAX_DESCRIPTION, `must be at most ${MAX_DESCRIPTION} characters`)),
+    v.pipe(
+      v.string("must be a string"),
+      v.maxLength(MAX_DESCRIPTION, `must be at most ${MAX_DESCRIPTION} characters`),
+      v.description(`a string of at most ${MAX_DESCRIPTION} characters`),
+    ),
   ),
   subTopic: v.optional(Name),
   timeoutMs: v.optional(PositiveMs),
-}, "must be an object");
+}, "a task definition");
 
 /** Epoch milliseconds (a listing bound). */
 export const EpochMs = v.pipe(
@@ -60,61 +77,87 @@ export const EpochMs = v.pipe(
   v.integer("must be an integer"),
   v.minValue(0, "must not be negative"),
   v.maxValue(Number.MAX_SAFE_INTEGER, "is too large"),
+  v.description("a time in epoch milliseconds"),
+);
+
+/** Order of a listing by `updatedAt`. */
+export const Order = v.picklist(["asc", "desc"], 'must be "asc" or "desc"');
+
+/** A task status. */
+export const Status = v.pipe(
+  v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`),
+  v.description(`one of ${STATUSES.join(", ")}`),
 );
 
 /** Filters of a listing. */
-export const ListFiltersSchema = v.object({
+export const ListFiltersSchema = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
-  status: v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`)),
+  status: v.optional(Status),
   from: v.optional(EpochMs),
   to: v.optional(EpochMs),
-}, "must be an object");
+}, "listing filters");
 
-/** Page size and cursor of a listing. */
-export const CursorOptionsSchema = v.object({
+/** Largest page of a listing. */
+export const MAX_LIMIT = 1000;
+
+/** Page size, order and cursor of a listing. */
+export const CursorOptionsSchema = fields({
   limit: v.optional(
     v.pipe(
       v.number("must be a number"),
       v.integer("must be an integer"),
       v.minValue(1, "must be at least 1"),
-      v.maxValue(1000, "must be at most 1000"),
+      v.maxValue(MAX_LIMIT, `must be at most ${MAX_LIMIT}`),
+      v.description(`a whole number from 1 to ${MAX_LIMIT}`),
     ),
   ),
-  cursor: v.optional(v.nullable(v.string("must be a string"))),
-}, "must be an object");
+  cursor: v.optional(v.nullable(v.pipe(v.string("must be a string"), v.description("a cursor from a page")))),
+  order: v.optional(Order),
+}, "paging options");
 
 /** A record version (optimistic concurrency). */
 export const RecordVer = v.pipe(
   v.number("must be a number"),
   v.integer("must be an integer"),
   v.minValue(1, "must be at least 1"),
+  v.description("the task's recordVer, a whole number from 1"),
 );
 
 /** A free-text error message of a failed task. */
-export const ErrorMessage = v.string("must be a string");
+export const ErrorMessage = v.pipe(v.string("must be a string"), v.description("a string"));
+
+/** The codes of a bad input. */
+export type BadInputCode =
+  | "invalid-task"
+  | "invalid-options"
+  | "invalid-outcome"
+  | "invalid-query"
+  | "invalid-request"
+  | "invalid-cursor";
 
 /**
  * Parses `input` with `schema`, or throws `bad-request/<code>` naming every
- * refused field. `what` prefixes field paths ("extendLease: pid must …").
+ * refused field and what was expected. `what` prefixes the message
+ * ("createTask: topic is required: …").
  */
 export function parseOrThrow<S extends v.GenericSchema>(
   schema: S,
   input: unknown,
   what: string,
-  code: "invalid-task" | "invalid-cursor" = "invalid-task",
+  code: BadInputCode = "invalid-task",
 ): v.InferOutput<S> {
+  const noun = v.getDescription(schema);
+  if (Array.isArray(input) && isObjectSchema(schema)) {
+    throw invalid(what, [{ path: "", message: `must be ${noun ?? "an object"}, not an array` }], code);
+  }
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
-  throw invalid(what, result.issues.map(toIssue), code);
+  throw invalid(what, result.issues.map((i) => explain(i, schema)), code);
 }
 
 /** A `bad-request` TaskError listing `issues`. */
-export function invalid(
-  what: string,
-  issues: Issue[],
-  code: "invalid-task" | "invalid-cursor" = "invalid-task",
-): TaskError {
+export function invalid(what: string, issues: Issue[], code: BadInputCode = "invalid-task"): TaskError {
   const text = issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join("; ");
   return new TaskError("bad-request", code, `${what}: ${text}`, { issues });
 }
@@ -124,7 +167,40 @@ export function toIssue(issue: v.BaseIssue<unknown>): Issue {
   return { path: v.getDotPath(issue) ?? "", message: issue.message };
 }
 
-/** Validates one named argument (e.g. a pid) against `schema`; throws naming `field`. */
+/**
+ * One valibot issue as a sokka `Issue` whose message says what was expected:
+ * a missing field "is required: <what it must be>", an unknown field "is not
+ * a field of <noun>" with the closest known name, a wrong whole input "must
+ * be <noun>, not <what came>". `root` is the schema that was parsed.
+ */
+export function explain(issue: v.BaseIssue<unknown>, root: v.GenericSchema): Issue {
+  const path = v.getDotPath(issue) ?? "";
+  const keys = (issue.path ?? []).map((p) => p.key as string | number);
+  const isObjectIssue = issue.kind === "schema" && /object$/.test(issue.type);
+  if (isObjectIssue && keys.length > 0 && issue.received === "undefined" && issue.expected?.startsWith('"')) {
+    const field = schemaAt(root, keys);
+    const expected = field ? v.getDescription(unwrap(field)) : undefined;
+    return { path, message: `is required${expected ? `: ${expected}` : ""}` };
+  }
+  if (isObjectIssue && keys.length > 0 && issue.expected === "never") {
+    const parent = schemaAt(root, keys.slice(0, -1));
+    const known = parent ? Object.keys(entriesOf(parent) ?? {}) : [];
+    const noun = parent ? v.getDescription(unwrap(parent)) : undefined;
+    const near = closest(String(keys[keys.length - 1]), known);
+    return {
+      path,
+      message: `is not a field of ${noun ?? "this object"}${near ? ` (did you mean "${near}"?)` : ""}${
+        known.length ? `; known: ${known.join(", ")}` : ""
+      }`,
+    };
+  }
+  if (isObjectIssue && keys.length === 0) {
+    return { path, message: `${issue.message}, not ${describeValue(issue.input)}` };
+  }
+  return { path, message: issue.message };
+}
+
+/** Validates one named argument (e.g. a pid) against `schema`; throws naming `field` and what it must be. */
 export function checkArg<S extends v.GenericSchema>(
   schema: S,
   input: unknown,
@@ -133,5 +209,74 @@ export function checkArg<S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
-  throw invalid(what, [{ path: field, message: result.issues[0].message }]);
+  const expected = v.getDescription(schema);
+  const message = input === undefined && expected ? `is required: ${expected}` : result.issues[0].message;
+  throw invalid(what, [{ path: field, message }]);
+}
+
+/** A short, safe description of a refused value ("null", "an array", "a string"). */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const t = typeof value;
+  return t === "undefined" ? "undefined" : t === "object" ? "an object" : `a ${t}`;
+}
+
+function isObjectSchema(schema: v.GenericSchema): boolean {
+  return /object$/.test(unwrap(schema).type);
+}
+
+/** An optional/nullable wrapper's inner schema (a piped schema keeps its root's fields). */
+function unwrap(schema: v.GenericSchema): v.GenericSchema {
+  let s = schema as v.GenericSchema & { wrapped?: v.GenericSchema };
+  while (s.wrapped) s = s.wrapped as typeof s;
+  return s;
+}
+
+function entriesOf(schema: v.GenericSchema): Record<string, v.GenericSchema> | undefined {
+  return (unwrap(schema) as { entries?: Record<string, v.GenericSchema> }).entries;
+}
+
+/** The schema of the field at `keys` below `root`, if it can be told. */
+function schemaAt(root: v.GenericSchema, keys: (string | number)[]): v.GenericSchema | undefined {
+  let s: v.GenericSchema | undefined = root;
+  for (const key of keys) {
+    if (!s) return undefined;
+    const u = unwrap(s) as { entries?: Record<string, v.GenericSchema>; item?: v.GenericSchema };
+    s = u.entries ? u.entries[key as string] : u.item;
+  }
+  return s;
+}
+
+/**
+ * The known name closest to `name`: one it is the start of or that starts
+ * with it ("timeout" → "timeoutMs"), else the nearest by edit distance (at
+ * most a third of its length, at least 2); undefined when none is close.
+ */
+export function closest(name: string, known: string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const prefix = lower.length >= 3
+    ? known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()))
+    : undefined;
+  if (prefix) return prefix;
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = distance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance (names are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
 }

@@ -34,6 +34,8 @@ export interface Task<D = unknown> {
   status: TaskStatus;
   /** The owner while `running`, else `null`. */
   pid: string | null;
+  /** The pid of the last worker that reserved the task; kept after it finishes (`null` until first reserved). */
+  lastPid: string | null;
   /** 1 on create, +1 on every write (optimistic concurrency). */
   recordVer: number;
   /** Set when `failed` (`""` when no message was given). */
@@ -56,7 +58,7 @@ export interface Task<D = unknown> {
   leaseExpiresAt: number | null;
 }
 
-/** What a caller gives to create a task. Unknown keys are ignored. */
+/** What a caller gives to create a task. An unknown key is refused (`bad-request/invalid-task`), naming it. */
 export interface TaskDef<D = unknown> {
   /** The queue to put the task in (1–255 characters). */
   topic: string;
@@ -88,20 +90,24 @@ export interface ListFilters {
   to?: number;
 }
 
-/** Page size (default 100, max 1000) and the cursor of the previous page. */
+/** Page size (default 100, max 1000), order, and the cursor of the page to resume from. */
 export interface CursorOptions {
   /** Tasks per page, 1–1000. Default 100. */
   limit?: number;
-  /** The `cursor` of the previous page; absent or `null` for the first page. */
+  /** A page's `cursor` (the next page) or `prevCursor` (the previous one); absent or `null` for the first page. */
   cursor?: string | null;
+  /** `"asc"` (default): oldest-updated first; `"desc"`: newest first. A cursor keeps the order it was made in. */
+  order?: "asc" | "desc";
 }
 
 /** One page of `listTasks`; `cursor` is `null` when there is no more. */
 export interface Page<D = unknown> {
-  /** The tasks of this page, ordered by `updatedAt`, then `taskId`. */
+  /** The tasks of this page, ordered by `updatedAt`, then `taskId` (both descending with `order: "desc"`). */
   data: Task<D>[];
   /** Pass it back for the next page; `null` on the last one. */
   cursor: string | null;
+  /** Pass it back for the previous page; `null` on the first one. */
+  prevCursor: string | null;
 }
 
 /** Options of `createTaskQ`. */
@@ -186,6 +192,8 @@ export interface TaskQ {
   tasks<D = unknown>(taskGroupId: string): Promise<Task<D>[]>;
   /** Keyset-paginated listing ordered by `updatedAt`, then `taskId`. */
   listTasks<D = unknown>(filters?: ListFilters, cursor?: CursorOptions): Promise<Page<D>>;
+  /** How many tasks match `filters` (counted on an index). */
+  countTasks(filters?: ListFilters): Promise<number>;
   /** Takes the oldest reservable task of `topic`, or `null` when none. */
   reserveTask<D = unknown>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null>;
   /** Takes up to `n` reservable tasks of `topic` in one statement, each with its own lease. */
@@ -209,8 +217,15 @@ export interface TaskQ {
   applyWrites<D = unknown>(ops: WriteOp[]): Promise<WriteResult<D>[]>;
   /** How many tasks each topic has in each status (for dashboards). */
   topicStats(): Promise<TopicStats[]>;
-  /** Releases the connection (never an injected client). */
+  /**
+   * Closes the store: its `signal` aborts, so workers and drains on it stop
+   * (handing their tasks back), calls under way finish, then the connection
+   * is released (never an injected client). Later calls are
+   * `unavailable/store-closed`.
+   */
   close(): Promise<void>;
+  /** Aborts when `close()` is called; its reason is the `store-closed` TaskError. */
+  readonly signal: AbortSignal;
   /** Lease length used when a caller gives none. */
   readonly leaseTimeMs: number;
   /** Snooze length used when an outcome gives none. */
@@ -370,8 +385,10 @@ export interface WorkerEventMap {
   "lease-lost": CustomEvent<{ task: Task; error: unknown }>;
   /** A store error the worker survived (a failed poll, a write given up after retries). */
   error: CustomEvent<unknown>;
-  /** The worker has stopped. */
-  stopped: CustomEvent<{ pid: string }>;
+  /** A running task was handed back (→ `starting`) because the worker stopped; another worker takes it at once. */
+  released: CustomEvent<Task>;
+  /** The worker has stopped; `reason` says why: `stop()`, its `signal`, or its store was closed. */
+  stopped: CustomEvent<{ pid: string; reason: "stop" | "signal" | "store-closed" }>;
 }
 
 /** Names of the events a worker dispatches (`CustomEvent`s; `detail` holds the task or error). */

@@ -1,6 +1,8 @@
 /** The HTTP routes through Hono's app.request(): every route, its happy path and its errors. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Hono } from "hono";
 import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
+import { waitFor } from "./helpers.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 
 let taskq: TaskQ;
@@ -79,8 +81,28 @@ describe("JSON API", () => {
     ) {
       const r = await json(await app.request(`/tasks?${q}`));
       expect(r.status, q).toBe(400);
-      expect(r.body.error.code).toMatch(/invalid-task|invalid-cursor/);
+      expect(r.body.error.code).toMatch(/^invalid-(query|cursor)$/);
     }
+    const typo = await json(await app.request("/tasks?staus=failed"));
+    expect(typo).toMatchObject({ status: 400, body: { error: { code: "invalid-query" } } });
+    expect(typo.body.error.message).toContain("staus is not a field of a listing query");
+    expect(typo.body.error.message).toContain('did you mean "status"?');
+  });
+
+  it("GET /tasks?order=desc lists newest first with a prevCursor to walk back", async () => {
+    await taskq.createTask({ topic: "t", taskId: "old" });
+    await waitFor(
+      async () =>
+        (await taskq.createTask({ topic: "t", taskId: `n${Date.now()}` })).createdAt >
+          (await taskq.task("old"))!.createdAt,
+      5000,
+      "a newer task",
+    );
+    const page = await json(await app.request("/tasks?topic=t&order=desc&limit=1"));
+    expect(page.body.data[0].taskId).not.toBe("old");
+    const last = await json(await app.request(`/tasks?topic=t&limit=1&cursor=${page.body.cursor}`));
+    expect(last.body.data.at(-1)?.taskId ?? null).not.toBe(null);
+    expect(last.body.prevCursor).not.toBeNull();
   });
 
   it("GET /groups/:id/tasks returns the group oldest first, [] when none", async () => {
@@ -108,6 +130,86 @@ describe("JSON API", () => {
       body: { error: { type: "not-found" } },
     });
   });
+
+  it("mounted with app.route(), as the README shows, every unknown path under the mount is the JSON 404", async () => {
+    for (const prefix of ["/sokka", ""]) {
+      const parent = new Hono();
+      parent.get("/hello", (c) => c.text("hi"));
+      parent.route(prefix || "/", sokkaRoutes({ taskq }));
+      for (
+        const [method, path] of [
+          ["GET", "/nope"],
+          ["GET", "/tasks/a/b/c"],
+          ["DELETE", "/tasks/a"],
+          ["GET", "/topics/t/reserve"],
+          ["PUT", "/topics/t"],
+          ["GET", "/ui/no/such/page"],
+        ]
+      ) {
+        const res = await parent.request(`${prefix}${path}`, { method });
+        expect(res.status, `${method} ${prefix}${path}`).toBe(404);
+        expect(res.headers.get("content-type")).toMatch(/application\/json/);
+        expect((await res.json()).error).toMatchObject({ type: "not-found", code: "route-not-found" });
+      }
+      expect(await (await parent.request("/hello")).text()).toBe("hi"); // the parent's own routes still answer
+      expect((await parent.request(`${prefix}/tasks`)).status).toBe(200);
+    }
+  });
+
+  it("names a missing field and what it must be; a non-object body says what came; a wrong content type is 415", async () => {
+    const missing = await json(await post("/tasks", {}));
+    expect(missing).toMatchObject({ status: 400, body: { error: { code: "invalid-task" } } });
+    expect(missing.body.error.message).toBe("body: topic is required: a non-empty string of at most 255 characters");
+    expect(missing.body.error.issues).toEqual([{
+      path: "topic",
+      message: "is required: a non-empty string of at most 255 characters",
+    }]);
+    const array = await json(await post("/tasks", [{ topic: "t" }]));
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toBe("body: must be a task definition, not an array");
+    const unknown = await json(await post("/tasks", { topic: "t", priority: 1 }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain("priority is not a field of a task definition");
+    const noPid = await json(await post("/topics/t/reserve", {}));
+    expect(noPid.body.error.message).toBe("body: pid is required: a non-empty string of at most 255 characters");
+    for (
+      const [type, payload] of [
+        ["application/x-www-form-urlencoded", "topic=t"],
+        ["text/plain", '{"topic":"t"}'],
+        [null, '{"topic":"t"}'],
+      ] as const
+    ) {
+      const res = await app.request("/tasks", {
+        method: "POST",
+        headers: type ? { "content-type": type } : {},
+        body: payload,
+      });
+      const r = await json(res);
+      expect(r.status, String(type)).toBe(415);
+      expect(r.body.error).toMatchObject({ type: "unsupported-media-type", code: "unsupported-content-type" });
+      expect(r.body.error.message).toContain("Content-Type: application/json");
+    }
+    const charset = await app.request("/tasks", {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: '{"topic":"t"}',
+    });
+    expect(charset.status).toBe(201);
+    expect(await count()).toBe(1);
+  });
+
+  it("data nested 10,000 deep is a 400 naming the limit, never a 500", async () => {
+    const big = sokkaRoutes({ taskq: createTaskQ({ url: ":memory:" }), maxBodyBytes: 1_000_000 });
+    const deep = "[".repeat(10_000) + "1" + "]".repeat(10_000);
+    const res = await big.request("/tasks", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"topic":"t","data":${deep}}`,
+    });
+    const r = await json(res);
+    expect(r.status).toBe(400);
+    expect(r.body.error.type).toBe("bad-request");
+  });
 });
 
 describe("pull consumers", () => {
@@ -116,7 +218,7 @@ describe("pull consumers", () => {
     const a = (await json(await post("/topics/t/reserve", { pid: "p", leaseTimeMs: 5000 }))).body as Task;
     expect(a).toMatchObject({ taskId: "a", status: "running", pid: "p" });
     expect((await post(`/tasks/a/extend`, { pid: "p", leaseId: a.leaseId })).status).toBe(204);
-    expect(await json(await post("/tasks/a/extend", { pid: "q" }))).toMatchObject({
+    expect(await json(await post("/tasks/a/extend", { pid: "q", leaseId: a.leaseId }))).toMatchObject({
       status: 403,
       body: { error: { code: "wrong-owner" } },
     });
@@ -124,7 +226,7 @@ describe("pull consumers", () => {
     expect((await json(await post("/tasks/a/complete", { pid: "p", leaseId: a.leaseId }))).body.status).toBe(
       "terminated",
     );
-    expect((await json(await post("/tasks/a/complete", { pid: "p" }))).status).toBe(409);
+    expect((await json(await post("/tasks/a/complete", { pid: "p", leaseId: a.leaseId }))).status).toBe(409);
     const b = (await json(await post("/topics/t/reserve", { pid: "p" }))).body as Task;
     expect((await json(await post("/tasks/b/fail", { pid: "p", leaseId: b.leaseId, errorMessage: "no" }))).body)
       .toMatchObject({
@@ -138,7 +240,22 @@ describe("pull consumers", () => {
         snoozeTime: 60000,
       });
     expect((await post("/topics/t/reserve", { pid: "p" })).status).toBe(204);
-    expect((await json(await post("/tasks/nope/complete", { pid: "p" }))).status).toBe(404);
+    expect((await json(await post("/tasks/nope/complete", { pid: "p", leaseId: "l" }))).status).toBe(404);
+  });
+
+  it("complete, fail, snooze and extend need the leaseId of a live reservation: a waiting task is never finished by a pull consumer", async () => {
+    await taskq.createTask({ topic: "t", taskId: "w" });
+    for (const action of ["complete", "fail", "snooze", "extend"]) {
+      const noLease = await json(await post(`/tasks/w/${action}`, { pid: "anyone" }));
+      expect(noLease.status, action).toBe(400);
+      expect(noLease.body.error.message).toBe(
+        "body: leaseId is required: a non-empty string of at most 255 characters",
+      );
+      const guessed = await json(await post(`/tasks/w/${action}`, { pid: "anyone", leaseId: "guess" }));
+      // complete/fail: the fence refuses (403); a waiting task cannot snooze or be extended at all (409)
+      expect(guessed.status, action).toBe(action === "extend" || action === "snooze" ? 409 : 403);
+    }
+    expect(await taskq.task("w")).toMatchObject({ status: "starting", recordVer: 1 });
   });
 
   it("refuses bad bodies with 400 and changes nothing", async () => {
@@ -150,6 +267,7 @@ describe("pull consumers", () => {
         ["/topics/t/reserve", { pid: "p", leaseTimeMs: -5 }],
         ["/topics/t/reserve", { pid: "p", leaseTimeMs: 2 ** 40 }],
         ["/tasks/a/extend", { pid: 1 }],
+        ["/tasks/a/complete", { pid: "p", leaseid: "x" }],
         ["/tasks/a/snooze", { pid: "p", snoozeTime: "soon" }],
         ["/tasks/a/fail", { pid: "p", errorMessage: 42 }],
       ] as const

@@ -67,7 +67,7 @@ export function taskqContract(target: Target) {
       expect(await taskq.task(t.taskId)).toEqual(t);
     });
 
-    it("keeps every given field and ignores unknown keys", async () => {
+    it("keeps every given field", async () => {
       const def = {
         topic,
         taskId: uniq("id"),
@@ -76,12 +76,56 @@ export function taskqContract(target: Target) {
         subTopic: "sub",
         timeoutMs: 1234,
         data: { hello: "world" },
-        bogus: 1,
       };
       const t = await createTask(taskq, def);
-      const { bogus: _, ...known } = def;
-      expect(t).toMatchObject(known);
-      expect("bogus" in t).toBe(false);
+      expect(t).toMatchObject(def);
+    });
+
+    it("refuses an unknown key by name (with the closest known one), writing nothing", async () => {
+      for (
+        const [key, hint] of [
+          ["topik", "topic"],
+          ["timeout", "timeoutMs"],
+          ["priority", undefined],
+          [
+            "runAt",
+            undefined,
+          ],
+          ["maxAttempts", undefined],
+          ["delay", undefined],
+        ] as const
+      ) {
+        const e = await rejection(createTask(taskq, { topic, [key]: 1 } as never));
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect((e as TaskError).issues).toEqual([{ path: key, message: expect.stringContaining("is not a field") }]);
+        expect((e as TaskError).message).toContain(key);
+        if (hint) expect((e as TaskError).message).toContain(`did you mean "${hint}"`);
+      }
+      expect(await snapshot(taskq, topic)).toEqual([]);
+    });
+
+    it("says which field is missing and what it must be, and what is wrong with a non-object", async () => {
+      const missing = await rejection(createTask(taskq, {} as never));
+      expectTaskError(missing, "bad-request", "invalid-task");
+      expect((missing as TaskError).message).toBe(
+        "createTask: topic is required: a non-empty string of at most 255 characters",
+      );
+      for (const [input, got] of [[[], "an array"], [null, "null"], ["t", "a string"], [5, "a number"]] as const) {
+        const e = await rejection(createTask(taskq, input as never));
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect((e as TaskError).message).toMatch(new RegExp(`must be a task definition, not ${got}`));
+      }
+    });
+
+    it("refuses data nested too deep with a TaskError, not a stack overflow", async () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 10_000; i++) deep = [deep];
+      const e = await rejection(taskq.createTask({ topic, data: deep }));
+      expectTaskError(e, "bad-request", "invalid-task");
+      expect((e as TaskError).message).toMatch(/nested deeper than 256 levels/);
+      let ok: unknown = 1;
+      for (let i = 0; i < 255; i++) ok = { a: ok };
+      expect((await taskq.createTask({ topic, data: ok })).data).toEqual(ok);
     });
 
     it("generates distinct ids", async () => {
@@ -329,10 +373,17 @@ export function taskqContract(target: Target) {
           () => taskq.reserveTask(topic, "p", { leaseTimeMs: 0 }),
           () => taskq.reserveTask(topic, "p", { leaseTimeMs: 2 ** 31 }),
           () => taskq.reserveTask(topic, "p", "x" as never),
+          () => taskq.reserveTask(topic, "p", { leaseTime: 5 } as never),
+          () => taskq.reserveTask(topic, undefined as never),
         ]
       ) {
         expectTaskError(await rejection(call), "bad-request", "invalid-task");
       }
+      expect((await rejection(taskq.reserveTask(topic, undefined as never)) as TaskError).message).toBe(
+        "reserveTask: pid is required: a non-empty string of at most 255 characters",
+      );
+      expect((await rejection(taskq.reserveTask(topic, "p", { leaseTime: 5 } as never)) as TaskError).message)
+        .toContain('leaseTime is not a field of reserve options (did you mean "leaseTimeMs"?)');
       expect((await snapshot(taskq, topic))[0].status).toBe("starting");
     });
   });
@@ -465,6 +516,28 @@ export function taskqContract(target: Target) {
       for (const op of ["terminate", "fail", "snooze", "revoke"] as const) {
         expectTaskError(await rejection(apply(op, ghost)), "not-found", "task-not-found");
       }
+    });
+  });
+
+  describe("last owner", () => {
+    it("a finished, snoozed or handed-back task keeps the pid that ran it as lastPid; pid is the owner only while running", async () => {
+      const created = await taskq.createTask({ topic: uniq("own") });
+      expect(created).toMatchObject({ pid: null, lastPid: null });
+      const r = (await taskq.reserveTask(created.topic, "runner-1"))!;
+      expect(r).toMatchObject({ pid: "runner-1", lastPid: "runner-1" });
+      const snoozed = await taskq.snooze(r.taskId, "runner-1", 0, { leaseId: r.leaseId! });
+      expect(snoozed).toMatchObject({ pid: null, lastPid: "runner-1" });
+      const r2 = (await taskq.reserveTask(created.topic, "runner-2"))!;
+      const back = await taskq.revokeLease(r2.taskId, r2.recordVer);
+      expect(back).toMatchObject({ status: "starting", pid: null, lastPid: "runner-2" });
+      const r3 = (await taskq.reserveTask(created.topic, "runner-3"))!;
+      const done = await taskq.terminate(r3.taskId, "runner-3", { leaseId: r3.leaseId! });
+      expect(done).toMatchObject({ status: "terminated", pid: null, lastPid: "runner-3" });
+      expect(await taskq.task(done.taskId)).toEqual(done);
+      const failed = await inStatus("failed", "runner-4");
+      expect(failed).toMatchObject({ pid: null, lastPid: "runner-4" });
+      // the kept pid never passes an owner check: only a running task has an owner
+      expectTaskError(await rejection(taskq.snooze(done.taskId, "runner-3")), "conflict", "invalid-status-transition");
     });
   });
 
@@ -606,7 +679,53 @@ export function taskqContract(target: Target) {
       const page = await taskq.listTasks({ topic }, { limit: 10 });
       expect(page.data.length).toBe(10);
       expect(page.cursor).toBeNull();
-      expect(await taskq.listTasks({ topic: uniq("empty") })).toEqual({ data: [], cursor: null });
+      expect(await taskq.listTasks({ topic: uniq("empty") })).toEqual({ data: [], cursor: null, prevCursor: null });
+    });
+
+    it("lists newest first with order desc, and walks back with prevCursor", async () => {
+      const created = await taskq.createTasks(Array.from({ length: 7 }, (_, i) => ({ topic, data: i })));
+      const all = created.map((t) => t.taskId).sort(); // one statement: one updatedAt, so taskId breaks the tie
+      const desc = [...all].reverse();
+      const pages: string[][] = [];
+      let page = await taskq.listTasks({ topic }, { limit: 3, order: "desc" });
+      expect(page.prevCursor).toBeNull();
+      pages.push(page.data.map((t) => t.taskId));
+      while (page.cursor) {
+        page = await taskq.listTasks({ topic }, { limit: 3, cursor: page.cursor });
+        pages.push(page.data.map((t) => t.taskId));
+      }
+      expect(pages).toEqual([desc.slice(0, 3), desc.slice(3, 6), desc.slice(6)]);
+      // back from the last page, page by page, to the first
+      const back = await taskq.listTasks({ topic }, { limit: 3, order: "desc", cursor: page.prevCursor });
+      expect(back.data.map((t) => t.taskId)).toEqual(desc.slice(3, 6));
+      const first = await taskq.listTasks({ topic }, { limit: 3, cursor: back.prevCursor });
+      expect(first.data.map((t) => t.taskId)).toEqual(desc.slice(0, 3));
+      expect(first.prevCursor).toBeNull();
+      expect(first.cursor).not.toBeNull();
+      // a cursor keeps its order
+      expectTaskError(
+        await rejection(taskq.listTasks({ topic }, { order: "asc", cursor: back.cursor })),
+        "bad-request",
+        "invalid-cursor",
+      );
+      const asc = await taskq.listTasks({ topic }, { limit: 4 });
+      expect(asc.data.map((t) => t.taskId)).toEqual(all.slice(0, 4));
+      const ascBack = await taskq.listTasks({ topic }, {
+        limit: 4,
+        cursor: (await taskq.listTasks({ topic }, { limit: 4, cursor: asc.cursor })).prevCursor,
+      });
+      expect(ascBack.data.map((t) => t.taskId)).toEqual(all.slice(0, 4));
+    });
+
+    it("countTasks counts what listTasks would list", async () => {
+      await taskq.createTasks(Array.from({ length: 5 }, () => ({ topic })));
+      const r = (await taskq.reserveTask(topic, "p1"))!;
+      await taskq.fail(r.taskId, "p1", "x");
+      expect(await taskq.countTasks({ topic })).toBe(5);
+      expect(await taskq.countTasks({ topic, status: "failed" })).toBe(1);
+      expect(await taskq.countTasks({ topic, status: "starting" })).toBe(4);
+      expect(await taskq.countTasks({ topic: uniq("none") })).toBe(0);
+      expectTaskError(await rejection(taskq.countTasks({ topik: topic } as never)), "bad-request", "invalid-task");
     });
 
     it("stays stable while rows change: unchanged tasks are neither skipped nor repeated", async () => {
@@ -697,12 +816,23 @@ export function taskqContract(target: Target) {
   });
 
   describe("close", () => {
-    it("after close every call is unavailable/store-unavailable", async () => {
+    it("after close every call is unavailable/store-closed, and the signal has aborted", async () => {
       const { taskq: q, cleanup: c } = target.make();
       await q.createTask({ topic });
+      expect(q.signal.aborted).toBe(false);
       await q.close();
-      expectTaskError(await rejection(q.task("x")), "unavailable", "store-unavailable");
-      expectTaskError(await rejection(q.createTask({ topic })), "unavailable", "store-unavailable");
+      expect(q.signal.aborted).toBe(true);
+      expectTaskError(q.signal.reason, "unavailable", "store-closed");
+      expectTaskError(await rejection(q.task("x")), "unavailable", "store-closed");
+      expectTaskError(await rejection(q.createTask({ topic })), "unavailable", "store-closed");
+      await c();
+    });
+
+    it("close lets calls under way finish", async () => {
+      const { taskq: q, cleanup: c } = target.make();
+      const pending = Array.from({ length: 5 }, () => q.createTask({ topic }));
+      await q.close();
+      expect((await Promise.all(pending)).length).toBe(5);
       await c();
     });
   });

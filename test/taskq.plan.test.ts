@@ -86,8 +86,8 @@ describe("query plans", () => {
     ["status + time range", { status: true, from: true }, "sokka_tasks_by_status"],
   ];
   for (const [name, shape, index] of shapes) {
-    for (const after of [false, true]) {
-      it(`listTasks by ${name}${after ? " after a cursor" : ""} uses ${index}`, async () => {
+    for (const [after, desc] of [[false, false], [true, false], [false, true], [true, true]]) {
+      it(`listTasks by ${name}${after ? " after a cursor" : ""}${desc ? ", newest first," : ""} uses ${index}`, async () => {
         const full: sql.ListShape = {
           topic: false,
           subTopic: false,
@@ -95,6 +95,7 @@ describe("query plans", () => {
           from: false,
           to: false,
           after,
+          desc,
           ...shape,
         };
         const text = sql.listSql(full);
@@ -106,5 +107,11 @@ describe("query plans", () => {
         }
       });
     }
+    it(`countTasks by ${name} counts on an index`, async () => {
+      const text = sql.countSql({ topic: false, subTopic: false, status: false, from: false, to: false, ...shape });
+      const steps = await plan(text, (text.match(/\?/g) ?? []).map(() => 1));
+      expectIndexed(steps);
+      expect(steps.join("\n")).toMatch(/USING (COVERING )?INDEX/);
+    });
   }
 });

@@ -71,7 +71,7 @@ describe("worker", () => {
     await w.stop();
     await w.done;
     await w.stop();
-    expect(stopped).toEqual([{ pid: w.pid }]);
+    expect(stopped).toEqual([{ pid: w.pid, reason: "stop" }]);
   });
 
   it("runs three tasks: completed, failed, snoozed then completed", async () => {
@@ -126,14 +126,40 @@ describe("worker", () => {
       }) as unknown as ProcessorFn,
     });
     const errors = await Promise.all(tasks.map((t) => settled(t.taskId)));
-    expect(errors.map((t) => [t.status, t.error])).toEqual([
-      ["failed", "kaput"],
-      ["failed", "just a string"],
-      ["failed", INVALID_RESPONSE],
-      ["failed", INVALID_RESPONSE],
-      ["failed", INVALID_RESPONSE],
-      ["failed", INVALID_RESPONSE],
-    ]);
+    expect(errors.map((t) => t.status)).toEqual(Array(6).fill("failed"));
+    // a thrown Error keeps its class name and its stack (which names this file)
+    expect(errors[0].error).toMatch(/^Error: kaput\n/);
+    expect(errors[0].error).toMatch(/worker\.test\.ts/);
+    expect(errors[1].error).toBe("just a string");
+    expect(errors[2].error).toBe(`${INVALID_RESPONSE}: got undefined; return ok(), failed() or snoozed()`);
+    expect(errors[3].error).toBe(`${INVALID_RESPONSE}: got a string; return ok(), failed() or snoozed()`);
+    expect(errors[4].error).toMatch(new RegExp(`^${INVALID_RESPONSE}: event must be "completed"`));
+    expect(errors[5].error).toMatch(new RegExp(`^${INVALID_RESPONSE}: snoozed\\(\\): snoozeTime must not be negative`));
+  });
+
+  it("a thrown error's stored text is bounded and keeps its class name and cause", async () => {
+    class MailError extends Error {
+      override name = "MailError";
+    }
+    const t = await taskq.createTask({ topic: "t" });
+    start({
+      pfn: () => {
+        throw new MailError("x".repeat(10_000), { cause: new TypeError("socket closed") });
+      },
+    });
+    const done = await settled(t.taskId);
+    expect(done.error).toMatch(/^MailError: x+/);
+    expect(done.error!.length).toBeLessThanOrEqual(4_000);
+    const small = await taskq.createTask({ topic: "t2" });
+    start({
+      topic: "t2",
+      pfn: () => {
+        throw new MailError("bounced", { cause: new TypeError("socket closed") });
+      },
+    });
+    expect((await settled(small.taskId)).error).toMatch(
+      /^MailError: bounced\n[\s\S]*Caused by: TypeError: socket closed/,
+    );
   });
 
   it("keeps a task longer than its lease alive; it runs exactly once while a second worker polls", async () => {
@@ -396,12 +422,96 @@ describe("concurrency and stopping", () => {
     const stopped = events(w, "stopped");
     ac.abort();
     await w.done;
-    expect(stopped.length).toBe(1);
+    expect(stopped).toEqual([{ pid: w.pid, reason: "signal" }]);
+  });
+
+  it("stop() hands a running task back with a released event", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const w = start({ pfn: () => new Promise(() => {}) });
+    const released = events(w, "released");
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "the task to run");
+    await w.stop();
+    expect(released).toEqual([expect.objectContaining({ taskId: t.taskId, status: "starting", lastPid: w.pid })]);
+  });
+
+  it("closing its store stops the worker: running tasks handed back, one stopped event saying why, no error events", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const w = start({ pfn: () => new Promise(() => {}), maxPollIntervalMs: 60_000 });
+    const idle = start({ topic: "idle", pfn: () => ok(), maxPollIntervalMs: 60_000 });
+    const errors = [...events(w, "error"), ...events(idle, "error")];
+    const stopped = [events(w, "stopped"), events(idle, "stopped")];
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "the task to run");
+    await taskq.close();
+    await Promise.all([w.done, idle.done]);
+    expect(stopped).toEqual([[{ pid: w.pid, reason: "store-closed" }], [{ pid: idle.pid, reason: "store-closed" }]]);
+    expect(errors).toEqual([]);
+    // the hand-back reached the database before the connection closed
+    const reopened = createTaskQ({ url: db.url });
+    expect(await reopened.task(t.taskId)).toMatchObject({ status: "starting" });
+    await reopened.close();
   });
 
   it("refuses bad options with a TaskError", () => {
     for (const bad of [{ topic: "" }, { concurrency: 0 }, { pfn: "no" }, { leaseTimeMs: -1 }, { taskq: {} }]) {
       expect(() => worker({ taskq, topic: "t", pfn: () => ok(), ...bad } as never)).toThrow(TaskError);
+    }
+  });
+
+  it("names missing options and what they must be, refuses unknown ones with a hint, and keepaliveMs ≥ leaseTimeMs", () => {
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(TaskError);
+        expect((e as TaskError).code).toBe("invalid-options");
+        return (e as TaskError).message;
+      }
+      throw new Error("did not throw");
+    };
+    expect(message(() => worker({} as never))).toBe(
+      "worker: taskq is required: the store, a TaskQ from createTaskQ(); " +
+        "topic is required: a non-empty string of at most 255 characters; " +
+        "pfn is required: your function (task, { signal, pid }) => Outcome",
+    );
+    expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), concurrancy: 8 } as never))).toContain(
+      'concurrancy is not a field of worker options (did you mean "concurrency"?)',
+    );
+    expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), leaseTimeMs: 1000, keepaliveMs: 1000 })))
+      .toContain("keepaliveMs must be less than leaseTimeMs (1000)");
+    // the store's lease counts when the worker sets none
+    expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), keepaliveMs: 120_000 }))).toContain(
+      "keepaliveMs must be less than leaseTimeMs (120000)",
+    );
+    expect(message(() => worker(undefined as never))).toBe("worker: must be worker options, not undefined");
+  });
+
+  it("the outcome helpers take the obvious shorthands and refuse the rest by name", () => {
+    expect(failed("bounced")).toEqual({ event: "failed", errorMessage: "bounced" });
+    expect((failed(new RangeError("too far")) as { errorMessage?: string }).errorMessage).toMatch(
+      /^RangeError: too far/,
+    );
+    expect(snoozed(1000)).toEqual({ event: "snoozed", snoozeTime: 1000 });
+    expect(snoozed()).toEqual({ event: "snoozed" });
+    for (
+      const [f, text] of [
+        [() => snoozed(-5), "snoozed(): snoozeTime must not be negative"],
+        [() => snoozed({ snoozeTime: -5 }), "snoozed(): snoozeTime must not be negative"],
+        [() => snoozed({ snoozeTime: 1.5 }), "snoozed(): snoozeTime must be an integer"],
+        [
+          () => snoozed({ snooze: 5 } as never),
+          'snooze is not a field of snoozed() options ({ snoozeTime }) (did you mean "snoozeTime"?)',
+        ],
+        [() => failed({ message: "x" } as never), "message is not a field of failed() options"],
+        [() => failed(5 as never), "failed(): must be failed() options ({ errorMessage }), not a number"],
+      ] as const
+    ) {
+      expect(f).toThrow(TaskError);
+      try {
+        f();
+      } catch (e) {
+        expect((e as TaskError).code).toBe("invalid-outcome");
+        expect((e as TaskError).message).toContain(text);
+      }
     }
   });
 });

@@ -13,7 +13,7 @@ import { type ErrorCode, type ErrorType, HTTP_STATUS, type Issue, TaskError } fr
 
 /** The JSON body of an error answer. */
 export interface ErrorBody {
-  error: { type: ErrorType; code: ErrorCode | string; message: string; issues?: Issue[] };
+  error: { type: ErrorType; code: ErrorCode; message: string; issues?: Issue[] };
 }
 
 /** An error answer from its parts. */
@@ -27,6 +27,7 @@ const TYPE_OF_STATUS: Record<number, ErrorType> = {
   404: "not-found",
   409: "conflict",
   413: "too-large",
+  415: "unsupported-media-type",
   503: "unavailable",
 };
 

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { vValidator } from "@hono/valibot-validator";
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { validator } from "hono/validator";
 import { bodyLimit } from "hono/body-limit";
-import type * as v from "valibot";
-import { invalid, TaskDefSchema, toIssue } from "../schemas.ts";
+import * as v from "valibot";
+import { TaskError } from "../errors.ts";
+import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
 import type { TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
 import { uiRoutes } from "./ui/routes.ts";
@@ -24,14 +25,62 @@ export interface SokkaRoutesOptions {
   maxBodyBytes?: number;
 }
 
-/** A validator that refuses with the store's `bad-request/invalid-task` (every field named). */
-const valid = <T extends "json" | "query", S extends v.GenericSchema>(target: T, schema: S) =>
-  vValidator(target, schema, (result) => {
-    if (!result.success) throw invalid(`invalid ${target === "json" ? "body" : "query"}`, result.issues.map(toIssue));
+const OptionsSchema = fields({
+  taskq: v.pipe(
+    v.custom<TaskQ>((q) => typeof (q as TaskQ)?.reserveTask === "function", "must be a TaskQ (from createTaskQ())"),
+    v.description("the store, a TaskQ from createTaskQ()"),
+  ),
+  maxBodyBytes: v.optional(PositiveMs),
+}, "sokkaRoutes options");
+
+/** `application/json` or any `+json` media type, as Hono's JSON validator reads it. */
+const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Refuses a body that is not JSON with 415 before validation: Hono's
+ * validator would otherwise validate `{}` in its place, and the client would
+ * read "topic is required" when the real problem is the content type.
+ */
+const requireJson: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type");
+  const media = type ? type.split(";")[0].trim() : "";
+  if (!JSON_MEDIA.test(media)) {
+    throw new TaskError(
+      "unsupported-media-type",
+      "unsupported-content-type",
+      `the request body must be JSON sent with Content-Type: application/json (got ${
+        media ? `Content-Type: ${media.slice(0, 100)}` : "no Content-Type"
+      })`,
+      { issues: [{ path: "", message: "Content-Type must be application/json" }] },
+    );
+  }
+  await next();
+};
+
+/**
+ * Validates the JSON body with `schema` through the store's own
+ * `parseOrThrow`, so HTTP and in-process callers read the same messages: each
+ * refused field, and what it must be.
+ */
+const body = <S extends v.GenericSchema>(schema: S, code: BadInputCode) =>
+  [requireJson, validator("json", (value) => parseOrThrow(schema, value, "body", code))] as const;
+
+/** Validates the query string with `schema`. */
+const query = <S extends v.GenericSchema>(schema: S) =>
+  validator("query", (value) => parseOrThrow(schema, value, "query", "invalid-query"));
+
+const routeNotFound = (c: Context) =>
+  errorResponse(c, 404, {
+    type: "not-found",
+    code: "route-not-found",
+    message: `no route ${c.req.method} ${c.req.path}`,
   });
 
 /**
- * The routes of API.md as a Hono app.
+ * The JSON API, the pull-consumer routes and the dashboard (`/ui`) as a Hono
+ * app. It answers every path under its mount point: an unknown one is a JSON
+ * 404 (`not-found/route-not-found`), so mount it at its own prefix, or after
+ * your own routes.
  *
  * @example
  * ```ts
@@ -44,17 +93,11 @@ const valid = <T extends "json" | "query", S extends v.GenericSchema>(target: T,
  * ```
  */
 export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
-  const { taskq } = options;
-  const maxSize = options.maxBodyBytes ?? 1_572_864;
+  const { taskq, maxBodyBytes } = parseOrThrow(OptionsSchema, options, "sokkaRoutes", "invalid-options");
+  const maxSize = maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
-  app.notFound((c) =>
-    errorResponse(c, 404, {
-      type: "not-found",
-      code: "route-not-found",
-      message: `no route ${c.req.method} ${c.req.path}`,
-    })
-  );
+  app.notFound(routeNotFound);
   app.use(
     "*",
     bodyLimit({
@@ -70,14 +113,12 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
 
   app.route("/ui", uiRoutes(taskq));
 
-  app.post(
-    "/tasks",
-    valid("json", TaskDefSchema),
-    async (c) => c.json(await taskq.createTask(c.req.valid("json")), 201),
-  );
-  app.get("/tasks", valid("query", ListQuery), async (c) => {
-    const { limit, cursor, ...filters } = c.req.valid("query");
-    return c.json(await taskq.listTasks(filters, { limit, cursor }));
+  app.post("/tasks", ...body(TaskDefSchema, "invalid-task"), async (c) => {
+    return c.json(await taskq.createTask(c.req.valid("json")), 201);
+  });
+  app.get("/tasks", query(ListQuery), async (c) => {
+    const { limit, cursor, order, ...filters } = c.req.valid("query");
+    return c.json(await taskq.listTasks(filters, { limit, cursor, order }));
   });
   app.get("/tasks/:taskId", async (c) => {
     const t = await taskq.task(c.req.param("taskId"));
@@ -91,34 +132,37 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     return c.json(t);
   });
   app.get("/groups/:taskGroupId/tasks", async (c) => c.json(await taskq.tasks(c.req.param("taskGroupId"))));
-  app.post(
-    "/tasks/:taskId/revoke",
-    valid("json", RevokeBody),
-    async (c) => c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer)),
-  );
+  app.post("/tasks/:taskId/revoke", ...body(RevokeBody, "invalid-request"), async (c) => {
+    return c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer));
+  });
 
-  // pull consumers
-  app.post("/topics/:topic/reserve", valid("json", ReserveBody), async (c) => {
+  // Pull consumers: every write names the reservation it belongs to (pid and
+  // leaseId), so only the holder of a live reservation can finish a task.
+  app.post("/topics/:topic/reserve", ...body(ReserveBody, "invalid-request"), async (c) => {
     const { pid, leaseTimeMs } = c.req.valid("json");
     const t = await taskq.reserveTask(c.req.param("topic"), pid, { leaseTimeMs });
     return t ? c.json(t) : c.body(null, 204);
   });
-  app.post("/tasks/:taskId/extend", valid("json", ExtendBody), async (c) => {
+  app.post("/tasks/:taskId/extend", ...body(ExtendBody, "invalid-request"), async (c) => {
     const { pid, leaseId, leaseTimeMs } = c.req.valid("json");
     await taskq.extendLease(c.req.param("taskId"), pid, { leaseId, leaseTimeMs });
     return c.body(null, 204);
   });
-  app.post("/tasks/:taskId/complete", valid("json", CompleteBody), async (c) => {
+  app.post("/tasks/:taskId/complete", ...body(CompleteBody, "invalid-request"), async (c) => {
     const { pid, leaseId } = c.req.valid("json");
     return c.json(await taskq.terminate(c.req.param("taskId"), pid, { leaseId }));
   });
-  app.post("/tasks/:taskId/fail", valid("json", FailBody), async (c) => {
+  app.post("/tasks/:taskId/fail", ...body(FailBody, "invalid-request"), async (c) => {
     const { pid, leaseId, errorMessage } = c.req.valid("json");
     return c.json(await taskq.fail(c.req.param("taskId"), pid, errorMessage, { leaseId }));
   });
-  app.post("/tasks/:taskId/snooze", valid("json", SnoozeBody), async (c) => {
+  app.post("/tasks/:taskId/snooze", ...body(SnoozeBody, "invalid-request"), async (c) => {
     const { pid, leaseId, snoozeTime } = c.req.valid("json");
     return c.json(await taskq.snooze(c.req.param("taskId"), pid, snoozeTime, { leaseId }));
   });
+
+  // A mounted app's notFound handler does not apply (Hono routes the parent's),
+  // so every other path under the mount is answered here.
+  app.all("*", routeNotFound);
   return app;
 }

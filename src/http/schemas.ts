@@ -1,47 +1,70 @@
 /**
  * Schemas of the HTTP bodies and query strings, built from the store's own
- * schemas (src/schemas.ts) so both refuse exactly the same input.
+ * schemas (src/schemas.ts) so both refuse exactly the same input. Every body
+ * and query is strict: an unknown field (a typo) is refused by name.
  *
  * @module
  */
 
 import * as v from "valibot";
-import { EpochMs, ErrorMessage, Name, NonNegativeMs, PositiveMs, RecordVer, STATUSES } from "../schemas.ts";
+import {
+  EpochMs,
+  ErrorMessage,
+  fields,
+  MAX_LIMIT,
+  Name,
+  NonNegativeMs,
+  Order,
+  PositiveMs,
+  RecordVer,
+  Status,
+} from "../schemas.ts";
 
 /** A query-string number: digits only, then the number schema. */
-const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S) =>
+const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S, description: string) =>
   v.pipe(
     v.string("must be a string"),
     v.regex(/^\d{1,16}$/, "must be a non-negative integer"),
     v.transform(Number),
     schema,
+    v.description(description),
   );
 
-/** `GET /tasks` query: the listing filters plus `limit` and `cursor`. */
-export const ListQuery = v.object({
+/** `GET /tasks` query: the listing filters plus `limit`, `order` and `cursor`. */
+export const ListQuery = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
-  status: v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`)),
-  from: v.optional(queryNumber(EpochMs)),
-  to: v.optional(queryNumber(EpochMs)),
+  status: v.optional(Status),
+  from: v.optional(queryNumber(EpochMs, "a time in epoch milliseconds")),
+  to: v.optional(queryNumber(EpochMs, "a time in epoch milliseconds")),
   limit: v.optional(
-    queryNumber(v.pipe(v.number(), v.minValue(1, "must be at least 1"), v.maxValue(1000, "must be at most 1000"))),
+    queryNumber(
+      v.pipe(v.number(), v.minValue(1, "must be at least 1"), v.maxValue(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)),
+      `a whole number from 1 to ${MAX_LIMIT}`,
+    ),
   ),
+  order: v.optional(Order),
   cursor: v.optional(v.string("must be a string")),
-});
+}, "a listing query (topic, subTopic, status, from, to, limit, order, cursor)");
 
-export const ReserveBody = v.object({ pid: Name, leaseTimeMs: v.optional(PositiveMs) }, "must be a JSON object");
-export const ExtendBody = v.object(
-  { pid: Name, leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) },
-  "must be a JSON object",
+/** The fence of every pull-consumer write: the reservation's owner and its lease. */
+const fence = { pid: Name, leaseId: Name };
+
+export const ReserveBody = fields(
+  { pid: Name, leaseTimeMs: v.optional(PositiveMs) },
+  "a JSON object { pid, leaseTimeMs? }",
 );
-export const CompleteBody = v.object({ pid: Name, leaseId: v.optional(Name) }, "must be a JSON object");
-export const FailBody = v.object(
-  { pid: Name, leaseId: v.optional(Name), errorMessage: v.optional(ErrorMessage) },
-  "must be a JSON object",
+export const ExtendBody = fields(
+  { ...fence, leaseTimeMs: v.optional(PositiveMs) },
+  "a JSON object { pid, leaseId, leaseTimeMs? }",
 );
-export const SnoozeBody = v.object(
-  { pid: Name, leaseId: v.optional(Name), snoozeTime: v.optional(NonNegativeMs) },
-  "must be a JSON object",
+export const CompleteBody = fields(fence, "a JSON object { pid, leaseId }");
+export const FailBody = fields(
+  { ...fence, errorMessage: v.optional(ErrorMessage) },
+  "a JSON object { pid, leaseId, errorMessage? }",
 );
-export const RevokeBody = v.object({ recordVer: RecordVer }, "must be a JSON object");
+export const SnoozeBody = fields(
+  { ...fence, snoozeTime: v.optional(NonNegativeMs) },
+  "a JSON object { pid, leaseId, snoozeTime? }",
+);
+export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");

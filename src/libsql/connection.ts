@@ -78,7 +78,7 @@ export function toTaskError(e: unknown, what: string): TaskError {
     });
   }
   if (kind === "closed") {
-    return new TaskError("unavailable", "store-unavailable", `${what}: the store is closed`, { cause: e });
+    return new TaskError("unavailable", "store-closed", `${what}: the store is closed`, { cause: e });
   }
   return new TaskError("internal", "internal-error", `${what}: store error (${reason})`, { cause: e });
 }
@@ -164,6 +164,8 @@ export class Connection {
   /** Limits writes to a server; an embedded database has its own single connection. */
   readonly #writes: Gate | null;
   #closed = false;
+  /** Calls under way (for `quiet`). */
+  #inflight = 0;
 
   constructor(client: Client, opts: ConnectionOptions) {
     this.client = client;
@@ -185,10 +187,29 @@ export class Connection {
   }
 
   /** Runs `op` (of `statements` statements) with the retry policy; throws the raw error of the last attempt. */
-  retry<T>(op: () => Promise<T>, repeat: Repeat, statements = 1): Promise<T> {
-    return repeat === "write" && this.#writes
-      ? this.#writes.run(() => this.#attempt(op, repeat, statements))
-      : this.#attempt(op, repeat, statements);
+  async retry<T>(op: () => Promise<T>, repeat: Repeat, statements = 1): Promise<T> {
+    this.#inflight++;
+    try {
+      return await (repeat === "write" && this.#writes
+        ? this.#writes.run(() => this.#attempt(op, repeat, statements))
+        : this.#attempt(op, repeat, statements));
+    } finally {
+      this.#inflight--;
+    }
+  }
+
+  /**
+   * Resolves once no call has been under way for two macrotasks in a row (so
+   * that callers reacting to a close have issued their last writes), or after
+   * `maxMs`.
+   */
+  async quiet(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    let idleTurns = 0;
+    while (idleTurns < 2 && Date.now() < deadline) {
+      await sleep(this.#inflight ? 5 : 0);
+      idleTurns = this.#inflight ? 0 : idleTurns + 1;
+    }
   }
 
   async #attempt<T>(op: () => Promise<T>, repeat: Repeat, statements: number): Promise<T> {
@@ -197,7 +218,7 @@ export class Connection {
     if (pause) await pause;
     for (let attempt = 0;; attempt++) {
       // a closed store refuses even when its (injected, still open) client would answer
-      if (this.#closed) throw new TaskError("unavailable", "store-unavailable", "the store is closed");
+      if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
       try {
         return await op();
       } catch (e) {

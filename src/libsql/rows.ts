@@ -19,7 +19,9 @@ export function rowToTask<D>(row: Row): Task<D> {
     topic: row.topic as string,
     subTopic: row.sub_topic as string,
     status: row.status as TaskStatus,
-    pid: strOrNull(row.pid),
+    // the column keeps the last owner; the Task's pid is the owner only while running
+    pid: row.status === "running" ? strOrNull(row.pid) : null,
+    lastPid: strOrNull(row.pid),
     recordVer: Number(row.record_ver),
     error: strOrNull(row.error),
     snoozeTime: numOrNull(row.snooze_time),

@@ -14,8 +14,12 @@ const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 export const COLUMNS =
   "task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, data, created_at, updated_at, attempts, lease_id, lease_expires_at";
 
-/** Clears the lease of a task leaving `running`. */
-const NO_LEASE = "pid = NULL, lease_id = NULL, lease_expires_at = NULL";
+/**
+ * Clears the lease of a task leaving `running`. `pid` stays: it is the last
+ * owner from then on (a Task shows it as `lastPid`, and `pid` only while
+ * running), so a finished task still tells which worker ran it.
+ */
+const NO_LEASE = "lease_id = NULL, lease_expires_at = NULL";
 /** Every write bumps the version and the update time. */
 const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
 /** The running task belongs to the caller (?2), and to that very reservation when ?3 is given. */
@@ -105,34 +109,58 @@ export const REVOKE_LEASE = `UPDATE sokka_tasks
 export const TOPIC_STATS = "SELECT topic, status, count(*) AS n FROM sokka_tasks GROUP BY topic, status ORDER BY topic";
 
 /** Filters of a listing that are present, in a fixed order. */
-export interface ListShape {
+export interface FilterShape {
   topic: boolean;
   subTopic: boolean;
   status: boolean;
   from: boolean;
   to: boolean;
+}
+
+/** A listing: its filters, whether it resumes past a cursor, and its direction. */
+export interface ListShape extends FilterShape {
   after: boolean;
+  desc: boolean;
 }
 
 const listCache = new Map<string, string>();
 
+function whereOf(shape: FilterShape, extra: string[] = []): string {
+  const where: string[] = [];
+  if (shape.topic) where.push("topic = ?");
+  if (shape.subTopic) where.push("sub_topic = ?");
+  if (shape.status) where.push("status = ?");
+  if (shape.from) where.push("updated_at >= ?");
+  if (shape.to) where.push("updated_at <= ?");
+  where.push(...extra);
+  return where.length ? ` WHERE ${where.join(" AND ")}` : "";
+}
+
 /**
- * The listing statement for the filters present; at most 64 shapes, each
- * built once. Arguments follow the order of `ListShape`, then the limit.
+ * The listing statement for the filters present and the direction; at most
+ * 128 shapes, each built once. Arguments follow the order of `ListShape`
+ * (the cursor's updatedAt and taskId for `after`), then the limit.
  */
 export function listSql(shape: ListShape): string {
-  const key = `${+shape.topic}${+shape.subTopic}${+shape.status}${+shape.from}${+shape.to}${+shape.after}`;
+  const key = `L${+shape.topic}${+shape.subTopic}${+shape.status}${+shape.from}${+shape.to}${+shape.after}${+shape
+    .desc}`;
   let sql = listCache.get(key);
   if (sql === undefined) {
-    const where: string[] = [];
-    if (shape.topic) where.push("topic = ?");
-    if (shape.subTopic) where.push("sub_topic = ?");
-    if (shape.status) where.push("status = ?");
-    if (shape.from) where.push("updated_at >= ?");
-    if (shape.to) where.push("updated_at <= ?");
-    if (shape.after) where.push("(updated_at, task_id) > (?, ?)");
-    sql = `SELECT ${COLUMNS} FROM sokka_tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY updated_at, task_id LIMIT ?`;
+    const dir = shape.desc ? "DESC" : "ASC";
+    const past = shape.after ? [`(updated_at, task_id) ${shape.desc ? "<" : ">"} (?, ?)`] : [];
+    sql = `SELECT ${COLUMNS} FROM sokka_tasks${whereOf(shape, past)}
+      ORDER BY updated_at ${dir}, task_id ${dir} LIMIT ?`;
+    listCache.set(key, sql);
+  }
+  return sql;
+}
+
+/** How many tasks match the filters present (arguments as for `listSql`, no cursor, no limit). */
+export function countSql(shape: FilterShape): string {
+  const key = `C${+shape.topic}${+shape.subTopic}${+shape.status}${+shape.from}${+shape.to}`;
+  let sql = listCache.get(key);
+  if (sql === undefined) {
+    sql = `SELECT count(*) AS n FROM sokka_tasks${whereOf(shape)}`;
     listCache.set(key, sql);
   }
   return sql;

@@ -16,6 +16,7 @@ import {
   checkArg,
   CursorOptionsSchema,
   ErrorMessage,
+  fields,
   invalid,
   ListFiltersSchema,
   Name,
@@ -47,8 +48,14 @@ import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
 
-const OptionsSchema = v.object({
-  url: v.optional(v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"))),
+const OptionsSchema = fields({
+  url: v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      v.minLength(1, "must not be empty"),
+      v.description("a libSQL URL (file:, :memory:, libsql:, http(s):, ws(s):)"),
+    ),
+  ),
   authToken: v.optional(v.string("must be a string")),
   client: v.optional(
     v.custom<Client>((c) => typeof (c as Client)?.execute === "function", "must be a @libsql/client Client"),
@@ -56,19 +63,23 @@ const OptionsSchema = v.object({
   leaseTimeMs: v.optional(PositiveMs),
   snoozeTimeMs: v.optional(NonNegativeMs),
   maxDataBytes: v.optional(PositiveMs),
-  durability: v.optional(v.picklist(["normal", "full"], "must be normal or full")),
+  durability: v.optional(v.picklist(["normal", "full"], 'must be "normal" or "full"')),
   busyTimeoutMs: v.optional(NonNegativeMs),
   busyRetryMs: v.optional(NonNegativeMs),
-}, "must be an object");
+}, "createTaskQ options");
 
-const ReserveOptionsSchema = v.optional(v.object({ leaseTimeMs: v.optional(PositiveMs) }, "must be an object"));
+const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
+const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
+const ExtendOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "extendLease options"),
+);
 const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
 const WriteOpSchema = v.variant("op", [
-  v.object({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }),
-  v.object({ op: v.literal("terminate"), ...owner }),
-  v.object({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage) }),
-  v.object({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }),
-  v.object({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }),
+  fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
+  fields({ op: v.literal("terminate"), ...owner }, "a terminate write"),
+  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage) }, "a fail write"),
+  fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
+  fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
 ], "must be one of extendLease, terminate, fail, snooze, revokeLease");
 
 /** A validated write, its statement, and what it claims (to explain a refusal). */
@@ -105,7 +116,7 @@ const INSERT_CHUNK = 1000;
  * ```
  */
 export function createTaskQ(options: TaskQOptions = {}): TaskQ {
-  const opts = parseOrThrow(OptionsSchema, options, "createTaskQ");
+  const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
   const own = opts.client === undefined;
   let client: Client;
   let release: (() => void) | undefined;
@@ -142,6 +153,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     leaseTimeMs: opts.leaseTimeMs ?? 120_000,
     snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,
     maxDataBytes: opts.maxDataBytes ?? 1_048_576,
+    closeWaitMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
   });
 }
 
@@ -149,6 +161,25 @@ interface Settings {
   leaseTimeMs: number;
   snoozeTimeMs: number;
   maxDataBytes: number;
+  /** How long `close()` waits for calls under way (and hand-backs of stopping workers). */
+  closeWaitMs: number;
+}
+
+/** The filters present (in `ListShape` order) and their arguments. */
+function filterArgs(f: ListFilters): [sql.FilterShape, (string | number)[]] {
+  const args: (string | number)[] = [];
+  if (f.topic !== undefined) args.push(f.topic);
+  if (f.subTopic !== undefined) args.push(f.subTopic);
+  if (f.status !== undefined) args.push(f.status);
+  if (f.from !== undefined) args.push(f.from);
+  if (f.to !== undefined) args.push(f.to);
+  return [{
+    topic: f.topic !== undefined,
+    subTopic: f.subTopic !== undefined,
+    status: f.status !== undefined,
+    from: f.from !== undefined,
+    to: f.to !== undefined,
+  }, args];
 }
 
 class LibsqlTaskQ implements TaskQ {
@@ -158,6 +189,8 @@ class LibsqlTaskQ implements TaskQ {
   readonly #settings: Settings;
   #ready: Promise<void> | null = null;
   #isReady = false;
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
 
   constructor(conn: Connection, settings: Settings) {
     this.#conn = conn;
@@ -235,6 +268,7 @@ class LibsqlTaskQ implements TaskQ {
         status: "starting",
         pid: null,
         recordVer: 1,
+        lastPid: null,
         error: null,
         snoozeTime: null,
         timeoutMs: r[5] as number | null,
@@ -263,28 +297,42 @@ class LibsqlTaskQ implements TaskQ {
   async listTasks<D>(filters: ListFilters = {}, cursorOpts: CursorOptions = {}): Promise<Page<D>> {
     const f = parseOrThrow(ListFiltersSchema, filters ?? {}, "listTasks");
     const c = parseOrThrow(CursorOptionsSchema, cursorOpts ?? {}, "listTasks");
-    const after = c.cursor != null ? decodeCursor(c.cursor) : null;
+    const at = c.cursor != null ? decodeCursor(c.cursor) : null;
+    const order = c.order ?? at?.order ?? "asc";
+    if (at && at.order !== order) {
+      throw invalid("listTasks", [{
+        path: "cursor",
+        message: `belongs to a listing in ${at.order} order, not ${order}`,
+      }], "invalid-cursor");
+    }
+    const back = at?.back ?? false;
     const limit = c.limit ?? 100;
-    const args: (string | number)[] = [];
-    if (f.topic !== undefined) args.push(f.topic);
-    if (f.subTopic !== undefined) args.push(f.subTopic);
-    if (f.status !== undefined) args.push(f.status);
-    if (f.from !== undefined) args.push(f.from);
-    if (f.to !== undefined) args.push(f.to);
-    if (after) args.push(after.updatedAt, after.taskId);
+    const [where, args] = filterArgs(f);
+    if (at) args.push(at.updatedAt, at.taskId);
     args.push(limit + 1);
-    const text = sql.listSql({
-      topic: f.topic !== undefined,
-      subTopic: f.subTopic !== undefined,
-      status: f.status !== undefined,
-      from: f.from !== undefined,
-      to: f.to !== undefined,
-      after: after !== null,
-    });
+    // Walking back from a cursor is the same scan in the other direction, then reversed.
+    const text = sql.listSql({ ...where, after: at !== null, desc: (order === "desc") !== back });
     const rs = await this.#run({ sql: text, args }, "read", "listTasks");
-    const data = rs.rows.slice(0, limit).map((r) => rowToTask<D>(r));
     const more = rs.rows.length > limit;
-    return { data, cursor: more ? encodeCursor(data[data.length - 1]) : null };
+    const data = rs.rows.slice(0, limit).map((r) => rowToTask<D>(r));
+    if (back) data.reverse();
+    // Forward: a next page if more rows came, a previous one if we came from a cursor; backward: the mirror.
+    const hasNext = back ? true : more;
+    const hasPrev = back ? more : at !== null;
+    const first = data[0];
+    const last = data[data.length - 1];
+    return {
+      data,
+      cursor: hasNext && last ? encodeCursor({ ...last, order, back: false }) : null,
+      prevCursor: hasPrev && first ? encodeCursor({ ...first, order, back: true }) : null,
+    };
+  }
+
+  async countTasks(filters: ListFilters = {}): Promise<number> {
+    const f = parseOrThrow(ListFiltersSchema, filters ?? {}, "countTasks");
+    const [where, args] = filterArgs(f);
+    const rs = await this.#run({ sql: sql.countSql(where), args }, "read", "countTasks");
+    return Number(rs.rows[0].n);
   }
 
   async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
@@ -371,9 +419,19 @@ class LibsqlTaskQ implements TaskQ {
     return [...byTopic.values()];
   }
 
+  get signal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
   close(): Promise<void> {
-    this.#conn.close();
-    return Promise.resolve();
+    this.#closed ??= (async () => {
+      // Workers and drains on this store stop when the signal aborts; their
+      // hand-backs still reach the database before the connection closes.
+      this.#closing.abort(new TaskError("unavailable", "store-closed", "the store was closed"));
+      await this.#conn.quiet(this.#settings.closeWaitMs);
+      this.#conn.close();
+    })();
+    return this.#closed;
   }
 
   /** One guarded write; when it touches no row, one read says why. */
@@ -406,14 +464,10 @@ class LibsqlTaskQ implements TaskQ {
     return { op: o.op, sql: text, args, claim };
   }
 
-  /** The options object of a fenced method, checked for its type (its fields are checked with the write). */
+  /** The options object of a fenced method: only its own fields, each checked again with the write. */
   #opts(opts: unknown, what: string): Record<string, unknown> {
-    if (opts === undefined) return {};
-    if (opts === null || typeof opts !== "object") {
-      throw invalid(what, [{ path: "", message: "options must be an object" }]);
-    }
-    const { leaseId, leaseTimeMs } = opts as Record<string, unknown>;
-    return what === "extendLease" ? { leaseId, leaseTimeMs } : { leaseId };
+    const schema = what === "extendLease" ? ExtendOptionsSchema : FenceOptionsSchema;
+    return parseOrThrow(schema, opts, `${what} options`) ?? {};
   }
 
   async #run(stmt: InStatement, repeat: "read" | "write", what: string): Promise<ResultSet> {
@@ -423,7 +477,7 @@ class LibsqlTaskQ implements TaskQ {
 
   #ensureReady(): Promise<void> {
     if (this.#conn.closed) {
-      return Promise.reject(new TaskError("unavailable", "store-unavailable", "the store is closed"));
+      return Promise.reject(new TaskError("unavailable", "store-closed", "the store is closed"));
     }
     if (this.#isReady) return Promise.resolve();
     this.#ready ??= this.#prepare().then(

@@ -7,7 +7,7 @@
  */
 
 import * as v from "valibot";
-import { PositiveMs } from "../schemas.ts";
+import { fields, PositiveMs } from "../schemas.ts";
 import type { DrainOptions, DrainResult, Task } from "../types.ts";
 import {
   ABORT,
@@ -23,13 +23,18 @@ import { CommonOptions, settle } from "./options.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 
-const DrainOptionsSchema = v.object({
+const DrainOptionsSchema = fields({
   ...CommonOptions,
   budgetMs: v.optional(PositiveMs),
   maxTasks: v.optional(
-    v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1")),
+    v.pipe(
+      v.number("must be a number"),
+      v.integer("must be an integer"),
+      v.minValue(1, "must be at least 1"),
+      v.description("a whole number from 1"),
+    ),
   ),
-}, "must be an object");
+}, "drain options");
 
 /**
  * Reserves and runs tasks of `topic` (up to `concurrency` at once) until the
@@ -67,12 +72,15 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     else if (r === "snoozed") result.snoozed++;
     else if (r === "lost") result.lost++;
   };
+  // Its own signal, or its store closing, ends the drain early.
+  const signals = [o.signal, o.taskq.signal as AbortSignal | undefined].filter((s) => s !== undefined);
+  const aborted = () => signals.some((s) => s.aborted);
   const onAbort = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "drain aborted")));
-  o.signal?.addEventListener("abort", onAbort, { once: true });
+  signals.forEach((s) => s.addEventListener("abort", onAbort, { once: true }));
 
   try {
     let empty = false;
-    while (!o.signal?.aborted) {
+    while (!aborted()) {
       const left = budgetMs - (performance.now() - began);
       const want = Math.min(o.concurrency - running.size, maxTasks - result.reserved);
       if (empty || timeoutMs > left || result.reserved >= maxTasks) break;
@@ -87,7 +95,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
         break; // the store is unreachable: end this invocation, the next one tries again
       }
       for (const task of tasks) {
-        if (o.signal?.aborted || effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
+        if (aborted() || effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
           await handBack(env, task);
           continue;
         }
@@ -107,7 +115,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     }
     await Promise.all([...running].map((ex) => ex.done));
   } finally {
-    o.signal?.removeEventListener("abort", onAbort);
+    signals.forEach((s) => s.removeEventListener("abort", onAbort));
   }
   result.ms = Math.round(performance.now() - began);
   return result;

@@ -8,7 +8,7 @@
 
 import type { TaskError } from "../errors.ts";
 import type { ProcessorFn, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
-import { toOutcome } from "./outcome.ts";
+import { describeError, toOutcome } from "./outcome.ts";
 import { isLeaseLost, retryTransient } from "./transient.ts";
 import type { Writer } from "./writer.ts";
 
@@ -137,7 +137,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
     }
 
     const outcome = "error" in first
-      ? { event: "failed" as const, errorMessage: messageOf(first.error) }
+      ? { event: "failed" as const, errorMessage: describeError(first.error) }
       : toOutcome(first.value);
     switch (outcome.event) {
       case "completed":
@@ -153,7 +153,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
   const write = async (result: ExecResult, op: WriteOp): Promise<ExecResult> => {
     try {
       const updated = await retryTransient(() => env.writer.write(op));
-      if (result === "completed" || result === "snoozed") env.emit(result, updated);
+      if (result === "completed" || result === "snoozed" || result === "released") env.emit(result, updated);
       else if (result === "failed" || result === "timeout") env.emit("failed", updated);
       return result;
     } catch (error) {
@@ -161,6 +161,8 @@ export function execute(env: ExecEnv, task: Task): Execution {
         env.emit("lease-lost", { task, error });
         return "lost";
       }
+      // the store was closed under us: the lease simply expires, as after a crash
+      if ((error as TaskError).code === "store-closed") return "lost";
       env.emit("error", error);
       return "error";
     }
@@ -186,16 +188,9 @@ export async function handBack(env: Pick<ExecEnv, "writer" | "emit">, task: Task
   try {
     await retryTransient(() => env.writer.write({ op: "revokeLease", taskId: task.taskId, recordVer: task.recordVer }));
   } catch (error) {
-    if (!isLeaseLost(error) && (error as TaskError).code !== "task-concurrently-updated") env.emit("error", error);
-  }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "string") return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
+    const code = (error as TaskError).code;
+    if (!isLeaseLost(error) && code !== "task-concurrently-updated" && code !== "store-closed") {
+      env.emit("error", error);
+    }
   }
 }

@@ -5,7 +5,7 @@
  */
 
 import * as v from "valibot";
-import { Name, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { invalid, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
 import { newId } from "../ids.ts";
 import type { ProcessorFn, TaskQ } from "../types.ts";
 
@@ -14,13 +14,20 @@ const Concurrency = v.pipe(
   v.integer("must be an integer"),
   v.minValue(1, "must be at least 1"),
   v.maxValue(1000, "must be at most 1000"),
+  v.description("a whole number from 1 to 1000"),
 );
 
 /** Options common to `worker()` and `drain()`. */
 export const CommonOptions = {
-  taskq: v.custom<TaskQ>((q) => typeof (q as TaskQ)?.reserveTask === "function", "must be a TaskQ"),
+  taskq: v.pipe(
+    v.custom<TaskQ>((q) => typeof (q as TaskQ)?.reserveTask === "function", "must be a TaskQ (from createTaskQ())"),
+    v.description("the store, a TaskQ from createTaskQ()"),
+  ),
   topic: Name,
-  pfn: v.custom<ProcessorFn>((f) => typeof f === "function", "must be a function"),
+  pfn: v.pipe(
+    v.custom<ProcessorFn>((f) => typeof f === "function", "must be a function"),
+    v.description("your function (task, { signal, pid }) => Outcome"),
+  ),
   pid: v.optional(Name),
   leaseTimeMs: v.optional(PositiveMs),
   keepaliveMs: v.optional(PositiveMs),
@@ -28,6 +35,16 @@ export const CommonOptions = {
   concurrency: v.optional(Concurrency),
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 };
+
+/** Keepalives must renew a lease before it lapses. */
+function checkKeepalive(o: { keepaliveMs?: number }, leaseTimeMs: number, what: string): void {
+  if (o.keepaliveMs !== undefined && o.keepaliveMs >= leaseTimeMs) {
+    throw invalid(what, [{
+      path: "keepaliveMs",
+      message: `must be less than leaseTimeMs (${leaseTimeMs}), or the lease lapses between keepalives`,
+    }], "invalid-options");
+  }
+}
 
 /** The settled options of a run, defaults applied. */
 export interface Settled {
@@ -48,8 +65,9 @@ export function settle<S extends v.GenericSchema>(
   input: unknown,
   what: string,
 ): Settled & Omit<v.InferOutput<S>, keyof Settled> {
-  const o = parseOrThrow(schema, input, what) as Partial<Settled>;
+  const o = parseOrThrow(schema, input, what, "invalid-options") as Partial<Settled>;
   const leaseTimeMs = o.leaseTimeMs ?? o.taskq!.leaseTimeMs;
+  checkKeepalive(o, leaseTimeMs, what);
   return {
     ...o,
     pid: o.pid ?? `${what}-${newId()}`,

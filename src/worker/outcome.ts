@@ -4,7 +4,13 @@
  * @module
  */
 
+import * as v from "valibot";
+import type { TaskError } from "../errors.ts";
+import { describeValue, ErrorMessage, fields, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import type { Outcome } from "../types.ts";
+
+/** Longest error text stored for a thrown error (its class, message and stack). */
+export const MAX_ERROR_CHARS = 4_000;
 
 /**
  * The task is done: it becomes `terminated`.
@@ -18,49 +24,103 @@ export function ok(): Outcome {
   return { event: "completed" };
 }
 
+const FailedOptions = fields({ errorMessage: v.optional(ErrorMessage) }, "failed() options ({ errorMessage })");
+
 /**
  * The task failed for good: it becomes `failed` with `errorMessage`.
+ * Shorthands: `failed("recipient unknown")`, and `failed(error)` for a caught
+ * error (its class, message and stack, bounded, become the stored error).
+ * Anything else throws `bad-request/invalid-outcome`.
  *
  * @example
  * ```ts
  * return failed({ errorMessage: "recipient unknown" });
+ * return failed("recipient unknown"); // the same
  * ```
  */
-export function failed(opts: { errorMessage?: string } = {}): Outcome {
-  return opts.errorMessage === undefined ? { event: "failed" } : { event: "failed", errorMessage: opts.errorMessage };
+export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome {
+  if (typeof opts === "string") return { event: "failed", errorMessage: opts };
+  if (opts instanceof Error) return { event: "failed", errorMessage: describeError(opts) };
+  const o = parseOrThrow(FailedOptions, opts, "failed()", "invalid-outcome");
+  return o.errorMessage === undefined ? { event: "failed" } : { event: "failed", errorMessage: o.errorMessage };
 }
+
+const SnoozedOptions = fields({ snoozeTime: v.optional(NonNegativeMs) }, "snoozed() options ({ snoozeTime })");
 
 /**
  * Try again later: the task becomes `snoozed` for `snoozeTime` ms (default:
- * the store's `snoozeTimeMs`), then reservable again.
+ * the store's `snoozeTimeMs`), then reservable again. Shorthand:
+ * `snoozed(60_000)`. A negative, fractional or too large time throws
+ * `bad-request/invalid-outcome`.
  *
  * @example
  * ```ts
  * return snoozed({ snoozeTime: 60_000 });
+ * return snoozed(60_000); // the same
  * ```
  */
-export function snoozed(opts: { snoozeTime?: number } = {}): Outcome {
-  return opts.snoozeTime === undefined ? { event: "snoozed" } : { event: "snoozed", snoozeTime: opts.snoozeTime };
+export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome {
+  const o = parseOrThrow(
+    SnoozedOptions,
+    typeof opts === "number" ? { snoozeTime: opts } : opts,
+    "snoozed()",
+    "invalid-outcome",
+  );
+  return o.snoozeTime === undefined ? { event: "snoozed" } : { event: "snoozed", snoozeTime: o.snoozeTime };
 }
 
 /** The message a task fails with when its function returns something that is not an Outcome. */
 export const INVALID_RESPONSE = "processing function returned invalid response";
 
-/** Reads what a processor function returned; anything that is not a valid Outcome fails the task. */
+/**
+ * Reads what a processor function returned; anything that is not a valid
+ * Outcome fails the task with {@link INVALID_RESPONSE} and what was wrong.
+ */
 export function toOutcome(value: unknown): Outcome {
-  if (value !== null && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (o.event === "completed") return { event: "completed" };
-    if (o.event === "failed" && (o.errorMessage === undefined || typeof o.errorMessage === "string")) {
-      return failed({ errorMessage: o.errorMessage as string | undefined });
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const { event, ...rest } = value as Record<string, unknown>;
+    try {
+      if (event === "completed" && Object.keys(rest).length === 0) return ok();
+      if (event === "failed") return failed(rest as { errorMessage?: string });
+      if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
+    } catch (e) {
+      return { event: "failed", errorMessage: `${INVALID_RESPONSE}: ${(e as TaskError).message}` };
     }
-    if (
-      o.event === "snoozed" &&
-      (o.snoozeTime === undefined ||
-        (Number.isInteger(o.snoozeTime) && (o.snoozeTime as number) >= 0 && (o.snoozeTime as number) <= 2 ** 31 - 1))
-    ) {
-      return snoozed({ snoozeTime: o.snoozeTime as number | undefined });
+    return {
+      event: "failed",
+      errorMessage: `${INVALID_RESPONSE}: ${
+        event === "completed"
+          ? `a completed outcome has no other fields (got ${Object.keys(rest).join(", ")})`
+          : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
+      }`,
+    };
+  }
+  return {
+    event: "failed",
+    errorMessage: `${INVALID_RESPONSE}: got ${describeValue(value)}; return ok(), failed() or snoozed()`,
+  };
+}
+
+/**
+ * A thrown value as stored error text: an Error's class name, message and
+ * stack (and its cause's), at most {@link MAX_ERROR_CHARS} characters.
+ */
+export function describeError(error: unknown): string {
+  let text: string;
+  if (error instanceof Error) {
+    const head = `${error.name}: ${error.message}`;
+    const stack = typeof error.stack === "string" ? error.stack : "";
+    // V8 and JSC differ: V8's stack starts with "Name: message", JSC's is frames only.
+    text = stack.startsWith(head) ? stack : stack ? `${head}\n${stack}` : head;
+    if (error.cause !== undefined) text += `\nCaused by: ${describeError(error.cause)}`;
+  } else if (typeof error === "string") {
+    text = error;
+  } else {
+    try {
+      text = JSON.stringify(error) ?? String(error);
+    } catch {
+      text = String(error);
     }
   }
-  return { event: "failed", errorMessage: INVALID_RESPONSE };
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 12)}…(truncated)` : text;
 }

@@ -21,7 +21,7 @@ export function isLeaseLost(e: unknown): boolean {
 
 /** True when `e` is worth retrying. */
 export function isTransient(e: unknown): boolean {
-  return e instanceof TaskError ? e.type === "unavailable" : true;
+  return e instanceof TaskError ? e.type === "unavailable" && e.code !== "store-closed" : true;
 }
 
 /** Runs `op`, retrying transient failures 3 times with backoff (100, 200, 400 ms, ±50 %). */

@@ -6,7 +6,7 @@
  */
 
 import * as v from "valibot";
-import { parseOrThrow, PositiveMs } from "../schemas.ts";
+import { fields, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
 import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
@@ -14,15 +14,9 @@ import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { pollDelay, sleep } from "./timing.ts";
 
-const WorkerOptionsSchema = v.object(
-  { ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) },
-  "must be an object",
-);
+const WorkerOptionsSchema = fields({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "worker options");
 const StopOptionsSchema = v.optional(
-  v.object(
-    { drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) },
-    "must be an object",
-  ),
+  fields({ drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) }, "stop options"),
 );
 
 /**
@@ -83,6 +77,10 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       try {
         tasks = await reserve(o, free);
       } catch (error) {
+        if ((error as { code?: unknown })?.code === "store-closed") {
+          onStoreClosed();
+          break;
+        }
         env.emit("error", error);
         await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
         continue;
@@ -105,8 +103,9 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const done = new Promise<void>((r) => (resolveDone = r));
   const abortAll = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "the worker is stopping")));
 
+  let reason: "stop" | "signal" | "store-closed" = "stop";
   const stop = (opts?: StopOptions): Promise<void> => {
-    const s = parseOrThrow(StopOptionsSchema, opts, "stop");
+    const s = parseOrThrow(StopOptionsSchema, opts, "stop", "invalid-options");
     if (stopping) {
       if (!s?.drain) cutDrain(); // a plain stop during a draining one aborts what still runs
       return stopping;
@@ -126,16 +125,28 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       }
       abortAll();
       await Promise.all([...running].map((ex) => ex.done));
-      env.emit("stopped", { pid: o.pid });
+      o.signal?.removeEventListener("abort", onSignal);
+      storeSignal?.removeEventListener("abort", onStoreClosed);
+      env.emit("stopped", { pid: o.pid, reason });
       resolveDone();
     })();
     return stopping;
   };
 
-  if (o.signal) {
-    if (o.signal.aborted) void stop();
-    else o.signal.addEventListener("abort", () => void stop(), { once: true });
-  }
+  // Its own signal, or its store closing, stops the worker as stop() does.
+  const onSignal = () => {
+    if (!stopping) reason = "signal";
+    void stop();
+  };
+  const storeSignal = o.taskq.signal as AbortSignal | undefined;
+  const onStoreClosed = () => {
+    if (!stopping) reason = "store-closed";
+    void stop();
+  };
+  if (o.signal?.aborted) onSignal();
+  else o.signal?.addEventListener("abort", onSignal, { once: true });
+  if (storeSignal?.aborted) onStoreClosed();
+  else storeSignal?.addEventListener("abort", onStoreClosed, { once: true });
 
   return Object.assign(events, { pid: o.pid, stop, done }) as Worker;
 }

@@ -1,0 +1,50 @@
+/**
+ * A Deno program outside the repository uses this checkout of sokka the way
+ * Deno uses a local copy of a JSR package: its deno.json `links` to the
+ * checkout, whose deno.json `imports` declare the dependencies (npm:
+ * specifiers, matching package.json). It runs a task through a worker.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+import { tempDir } from "./helpers.ts";
+import { spawnProcess } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+it("deno.json declares every dependency of package.json, at the same ranges", () => {
+  const deno = JSON.parse(readFileSync(`${root}deno.json`, "utf8")) as { imports: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { dependencies: Record<string, string> };
+  for (const [name, range] of Object.entries(pkg.dependencies)) {
+    expect(deno.imports[name], name).toBe(`npm:${name}@${range}`);
+  }
+});
+
+it("a Deno script in a folder outside the repository runs a task through the repository's mod.ts", async () => {
+  const dir = tempDir("sokka-deno-consumer-");
+  try {
+    writeFileSync(`${dir.dir}/deno.json`, JSON.stringify({ links: [root] }));
+    writeFileSync(
+      `${dir.dir}/main.ts`,
+      `import { createTask, createTaskQ, ok, worker } from ${JSON.stringify(`${root}mod.ts`)};
+const taskq = createTaskQ({ url: "file:" + Deno.cwd() + "/consumer.db" });
+const t = await createTask(taskq, { topic: "greet", data: { name: "Ada" } });
+const seen: unknown[] = [];
+const w = worker({ taskq, topic: "greet", pfn: (task) => (seen.push(task.data), ok()) });
+await new Promise<void>((resolve) => w.addEventListener("completed", () => resolve(), { once: true }));
+await w.stop();
+console.log(JSON.stringify({ seen, status: (await taskq.task(t.taskId))?.status }));
+await taskq.close();
+`,
+    );
+    const child = spawnProcess(`${root}node_modules/.bin/deno`, ["run", "-A", "main.ts"], { cwd: dir.dir });
+    const out = await child.exit;
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout.trim().split("\n").at(-1)!)).toEqual({
+      seen: [{ name: "Ada" }],
+      status: "terminated",
+    });
+  } finally {
+    dir.cleanup();
+  }
+}, 180_000);
