@@ -21,7 +21,15 @@ export { createTask, createTasks, listTasks, scrollTasks, task, tasks } from "./
 export { worker } from "./src/worker/worker.ts";
 export { drain } from "./src/worker/drain.ts";
 export { failed, ok, snoozed } from "./src/worker/outcome.ts";
-export { type ErrorCode, type ErrorType, type Issue, isTaskError, TaskError } from "./src/errors.ts";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorType,
+  HTTP_STATUS,
+  type Issue,
+  isTaskError,
+  TaskError,
+} from "./src/errors.ts";
 export type {
   CursorOptions,
   DrainOptions,

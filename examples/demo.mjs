@@ -12,8 +12,8 @@ import { sokkaRoutes } from "sokka/http";
  */
 export function createDemo({ url = "file:sokka.db" } = {}) {
   const taskq = createTaskQ({ url });
-  const app = new Hono().route("/", sokkaRoutes({ taskq }));
-  app.get("/", (c) => c.redirect("/ui"));
+  // the redirect first: the routes answer every other path (unknown ones with a JSON 404)
+  const app = new Hono().get("/", (c) => c.redirect("/ui")).route("/", sokkaRoutes({ taskq }));
 
   /** @type {(ms: number, signal: AbortSignal) => Promise<void>} */
   const sleep = (ms, signal) =>
@@ -35,6 +35,11 @@ export function createDemo({ url = "file:sokka.db" } = {}) {
   const workers = Object.entries(topics).map(([topic, pfn]) =>
     worker({ taskq, topic, pfn, concurrency: 2, leaseTimeMs: 10_000, maxPollIntervalMs: 1000 })
   );
+  /** @type {string[]} */
+  const released = [];
+  for (const w of workers) {
+    w.addEventListener("released", (e) => released.push(`${e.detail.taskId} (${e.detail.topic})`));
+  }
   let n = 0;
   const trickle = setInterval(() => {
     const topic = n++ % 3 === 0 ? "thumbnails" : "email";
@@ -46,10 +51,16 @@ export function createDemo({ url = "file:sokka.db" } = {}) {
 
   return {
     app,
+    /** Stops the trickle and the workers (they hand running tasks back), closes the store; says what was handed back. */
     async stop() {
       clearInterval(trickle);
       await Promise.all(workers.map((w) => w.stop()));
       await taskq.close();
+      return released.length
+        ? `stopped: handed back ${released.length} running task(s), another worker takes them at once: ${
+          released.join(", ")
+        }`
+        : "stopped: no task was running; nothing to hand back";
     },
   };
 }

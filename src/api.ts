@@ -1,5 +1,5 @@
 /**
- * The seed's functional API: thin, validated wrappers over a `TaskQ`, in the
+ * The functional API: thin, validated wrappers over a `TaskQ`, in the
  * shape of the Clojure original (`(create-task taskq def)`).
  *
  * @module

@@ -13,7 +13,7 @@ import { type Child, freePort, spawnProcess } from "./processes.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 
-let running: { child: Child; cleanup(): void }[] = [];
+let running: { child: Child; cleanup(): void; url: string }[] = [];
 afterEach(async () => {
   for (const r of running) {
     r.child.kill("SIGKILL");
@@ -27,7 +27,7 @@ async function start(command: string, args: string[]): Promise<{ base: string; c
   const db = tempDbUrl();
   const port = await freePort();
   const child = spawnProcess(command, args, { cwd: root, env: { PORT: String(port), SOKKA_URL: db.url } });
-  running.push({ child, cleanup: db.cleanup });
+  running.push({ child, cleanup: db.cleanup, url: db.url });
   const base = `http://127.0.0.1:${port}`;
   let exited = false;
   void child.exit.then(() => (exited = true));
@@ -62,6 +62,39 @@ describe("runtime examples", () => {
       "a demo task to be terminated",
     );
     expect(done).toBe(true);
+  });
+
+  it("Node (npm start): a busy port is one clear line and exit 1; Ctrl-C says what was handed back", async () => {
+    const entry = /node (\S+)$/.exec(JSON.parse(readFileSync(`${root}package.json`, "utf8")).scripts.start)![1];
+    const { base, child } = await start(process.execPath, [entry]);
+    const port = new URL(base).port;
+    // a second demo on the same port
+    const db = tempDbUrl();
+    try {
+      const second = spawnProcess(process.execPath, [entry], { cwd: root, env: { PORT: port, SOKKA_URL: db.url } });
+      const out = await second.exit;
+      expect(out.code).toBe(1);
+      expect(out.stderr.trim()).toBe(`port ${port} is in use; set PORT to another one, e.g. PORT=8788 npm start`);
+    } finally {
+      db.cleanup();
+    }
+    // Ctrl-C while demo tasks run
+    await waitFor(
+      async () => (await json(await fetch(`${base}/tasks?status=running`))).body.data.length > 0,
+      30_000,
+      "a demo task to run",
+    );
+    child.kill("SIGINT");
+    const { code, stdout } = await child.exit;
+    expect(code).toBe(0);
+    const line = stdout.trim().split("\n").at(-1)!;
+    expect(line).toMatch(/^stopped: (handed back \d+ running task\(s\)|no task was running)/);
+    // every task it names is back to starting (its worker handed it back; nobody else runs)
+    const ids = [...line.matchAll(/(\w+) \((email|thumbnails)\)/g)].map((m) => m[1]);
+    const { createTaskQ } = await import("../mod.ts");
+    const q = createTaskQ({ url: running.find((r) => r.child === child)!.url });
+    for (const id of ids) expect((await q.task(id))?.status).toBe("starting");
+    await q.close();
   });
 
   it("Bun: Bun.serve takes a signup and the worker in the same process sends the mail", async () => {

@@ -34,7 +34,7 @@ beforeAll(() => {
 afterAll(() => project?.cleanup());
 
 describe("npm package", () => {
-  it("ships the built entry points, their types, README and LICENSE, and no sources or tests", () => {
+  it("ships the built entry points, their types, README, LICENSE and the README's images, and no sources or tests", () => {
     for (
       const f of [
         "package.json",
@@ -44,12 +44,18 @@ describe("npm package", () => {
         "dist/mod.d.ts",
         "dist/src/http/mod.js",
         "dist/src/http/mod.d.ts",
+        "docs/dashboard-overview.png",
+        "docs/dashboard-task.png",
+        "docs/dashboard-tasks-390.png",
       ]
     ) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f)))
-      .toEqual([]);
+    expect(
+      files.filter((f) =>
+        !f.startsWith("dist/") && !/^docs\/[^/]+\.png$/.test(f) && !["package.json", "README.md", "LICENSE"].includes(f)
+      ),
+    ).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(project.dir, "node_modules/sokka/package.json"), "utf8"));
     expect(pkg.sideEffects).toBe(false);

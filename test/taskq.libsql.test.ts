@@ -90,6 +90,7 @@ it("refuses bad options with a TaskError", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).code).toBe("invalid-options");
   }
   let err: unknown;
   try {
@@ -99,6 +100,19 @@ it("refuses bad options with a TaskError", () => {
   }
   expect(err).toBeInstanceOf(TaskError);
   expect((err as TaskError).code).toBe("invalid-options");
+  expect((err as TaskError).message).toMatch(/^createTaskQ: url nope:\/\/x cannot be opened/);
+});
+
+it("a misspelt option is refused by name, with the closest known one (not silently the default ./sokka.db)", () => {
+  let err: unknown;
+  try {
+    createTaskQ({ urll: "file:mine.db" } as never);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(TaskError);
+  expect((err as TaskError).code).toBe("invalid-options");
+  expect((err as TaskError).message).toContain('urll is not a field of createTaskQ options (did you mean "url"?)');
 });
 
 it("a loop of awaited statements still lets the event loop turn (the embedded driver frees statements only then)", async () => {

@@ -91,7 +91,7 @@ it("filters the task list and opens a task", async () => {
   await rows.first().click();
   await page.waitForURL(/\/ui\/tasks\/mail-1$/);
   expect(await page.locator("[data-testid=task-data]").textContent()).toContain("ada@example.com");
-  expect(await page.locator("dd", { hasText: "worker-1" }).count()).toBe(1);
+  expect(await page.locator("dd", { hasText: "worker-1" }).count()).toBe(2); // owner and last owner
   await page.screenshot({ path: `${ARTIFACTS}task.png`, fullPage: true });
   await page.close();
 });
@@ -102,8 +102,9 @@ it("creates a task through the form", async () => {
   await page.fill("input[name=taskDescription]", "made in Chromium");
   await page.fill("textarea[name=data]", '{"hello": "browser"}');
   await page.click("button[type=submit]");
-  await page.waitForURL(/\/ui\/tasks\/[0-9a-z]+$/);
-  const id = decodeURIComponent(page.url().split("/").pop()!);
+  await page.waitForURL(/\/ui\/tasks\/[0-9a-z]+\?notice=created$/);
+  const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+  expect(await page.locator(".notice").textContent()).toBe("Task created.");
   expect(await taskq.task(id)).toMatchObject({ topic: "from-browser", data: { hello: "browser" }, status: "starting" });
   await page.close();
 });
@@ -111,9 +112,11 @@ it("creates a task through the form", async () => {
 it("revokes a lease from the task page", async () => {
   const page = await open("/ui/tasks/mail-1");
   await page.click("text=Revoke lease");
-  await page.waitForURL(/\/ui\/tasks\/mail-1$/);
-  expect(await taskq.task("mail-1")).toMatchObject({ status: "starting", pid: null });
+  await page.waitForURL(/\/ui\/tasks\/mail-1\?notice=revoked$/);
+  expect(await taskq.task("mail-1")).toMatchObject({ status: "starting", pid: null, lastPid: "worker-1" });
   expect(await page.locator("h1 .badge").textContent()).toBe("starting");
+  expect(await page.locator(".notice").textContent()).toContain("Lease revoked");
+  expect(await page.locator("[data-testid=last-owner]").textContent()).toBe("worker-1");
   await page.close();
 });
 
@@ -143,4 +146,103 @@ it("renders user-written HTML and scripts as text: nothing executes, nothing is 
   expect(await img.locator("[data-testid=task-data]").textContent()).toContain(XSS_IMG);
   await img.close();
   expect(dialogs).toEqual([]);
+});
+
+it("lists newest first with a total, pages back and forth, refreshes the list in place, and says times are UTC", async () => {
+  const topic = "paging";
+  for (let i = 0; i < 55; i++) await taskq.createTask({ topic, taskId: `p-${String(i).padStart(2, "0")}` });
+  const page = await open(`/ui/tasks?topic=${topic}`);
+  expect(await page.locator("header .zone").textContent()).toBe("All times UTC");
+  expect(await page.locator("[data-testid=total]").textContent()).toContain("55 tasks match");
+  const ids = () => page.locator("table tr td.id a").allTextContents();
+  const firstPage = await ids();
+  expect(firstPage.length).toBe(50);
+  expect(firstPage[0]).toBe("p-54"); // newest first
+  expect(await page.locator("a[rel=prev]").count()).toBe(0);
+  await page.click("a[rel=next]");
+  await page.waitForURL(/cursor=/);
+  expect(await ids()).toEqual(["p-04", "p-03", "p-02", "p-01", "p-00"]);
+  await page.click("a[rel=prev]");
+  await page.waitForURL(/cursor=/);
+  expect(await ids()).toEqual(firstPage);
+  // a new task appears without reloading the page
+  await page.goto(`${base}/ui/tasks?topic=${topic}`);
+  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+  await taskq.createTask({ topic, taskId: "p-new" });
+  await expect.poll(async () => (await ids())[0], { timeout: 15_000 }).toBe("p-new");
+  expect(await page.locator("[data-testid=total]").textContent()).toContain("56 tasks match");
+  expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  expect(await page.locator("td.time").first().textContent()).toMatch(/ UTC$/);
+  await page.close();
+});
+
+it("a bad time filter and bad JSON in the create form show the error beside the field and keep what was typed", async () => {
+  const list = await open("/ui/tasks?topic=email&from=yesterday");
+  expect(await list.locator("#from-error").textContent()).toContain("from must be a date and time (UTC)");
+  expect(await list.inputValue("input[name=from]")).toBe("yesterday");
+  expect(await list.inputValue("input[name=topic]")).toBe("email");
+  expect(await list.locator("h1").textContent()).toBe("Tasks");
+  await list.close();
+
+  const form = await open("/ui/new");
+  await form.fill("input[name=topic]", "typed-topic");
+  await form.fill("input[name=taskDescription]", "typed description");
+  await form.fill("textarea[name=data]", '{"to": "ada@example.com",');
+  await form.click("button[type=submit]");
+  await form.waitForLoadState("load");
+  expect(await form.locator("#data-error").textContent()).toContain("data is not valid JSON");
+  expect(await form.inputValue("textarea[name=data]")).toBe('{"to": "ada@example.com",');
+  expect(await form.inputValue("input[name=topic]")).toBe("typed-topic");
+  expect(await form.inputValue("input[name=taskDescription]")).toBe("typed description");
+  // a refusal of the store goes beside its field too
+  await form.fill("textarea[name=data]", "{}");
+  await form.fill("input[name=topic]", "x".repeat(256));
+  await form.click("button[type=submit]");
+  await form.waitForLoadState("load");
+  expect(await form.locator("#topic-error").textContent()).toContain("topic must be at most 255 characters");
+  expect(await taskq.countTasks({ topic: "typed-topic" })).toBe(0);
+  await form.close();
+});
+
+it("mark failed asks for a reason and a confirmation, then says it worked", async () => {
+  await taskq.createTask({ topic: "ops", taskId: "to-fail" });
+  const page = await open("/ui/tasks/to-fail");
+  expect(await page.locator("button", { hasText: "Confirm: mark failed" }).isVisible()).toBe(false);
+  await page.click("summary:has-text('Mark failed')");
+  await page.click("button:has-text('Confirm: mark failed')"); // the reason is required: nothing is sent
+  expect(await taskq.task("to-fail")).toMatchObject({ status: "starting" });
+  await page.fill("input[name=reason]", "customer cancelled");
+  await page.click("button:has-text('Confirm: mark failed')");
+  await page.waitForURL(/notice=failed$/);
+  expect(await page.locator(".notice").textContent()).toBe("Task marked failed.");
+  expect(await taskq.task("to-fail")).toMatchObject({
+    status: "failed",
+    error: "marked failed from the dashboard: customer cancelled",
+  });
+  await page.close();
+});
+
+it("holds at 390 px wide: nothing spills out of the page, and the browser never asks for /favicon.ico", async () => {
+  const notFound: string[] = [];
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  for (const path of ["/ui", "/ui/tasks", "/ui/tasks/xss-script", "/ui/new"]) {
+    const page = await context.newPage();
+    page.on("response", (r) => r.status() === 404 && notFound.push(r.url()));
+    await page.goto(base + path);
+    await page.waitForLoadState("load");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+    // every form control fits in the viewport
+    const outside = await page.evaluate(() =>
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.width > 0 && (r.left < 0 || r.right > window.innerWidth))
+        .map((r) => `${r.left}..${r.right}`)
+    );
+    expect(outside, path).toEqual([]);
+    if (path === "/ui/tasks") await page.screenshot({ path: `${ARTIFACTS}tasks-390.png` });
+    await page.close();
+  }
+  await context.close();
+  expect(notFound).toEqual([]);
 });

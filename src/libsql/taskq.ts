@@ -142,7 +142,10 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
       }
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      throw new TaskError("bad-request", "invalid-options", `createTaskQ: cannot open ${url}: ${reason}`, { cause: e });
+      throw new TaskError("bad-request", "invalid-options", `createTaskQ: url ${url} cannot be opened: ${reason}`, {
+        cause: e,
+        issues: [{ path: "url", message: `cannot be opened: ${reason}` }],
+      });
     }
   }
   const pragmas = own && client.protocol === "file"

@@ -1,7 +1,9 @@
 /**
- * The dashboard's page shell: a small inline stylesheet, the navigation, and
- * one inline script that shows times in the viewer's local time (without JS
- * they read in UTC). Everything interpolated through `html` is escaped.
+ * The dashboard's page shell: a small inline stylesheet, an inline SVG icon,
+ * the navigation, and one inline script that refreshes the parts of a page
+ * marked `data-refresh` (the list, the counts) in place every 5 s. Every
+ * time is shown and entered in UTC, and says so. Everything interpolated
+ * through `html` is escaped.
  *
  * @module
  */
@@ -9,60 +11,98 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+/** A fragment of HTML as `hono/html` builds it. */
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const STYLE = `
 :root{--bg:#f7f7f5;--fg:#1d1d1f;--muted:#6b6b70;--line:#e4e4e0;--card:#fff;--accent:#3b5bdb;
 --starting:#868e96;--running:#1c7ed6;--snoozed:#f08c00;--failed:#e03131;--terminated:#2f9e44}
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg)}
-header{display:flex;gap:24px;align-items:center;padding:14px 28px;background:var(--card);border-bottom:1px solid var(--line)}
+header{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:center;padding:14px 28px;background:var(--card);border-bottom:1px solid var(--line)}
 header b{font-size:17px;letter-spacing:.3px}header a{color:var(--muted);text-decoration:none}header a:hover{color:var(--fg)}
-main{max-width:1180px;margin:0 auto;padding:24px 28px}h1{font-size:20px;margin:0 0 16px}h2{font-size:15px;margin:24px 0 8px}
+header .zone{margin-left:auto;color:var(--muted);font-size:12px}
+main{max-width:1180px;margin:0 auto;padding:24px 28px}h1{font-size:20px;margin:0 0 16px;word-break:break-all}h2{font-size:15px;margin:24px 0 8px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;margin-bottom:16px}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px}
+th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px;white-space:nowrap}
+td.id{word-break:break-all;min-width:9em}td.time{white-space:nowrap}
 th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--accent)}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
 .badge.starting{background:var(--starting)}.badge.running{background:var(--running)}.badge.snoozed{background:var(--snoozed)}
 .badge.failed{background:var(--failed)}.badge.terminated{background:var(--terminated)}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
-input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff}
+input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}
+input[type=datetime-local]{min-width:13.5em}textarea{width:100%}
 button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:var(--accent)}pre{background:#f1f3f5;padding:12px;border-radius:8px;overflow:auto;margin:0}
-dl{display:grid;grid-template-columns:160px 1fr;gap:6px 16px;margin:0}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
-.error{color:var(--failed)}.muted{color:var(--muted)}.row{display:flex;gap:8px;flex-wrap:wrap}
+button.secondary{background:#fff;color:var(--accent)}button.danger{background:var(--failed);border-color:var(--failed)}
+pre{background:#f1f3f5;padding:12px;border-radius:8px;overflow:auto;margin:0}
+dl{display:grid;grid-template-columns:minmax(8em,160px) 1fr;gap:6px 16px;margin:0}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
+.error{color:var(--failed)}.field-error{color:var(--failed);font-size:12px}.invalid{border-color:var(--failed)}
+.muted{color:var(--muted)}.row{display:flex;gap:8px;flex-wrap:wrap;align-items:start}
+.notice{background:#ebfbee;border:1px solid #b2f2bb;color:#2b8a3e;border-radius:8px;padding:10px 14px;margin-bottom:16px}
+.alert{background:#fff5f5;border:1px solid #ffc9c9;color:var(--failed);border-radius:8px;padding:10px 14px;margin-bottom:16px}
+.pager{display:flex;gap:16px;align-items:center;flex-wrap:wrap}
+details.action summary{cursor:pointer;list-style:none;display:inline-block;padding:6px 14px;border:1px solid var(--accent);border-radius:6px;color:var(--accent);background:#fff}
+details.action[open] summary{margin-bottom:8px}details.action form{display:flex;flex-direction:column;gap:8px;min-width:16em}
+@media (max-width:600px){header{padding:10px 14px}main{padding:14px}.card{padding:10px}dl{grid-template-columns:1fr}dt{margin-top:6px}.row{flex-direction:column}}
 `;
 
-// Turns <time data-ms> into the viewer's local time; reads only numbers from data-ms.
-const LOCAL_TIME =
-  `document.querySelectorAll("time[data-ms]").forEach(function(t){var d=new Date(Number(t.dataset.ms));if(!isNaN(d))t.textContent=d.toLocaleString();});`;
+/** A queue-like glyph as the tab icon, inline, so the browser never asks for /favicon.ico. */
+const ICON = "data:image/svg+xml," +
+  encodeURIComponent(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#3b5bdb"/><rect x="3" y="4" width="10" height="2" rx="1" fill="#fff"/><rect x="3" y="7" width="7" height="2" rx="1" fill="#fff"/><rect x="3" y="10" width="4" height="2" rx="1" fill="#fff"/></svg>`,
+  );
+
+// Refreshes each [data-refresh] element in place from its URL (a fragment of
+// the same page) every 5 s while the tab is visible; reads only that URL.
+const REFRESH = `(function(){var els=document.querySelectorAll("[data-refresh]");if(!els.length)return;
+setInterval(function(){if(document.hidden)return;els.forEach(function(el){fetch(el.getAttribute("data-refresh"),{headers:{"x-sokka-fragment":"1"}})
+.then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null)el.innerHTML=t}).catch(function(){})})},5000)})();`;
 
 /** A whole page. `base` is the dashboard's own path (e.g. "/sokka/ui"). */
-export function page(base: string, title: string, body: Html, opts: { refresh?: number } = {}): Html {
+export function page(base: string, title: string, body: Html): Html {
   return html`
     <!doctype html>
     <html lang="en">
-      <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-    ${opts.refresh ? html`<meta http-equiv="refresh" content="${opts.refresh}">` : ""}
-    <title>${title} · sokka</title><style>${raw(STYLE)}</style></head>
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width,initial-scale=1">
+        <link rel="icon" href="${ICON}">
+        <title>${title} · sokka</title>
+        <style>${raw(STYLE)}</style>
+      </head>
       <body>
-        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a></header>
+        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a><span class="zone">All times UTC</span></header>
         <main>${body}</main>
-        <script>${raw(LOCAL_TIME)}</script>
+        <script>${raw(REFRESH)}</script>
       </body>
     </html>
   `;
 }
 
-/** A time: UTC without JS, the viewer's local time with it. */
+/** A time, in UTC, saying so. */
 export function time(ms: number | null): Html | string {
   if (ms === null) return "—";
-  return html`<time data-ms="${ms}" datetime="${new Date(ms).toISOString()}">${
-    new Date(ms).toISOString().replace("T", " ").slice(0, 19)
-  } UTC</time>`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.replace("T", " ").slice(0, 19)} UTC</time>`;
 }
 
 /** A status badge. */
 export function badge(status: string): Html {
   return html`<span class="badge ${status}">${status}</span>`;
+}
+
+/** What an action did, shown once on the page it redirects to (`?notice=<key>`; no user text is reflected). */
+export const NOTICES: Record<string, string> = {
+  created: "Task created.",
+  revoked: "Lease revoked: the task is starting again and any worker can take it.",
+  terminated: "Task marked terminated.",
+  failed: "Task marked failed.",
+};
+
+/** The banner of `?notice=<key>`, if the key is known. */
+export function notice(key: string | undefined): Html | string {
+  const text = key ? NOTICES[key] : undefined;
+  return text ? html`<div class="notice" role="status">${text}</div>` : "";
 }

@@ -1,7 +1,9 @@
 /**
  * The dashboard (`GET /ui` and below): server-rendered with `hono/html`, no
- * bundler, no CDN, no client framework; works with JS off. Form posts are
- * protected by Hono's `csrf` middleware.
+ * bundler, no CDN, no client framework; works with JS off (the one script
+ * only refreshes lists in place). Form posts are protected by Hono's `csrf`
+ * middleware. A refused form is shown again with what was typed and the
+ * error beside its field.
  *
  * @module
  */
@@ -10,19 +12,36 @@ import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
-import { TaskError } from "../../errors.ts";
+import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
-import type { ListFilters, Task, TaskQ } from "../../types.ts";
-import { badge, page, time } from "./layout.ts";
+import type { ListFilters, Page, Task, TaskQ, TaskStatus } from "../../types.ts";
+import { badge, type Html, notice, page, time } from "./layout.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
 const DASHBOARD_PID = "sokka-dashboard";
+/** Tasks per page of the list. */
+const PAGE_SIZE = 50;
+
+/** The fields of a form, what was typed, and the error beside each. */
+interface FormState {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  /** An error that belongs to no one field. */
+  general?: string;
+}
 
 /** The dashboard as a Hono app, to be mounted at `/ui` of the routes. */
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
   ui.use("*", csrf());
   const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/, "/ui");
+  const isFragment = (c: Context) => c.req.header("x-sokka-fragment") === "1";
+  /** This page's own path and query, for its in-place refresh. */
+  const here = (c: Context) => {
+    const u = new URL(c.req.url);
+    u.searchParams.delete("notice");
+    return u.pathname + u.search;
+  };
 
   ui.onError((err, c) => {
     const status = err instanceof TaskError || err instanceof HTTPException ? err.status : 500;
@@ -36,8 +55,9 @@ export function uiRoutes(taskq: TaskQ): Hono {
         base(c),
         "Error",
         html`
-          <h1>Something went wrong</h1>
-          <div class="card error">${message}</div>
+          <h1>${status === 404 ? "Not found" : "The request was refused"}</h1>
+          <div class="alert">${message}</div>
+          <p><a href="${base(c)}">Back to the overview</a></p>
         `,
       ),
       status as 400,
@@ -45,71 +65,68 @@ export function uiRoutes(taskq: TaskQ): Hono {
   });
 
   ui.get("/", async (c) => {
-    const stats = await taskq.topicStats();
+    const counts = overview(base(c), await taskq.topicStats());
+    if (isFragment(c)) return c.html(counts);
     return c.html(page(
       base(c),
       "Overview",
       html`
         <h1>Topics</h1>
-        <div class="card">
-          <table>
-        <tr><th>topic</th>${STATUSES.map((s) => html`<th class="num">${s}</th>`)}<th class="num">total</th></tr>
-        ${stats.length ? "" : html`
-          <tr>
-            <td colspan="7" class="muted">No tasks yet.</td>
-          </tr>
-        `}
-        ${stats.map((s) =>
-          html`<tr><td><a href="${base(c)}/tasks?topic=${encodeURIComponent(s.topic)}">${s.topic}</a></td>
-${
-            STATUSES.map((st) =>
-              html`<td class="num"><a href="${base(c)}/tasks?topic=${encodeURIComponent(s.topic)}&status=${st}">${
-                s.counts[st]
-              }</a></td>`
-            )
-          }
-<td class="num">${Object.values(s.counts).reduce((a, b) => a + b, 0)}</td></tr>`
-        )}
-          </table>
-        </div>
-        <p class="muted">Refreshes every 5 s.</p>
+        <div class="card scroll" data-refresh="${here(c)}">${counts}</div>
+        <p class="muted">Counts refresh every 5 s.</p>
       `,
-      { refresh: 5 },
     ));
   });
 
   ui.get("/tasks", async (c) => {
     const q = c.req.query();
+    const state: FormState = { values: q, errors: {} };
     const filters: ListFilters = {};
     if (q.topic) filters.topic = q.topic;
     if (q.subTopic) filters.subTopic = q.subTopic;
-    if (q.status) filters.status = q.status as ListFilters["status"];
-    if (q.from) filters.from = toMs(q.from, "from");
-    if (q.to) filters.to = toMs(q.to, "to");
-    const pageData = await taskq.listTasks(filters, { limit: 50, cursor: q.cursor || null });
-    const next = pageData.cursor ? `${base(c)}/tasks?${new URLSearchParams({ ...q, cursor: pageData.cursor })}` : null;
-    return c.html(page(
-      base(c),
-      "Tasks",
-      html`<h1>Tasks</h1>
-<form class="filters card" method="get" action="${base(c)}/tasks">
-<label>topic<input name="topic" value="${q.topic ?? ""}"></label>
-<label>sub-topic<input name="subTopic" value="${q.subTopic ?? ""}"></label>
-<label>status<select name="status"><option value="">any</option>${
-        STATUSES.map((s) => html`<option value="${s}" ${q.status === s ? "selected" : ""}>${s}</option>`)
-      }</select></label>
-<label>updated from (UTC)<input name="from" placeholder="2026-01-31T08:00 or epoch ms" value="${q.from ?? ""}"></label>
-<label>updated to (UTC)<input name="to" placeholder="2026-01-31T18:00 or epoch ms" value="${q.to ?? ""}"></label>
-<button type="submit">Filter</button></form>
-${taskTable(base(c), pageData.data)}
-${next ? html`<p><a href="${next}" rel="next">Next page →</a></p>` : html`<p class="muted">End of list.</p>`}`,
-    ));
+    if (q.status) {
+      if ((STATUSES as string[]).includes(q.status)) filters.status = q.status as TaskStatus;
+      else state.errors.status = `must be one of ${STATUSES.join(", ")}`;
+    }
+    for (const field of ["from", "to"] as const) {
+      if (!q[field]) continue;
+      const ms = toMs(q[field]);
+      if (ms === null) state.errors[field] = "must be a date and time (UTC), e.g. 2026-01-31T08:00";
+      else filters[field] = ms;
+    }
+    const order = q.order === "asc" ? "asc" : "desc";
+    let list: Html | string = html`<p class="muted">Fix the filter above to list tasks.</p>`;
+    if (!Object.keys(state.errors).length) {
+      try {
+        const [pageData, total] = await Promise.all([
+          taskq.listTasks(filters, { limit: PAGE_SIZE, order, cursor: q.cursor || null }),
+          taskq.countTasks(filters),
+        ]);
+        list = taskList(base(c), q, pageData, total);
+      } catch (e) {
+        if (!(e instanceof TaskError) || e.type !== "bad-request") throw e;
+        fieldErrors(state, e);
+      }
+    }
+    if (isFragment(c)) return c.html(list);
+    const failedFilter = Object.keys(state.errors).length > 0;
+    return c.html(
+      page(
+        base(c),
+        "Tasks",
+        html`<h1>Tasks</h1>
+${notice(q.notice)}
+${filterForm(base(c), state)}
+${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
+      ),
+      failedFilter ? 400 : 200,
+    );
   });
 
   ui.get("/tasks/:taskId", async (c) => {
     const t = await taskq.task(c.req.param("taskId"));
     if (!t) throw new TaskError("not-found", "task-not-found", `no task ${c.req.param("taskId")}`);
-    return c.html(page(base(c), t.taskId, detail(base(c), t)));
+    return c.html(page(base(c), t.taskId, detail(base(c), t, c.req.query("notice"))));
   });
 
   ui.get("/groups/:groupId", async (c) => {
@@ -117,95 +134,205 @@ ${next ? html`<p><a href="${next}" rel="next">Next page →</a></p>` : html`<p c
     return c.html(page(base(c), "Group", html`<h1>Group ${c.req.param("groupId")}</h1>${taskTable(base(c), group)}`));
   });
 
-  ui.get("/new", (c) =>
-    c.html(page(
-      base(c),
-      "New task",
-      html`
-        <h1>New task</h1>
-        <form class="card" method="post" action="${base(c)}/tasks">
-        <div class="row"><label>topic<input name="topic" required></label><label>sub-topic<input name="subTopic" placeholder="default"></label>
-        <label>timeout (ms)<input name="timeoutMs" inputmode="numeric"></label></div>
-        <p><label>description<input name="taskDescription" size="60"></label></p>
-        <p><label>data (JSON)<textarea name="data" rows="6" cols="70">{}</textarea></label></p>
-        <button type="submit">Create task</button></form>
-      `,
-    )));
+  ui.get("/new", (c) => c.html(page(base(c), "New task", newTaskForm(base(c), { values: {}, errors: {} }))));
 
   ui.post("/tasks", async (c) => {
     const f = await c.req.parseBody();
-    const str = (k: string) => (typeof f[k] === "string" && f[k] !== "" ? (f[k] as string) : undefined);
+    const values: Record<string, string> = {};
+    for (const k of ["topic", "subTopic", "timeoutMs", "taskDescription", "data"]) {
+      if (typeof f[k] === "string") values[k] = f[k] as string;
+    }
+    const state: FormState = { values, errors: {} };
+    const str = (k: string) => (values[k] ? values[k] : undefined);
     let data: unknown = null;
     if (str("data")) {
       try {
         data = JSON.parse(str("data")!);
-      } catch {
-        throw new TaskError("bad-request", "invalid-task", "data is not valid JSON", {
-          issues: [{ path: "data", message: "must be valid JSON" }],
-        });
+      } catch (e) {
+        state.errors.data = `is not valid JSON (${(e as Error).message})`;
       }
     }
     const timeout = str("timeoutMs");
-    const t = await taskq.createTask({
-      topic: str("topic")!,
-      subTopic: str("subTopic"),
-      taskDescription: str("taskDescription"),
-      timeoutMs: timeout === undefined ? undefined : Number(timeout),
-      data,
-    });
-    return c.redirect(`${base(c)}/tasks/${encodeURIComponent(t.taskId)}`, 303);
+    if (timeout !== undefined && !/^\d+$/.test(timeout.trim())) state.errors.timeoutMs = "must be a whole number of ms";
+    if (!Object.keys(state.errors).length) {
+      try {
+        const t = await taskq.createTask({
+          topic: str("topic")!,
+          subTopic: str("subTopic"),
+          taskDescription: str("taskDescription"),
+          timeoutMs: timeout === undefined ? undefined : Number(timeout),
+          data,
+        });
+        return c.redirect(`${base(c)}/tasks/${encodeURIComponent(t.taskId)}?notice=created`, 303);
+      } catch (e) {
+        if (!(e instanceof TaskError) || e.status >= 500) throw e;
+        fieldErrors(state, e);
+      }
+    }
+    return c.html(page(base(c), "New task", newTaskForm(base(c), state)), 400);
   });
 
   ui.post("/tasks/:taskId/:action", async (c) => {
     const id = c.req.param("taskId");
     const f = await c.req.parseBody();
-    switch (c.req.param("action")) {
+    const action = c.req.param("action");
+    switch (action) {
       case "revoke":
         await taskq.revokeLease(id, Number(f.recordVer));
         break;
       case "terminate":
         await taskq.terminate(id, DASHBOARD_PID);
         break;
-      case "fail":
-        await taskq.fail(id, DASHBOARD_PID, "failed from the dashboard");
+      case "fail": {
+        const reason = typeof f.reason === "string" ? f.reason.trim() : "";
+        if (!reason) {
+          throw new TaskError("bad-request", "invalid-request", "a reason is required to mark a task failed", {
+            issues: [{ path: "reason", message: "is required" }],
+          });
+        }
+        await taskq.fail(id, DASHBOARD_PID, `marked failed from the dashboard: ${reason}`);
         break;
+      }
       default:
-        throw new TaskError("not-found", "task-not-found", "no such action");
+        throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
     }
-    return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}`, 303);
+    const done = action === "revoke" ? "revoked" : action === "fail" ? "failed" : "terminated";
+    return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}?notice=${done}`, 303);
   });
   return ui;
 }
 
-function toMs(value: string, field: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
-  if (!Number.isFinite(n)) {
-    throw new TaskError("bad-request", "invalid-task", `${field} is not a time`, {
-      issues: [{ path: field, message: "must be a date-time or epoch ms" }],
-    });
-  }
-  return n;
+/** A filter time: a date-time read as UTC (as the form says), or epoch ms; null when it is neither. */
+function toMs(value: string): number | null {
+  const v = value.trim();
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
-function taskTable(base: string, tasks: Task[]) {
+/** Puts a refusal's issues beside their fields (the first segment of each path); the rest is general. */
+function fieldErrors(state: FormState, e: TaskError): void {
+  const issues: Issue[] = e.issues ?? [];
+  for (const i of issues) {
+    const field = i.path.split(".")[0];
+    if (field && field in state.values) state.errors[field] = i.message;
+    else if (field === "cursor") state.general = "That page is no longer valid; start from the first page.";
+    else state.general = e.message;
+  }
+  if (!issues.length) state.general = e.message;
+}
+
+/** An input's error, beside it. */
+function errorOf(state: FormState, field: string): Html | string {
+  const text = state.errors[field];
+  return text ? html`<span class="field-error" id="${field}-error" role="alert">${field} ${text}</span>` : "";
+}
+
+function invalidAttrs(state: FormState, field: string): Html | string {
+  return state.errors[field] ? html`class="invalid" aria-invalid="true" aria-describedby="${field}-error"` : "";
+}
+
+function overview(base: string, stats: Awaited<ReturnType<TaskQ["topicStats"]>>): Html {
+  return html`<table>
+        <tr><th>topic</th>${STATUSES.map((s) => html`<th class="num">${s}</th>`)}<th class="num">total</th></tr>
+        ${
+    stats.length ? "" : html`
+      <tr>
+        <td colspan="7" class="muted">No tasks yet.</td>
+      </tr>
+    `
+  }
+        ${
+    stats.map((s) =>
+      html`<tr><td><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}">${s.topic}</a></td>
+${
+        STATUSES.map((st) =>
+          html`<td class="num"><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}&status=${st}">${
+            s.counts[st]
+          }</a></td>`
+        )
+      }
+<td class="num">${Object.values(s.counts).reduce((a, b) => a + b, 0)}</td></tr>`
+    )
+  }
+      </table>`;
+}
+
+function filterForm(base: string, state: FormState): Html {
+  const v = state.values;
+  const dt = (field: "from" | "to", label: string) => {
+    // a datetime-local input holds "YYYY-MM-DDTHH:MM[:SS]"; epoch ms typed in the URL is shown as that
+    const ms = v[field] && /^\d+$/.test(v[field]) ? Number(v[field]) : null;
+    const shown = ms !== null ? new Date(ms).toISOString().slice(0, 19) : v[field] ?? "";
+    // a refused value is shown as typed (a datetime-local input would blank it)
+    const type = state.errors[field] ? "text" : "datetime-local";
+    return html`<label>${label}<input type="${type}" step="1" name="${field}" value="${shown}" ${
+      invalidAttrs(state, field)
+    }>${errorOf(state, field)}</label>`;
+  };
+  return html`<form class="filters card" method="get" action="${base}/tasks">
+<label>topic<input name="topic" value="${v.topic ?? ""}"></label>
+<label>sub-topic<input name="subTopic" value="${v.subTopic ?? ""}"></label>
+<label>status<select name="status" ${invalidAttrs(state, "status")}><option value="">any</option>${
+    STATUSES.map((s) => html`<option value="${s}" ${v.status === s ? "selected" : ""}>${s}</option>`)
+  }</select>${errorOf(state, "status")}</label>
+${dt("from", "updated from (UTC)")}
+${dt("to", "updated to (UTC)")}
+<label>order<select name="order"><option value="desc">newest first</option><option value="asc" ${
+    v.order === "asc" ? "selected" : ""
+  }>oldest first</option></select></label>
+<button type="submit">Filter</button></form>
+${state.general ? html`<div class="alert" role="alert">${state.general}</div>` : ""}`;
+}
+
+function taskList(base: string, q: Record<string, string>, p: Page, total: number): Html {
+  const link = (cursor: string) => {
+    const params = new URLSearchParams(q);
+    params.delete("notice");
+    params.set("cursor", cursor);
+    return `${base}/tasks?${params}`;
+  };
+  const first = (() => {
+    const params = new URLSearchParams(q);
+    params.delete("notice");
+    params.delete("cursor");
+    return `${base}/tasks?${params}`;
+  })();
   return html`
-    <div class="card">
+    <p class="muted"
+      data-testid="total">${total} ${total === 1 ? "task matches" : "tasks match"}${q.cursor
+        ? html`
+          · <a href="${first}">first page</a>
+        `
+        : ""} · refreshed <span data-testid="refreshed">${time(Date.now())}</span></p>
+    ${taskTable(base, p.data)}
+    <p class="pager">${p.prevCursor
+      ? html`<a href="${link(p.prevCursor)}" rel="prev">← Previous page</a>`
+      : ""}${p.cursor
+      ? html`<a href="${link(p.cursor)}" rel="next">Next page →</a>`
+      : html`<span class="muted">End of list.</span>`}</p>
+  `;
+}
+
+function taskTable(base: string, tasks: Task[]): Html {
+  return html`
+    <div class="card scroll">
       <table>
-    <tr><th>task</th><th>topic</th><th>status</th><th>description</th><th class="num">attempts</th><th>updated</th></tr>
+    <tr><th>task</th><th>topic</th><th>status</th><th>description</th><th>last owner</th><th class="num">attempts</th><th>updated</th></tr>
     ${tasks.length ? "" : html`
       <tr>
-        <td colspan="6" class="muted">No tasks match.</td>
+        <td colspan="7" class="muted">No tasks match.</td>
       </tr>
     `}
     ${tasks.map((t) =>
       html`
         <tr>
-          <td><a href="${base}/tasks/${encodeURIComponent(t.taskId)}">${t.taskId}</a></td>
+          <td class="id"><a href="${base}/tasks/${encodeURIComponent(t.taskId)}">${t.taskId}</a></td>
           <td>${t.topic}<span class="muted"> / ${t.subTopic}</span></td>
           <td>${badge(t.status)}</td>
           <td>${t.taskDescription ?? ""}</td>
+          <td>${t.lastPid ?? "—"}</td>
           <td class="num">${t.attempts}</td>
-          <td>${time(t.updatedAt)}</td>
+          <td class="time">${time(t.updatedAt)}</td>
         </tr>
       `
     )}</table>
@@ -213,9 +340,41 @@ function taskTable(base: string, tasks: Task[]) {
   `;
 }
 
-function detail(base: string, t: Task) {
-  const unowned = t.status === "starting" || t.status === "snoozed";
+function newTaskForm(base: string, state: FormState): Html {
+  const v = state.values;
   return html`
+    <h1>New task</h1>
+    ${state.general ? html`<div class="alert" role="alert">${state.general}</div>` : ""}
+    <form class="card" method="post" action="${base}/tasks">
+    <div class="row"><label>topic<input name="topic" required value="${v.topic ?? ""}" ${invalidAttrs(
+      state,
+      "topic",
+    )}>${errorOf(
+      state,
+      "topic",
+    )}</label><label>sub-topic<input name="subTopic" placeholder="default" value="${v.subTopic ?? ""}" ${invalidAttrs(
+      state,
+      "subTopic",
+    )}>${errorOf(state, "subTopic")}</label>
+    <label>timeout (ms)<input name="timeoutMs" inputmode="numeric" value="${v.timeoutMs ?? ""}" ${invalidAttrs(
+      state,
+      "timeoutMs",
+    )}>${errorOf(state, "timeoutMs")}</label></div>
+    <p><label>description<input name="taskDescription" size="60" value="${v.taskDescription ?? ""}" ${invalidAttrs(
+      state,
+      "taskDescription",
+    )}>${errorOf(state, "taskDescription")}</label></p>
+    <p><label>data (JSON)<textarea name="data" rows="6" cols="70" ${invalidAttrs(state, "data")}>${v.data ??
+      "{}"}</textarea>${errorOf(state, "data")}</label></p>
+    <button type="submit">Create task</button></form>
+  `;
+}
+
+function detail(base: string, t: Task, noticeKey: string | undefined): Html {
+  const unowned = t.status === "starting" || t.status === "snoozed";
+  const action = (name: string) => `${base}/tasks/${encodeURIComponent(t.taskId)}/${name}`;
+  return html`
+    ${notice(noticeKey)}
     <h1>Task ${t.taskId} ${badge(t.status)}</h1>
     <div class="card">
       <dl>
@@ -227,6 +386,8 @@ function detail(base: string, t: Task) {
         <dd>${t.taskDescription ?? "—"}</dd>
         <dt>owner (pid)</dt>
         <dd>${t.pid ?? "—"}</dd>
+        <dt>last owner</dt>
+        <dd data-testid="last-owner">${t.lastPid ?? "never reserved"}</dd>
         <dt>lease</dt>
         <dd>${t.leaseId ?? "—"}${t.leaseExpiresAt
           ? html`
@@ -256,19 +417,26 @@ function detail(base: string, t: Task) {
     ${t.status === "running" || t.status === "snoozed"
       ? html`
         <form method="post"
-          action="${base}/tasks/${encodeURIComponent(t.taskId)}/revoke"><input type="hidden" name="recordVer" value="${t
+          action="${action("revoke")}"><input type="hidden" name="recordVer" value="${t
             .recordVer}"><button>Revoke lease → starting</button></form>
       `
       : ""}
     ${unowned
       ? html`
-        <form method="post"
-          action="${base}/tasks/${encodeURIComponent(
-            t.taskId,
-          )}/terminate"><button class="secondary">Mark terminated</button></form>
-        <form method="post" action="${base}/tasks/${encodeURIComponent(
-          t.taskId,
-        )}/fail"><button class="secondary">Mark failed</button></form>
+        <details class="action">
+          <summary>Mark terminated…</summary>
+          <form method="post"
+            action="${action(
+              "terminate",
+            )}"><span class="muted">The task will not run again.</span><button class="secondary">Confirm: mark terminated</button></form>
+        </details>
+        <details class="action">
+          <summary>Mark failed…</summary>
+          <form method="post"
+            action="${action(
+              "fail",
+            )}"><label>reason<input name="reason" required maxlength="1000" placeholder="why it will not run"></label><button class="danger">Confirm: mark failed</button></form>
+        </details>
       `
       : ""}
     ${t.status === "failed" || t.status === "terminated"

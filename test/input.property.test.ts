@@ -1,0 +1,127 @@
+/**
+ * Random option objects and task definitions thrown at createTaskQ, worker,
+ * drain and createTask (fast-check): every refusal is a bad-request
+ * TaskError whose message names each refused field, and a refusal writes
+ * nothing. (The routes get the same treatment in http.property.test.ts.)
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createTaskQ, drain, ok, TaskError, type TaskQ, worker } from "../mod.ts";
+
+let taskq: TaskQ;
+beforeAll(() => {
+  taskq = createTaskQ({ url: ":memory:" });
+});
+afterAll(() => taskq.close());
+
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constantFrom(null, undefined, "", 0, -1, 1.5, 2 ** 31, 1000, 60_000, [], {}, "t", "default"),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+
+/** Objects whose keys are mostly the real ones, sometimes typos or strangers. */
+const optionObject = (keys: string[], values: fc.Arbitrary<unknown> = anyValue) =>
+  fc.dictionary(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...keys) },
+      { weight: 1, arbitrary: fc.constantFrom(...keys).map((k) => k.slice(0, -1)) },
+      { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
+    ),
+    values,
+    { maxKeys: 6 },
+  );
+const input = (keys: string[], values?: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 9, arbitrary: optionObject(keys, values) }, { weight: 1, arbitrary: anyValue });
+
+/** A refusal is a bad-request TaskError whose message names every refused field. */
+function expectNamedRefusal(e: unknown, codes: string[]) {
+  expect(e).toBeInstanceOf(TaskError);
+  const err = e as TaskError;
+  expect(err.type).toBe("bad-request");
+  expect(codes).toContain(err.code);
+  expect(err.issues?.length ?? 0).toBeGreaterThan(0);
+  for (const issue of err.issues!) {
+    if (issue.path) expect(err.message).toContain(`${issue.path} `);
+    else expect(err.message).toMatch(/must be|cannot|not/);
+  }
+}
+
+it("createTaskQ: a random options object opens a store or is refused by field", () => {
+  const keys = [
+    "url",
+    "authToken",
+    "client",
+    "leaseTimeMs",
+    "snoozeTimeMs",
+    "maxDataBytes",
+    "durability",
+    "busyTimeoutMs",
+    "busyRetryMs",
+  ];
+  // urls that open nothing on disk
+  const values = fc.oneof(anyValue, fc.constantFrom(":memory:", "bogus://x", "http://", "normal", "full"));
+  fc.assert(
+    fc.property(input(keys, values), (o) => {
+      if (o && typeof o === "object" && "url" in o && typeof o.url === "string" && /^file:|^[^:]*$/.test(o.url)) {
+        o.url = ":memory:"; // a plain string or file: URL would make a database file here
+      }
+      try {
+        const q = createTaskQ(o as never);
+        void q.close();
+      } catch (e) {
+        expectNamedRefusal(e, ["invalid-options"]);
+      }
+    }),
+    { numRuns: 400 },
+  );
+});
+
+it("worker and drain: random options start (and are stopped) or are refused by field", async () => {
+  const keys = ["taskq", "topic", "pfn", "pid", "leaseTimeMs", "keepaliveMs", "timeoutMs", "concurrency", "signal"];
+  const values = fc.oneof(anyValue, fc.constantFrom(taskq, () => ok(), new AbortController().signal));
+  await fc.assert(
+    fc.asyncProperty(input([...keys, "maxPollIntervalMs"], values), async (o) => {
+      try {
+        await worker(o as never).stop();
+      } catch (e) {
+        expectNamedRefusal(e, ["invalid-options"]);
+      }
+    }),
+    { numRuns: 300 },
+  );
+  await fc.assert(
+    fc.asyncProperty(input([...keys, "budgetMs", "maxTasks"], values), async (o) => {
+      const ac = new AbortController();
+      ac.abort(); // a drain that starts ends at once
+      try {
+        await drain({ ...(o as object), signal: ac.signal } as never);
+      } catch (e) {
+        expectNamedRefusal(e, ["invalid-options"]);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+it("createTask: a random definition is created or refused by field, and a refusal writes nothing", async () => {
+  const keys = ["topic", "data", "taskId", "taskGroupId", "taskDescription", "subTopic", "timeoutMs"];
+  await fc.assert(
+    fc.asyncProperty(input(keys), async (def) => {
+      const before = await taskq.countTasks();
+      try {
+        await taskq.createTask(def as never);
+        expect(await taskq.countTasks()).toBe(before + 1);
+      } catch (e) {
+        if ((e as TaskError).code === "task-already-exists") return;
+        if ((e as TaskError).code === "data-too-large") return;
+        expectNamedRefusal(e, ["invalid-task"]);
+        expect(await taskq.countTasks()).toBe(before);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
