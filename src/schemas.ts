@@ -147,9 +147,9 @@ export function parseOrThrow<S extends v.GenericSchema>(
   what: string,
   code: BadInputCode = "invalid-task",
 ): v.InferOutput<S> {
-  const noun = v.getDescription(schema);
   if (Array.isArray(input) && isObjectSchema(schema)) {
-    throw invalid(what, [{ path: "", message: `must be ${noun ?? "an object"}, not an array` }], code);
+    const noun = v.getDescription(unwrap(schema)) ?? "an object";
+    throw invalid(what, [{ path: "", message: `must be ${noun}, not an array` }], code);
   }
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;

@@ -97,6 +97,22 @@ describe.each(Object.entries(STORES))("drain on %s", (_name, make) => {
       },
     });
     expect(r.completed).toBe(0);
+    expect(r.lost).toBe(3);
     expect(await count("starting")).toBe(3);
+  });
+
+  it("closing the store ends the drain: running tasks are handed back, nothing hangs", async () => {
+    await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
+    let started = 0;
+    const r = await drain({
+      taskq,
+      topic,
+      concurrency: 3,
+      pfn: () => {
+        if (++started === 3) void taskq.close();
+        return new Promise(() => {});
+      },
+    });
+    expect(r).toMatchObject({ reserved: 3, completed: 0, lost: 3 });
   });
 });

@@ -187,15 +187,12 @@ export class Connection {
   }
 
   /** Runs `op` (of `statements` statements) with the retry policy; throws the raw error of the last attempt. */
-  async retry<T>(op: () => Promise<T>, repeat: Repeat, statements = 1): Promise<T> {
+  retry<T>(op: () => Promise<T>, repeat: Repeat, statements = 1): Promise<T> {
     this.#inflight++;
-    try {
-      return await (repeat === "write" && this.#writes
-        ? this.#writes.run(() => this.#attempt(op, repeat, statements))
-        : this.#attempt(op, repeat, statements));
-    } finally {
-      this.#inflight--;
-    }
+    const done = repeat === "write" && this.#writes
+      ? this.#writes.run(() => this.#attempt(op, repeat, statements))
+      : this.#attempt(op, repeat, statements);
+    return done.finally(() => this.#inflight--);
   }
 
   /**

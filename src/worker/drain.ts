@@ -70,7 +70,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     if (r === "completed") result.completed++;
     else if (r === "failed" || r === "timeout") result.failed++;
     else if (r === "snoozed") result.snoozed++;
-    else if (r === "lost") result.lost++;
+    else if (r === "lost" || r === "released") result.lost++;
   };
   // Its own signal, or its store closing, ends the drain early.
   const signals = [o.signal, o.taskq.signal as AbortSignal | undefined].filter((s) => s !== undefined);
