@@ -90,19 +90,28 @@ describe("JSON API", () => {
   });
 
   it("GET /tasks?order=desc lists newest first with a prevCursor to walk back", async () => {
-    await taskq.createTask({ topic: "t", taskId: "old" });
-    await waitFor(
-      async () =>
-        (await taskq.createTask({ topic: "t", taskId: `n${Date.now()}` })).createdAt >
-          (await taskq.task("old"))!.createdAt,
+    const old = await taskq.createTask({ topic: "t", taskId: "a-old" });
+    // a task updated later than the first (the database clock has moved on)
+    const newer = await waitFor(
+      async () => {
+        const t = await taskq.createTask({ topic: "t" });
+        return t.updatedAt > old.updatedAt ? t : null;
+      },
       5000,
       "a newer task",
     );
-    const page = await json(await app.request("/tasks?topic=t&order=desc&limit=1"));
-    expect(page.body.data[0].taskId).not.toBe("old");
-    const last = await json(await app.request(`/tasks?topic=t&limit=1&cursor=${page.body.cursor}`));
-    expect(last.body.data.at(-1)?.taskId ?? null).not.toBe(null);
-    expect(last.body.prevCursor).not.toBeNull();
+    const first = await json(await app.request("/tasks?topic=t&order=desc&limit=1"));
+    expect(first.body.data.map((t: Task) => t.taskId)).toEqual([newer.taskId]);
+    expect(first.body.prevCursor).toBeNull();
+    // to the last page (the oldest task), then one page back
+    let page = first;
+    while (page.body.cursor) page = await json(await app.request(`/tasks?topic=t&limit=1&cursor=${page.body.cursor}`));
+    expect(page.body.data.map((t: Task) => t.taskId)).toEqual([old.taskId]);
+    const back = await json(await app.request(`/tasks?topic=t&limit=1&cursor=${page.body.prevCursor}`));
+    expect(back.status).toBe(200);
+    expect(back.body.data[0].updatedAt).toBeGreaterThanOrEqual(old.updatedAt);
+    expect(back.body.data[0].taskId).not.toBe(old.taskId);
+    expect((await json(await app.request("/tasks?topic=t&order=sideways"))).status).toBe(400);
   });
 
   it("GET /groups/:id/tasks returns the group oldest first, [] when none", async () => {
