@@ -1,5 +1,6 @@
 /**
- * Mapping of `sokka_tasks` rows (in `COLUMNS` order) to `Task`s.
+ * Mapping of the rows statements return (`COLUMNS`: the row as one JSON
+ * array `r`, and `data`) to `Task`s.
  *
  * @module
  */
@@ -7,30 +8,47 @@
 import type { Row } from "@libsql/client";
 import type { Task, TaskStatus } from "../types.ts";
 
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+type RowArray = [
+  taskId: string,
+  taskGroupId: string,
+  taskDescription: string | null,
+  topic: string,
+  subTopic: string,
+  status: TaskStatus,
+  pid: string | null,
+  recordVer: number,
+  error: string | null,
+  snoozeTime: number | null,
+  timeoutMs: number | null,
+  createdAt: number,
+  updatedAt: number,
+  attempts: number,
+  leaseId: string | null,
+  leaseExpiresAt: number | null,
+];
 
 /** The Task a row holds; `data` is parsed from its JSON text. */
 export function rowToTask<D>(row: Row): Task<D> {
+  const a = JSON.parse(row.r as string) as RowArray;
   return {
-    taskId: row.task_id as string,
-    taskGroupId: row.task_group_id as string,
-    taskDescription: strOrNull(row.task_description),
-    topic: row.topic as string,
-    subTopic: row.sub_topic as string,
-    status: row.status as TaskStatus,
+    taskId: a[0],
+    taskGroupId: a[1],
+    taskDescription: a[2],
+    topic: a[3],
+    subTopic: a[4],
+    status: a[5],
     // the column keeps the last owner; the Task's pid is the owner only while running
-    pid: row.status === "running" ? strOrNull(row.pid) : null,
-    lastPid: strOrNull(row.pid),
-    recordVer: Number(row.record_ver),
-    error: strOrNull(row.error),
-    snoozeTime: numOrNull(row.snooze_time),
-    timeoutMs: numOrNull(row.timeout_ms),
+    pid: a[5] === "running" ? a[6] : null,
+    lastPid: a[6],
+    recordVer: a[7],
+    error: a[8],
+    snoozeTime: a[9],
+    timeoutMs: a[10],
     data: JSON.parse(row.data as string) as D,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    attempts: Number(row.attempts),
-    leaseId: strOrNull(row.lease_id),
-    leaseExpiresAt: numOrNull(row.lease_expires_at),
+    createdAt: a[11],
+    updatedAt: a[12],
+    attempts: a[13],
+    leaseId: a[14],
+    leaseExpiresAt: a[15],
   };
 }

@@ -86,9 +86,37 @@ const WriteOpSchema = v.variant("op", [
 interface Plan {
   op: Transition;
   sql: string;
-  args: (string | number | null)[];
+  /** This write's tuple in its statement's JSON argument. */
+  tuple: (string | number | null)[];
   claim: Claim;
   result?: WriteResult<any>;
+}
+
+/** Statements of one applyWrites call: each moves a group of tasks with one transition. */
+interface Group {
+  sql: string;
+  plans: Plan[];
+}
+
+/**
+ * Plans grouped so that each group is ONE statement: same transition, and a
+ * task at most once per group (a second write to the same task must see the
+ * first, so it goes in a later statement of the same batch, in order).
+ */
+function groupPlans(plans: Plan[]): Group[] {
+  const groups: Group[] = [];
+  const open = new Map<string, { group: Group; ids: Set<string> }>();
+  for (const p of plans) {
+    let g = open.get(p.sql);
+    if (!g || g.ids.has(p.claim.taskId)) {
+      g = { group: { sql: p.sql, plans: [] }, ids: new Set() };
+      groups.push(g.group);
+      open.set(p.sql, g);
+    }
+    g.group.plans.push(p);
+    g.ids.add(p.claim.taskId);
+  }
+  return groups;
 }
 const BatchSize = v.pipe(
   v.number("must be a number"),
@@ -168,6 +196,30 @@ interface Settings {
   closeWaitMs: number;
 }
 
+/** The Task just inserted from its row (`#toRow`'s order) and the time the database gave it. */
+function newTask<D>(r: (string | number | null)[], at: number): Task<D> {
+  return {
+    taskId: r[0] as string,
+    taskGroupId: r[1] as string,
+    taskDescription: r[2] as string | null,
+    topic: r[3] as string,
+    subTopic: r[4] as string,
+    status: "starting",
+    pid: null,
+    lastPid: null,
+    recordVer: 1,
+    error: null,
+    snoozeTime: null,
+    timeoutMs: r[5] as number | null,
+    data: JSON.parse(r[6] as string) as D,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+    leaseId: null,
+    leaseExpiresAt: null,
+  };
+}
+
 /** The filters present (in `ListShape` order) and their arguments. */
 function filterArgs(f: ListFilters): [sql.FilterShape, (string | number)[]] {
   const args: (string | number)[] = [];
@@ -217,7 +269,7 @@ class LibsqlTaskQ implements TaskQ {
         `createTask: task ${row[0]} already exists; nothing was overwritten`,
       );
     }
-    return rowToTask<D>(rs.rows[0]);
+    return newTask<D>(row, Number(rs.rows[0].created_at));
   }
 
   async createTasks<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
@@ -260,29 +312,7 @@ class LibsqlTaskQ implements TaskQ {
       }
       throw toTaskError(e, "createTasks");
     }
-    return rows.map((r, i) => {
-      const at = Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at);
-      return {
-        taskId: r[0] as string,
-        taskGroupId: r[1] as string,
-        taskDescription: r[2] as string | null,
-        topic: r[3] as string,
-        subTopic: r[4] as string,
-        status: "starting",
-        pid: null,
-        recordVer: 1,
-        lastPid: null,
-        error: null,
-        snoozeTime: null,
-        timeoutMs: r[5] as number | null,
-        data: JSON.parse(r[6] as string) as D,
-        createdAt: at,
-        updatedAt: at,
-        attempts: 0,
-        leaseId: null,
-        leaseExpiresAt: null,
-      };
-    });
+    return rows.map((r, i) => newTask<D>(r, Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at)));
   }
 
   async task<D>(taskId: string): Promise<Task<D> | null> {
@@ -385,23 +415,32 @@ class LibsqlTaskQ implements TaskQ {
     if (sendable.length) {
       await this.#ensureReady();
       const client = this.#conn.client;
-      const stmts = sendable.map((p) => ({ sql: p.sql, args: p.args }));
-      const sets = await this.#conn.retry(() => client.batch(stmts, "write"), "write", stmts.length).catch((e) => {
+      // one statement per transition (not per task): a worker's tick of outcomes is one step
+      const groups = groupPlans(sendable);
+      const stmts = groups.map((g) => ({ sql: g.sql, args: [JSON.stringify(g.plans.map((p) => p.tuple))] }));
+      const run = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, "write");
+      const sets = await this.#conn.retry(run, "write", stmts.length).catch((e) => {
         throw toTaskError(e, "applyWrites");
       });
-      const refused: number[] = [];
-      sets.forEach((rs, i) =>
-        rs.rows.length ? (sendable[i].result = { task: rowToTask<D>(rs.rows[0]) }) : refused.push(i)
-      );
+      const refused: Plan[] = [];
+      groups.forEach((g, i) => {
+        const written = new Map<string, Task<D>>();
+        for (const row of sets[i].rows) {
+          const t = rowToTask<D>(row);
+          written.set(t.taskId, t);
+        }
+        for (const p of g.plans) {
+          const t = written.get(p.claim.taskId);
+          if (t) p.result = { task: t };
+          else refused.push(p);
+        }
+      });
       if (refused.length) {
-        const reads = refused.map((i) => ({ sql: sql.SELECT_STATE, args: [sendable[i].claim.taskId] }));
+        const reads = refused.map((p) => ({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }));
         const states = await this.#conn.retry(() => client.batch(reads, "read"), "read", reads.length).catch((e) => {
           throw toTaskError(e, "applyWrites");
         });
-        refused.forEach((i, k) => {
-          const p = sendable[i];
-          p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) };
-        });
+        refused.forEach((p, k) => (p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) }));
       }
     }
     plans.forEach((p, i) => (results[i] = p instanceof TaskError ? { error: p } : p.result as WriteResult<D>));
@@ -440,7 +479,7 @@ class LibsqlTaskQ implements TaskQ {
   /** One guarded write; when it touches no row, one read says why. */
   async #one<D>(op: WriteOp): Promise<Task<D>> {
     const p = this.#plan(op);
-    const rs = await this.#run({ sql: p.sql, args: p.args }, "write", p.op);
+    const rs = await this.#run({ sql: p.sql, args: [JSON.stringify([p.tuple])] }, "write", p.op);
     if (rs.rows.length) return rowToTask<D>(rs.rows[0]);
     const state = await this.#run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
     throw refusal(p.op, p.claim, state.rows[0]);
@@ -451,20 +490,20 @@ class LibsqlTaskQ implements TaskQ {
     const what = String((op as { op?: unknown })?.op ?? "applyWrites");
     const o = parseOrThrow(WriteOpSchema, op, what);
     if (o.op === "revokeLease") {
-      return { op: o.op, sql: sql.REVOKE_LEASE, args: [o.taskId, o.recordVer], claim: o };
+      return { op: o.op, sql: sql.REVOKE_LEASE, tuple: [o.taskId, o.recordVer], claim: o };
     }
     const leaseId = o.leaseId ?? null;
     const claim = { taskId: o.taskId, pid: o.pid, leaseId };
     // every fenced write takes (taskId, pid, leaseId) and at most one value of its own
     const fence = [o.taskId, o.pid, leaseId];
-    const [text, args] = o.op === "extendLease"
+    const [text, tuple] = o.op === "extendLease"
       ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? this.leaseTimeMs]]
       : o.op === "terminate"
       ? [sql.TERMINATE, fence]
       : o.op === "fail"
       ? [sql.FAIL, [...fence, o.error ?? ""]]
       : [sql.SNOOZE, [...fence, o.snoozeTime ?? this.snoozeTimeMs]];
-    return { op: o.op, sql: text, args, claim };
+    return { op: o.op, sql: text, tuple, claim };
   }
 
   /** The options object of a fenced method: only its own fields, each checked again with the write. */
