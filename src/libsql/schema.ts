@@ -40,8 +40,7 @@ const MIGRATIONS: string[][] = [
     )`,
     `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (topic, ready_at) WHERE ready_at IS NOT NULL`,
     `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id)`,
-    `CREATE INDEX sokka_tasks_by_time ON sokka_tasks (updated_at, task_id)`,
-    `CREATE INDEX sokka_tasks_by_topic ON sokka_tasks (topic, updated_at, task_id)`,
+    // Listing: see listSql (src/libsql/sql.ts) for why only these two hold updated_at.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id)`,
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id)`,
   ],
