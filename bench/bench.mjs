@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 import * as sql from "../dist/src/libsql/sql.js";
+import { httpBench, httpTable } from "./http.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -157,12 +158,17 @@ const rawCycle = () =>
   rate(0, async (db) => {
     for (let i = 0; i < N.cycle; i++) {
       await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
-      const r = (await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0];
-      await db.raw.execute({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] });
+      const r = fence((await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0]);
+      await db.raw.execute({ sql: sql.TERMINATE, args: [JSON.stringify([r])] });
     }
     return N.cycle;
   });
-/** The bare batched loop: the worker's own claim and complete statements, a no-op function, nothing else. */
+/** A reserved row as the `[taskId, pid, leaseId]` tuple of a fenced transition. */
+const fence = (row) => {
+  const r = JSON.parse(row.r);
+  return [r[0], "p", r[14]];
+};
+/** The bare batched loop: the worker's own claim statement and ONE complete statement per tick, a no-op function, nothing else. */
 const bareLoop = (c) =>
   rate(N.bare, async (db) => {
     let done = 0;
@@ -171,9 +177,7 @@ const bareLoop = (c) =>
         ? await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })
         : await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, c] });
       if (!rs.rows.length) return done;
-      const stmts = rs.rows.map((r) => ({ sql: sql.TERMINATE, args: [r.task_id, "p", r.lease_id] }));
-      if (stmts.length === 1) await db.raw.execute(stmts[0]);
-      else await db.raw.batch(stmts, "write");
+      await db.raw.execute({ sql: sql.TERMINATE, args: [JSON.stringify(rs.rows.map(fence))] });
       done += rs.rows.length;
     }
   });
@@ -290,7 +294,7 @@ async function driverLeak(mode) {
   await new Promise((r) => setTimeout(r, 50));
   const before = process.memoryUsage();
   for (let i = 0; i < statements; i++) {
-    await db.raw.unwrapped.execute({ sql: sql.EXTEND_LEASE, args: ["none", "p", null, 1000] });
+    await db.raw.unwrapped.execute({ sql: sql.EXTEND_LEASE, args: [JSON.stringify([["none", "p", null, 1000]])] });
     if (mode === 1 && i % 500 === 499) await new Promise((r) => setTimeout(r, 0));
   }
   const after = process.memoryUsage();
@@ -435,6 +439,9 @@ for (const mode of [0, 1]) {
 const table = ["| benchmark | settings | result: median (min–max) | ratio |", "| --- | --- | --- | --- |", ...rows]
   .join("\n");
 console.log(table);
+// HTTP: POST /tasks beside a bare Hono route (bench/http.mjs; one run, autocannon's own averages and percentiles)
+const http = smoke ? null : httpTable(await httpBench());
+if (http) console.log(http);
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
@@ -453,6 +460,13 @@ macrotask every 500 statements as sokka does (else the driver's native memory is
 see the two "driver memory" rows).
 
 ${table}
+
+## HTTP
+
+POST /tasks through \`sokkaRoutes\` beside a bare Hono route that parses the same JSON body, on one
+\`@hono/node-server\` process (bench/http-server.mjs); the load comes from autocannon in the bench process.
+
+${http}
 
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;

@@ -20,7 +20,7 @@ export type TaskStatus = "starting" | "running" | "snoozed" | "failed" | "termin
 
 /** A stored task, as every read and write of the store returns it. */
 export interface Task<D = unknown> {
-  /** Unique id; generated (128-bit random, base36) when not given. */
+  /** Unique id; generated when not given: 25 base36 characters, time-ordered (48-bit ms time, 80 random bits). */
   taskId: string;
   /** Group the task belongs to; defaults to `taskId`. */
   taskGroupId: string;

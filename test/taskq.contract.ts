@@ -128,6 +128,31 @@ export function taskqContract(target: Target) {
       expect((await taskq.createTask({ topic, data: ok })).data).toEqual(ok);
     });
 
+    it("concurrent creates (sent together as one statement) each get their own Task or their own error", async () => {
+      const existing = await taskq.createTask({ topic, taskId: uniq("taken") });
+      const dup = uniq("dup");
+      const defs = Array.from({ length: 40 }, (_, i) => ({ topic, data: i }));
+      const calls = [
+        ...defs.map((d) => taskq.createTask(d)),
+        taskq.createTask({ topic, taskId: existing.taskId, data: "again" }),
+        taskq.createTask({ topic, taskId: dup, data: "first" }),
+        taskq.createTask({ topic, taskId: dup, data: "second" }),
+        taskq.createTask({ topic: "", data: "invalid" }),
+      ];
+      const results = await Promise.allSettled(calls);
+      const made = results.slice(0, 40).map((r) => (r as PromiseFulfilledResult<Task>).value);
+      expect(made.map((t) => t.data)).toEqual(defs.map((d) => d.data));
+      expect(new Set(made.map((t) => t.taskId)).size).toBe(40);
+      for (const t of made) expect(await taskq.task(t.taskId)).toEqual(t);
+      expectTaskError((results[40] as PromiseRejectedResult).reason, "conflict", "task-already-exists");
+      expect(results[41]).toMatchObject({ status: "fulfilled", value: { taskId: dup, data: "first" } });
+      expectTaskError((results[42] as PromiseRejectedResult).reason, "conflict", "task-already-exists");
+      expectTaskError((results[43] as PromiseRejectedResult).reason, "bad-request", "invalid-task");
+      expect((await taskq.task(existing.taskId))!.data).toBe(null); // nothing overwritten
+      expect((await taskq.task(dup))!.data).toBe("first");
+      expect(await taskq.countTasks({ topic })).toBe(42);
+    });
+
     it("generates distinct ids", async () => {
       const ids = new Set<string>();
       for (let i = 0; i < 50; i++) ids.add((await taskq.createTask({ topic })).taskId);

@@ -75,6 +75,19 @@ export const INSERT_TASKS_JSON = `INSERT INTO sokka_tasks
          now, now, 0, now
   FROM json_each(?1), (SELECT ${NOW} AS now)`;
 
+/**
+ * Concurrent `createTask` calls as one statement (group commit): the rows of
+ * `INSERT_TASKS_JSON`, each kept or skipped on its own (an existing id skips
+ * only its row), returning the id and time of every row written.
+ */
+export const INSERT_TASKS_EACH = `INSERT INTO sokka_tasks
+  (task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
+         now, now, 0, now
+  FROM json_each(?1), (SELECT ${NOW} AS now) WHERE true
+  ON CONFLICT (task_id) DO NOTHING
+  RETURNING task_id, created_at`;
+
 export const CREATED_AT = "SELECT created_at FROM sokka_tasks WHERE task_id = ?1";
 
 export const EXISTING_IDS_JSON = "SELECT task_id FROM sokka_tasks WHERE task_id IN (SELECT value FROM json_each(?1))";

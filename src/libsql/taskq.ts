@@ -196,6 +196,16 @@ interface Settings {
   closeWaitMs: number;
 }
 
+/** A task row in `#toRow`'s order (the arguments of INSERT_TASK). */
+type Row = (string | number | null)[];
+
+/** A `createTask` call waiting for its statement. */
+interface PendingCreate {
+  row: Row;
+  resolve(createdAt: number): void;
+  reject(error: unknown): void;
+}
+
 /** The Task just inserted from its row (`#toRow`'s order) and the time the database gave it. */
 function newTask<D>(r: (string | number | null)[], at: number): Task<D> {
   return {
@@ -245,6 +255,9 @@ class LibsqlTaskQ implements TaskQ {
   #ready: Promise<void> | null = null;
   #isReady = false;
   readonly #closing = new AbortController();
+  /** `createTask` calls waiting for the one under way (group commit). */
+  #creates: PendingCreate[] = [];
+  #sendingCreates = false;
   #closed: Promise<void> | undefined;
 
   constructor(conn: Connection, settings: Settings) {
@@ -259,17 +272,74 @@ class LibsqlTaskQ implements TaskQ {
     return this.#conn.client;
   }
 
-  async createTask<D>(def: TaskDef<D>): Promise<Task<D>> {
-    const row = this.#toRow(def, "createTask");
-    const rs = await this.#run({ sql: sql.INSERT_TASK, args: row }, "write", "createTask");
-    if (!rs.rows.length) {
-      throw new TaskError(
-        "conflict",
-        "task-already-exists",
-        `createTask: task ${row[0]} already exists; nothing was overwritten`,
-      );
+  createTask<D>(def: TaskDef<D>): Promise<Task<D>> {
+    let row: Row;
+    try {
+      row = this.#toRow(def, "createTask");
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return newTask<D>(row, Number(rs.rows[0].created_at));
+    return new Promise<Task<D>>((resolve, reject) => {
+      this.#creates.push({ row, resolve: (at) => resolve(newTask<D>(row, at)), reject });
+      if (!this.#sendingCreates) void this.#sendCreates();
+    });
+  }
+
+  /**
+   * Group commit: the first `createTask` goes out at once; those that arrive
+   * while it is under way go out together as ONE statement when it returns,
+   * each caller still getting its own Task, or its own error (an existing id
+   * refuses only its caller).
+   */
+  async #sendCreates(): Promise<void> {
+    this.#sendingCreates = true;
+    try {
+      while (this.#creates.length) {
+        // a task id at most once per statement: a repeat waits for the next one, and then conflicts
+        const batch: PendingCreate[] = [];
+        const rest: PendingCreate[] = [];
+        const ids = new Set<string>();
+        for (const c of this.#creates) {
+          const id = c.row[0] as string;
+          (ids.has(id) ? rest : batch).push(c);
+          ids.add(id);
+        }
+        this.#creates = rest;
+        try {
+          const times = new Map<string, number>();
+          if (batch.length === 1) {
+            const rs = await this.#run({ sql: sql.INSERT_TASK, args: batch[0].row }, "write", "createTask");
+            if (rs.rows.length) times.set(batch[0].row[0] as string, Number(rs.rows[0].created_at));
+          } else {
+            const arg = JSON.stringify(batch.map((c) => c.row));
+            const rs = await this.#run(
+              { sql: sql.INSERT_TASKS_EACH, args: [arg] },
+              "write",
+              "createTask",
+              batch.length,
+            );
+            for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
+          }
+          for (const c of batch) {
+            const at = times.get(c.row[0] as string);
+            if (at !== undefined) c.resolve(at);
+            else {
+              c.reject(
+                new TaskError(
+                  "conflict",
+                  "task-already-exists",
+                  `createTask: task ${c.row[0]} already exists; nothing was overwritten`,
+                ),
+              );
+            }
+          }
+        } catch (e) {
+          for (const c of batch) c.reject(e);
+        }
+      }
+    } finally {
+      this.#sendingCreates = false;
+    }
   }
 
   async createTasks<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
@@ -377,7 +447,7 @@ class LibsqlTaskQ implements TaskQ {
   async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]> {
     const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
     checkArg(BatchSize, n, "reserveTasks", "n");
-    const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks");
+    const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks", n);
     return rs.rows.map((r) => rowToTask<D>(r));
   }
 
@@ -419,7 +489,7 @@ class LibsqlTaskQ implements TaskQ {
       const groups = groupPlans(sendable);
       const stmts = groups.map((g) => ({ sql: g.sql, args: [JSON.stringify(g.plans.map((p) => p.tuple))] }));
       const run = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, "write");
-      const sets = await this.#conn.retry(run, "write", stmts.length).catch((e) => {
+      const sets = await this.#conn.retry(run, "write", sendable.length).catch((e) => {
         throw toTaskError(e, "applyWrites");
       });
       const refused: Plan[] = [];
@@ -512,9 +582,10 @@ class LibsqlTaskQ implements TaskQ {
     return parseOrThrow(schema, opts, `${what} options`) ?? {};
   }
 
-  async #run(stmt: InStatement, repeat: "read" | "write", what: string): Promise<ResultSet> {
+  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
+  async #run(stmt: InStatement, repeat: "read" | "write", what: string, weight = 1): Promise<ResultSet> {
     if (!this.#isReady) await this.#ensureReady();
-    return this.#conn.execute(stmt, repeat, what);
+    return this.#conn.execute(stmt, repeat, what, weight);
   }
 
   #ensureReady(): Promise<void> {
