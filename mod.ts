@@ -50,6 +50,7 @@ export type {
   TaskQOptions,
   TaskStatus,
   TopicStats,
+  WaitOptions,
   Worker,
   WorkerEventMap,
   WorkerEventName,

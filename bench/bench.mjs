@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
+import { pickupBench, pickupTable } from "./pickup.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -444,6 +445,11 @@ console.log(table);
 // HTTP: POST /tasks beside a bare Hono route (bench/http.mjs; one run, autocannon's own averages and percentiles)
 const http = smoke ? null : httpTable(await httpBench());
 if (http) console.log(http);
+// Pickup latency after idle (bench/pickup.mjs): the smoke run takes one short idle and a few pickups
+const pickup = pickupTable(
+  await pickupBench(smoke ? { idles: [300], pickups: 3, idleCpuMs: 1_000 } : {}),
+);
+console.log(pickup);
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
@@ -469,6 +475,18 @@ POST /tasks through \`sokkaRoutes\` beside a bare Hono route that parses the sam
 \`@hono/node-server\` process (bench/http-server.mjs); the load comes from autocannon in the bench process.
 
 ${http}
+
+## Pickup latency
+
+How long a task waits before its processor function starts when the worker was idle, by the path that
+wakes it (bench/pickup.mjs; \`npm run bench:pickup\` alone). Per idle time and path, 50 idle workers (or
+long polls), each on a topic of its own, get one task each, 20 ms apart, all on one \`file:\` database:
+"same process" creates in the worker's process; "another process" runs the workers in a child process;
+"snoozed" measures from the task's due time (\`updatedAt + snoozeTime\`, database clock) to its start;
+"HTTP long poll" measures from \`POST /tasks\` answering to the waiting \`POST /topics/:t/reserve\`
+(\`waitMs: 30000\`) answering, both through one server process. p99 is by nearest rank: of 50, the slowest.
+
+${pickup}
 
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;

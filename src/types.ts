@@ -137,6 +137,13 @@ export interface TaskQOptions {
   busyTimeoutMs?: number;
   /** How long the store keeps retrying a statement that found the database busy or locked before it throws `unavailable/store-unavailable`. Default 5000. */
   busyRetryMs?: number;
+  /**
+   * `file:` databases: how often (ms) a store with idle workers, drains or
+   * long polls checks whether another process committed (`PRAGMA
+   * data_version`, no table read). Lower starts their tasks sooner and costs
+   * more CPU while idle. Default 100.
+   */
+  changePollMs?: number;
 }
 
 /** Options of the writes that a reservation fences. */
@@ -149,6 +156,14 @@ export interface FenceOptions {
 export interface ReserveOptions {
   /** Lease length of this reservation. Default: the store's `leaseTimeMs`. */
   leaseTimeMs?: number;
+}
+
+/** Options of `waitForTask`. */
+export interface WaitOptions {
+  /** Give up after this long (default 30000). */
+  timeoutMs?: number;
+  /** Aborting it ends the wait at once (resolving `false`). */
+  signal?: AbortSignal;
 }
 
 /** Options of `extendLease`. */
@@ -198,6 +213,24 @@ export interface TaskQ {
   reserveTask<D = unknown>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null>;
   /** Takes up to `n` reservable tasks of `topic` in one statement, each with its own lease. */
   reserveTasks<D = unknown>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]>;
+  /**
+   * Waits until a task of `topic` may be reservable, without polling the
+   * table: resolves `true` as soon as one is (created or handed back in this
+   * process, committed by another process on the same `file:` database, or
+   * a snooze or lease running out), `false` at `timeoutMs` or when `signal`
+   * aborts. `true` is a hint, not a reservation: another consumer may take
+   * the task first, so reserve and wait again. Idle workers, drains and the
+   * HTTP long poll (`waitMs`) wait with it.
+   *
+   * @example
+   * ```ts
+   * let t = await taskq.reserveTask("email", "consumer-1");
+   * while (!t && await taskq.waitForTask("email", { timeoutMs: 10_000 })) {
+   *   t = await taskq.reserveTask("email", "consumer-1");
+   * }
+   * ```
+   */
+  waitForTask(topic: string, opts?: WaitOptions): Promise<boolean>;
   /** Renews the lease of a running task owned by `pid`. */
   extendLease<D = unknown>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>>;
   /** → `terminated`. */
@@ -265,7 +298,10 @@ export interface WorkerOptions<D = unknown> {
   keepaliveMs?: number;
   /** Default `5 * leaseTimeMs`; a task's own `timeoutMs` wins. */
   timeoutMs?: number;
-  /** Cap of the idle backoff. Default `leaseTimeMs`. */
+  /**
+   * Longest an idle worker goes without looking at the database (its
+   * fallback when no wake-up reaches it). Default `min(2000, leaseTimeMs)`.
+   */
   maxPollIntervalMs?: number;
   /** Tasks run at once. Default 1. */
   concurrency?: number;

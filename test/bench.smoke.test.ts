@@ -33,5 +33,8 @@ it("bench/bench.mjs --smoke measures every row", () => {
   ) {
     expect(out).toContain(`| ${row}`);
   }
+  for (const path of ["same process", "another process", "a snoozed task", "HTTP long poll", "Idle worker CPU"]) {
+    expect(out).toContain(path);
+  }
   expect(out).not.toMatch(/NaN|Infinity/);
 });

@@ -52,6 +52,15 @@ describe("query plans", () => {
     expectIndexed(many, "sokka_tasks_reservable");
   });
 
+  it("an idle waiter's look at the next ready time is one seek of the reservable index", async () => {
+    const steps = await plan(sql.NEXT_READY, ["t1"]);
+    expectIndexed(steps, "sokka_tasks_reservable");
+    // min() is answered by the first entry after the NULLs: "ready_at>?" is that seek, not a range scan
+    expect(steps.join("\n")).toMatch(
+      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(topic=\? AND ready_at>\?\)/,
+    );
+  });
+
   it("task() and every transition find the row by its unique task_id", async () => {
     for (
       const text of [

@@ -122,3 +122,30 @@ it("enqueues over the Worker's route and the cron handler drains it with the web
   expect(await ui.text()).toContain("welcome-email");
   expect(workerd.pid).toBeGreaterThan(0);
 });
+
+it("a long poll in one request is woken by a task created in another request of the same isolate", async () => {
+  const topic = `lp-${Date.now()}`;
+  let answered: Response | undefined;
+  const polling = fetch(`${base}/sokka/topics/${topic}/reserve`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ pid: "edge-puller", waitMs: 25_000 }),
+  }).then((r) => (answered = r));
+  // Give the long poll time to reach the isolate and find nothing. workerd shows no state to wait on;
+  // this pause cannot fail the test (a poll arriving after the task reserves it at once), it only makes
+  // the case under test — a poll already waiting — the one that happens.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(answered).toBeUndefined();
+  const created = await fetch(`${base}/sokka/tasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ topic }),
+  });
+  expect(created.status).toBe(201);
+  const task = await created.json();
+  // woken by the other request (the deadline is 25 s away)
+  await waitFor(() => answered, 10_000, "the long poll to answer");
+  await polling;
+  expect(answered!.status).toBe(200);
+  expect(await answered!.json()).toMatchObject({ taskId: task.taskId, pid: "edge-puller", status: "running" });
+});

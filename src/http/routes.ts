@@ -138,10 +138,24 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
 
   // Pull consumers: every write names the reservation it belongs to (pid and
   // leaseId), so only the holder of a live reservation can finish a task.
+  // With waitMs, a long poll: answered as soon as a task is reserved, or 204 at the deadline; a client
+  // that goes away stops the wait (the request's signal), and a task reserved for it just then is handed back.
   app.post("/topics/:topic/reserve", ...body(ReserveBody, "invalid-request"), async (c) => {
-    const { pid, leaseTimeMs } = c.req.valid("json");
-    const t = await taskq.reserveTask(c.req.param("topic"), pid, { leaseTimeMs });
-    return t ? c.json(t) : c.body(null, 204);
+    const { pid, leaseTimeMs, waitMs = 0 } = c.req.valid("json");
+    const topic = c.req.param("topic");
+    const signal = c.req.raw.signal ?? new AbortController().signal; // (older workerd: no request signal)
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const t = await taskq.reserveTask(topic, pid, { leaseTimeMs });
+      if (t && signal.aborted) {
+        await taskq.revokeLease(t.taskId, t.recordVer).catch(() => {}); // else its lease runs out
+        return c.body(null, 204);
+      }
+      if (t) return c.json(t);
+      const left = deadline - Date.now();
+      if (left <= 0 || signal.aborted) return c.body(null, 204);
+      await taskq.waitForTask(topic, { timeoutMs: left, signal });
+    }
   });
   app.post("/tasks/:taskId/extend", ...body(ExtendBody, "invalid-request"), async (c) => {
     const { pid, leaseId, leaseTimeMs } = c.req.valid("json");

@@ -50,9 +50,24 @@ export const ListQuery = fields({
 /** The fence of every pull-consumer write: the reservation's owner and its lease. */
 const fence = { pid: Name, leaseId: Name };
 
+/** Longest a reserve request may wait for a task (a long poll; SQS allows 20 s, we allow 30 s). */
+export const MAX_WAIT_MS = 30_000;
+
 export const ReserveBody = fields(
-  { pid: Name, leaseTimeMs: v.optional(PositiveMs) },
-  "a JSON object { pid, leaseTimeMs? }",
+  {
+    pid: Name,
+    leaseTimeMs: v.optional(PositiveMs),
+    waitMs: v.optional(
+      v.pipe(
+        v.number("must be a number"),
+        v.integer("must be an integer"),
+        v.minValue(0, "must not be negative"),
+        v.maxValue(MAX_WAIT_MS, `must be at most ${MAX_WAIT_MS}`),
+        v.description(`how long to wait for a task, 0 to ${MAX_WAIT_MS} ms (a long poll)`),
+      ),
+    ),
+  },
+  "a JSON object { pid, leaseTimeMs?, waitMs? }",
 );
 export const ExtendBody = fields(
   { ...fence, leaseTimeMs: v.optional(PositiveMs) },

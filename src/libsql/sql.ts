@@ -105,6 +105,17 @@ const RESERVE_SET = `status = 'running', pid = ?2, lease_id = lower(hex(randombl
 /** Reservable tasks of topic ?1, oldest-ready first; served by the partial index. */
 const RESERVABLE = `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} ORDER BY ready_at, id`;
 
+/**
+ * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
+ * NULL: none is live): an idle waiter sleeps that long. One seek at the end
+ * of the partial index (min of `ready_at` for the topic), no write lock.
+ */
+export const NEXT_READY = `SELECT min(ready_at) - ${NOW} AS wait FROM sokka_tasks
+  WHERE topic = ?1 AND ready_at IS NOT NULL`;
+
+/** Changes when another connection (another process) commits; costs no table read. */
+export const DATA_VERSION = "PRAGMA data_version";
+
 /** ?1 topic, ?2 pid, ?3 lease ms. */
 export const RESERVE_ONE = `UPDATE sokka_tasks SET ${RESERVE_SET}
   WHERE id = (${RESERVABLE} LIMIT 1)

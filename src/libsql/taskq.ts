@@ -39,6 +39,7 @@ import type {
   TaskQOptions,
   TaskStatus,
   TopicStats,
+  WaitOptions,
   WriteOp,
   WriteResult,
 } from "../types.ts";
@@ -47,6 +48,8 @@ import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
+import { CHANGE_POLL_MS, Watcher } from "./watch.ts";
+import { announce, listening } from "../wakeups.ts";
 
 const OptionsSchema = fields({
   url: v.optional(
@@ -66,8 +69,13 @@ const OptionsSchema = fields({
   durability: v.optional(v.picklist(["normal", "full"], 'must be "normal" or "full"')),
   busyTimeoutMs: v.optional(NonNegativeMs),
   busyRetryMs: v.optional(NonNegativeMs),
+  changePollMs: v.optional(PositiveMs),
 }, "createTaskQ options");
 
+const WaitOptionsSchema = v.optional(fields({
+  timeoutMs: v.optional(NonNegativeMs),
+  signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
+}, "waitForTask options ({ timeoutMs, signal })"));
 const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
 const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
 const ExtendOptionsSchema = v.optional(
@@ -180,7 +188,13 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     ? [`PRAGMA synchronous = ${opts.durability === "full" ? "FULL" : "NORMAL"}`]
     : [];
   const conn = new Connection(client, { own, busyRetryMs: opts.busyRetryMs ?? BUSY_RETRY_MS, pragmas, release });
+  const url = opts.url ?? "file:sokka.db";
+  const isMemory = url === ":memory:" || url.startsWith("file::memory:");
   return new LibsqlTaskQ(conn, {
+    // Stores of this process on one URL are one database (and a file shares one client); ":memory:" is one per store.
+    key: own && !isMemory ? url : client,
+    changeSignal: client.protocol === "file" && !(own && isMemory),
+    changePollMs: opts.changePollMs ?? CHANGE_POLL_MS,
     leaseTimeMs: opts.leaseTimeMs ?? 120_000,
     snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,
     maxDataBytes: opts.maxDataBytes ?? 1_048_576,
@@ -189,6 +203,11 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
 }
 
 interface Settings {
+  /** The database's name for in-process wake-ups (`wakeups.ts`). */
+  key: unknown;
+  /** Whether other connections may commit to it and `PRAGMA data_version` tells (a `file:` database). */
+  changeSignal: boolean;
+  changePollMs: number;
   leaseTimeMs: number;
   snoozeTimeMs: number;
   maxDataBytes: number;
@@ -259,12 +278,54 @@ class LibsqlTaskQ implements TaskQ {
   #creates: PendingCreate[] = [];
   #sendingCreates = false;
   #closed: Promise<void> | undefined;
+  readonly #watcher: Watcher;
 
   constructor(conn: Connection, settings: Settings) {
     this.#conn = conn;
     this.#settings = settings;
     this.leaseTimeMs = settings.leaseTimeMs;
     this.snoozeTimeMs = settings.snoozeTimeMs;
+    this.#watcher = new Watcher({
+      key: settings.key,
+      changeSignal: settings.changeSignal,
+      closed: this.#closing.signal,
+      changePollMs: settings.changePollMs,
+      nextReady: async (topic) => {
+        const rs = await this.#run({ sql: sql.NEXT_READY, args: [topic] }, "read", "waitForTask");
+        const wait = rs.rows[0]?.wait;
+        return wait === null || wait === undefined ? null : Number(wait);
+      },
+      dataVersion: async () => {
+        const rs = await this.#run(sql.DATA_VERSION, "read", "waitForTask");
+        return Number(rs.rows[0].data_version);
+      },
+    });
+  }
+
+  /** The database's name for in-process wake-ups (tests count the waiters on it). */
+  get wakeKey(): unknown {
+    return this.#settings.key;
+  }
+
+  waitForTask(topic: string, opts?: WaitOptions): Promise<boolean> {
+    try {
+      checkArg(Name, topic, "waitForTask", "topic");
+      const o = parseOrThrow(WaitOptionsSchema, opts, "waitForTask", "invalid-options");
+      if (this.#conn.closed) throw new TaskError("unavailable", "store-closed", "waitForTask: the store is closed");
+      return this.#watcher.wait(topic, o?.timeoutMs ?? 30_000, o?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Wakes this process's waiters on the topics of `tasks` (after their commit); snoozed ones when their time is up. */
+  #announce(tasks: Iterable<{ topic: string; status?: string; snoozeTime?: number | null }>): void {
+    const soonest = new Map<string, number>();
+    for (const t of tasks) {
+      const inMs = t.status === "snoozed" ? t.snoozeTime ?? 0 : 0;
+      soonest.set(t.topic, Math.min(inMs, soonest.get(t.topic) ?? Infinity));
+    }
+    for (const [topic, inMs] of soonest) announce(this.#settings.key, topic, inMs);
   }
 
   /** The underlying client (tests and tools; not part of the TaskQ interface). */
@@ -319,6 +380,11 @@ class LibsqlTaskQ implements TaskQ {
               batch.length,
             );
             for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
+          }
+          if (listening(this.#settings.key)) {
+            this.#announce(
+              batch.filter((c) => times.has(c.row[0] as string)).map((c) => ({ topic: c.row[3] as string })),
+            );
           }
           for (const c of batch) {
             const at = times.get(c.row[0] as string);
@@ -382,7 +448,11 @@ class LibsqlTaskQ implements TaskQ {
       }
       throw toTaskError(e, "createTasks");
     }
-    return rows.map((r, i) => newTask<D>(r, Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at)));
+    const created = rows.map((r, i) =>
+      newTask<D>(r, Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at))
+    );
+    if (listening(this.#settings.key)) this.#announce(created);
+    return created;
   }
 
   async task<D>(taskId: string): Promise<Task<D> | null> {
@@ -499,6 +569,7 @@ class LibsqlTaskQ implements TaskQ {
           const t = rowToTask<D>(row);
           written.set(t.taskId, t);
         }
+        if (g.sql === sql.REVOKE_LEASE || g.sql === sql.SNOOZE) this.#announce(written.values());
         for (const p of g.plans) {
           const t = written.get(p.claim.taskId);
           if (t) p.result = { task: t };
@@ -550,7 +621,11 @@ class LibsqlTaskQ implements TaskQ {
   async #one<D>(op: WriteOp): Promise<Task<D>> {
     const p = this.#plan(op);
     const rs = await this.#run({ sql: p.sql, args: [JSON.stringify([p.tuple])] }, "write", p.op);
-    if (rs.rows.length) return rowToTask<D>(rs.rows[0]);
+    if (rs.rows.length) {
+      const t = rowToTask<D>(rs.rows[0]);
+      if (p.sql === sql.REVOKE_LEASE || p.sql === sql.SNOOZE) this.#announce([t]);
+      return t;
+    }
     const state = await this.#run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
     throw refusal(p.op, p.claim, state.rows[0]);
   }

@@ -20,6 +20,7 @@ import {
   handBack,
 } from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
+import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 
@@ -72,11 +73,22 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     else if (r === "snoozed") result.snoozed++;
     else if (r === "lost" || r === "released") result.lost++;
   };
+  /** While its tasks run: until a slot frees or a task of the topic may be reservable (see TaskQ.waitForTask). */
+  const slotOrTask = async () => {
+    const cut = new AbortController();
+    const freed = new Promise<void>((r) => (slotFreed = r));
+    const left = Math.max(0, Math.ceil(budgetMs - (performance.now() - began)));
+    const woken = typeof o.taskq.waitForTask === "function"
+      ? o.taskq.waitForTask(o.topic, { timeoutMs: left, signal: cut.signal }).catch(() => {})
+      : freed;
+    await Promise.race([freed, woken]);
+    cut.abort();
+  };
   // Its own signal, or its store closing, ends the drain early.
   const signals = [o.signal, o.taskq.signal as AbortSignal | undefined].filter((s) => s !== undefined);
   const aborted = () => signals.some((s) => s.aborted);
-  const onAbort = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "drain aborted")));
-  signals.forEach((s) => s.addEventListener("abort", onAbort, { once: true }));
+  const abortRunning = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "drain aborted")));
+  const offs = signals.map((s) => onAbort(s, abortRunning));
 
   try {
     let empty = false;
@@ -110,12 +122,12 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
       }
       if (tasks.length < want) {
         if (running.size === 0) empty = true;
-        else await new Promise<void>((r) => (slotFreed = r));
+        else await slotOrTask();
       }
     }
     await Promise.all([...running].map((ex) => ex.done));
   } finally {
-    signals.forEach((s) => s.removeEventListener("abort", onAbort));
+    offs.forEach((off) => off());
   }
   result.ms = Math.round(performance.now() - began);
   return result;

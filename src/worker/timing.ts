@@ -5,10 +5,10 @@
  * @module
  */
 
-/** Idle poll delay: 300 ms × 2^n, ±50 %, capped at `maxMs`. */
+/** Idle poll delay in whole ms: 300 ms × 2^n, ±50 %, capped at `maxMs`. */
 export function pollDelay(idleRounds: number, maxMs: number): number {
   const base = 300 * 2 ** Math.min(idleRounds, 20);
-  return Math.min(maxMs, base * (0.5 + Math.random()));
+  return Math.round(Math.min(maxMs, base * (0.5 + Math.random())));
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects); clears its timer either way. */

@@ -10,9 +10,13 @@ import { fields, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
 import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
 import { CommonOptions, settle } from "./options.ts";
+import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { pollDelay, sleep } from "./timing.ts";
+
+/** Default cap of the idle wait: what a missed wake-up (or a remote store, which has none) can cost. */
+const DEFAULT_MAX_POLL_MS = 2_000;
 
 const WorkerOptionsSchema = fields({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "worker options");
 const StopOptionsSchema = v.optional(
@@ -42,7 +46,7 @@ const StopOptionsSchema = v.optional(
  */
 export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const o = settle(WorkerOptionsSchema, options, "worker");
-  const maxPollIntervalMs = o.maxPollIntervalMs ?? o.leaseTimeMs;
+  const maxPollIntervalMs = o.maxPollIntervalMs ?? Math.min(DEFAULT_MAX_POLL_MS, o.leaseTimeMs);
   const events = new EventTarget();
   const env: ExecEnv = {
     ...o,
@@ -65,12 +69,31 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     });
   };
 
+  /** Idle: wait for a wake-up (see TaskQ.waitForTask), at most one backoff step. */
+  const idle = (idleRounds: number): Promise<unknown> => {
+    const ms = pollDelay(idleRounds, maxPollIntervalMs);
+    if (typeof o.taskq.waitForTask !== "function") return sleep(ms, polling.signal);
+    // a store that cannot wait (e.g. closing) must not turn the idle loop into a busy one
+    return o.taskq.waitForTask(o.topic, { timeoutMs: ms, signal: polling.signal }).catch(() =>
+      sleep(ms, polling.signal)
+    );
+  };
+
   const loop = async () => {
     let idleRounds = 0;
+    /** False after a reservation came back short: reserve again only once a wake-up (or the backoff) says so. */
+    let mayHaveWork = true;
     while (!polling.signal.aborted) {
       const free = o.concurrency - running.size;
       if (free <= 0) {
         await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      if (!mayHaveWork) {
+        // woken or not, reserve after the wait: at the end of a backoff step as the fallback (and so that a
+        // store that stopped answering shows as an error event, not as silence)
+        await idle(idleRounds++);
+        mayHaveWork = true;
         continue;
       }
       let tasks: Task[];
@@ -92,7 +115,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       }
       tasks.forEach(start);
       if (tasks.length > 0) idleRounds = 0;
-      else await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
+      mayHaveWork = tasks.length === free;
     }
   };
   const loopDone = loop().catch((error) => env.emit("error", error));
@@ -125,8 +148,8 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       }
       abortAll();
       await Promise.all([...running].map((ex) => ex.done));
-      o.signal?.removeEventListener("abort", onSignal);
-      storeSignal?.removeEventListener("abort", onStoreClosed);
+      offSignal();
+      offStore();
       env.emit("stopped", { pid: o.pid, reason });
       resolveDone();
     })();
@@ -143,10 +166,8 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     if (!stopping) reason = "store-closed";
     void stop();
   };
-  if (o.signal?.aborted) onSignal();
-  else o.signal?.addEventListener("abort", onSignal, { once: true });
-  if (storeSignal?.aborted) onStoreClosed();
-  else storeSignal?.addEventListener("abort", onStoreClosed, { once: true });
+  const offSignal = o.signal ? onAbort(o.signal, onSignal) : () => {};
+  const offStore = storeSignal ? onAbort(storeSignal, onStoreClosed) : () => {};
 
   return Object.assign(events, { pid: o.pid, stop, done }) as Worker;
 }

@@ -1,0 +1,240 @@
+// `npm run bench:pickup` (also part of `npm run bench`): how long a task waits
+// before its processor function starts when the worker was idle, by the path
+// that wakes it. For each idle time, PICKUPS idle workers (or long polls) per
+// path, each on a topic of its own, get one task each, 20 ms apart:
+//   same process   worker and createTask in the bench process (in-process wake-up)
+//   other process  workers in a child process, createTask here (PRAGMA data_version)
+//   snooze         a task snoozed for the idle time; from when it is due to its start (its next due time)
+//   HTTP long poll POST /topics/:t/reserve { waitMs: 30000 } against a server process, the task
+//                  created through the same server's POST /tasks; from that answer to the reserve answer
+// plus the CPU an idle worker process uses over IDLE_CPU_MS on a file database.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTaskQ, ok, snoozed, worker } from "../dist/mod.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const clock = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** A child process and its stdout lines. */
+function spawnChild(script, args, env = {}) {
+  const p = spawn(process.execPath, [join(here, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = [];
+  const waiters = [];
+  let buf = "";
+  p.stdout.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) !== -1) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      waiters.forEach((w) => w());
+    }
+  });
+  const exit = new Promise((r) => p.once("exit", r));
+  return {
+    p,
+    lines,
+    exit,
+    /** Resolves with the first line matching `re`. */
+    line: (re) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const l = lines.find((x) => re.test(x));
+          if (l) resolve(l);
+        };
+        waiters.push(check);
+        exit.then(() => reject(new Error(`${script} exited before printing ${re}`)));
+        check();
+      }),
+  };
+}
+
+const percentile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+};
+
+/**
+ * One round: every path with `pickups` idle listeners, idle for `idleMs`, then one task each.
+ * Returns latencies (ms) per path.
+ */
+async function round({ taskq, url, base, idleMs, pickups, tag }) {
+  const topics = (path) => Array.from({ length: pickups }, (_, j) => `${path}-${tag}-${j}`);
+  const out = { same: [], other: [], snooze: [], http: [] };
+
+  // same process
+  const startedSame = new Map();
+  const same = topics("same").map((topic) =>
+    worker({ taskq, topic, pfn: () => (startedSame.set(topic, clock()), ok()) })
+  );
+  // another process
+  const kid = spawnChild("pickup-child.mjs", ["workers", url, ...topics("other")]);
+  await kid.line(/^ready$/);
+  // snoozed tasks: each snoozes once for idleMs; its second start is measured against its due time
+  const due = new Map();
+  const snoozeDone = [];
+  const snoozers = topics("snooze").map((topic) => {
+    let resolve;
+    snoozeDone.push(new Promise((r) => (resolve = r)));
+    const w = worker({
+      taskq,
+      topic,
+      pfn: (t) => {
+        if (t.attempts === 1) return snoozed(idleMs);
+        out.snooze.push(clock() - due.get(topic));
+        resolve();
+        return ok();
+      },
+    });
+    w.addEventListener("snoozed", (e) => due.set(topic, e.detail.updatedAt + e.detail.snoozeTime));
+    return w;
+  });
+  for (const topic of topics("snooze")) {
+    await taskq.createTask({ topic });
+    await sleep(20);
+  }
+  // HTTP long polls: each loops until it gets its task (a poll ends empty after 30 s and starts again)
+  const gotHttp = new Map();
+  const polls = topics("http").map(async (topic) => {
+    for (;;) {
+      const r = await fetch(`${base}/sokka/topics/${topic}/reserve`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ pid: `poll-${topic}`, waitMs: 30_000 }),
+      });
+      const at = clock();
+      if (r.status === 200) {
+        const t = await r.json();
+        gotHttp.set(topic, at);
+        await fetch(`${base}/sokka/tasks/${t.taskId}/complete`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ pid: t.pid, leaseId: t.leaseId }),
+        }).then((x) => x.body?.cancel());
+        return;
+      }
+      if (r.status !== 204) throw new Error(`reserve answered ${r.status}: ${await r.text()}`);
+    }
+  });
+
+  await sleep(idleMs);
+
+  const created = { same: new Map(), other: new Map(), http: new Map() };
+  for (let j = 0; j < pickups; j++) {
+    const [s, o, h] = [topics("same")[j], topics("other")[j], topics("http")[j]];
+    await taskq.createTask({ topic: s });
+    created.same.set(s, clock());
+    await sleep(5);
+    await taskq.createTask({ topic: o });
+    created.other.set(o, clock());
+    await sleep(5);
+    const r = await fetch(`${base}/sokka/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: h }),
+    });
+    created.http.set(h, clock());
+    await r.body?.cancel();
+    if (r.status !== 201) throw new Error(`POST /tasks answered ${r.status}`);
+    await sleep(10);
+  }
+  await Promise.all(polls);
+  await Promise.all(snoozeDone);
+  const deadline = Date.now() + 30_000;
+  while (
+    (startedSame.size < pickups || kid.lines.filter((l) => l.startsWith("start ")).length < pickups) &&
+    Date.now() < deadline
+  ) await sleep(10);
+  for (const [topic, at] of created.same) out.same.push(startedSame.get(topic) - at);
+  for (const l of kid.lines.filter((x) => x.startsWith("start "))) {
+    const [, topic, at] = l.split(" ");
+    out.other.push(Number(at) - created.other.get(topic));
+  }
+  for (const [topic, at] of created.http) out.http.push(gotHttp.get(topic) - at);
+  kid.p.kill("SIGTERM");
+  await kid.exit;
+  await Promise.all([...same, ...snoozers].map((w) => w.stop()));
+  for (const [path, xs] of Object.entries(out)) {
+    if (xs.length !== pickups || xs.some((x) => !Number.isFinite(x))) {
+      throw new Error(`${path}: ${xs.length} of ${pickups} pickups measured`);
+    }
+  }
+  return out;
+}
+
+/** Runs every round (and the idle-CPU child alongside the longest) and returns the figures. */
+export async function pickupBench({ idles = [1_000, 10_000, 60_000], pickups = 50, idleCpuMs = 60_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "sokka-bench-pickup-"));
+  const url = `file:${join(dir, "pickup.db")}`;
+  const taskq = createTaskQ({ url });
+  await taskq.createTask({ topic: "pickup-warm-up" });
+  const port = await freePort();
+  const server = spawnChild("http-server.mjs", [], { PORT: String(port), SOKKA_URL: url });
+  await server.line(/listening/);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const cpuKid = spawnChild("pickup-child.mjs", ["idle-cpu", `file:${join(dir, "idle.db")}`, String(idleCpuMs)]);
+    const rounds = [];
+    for (const idleMs of idles) {
+      rounds.push({ idleMs, ...(await round({ taskq, url, base, idleMs, pickups, tag: idleMs })) });
+    }
+    const cpu = JSON.parse(await cpuKid.line(/^\{/));
+    return { pickups, rounds, cpu };
+  } finally {
+    server.p.kill("SIGTERM");
+    await server.exit;
+    await taskq.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PATHS = [
+  ["same", "same process (in-process wake-up)"],
+  ["other", "another process on the same file (PRAGMA data_version, read every 100 ms)"],
+  ["snooze", "a snoozed task, from its due time (sleep until the next ready_at)"],
+  ["http", "HTTP long poll (`waitMs`), from POST /tasks answering"],
+];
+
+export function pickupTable(r) {
+  const f = (x) => x.toFixed(1);
+  const head = `| wake-up path | ${r.rounds.map((x) => `idle ${x.idleMs / 1000} s: p50 / p99`).join(" | ")} |`;
+  const rows = PATHS.map(([key, label]) =>
+    `| ${label} | ${
+      r.rounds.map((x) => `${f(percentile(x[key], 0.5))} / ${f(percentile(x[key], 0.99))} ms`).join(" | ")
+    } |`
+  );
+  const cpuShare = (100 * r.cpu.cpuMs) / r.cpu.ms;
+  return [
+    head,
+    `| --- | ${r.rounds.map(() => "---").join(" | ")} |`,
+    ...rows,
+    "",
+    `Idle worker CPU (one default worker on a file database, process.cpuUsage over ${
+      Math.round(r.cpu.ms / 1000)
+    } s, whole process): ${r.cpu.cpuMs.toFixed(0)} ms = ${cpuShare.toFixed(2)} % of one core.`,
+  ].join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const quick = process.argv.includes("--quick");
+  const r = await pickupBench(quick ? { idles: [1_000], pickups: 20, idleCpuMs: 5_000 } : {});
+  console.log(pickupTable(r));
+  if (process.argv.includes("--json")) console.log(JSON.stringify(r));
+  process.exit(0);
+}

@@ -1,0 +1,133 @@
+/**
+ * How an idle consumer of one store learns that a task may be reservable,
+ * cheapest first:
+ *
+ * 1. In this process: the store announces what it makes reservable
+ *    (`wakeups.ts`), so a waiter hears it with no round trip.
+ * 2. Another process on the same `file:` database: `PRAGMA data_version`
+ *    changes when another connection commits. One poll per store every
+ *    `changePollMs` while anyone waits (a pragma, no table read); only
+ *    when it moved do the waiters look again. Measured on 2 vCPUs, each
+ *    poll of an idle process costs ~0.5 ms of CPU (a timer wake-up and a
+ *    driver call from cold caches), so 100 ms is ~0.5 % of a core.
+ * 3. Time: each waiter reads when its topic's next task is due (one seek of
+ *    the reservable index: a snooze ending, a lease lapsing) and sleeps until
+ *    then.
+ *
+ * A remote database has no change signal: there the caller's deadline (the
+ * worker's backoff) is the fallback.
+ *
+ * @module
+ */
+
+import { onAbort } from "../abort.ts";
+import { listen } from "../wakeups.ts";
+
+/** Default of the store's `changePollMs`: how often it reads `PRAGMA data_version` while something waits. */
+export const CHANGE_POLL_MS = 100;
+
+/** setTimeout's largest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What the watcher needs of its store. */
+export interface WatchSource {
+  /** The database's name in `wakeups.ts`. */
+  key: unknown;
+  /** Whether `dataVersion` works (a `file:` database other connections may write). */
+  changeSignal: boolean;
+  /** ms until the topic's next task is reservable (≤ 0: now), null when it has none. */
+  nextReady(topic: string): Promise<number | null>;
+  dataVersion(): Promise<number>;
+  /** Aborts when the store closes: every wait then ends. */
+  closed: AbortSignal;
+  /** How often to read the change signal while something waits. */
+  changePollMs: number;
+}
+
+/** The waits of one store. */
+export class Watcher {
+  readonly #src: WatchSource;
+  /** Each waiter's "look again" callback, called when another process committed. */
+  readonly #onChange = new Set<() => void>();
+  #polling = false;
+  #version: number | null = null;
+
+  constructor(src: WatchSource) {
+    this.#src = src;
+  }
+
+  /**
+   * Resolves `true` as soon as a task of `topic` may be reservable (it may be
+   * taken by someone else first: the caller reserves and waits again), or
+   * `false` at the deadline or when `signal` aborts. Never rejects: a failed
+   * look leaves the deadline as the fallback.
+   */
+  wait(topic: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (signal?.aborted || this.#src.closed.aborted) return resolve(false);
+      let settled = false;
+      let readyTimer: ReturnType<typeof setTimeout> | undefined;
+      // a due time past the deadline needs no timer (and one past 2^31 ms would fire at once)
+      const limit = Math.min(timeoutMs, MAX_TIMER_MS);
+      let readyDue = performance.now() + limit;
+      const finish = (woken: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        clearTimeout(readyTimer);
+        unlisten();
+        this.#onChange.delete(look);
+        offSignal();
+        offClosed();
+        resolve(woken);
+      };
+      /** A task becomes reservable in `inMs`: wake then (or now). */
+      const dueIn = (inMs: number) => {
+        if (settled) return;
+        if (inMs <= 0) return finish(true);
+        const due = performance.now() + inMs;
+        if (due >= readyDue) return;
+        readyDue = due;
+        clearTimeout(readyTimer);
+        readyTimer = setTimeout(() => finish(true), inMs);
+      };
+      const look = () => {
+        this.#src.nextReady(topic).then((ms) => ms !== null && dueIn(ms), () => {});
+      };
+      const deadline = setTimeout(() => finish(false), limit);
+      const unlisten = listen(this.#src.key, topic, dueIn);
+      const offSignal = signal ? onAbort(signal, () => finish(false)) : () => {};
+      const offClosed = onAbort(this.#src.closed, () => finish(false));
+      if (this.#src.changeSignal) {
+        this.#onChange.add(look);
+        if (!this.#polling) void this.#pollChanges(); // looks once it has its baseline
+        else look();
+      } else look();
+    });
+  }
+
+  /** Polls the change signal while anyone waits; a change makes every waiter look again. */
+  async #pollChanges(): Promise<void> {
+    this.#polling = true;
+    try {
+      // The baseline, then one more look by every waiter: a commit that came before the baseline (while
+      // nobody polled) is seen by that look, every later one by a poll.
+      this.#version = await this.#src.dataVersion().catch(() => null);
+      [...this.#onChange].forEach((f) => f());
+      while (this.#onChange.size) {
+        await new Promise((r) => setTimeout(r, this.#src.changePollMs));
+        if (!this.#onChange.size) break;
+        let version: number;
+        try {
+          version = await this.#src.dataVersion();
+        } catch {
+          continue; // busy or closing: the waiters' deadlines still hold
+        }
+        if (version !== this.#version) [...this.#onChange].forEach((f) => f());
+        this.#version = version;
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * In-process wake-ups: a store that makes tasks reservable (creates them,
+ * hands them back, snoozes them) announces it here, and whatever waits on
+ * the same database and topic in this process — idle workers, drains, HTTP
+ * long polls — hears it at once, without a round trip. Plain callbacks and
+ * timers only, so it works in every runtime.
+ *
+ * A database is named by a key: the URL of a store's own client (stores of
+ * one process on one URL hear each other), or the injected client object.
+ *
+ * @module
+ */
+
+/** Called with how many ms from now a task of the topic becomes reservable (0: now). */
+export type WakeListener = (inMs: number) => void;
+
+/** Listeners by database, then by topic. A key is dropped with its last listener. */
+const listeners = new Map<unknown, Map<string, Set<WakeListener>>>();
+
+/** Tells this process's waiters on `key`/`topic` that a task is reservable in `inMs` ms (after its commit). */
+export function announce(key: unknown, topic: string, inMs = 0): void {
+  const set = listeners.get(key)?.get(topic);
+  if (!set) return;
+  for (const fn of [...set]) fn(inMs);
+}
+
+/** Whether anything in this process waits on `key` (announcing costs nothing then). */
+export function listening(key: unknown): boolean {
+  return listeners.has(key);
+}
+
+/** Calls `fn` on each announcement for `key`/`topic` until the returned function is called. */
+export function listen(key: unknown, topic: string, fn: WakeListener): () => void {
+  let topics = listeners.get(key);
+  if (!topics) listeners.set(key, topics = new Map());
+  let set = topics.get(topic);
+  if (!set) topics.set(topic, set = new Set());
+  set.add(fn);
+  return () => {
+    set!.delete(fn);
+    if (set!.size === 0 && topics!.get(topic) === set) {
+      topics!.delete(topic);
+      if (topics!.size === 0 && listeners.get(key) === topics) listeners.delete(key);
+    }
+  };
+}
+
+/** How many listeners wait on `key`/`topic` (tests: a cancelled long poll stops listening). */
+export function listenerCount(key: unknown, topic: string): number {
+  return listeners.get(key)?.get(topic)?.size ?? 0;
+}

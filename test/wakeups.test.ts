@@ -1,0 +1,300 @@
+/**
+ * Wake-ups: an idle worker (or `waitForTask`) hears of new work through the
+ * path that fits — an in-process announcement, another process's commit
+ * (`PRAGMA data_version`), a snooze running out — instead of its backoff.
+ *
+ * Each worker test watches the worker's own waits (a proxy over the store)
+ * and checks that the reservation that took the task followed a wait that
+ * ended WOKEN (`true`): the backoff alone would end that wait at its deadline
+ * (`false`) and still pick the task up, so a pickup by itself proves nothing.
+ * Waits are given long deadlines; nothing here asserts a duration.
+ */
+import { createClient } from "@libsql/client";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTaskQ, ok, snoozed, type Task, type TaskQ, worker } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
+import { NEXT_READY } from "../src/libsql/sql.ts";
+import { listenerCount } from "../src/wakeups.ts";
+import { rejection, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
+import { spawnFixture } from "./processes.ts";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function fileStore(url?: string) {
+  const db = url ? null : tempDbUrl();
+  const taskq = createTaskQ({ url: url ?? db!.url });
+  cleanups.push(async () => {
+    await taskq.close();
+    db?.cleanup();
+  });
+  return { taskq, url: url ?? db!.url };
+}
+
+/**
+ * A store on an injected client that counts the waiters' completed looks at
+ * the next due time: a test lets a wait's own look finish before it makes
+ * the change, so only the wake-up under test can end that wait.
+ */
+function countingStore() {
+  const db = tempDbUrl();
+  const real = createClient({ url: db.url });
+  let looks = 0;
+  const client = new Proxy(real, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (key === "execute") {
+        return async (stmt: { sql?: string } | string) => {
+          const rs = await target.execute(stmt as never);
+          if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY) looks++;
+          return rs;
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const taskq = createTaskQ({ client });
+  cleanups.push(async () => {
+    await taskq.close();
+    real.close();
+    db.cleanup();
+  });
+  const looked = async (since: number) => {
+    await waitFor(() => looks > since, 30_000, "the wait's own look at the next due time");
+  };
+  return { taskq, client, url: db.url, looks: () => looks, looked };
+}
+
+/** The store as the worker sees it, with a log of its waits: each one's deadline and how it ended. */
+function watched(taskq: TaskQ) {
+  const waits: { timeoutMs: number; result?: boolean }[] = [];
+  const onWait: ((w: { timeoutMs: number }) => void)[] = [];
+  const proxy = new Proxy(taskq, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (key === "waitForTask") {
+        return (topic: string, opts: { timeoutMs: number; signal?: AbortSignal }) => {
+          const w: { timeoutMs: number; result?: boolean } = { timeoutMs: opts.timeoutMs };
+          waits.push(w);
+          onWait.forEach((f) => f(w));
+          return target.waitForTask(topic, opts).then((r) => (w.result = r));
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return {
+    proxy,
+    waits,
+    /** Resolves when the worker starts a wait with a deadline of at least `ms` (its backoff has grown). */
+    longWait: (ms: number) => new Promise<void>((resolve) => onWait.push((w) => w.timeoutMs >= ms && resolve())),
+  };
+}
+
+/** A worker on `topic` of the watched store; records, per task, how the wait before its reservation ended. */
+function idleWorker(taskq: TaskQ, topic: string, pfn = (_t: Task) => ok()) {
+  const w = watched(taskq);
+  const wokenBefore = new Map<string, boolean | undefined>();
+  const completed: string[] = [];
+  const wk = worker({ taskq: w.proxy, topic, maxPollIntervalMs: 60_000, pfn });
+  wk.addEventListener("reserved", (e) => {
+    const t = e.detail as Task;
+    wokenBefore.set(`${t.taskId}#${t.attempts}`, w.waits.at(-1)?.result);
+  });
+  wk.addEventListener("completed", (e) => completed.push((e.detail as Task).taskId));
+  cleanups.push(() => wk.stop());
+  return { ...w, wokenBefore, completed };
+}
+
+describe("waitForTask", () => {
+  it("wakes at once on a task created in this process, and only for its own topic", async () => {
+    const { taskq, looks, looked } = countingStore();
+    const topic = uniq("w");
+    const m = looks();
+    const other = taskq.waitForTask(uniq("other"), { timeoutMs: 60_000 });
+    await looked(m);
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await looked(n);
+    await taskq.createTask({ topic });
+    expect(await waiting).toBe(true);
+    // the other topic's wait is still on: closing the store ends it with false
+    await taskq.close();
+    expect(await other).toBe(false);
+  });
+
+  it("wakes on a task created through another store on the same client", async () => {
+    const a = countingStore();
+    const b = createTaskQ({ client: a.client });
+    cleanups.push(() => b.close());
+    const topic = uniq("w");
+    const n = a.looks();
+    const waiting = a.taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await a.looked(n);
+    await b.createTask({ topic });
+    expect(await waiting).toBe(true);
+  });
+
+  it("wakes on a task another process commits to the same file (PRAGMA data_version)", async () => {
+    const { taskq, url, looks, looked } = countingStore();
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const topic = uniq("w");
+    const trigger = join(dir.dir, "go");
+    const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
+    cleanups.push(() => child.kill());
+    await child.printed("ready");
+    await taskq.task("x"); // schema ready here too
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await looked(n);
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    expect(await waiting).toBe(true);
+  });
+
+  it("wakes when a snoozed task comes due, and at once when one is already reservable", async () => {
+    const { taskq } = fileStore();
+    const topic = uniq("w");
+    await taskq.createTask({ topic });
+    expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true); // ready now
+    const r = (await taskq.reserveTask(topic, "p"))!;
+    await taskq.snooze(r.taskId, "p", 300, { leaseId: r.leaseId! });
+    expect(await taskq.reserveTask(topic, "p")).toBeNull();
+    expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true);
+    expect(await taskq.reserveTask(topic, "p")).toMatchObject({ taskId: r.taskId, attempts: 2 });
+  });
+
+  it("ends false at its deadline and when its signal aborts, and stops listening", async () => {
+    const { taskq } = fileStore();
+    const topic = uniq("w");
+    expect(await taskq.waitForTask(topic, { timeoutMs: 20 })).toBe(false);
+    const ac = new AbortController();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000, signal: ac.signal });
+    await waitFor(() => listenerCount((taskq as any).wakeKey, topic) === 1, 5_000, "the wait to listen");
+    ac.abort();
+    expect(await waiting).toBe(false);
+    expect(listenerCount((taskq as any).wakeKey, topic)).toBe(0);
+  });
+
+  it("refuses bad arguments by name", async () => {
+    const { taskq } = fileStore();
+    expect(await rejection(taskq.waitForTask("", {}))).toMatchObject({ code: "invalid-task" });
+    expect(await rejection(taskq.waitForTask("t", { timeout: 5 } as never))).toMatchObject({
+      code: "invalid-options",
+      message: expect.stringContaining('did you mean "timeoutMs"'),
+    });
+  });
+});
+
+describe("an idle worker is woken", () => {
+  it("by a task created in the same process", async () => {
+    const { taskq, looks, looked } = countingStore();
+    const topic = uniq("w");
+    const w = idleWorker(taskq, topic);
+    await w.longWait(1_000);
+    await looked(looks());
+    const t = await taskq.createTask({ topic });
+    await waitFor(() => w.completed.includes(t.taskId), 10_000, "the task to complete");
+    expect(w.wokenBefore.get(`${t.taskId}#1`)).toBe(true);
+  });
+
+  it("by a task another process creates on the same file", async () => {
+    const { taskq, url, looks, looked } = countingStore();
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const topic = uniq("w");
+    const trigger = join(dir.dir, "go");
+    const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
+    cleanups.push(() => child.kill());
+    await child.printed("ready");
+    const w = idleWorker(taskq, topic);
+    await w.longWait(1_000);
+    await looked(looks());
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    await waitFor(() => w.completed.length === 1, 10_000, "the task to complete");
+    expect([...w.wokenBefore.values()]).toEqual([true]);
+  });
+
+  it("when its snoozed task comes due", async () => {
+    const { taskq } = fileStore();
+    const topic = uniq("w");
+    const w = idleWorker(taskq, topic, (t) => (t.attempts === 1 ? snoozed(1_500) : ok()));
+    const t = await taskq.createTask({ topic });
+    await waitFor(() => w.completed.includes(t.taskId), 10_000, "the task to complete after its snooze");
+    expect(w.wokenBefore.get(`${t.taskId}#2`)).toBe(true);
+  });
+});
+
+describe("an HTTP long poll (POST /topics/:topic/reserve with waitMs)", () => {
+  /** sokkaRoutes on a real server (@hono/node-server), so a client can go away mid-request. */
+  async function serveStore(taskq: TaskQ): Promise<string> {
+    const app = new Hono().route("/sokka", sokkaRoutes({ taskq }));
+    const base = await new Promise<string>((resolve) => {
+      const server = serve(
+        { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
+        (info) => resolve(`http://127.0.0.1:${info.port}/sokka`),
+      );
+      cleanups.push(() =>
+        new Promise((r) => {
+          server.close(() => r(undefined));
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.(); // idle keep-alive sockets too
+        })
+      );
+    });
+    return base;
+  }
+  const reserve = (base: string, topic: string, body: object, signal?: AbortSignal) =>
+    fetch(`${base}/topics/${topic}/reserve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+
+  it("answers as soon as a task is created, with the task reserved for it", async () => {
+    const { taskq, looks, looked } = countingStore();
+    const base = await serveStore(taskq);
+    const topic = uniq("lp");
+    const n = looks();
+    let answered: Response | undefined;
+    const polling = reserve(base, topic, { pid: "puller", waitMs: 30_000 }).then((r) => (answered = r));
+    await looked(n); // the route found nothing and is waiting, its own look done
+    expect(answered).toBeUndefined();
+    const t = await taskq.createTask({ topic });
+    // woken, not at the 30 s deadline (a reservation after it would answer 200 too, but far too late for this)
+    await waitFor(() => answered, 10_000, "the long poll to answer");
+    await polling;
+    expect(answered!.status).toBe(200);
+    expect(await answered!.json()).toMatchObject({ taskId: t.taskId, status: "running", pid: "puller" });
+  });
+
+  it("answers 204 at its deadline when nothing comes", async () => {
+    const { taskq } = countingStore();
+    const base = await serveStore(taskq);
+    const r = await reserve(base, uniq("lp"), { pid: "puller", waitMs: 50 });
+    expect(r.status).toBe(204);
+  });
+
+  it("stops waiting when the client goes away, and reserves nothing for it", async () => {
+    const { taskq } = countingStore();
+    const base = await serveStore(taskq);
+    const topic = uniq("lp");
+    const key = (taskq as unknown as { wakeKey: unknown }).wakeKey;
+    const ac = new AbortController();
+    const polling = reserve(base, topic, { pid: "gone", waitMs: 30_000 }, ac.signal).catch((e) => e);
+    await waitFor(() => listenerCount(key, topic) === 1, 10_000, "the route to wait");
+    ac.abort();
+    expect(await polling).toMatchObject({ name: "AbortError" });
+    await waitFor(() => listenerCount(key, topic) === 0, 10_000, "the route to stop waiting");
+    const t = await taskq.createTask({ topic });
+    expect(await taskq.task(t.taskId)).toMatchObject({ status: "starting", attempts: 0 });
+  });
+});
