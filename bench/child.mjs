@@ -1,5 +1,5 @@
 // A worker process of the benchmark.
-//   node bench/child.mjs e2e <url> <topic> <concurrency>            → prints "ready", works until SIGTERM
+//   node bench/child.mjs e2e <url> <topic> <concurrency>            → prints "ready", works from a line on stdin until SIGTERM
 //   node bench/child.mjs rss <url> <topic> <total>                 → prints JSON { rssFirst, rssPeak } (MB)
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
@@ -8,13 +8,18 @@ const taskq = createTaskQ({ url });
 const noop = () => ok();
 
 if (mode === "e2e") {
-  const w = worker({ taskq, topic, concurrency: Number(a), maxPollIntervalMs: 20, pfn: noop });
+  await taskq.countTasks(); // the store is open (schema read) before "ready"
+  let w;
   process.on("SIGTERM", async () => {
-    await w.stop();
+    await w?.stop();
     await taskq.close();
     process.exit(0);
   });
-  w.addEventListener("error", (e) => console.error("bench worker error:", e.detail?.message ?? e.detail));
+  // the worker starts on "go" from the bench process, so start-up is not timed
+  process.stdin.once("data", () => {
+    w = worker({ taskq, topic, concurrency: Number(a), maxPollIntervalMs: 20, pfn: noop });
+    w.addEventListener("error", (e) => console.error("bench worker error:", e.detail?.message ?? e.detail));
+  });
   process.stdout.write("ready\n");
 } else if (mode === "rss") {
   const total = Number(a);

@@ -24,6 +24,7 @@ it("bench/bench.mjs --smoke measures every row", () => {
       "sokka: end to end, c=1",
       "sokka: end to end, c=8",
       "sokka: end to end, c=32",
+      "sokka: end to end, 1 process × c=32, process harness",
       "sokka: end to end, 2 processes × c=32",
       "sokka: reserveTask latency",
       "sokka: RSS of one worker",

@@ -45,3 +45,50 @@ it("a fetch loop pulls every task of a topic and completes, fails or snoozes it"
     db.cleanup();
   }
 });
+
+it("over real HTTP, a body over maxBodyBytes is 413 whether it comes with a Content-Length or chunked", async () => {
+  const taskq = createTaskQ({ url: ":memory:" });
+  try {
+    const { Hono } = await import("hono");
+    const app = new Hono().route("/sokka", sokkaRoutes({ taskq, maxBodyBytes: 4096 }));
+    const base = await new Promise<string>((resolve) => {
+      const server = serve(
+        { fetch: app.fetch, hostname: "127.0.0.1", port: 0 },
+        (info) => resolve(`http://127.0.0.1:${info.port}/sokka`),
+      );
+      close = () => new Promise((r) => server.close(() => r()));
+    });
+    const body = JSON.stringify({ topic: "t", data: "x".repeat(5000) });
+    const sized = await fetch(`${base}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(body.length) },
+      body,
+    });
+    expect(sized.status).toBe(413);
+    expect((await sized.json()).error).toMatchObject({ type: "too-large", code: "data-too-large" });
+    const bytes = new TextEncoder().encode(body);
+    const chunked = await fetch(`${base}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(bytes.slice(0, 3000));
+          c.enqueue(bytes.slice(3000));
+          c.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    const ok = await fetch(`${base}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: "t", data: "small" }),
+    });
+    expect(ok.status).toBe(201);
+    expect(await taskq.countTasks()).toBe(1);
+  } finally {
+    await close();
+    await taskq.close();
+  }
+});

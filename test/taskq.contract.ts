@@ -153,6 +153,33 @@ export function taskqContract(target: Target) {
       expect(await taskq.countTasks({ topic })).toBe(42);
     });
 
+    it("creates arriving from separate events under load (as HTTP requests do) each get their own Task or error", async () => {
+      // one create per macrotask, back to back: the store batches the creates of one event-loop turn
+      const dup = uniq("dup");
+      const defs = Array.from({ length: 60 }, (_, i) => (i === 30 || i === 31 ? { topic, taskId: dup, data: i } : {
+        topic,
+        data: i,
+      }));
+      const calls = await new Promise<Promise<Task>[]>((resolve) => {
+        const out: Promise<Task>[] = [];
+        const next = (i: number) => {
+          if (i === defs.length) return resolve(out);
+          const p = taskq.createTask(defs[i]);
+          p.catch(() => {}); // judged below; not "unhandled" while later ones are made
+          out.push(p);
+          setTimeout(() => next(i + 1), 0);
+        };
+        next(0);
+      });
+      const results = await Promise.allSettled(calls);
+      results.forEach((r, i) => {
+        if (i === 31) expectTaskError((r as PromiseRejectedResult).reason, "conflict", "task-already-exists");
+        else expect(r).toMatchObject({ status: "fulfilled", value: { data: i, status: "starting" } });
+      });
+      expect((await taskq.task(dup))!.data).toBe(30);
+      expect(await taskq.countTasks({ topic })).toBe(59);
+    });
+
     it("generates distinct ids", async () => {
       const ids = new Set<string>();
       for (let i = 0; i < 50; i++) ids.add((await taskq.createTask({ topic })).taskId);

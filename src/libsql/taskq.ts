@@ -50,6 +50,7 @@ import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { CHANGE_POLL_MS, Watcher } from "./watch.ts";
 import { announce, listening } from "../wakeups.ts";
+import { NextTurn } from "../turns.ts";
 
 const OptionsSchema = fields({
   url: v.optional(
@@ -277,6 +278,11 @@ class LibsqlTaskQ implements TaskQ {
   /** `createTask` calls waiting for the one under way (group commit). */
   #creates: PendingCreate[] = [];
   #sendingCreates = false;
+  /** When the last create statement returned (performance.now()). */
+  #createdAt = -Infinity;
+  /** Whether this is still the macrotask in which the last create statement returned. */
+  #sameTurn = false;
+  readonly #turns = new NextTurn();
   #closed: Promise<void> | undefined;
   readonly #watcher: Watcher;
 
@@ -342,7 +348,14 @@ class LibsqlTaskQ implements TaskQ {
     }
     return new Promise<Task<D>>((resolve, reject) => {
       this.#creates.push({ row, resolve: (at) => resolve(newTask<D>(row, at)), reject });
-      if (!this.#sendingCreates) void this.#sendCreates();
+      if (this.#sendingCreates) return;
+      this.#sendingCreates = true;
+      // Under load from separate events (HTTP requests, one per socket event), wait one macrotask so
+      // the creates of this event-loop turn go out as one statement: the embedded driver runs a statement
+      // synchronously, so none would ever arrive "while one is in flight". A lone create (idle for 2 ms)
+      // and a caller awaiting creates one by one (still in the turn of the last answer) go at once.
+      if (!this.#sameTurn && performance.now() - this.#createdAt < 2) this.#turns.schedule(() => this.#sendCreates());
+      else void this.#sendCreates();
     });
   }
 
@@ -353,7 +366,6 @@ class LibsqlTaskQ implements TaskQ {
    * refuses only its caller).
    */
   async #sendCreates(): Promise<void> {
-    this.#sendingCreates = true;
     try {
       while (this.#creates.length) {
         // a task id at most once per statement: a repeat waits for the next one, and then conflicts
@@ -405,6 +417,11 @@ class LibsqlTaskQ implements TaskQ {
       }
     } finally {
       this.#sendingCreates = false;
+      this.#createdAt = performance.now();
+      if (!this.#sameTurn) {
+        this.#sameTurn = true;
+        this.#turns.schedule(() => (this.#sameTurn = false));
+      }
     }
   }
 
@@ -613,6 +630,7 @@ class LibsqlTaskQ implements TaskQ {
       this.#closing.abort(new TaskError("unavailable", "store-closed", "the store was closed"));
       await this.#conn.quiet(this.#settings.closeWaitMs);
       this.#conn.close();
+      this.#turns.close();
     })();
     return this.#closed;
   }
