@@ -11,6 +11,7 @@ import { createTaskQ, ok, worker } from "../dist/mod.js";
 import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
+import { peersSection } from "./peers-section.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -504,6 +505,12 @@ ${pickup}
 
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;
-  writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), md);
+  // the peer section comes from another command (bench/peers-section.mjs): carried over as it is
+  const file = new URL("../BENCHMARKS.md", import.meta.url);
+  let peers = "";
+  try {
+    peers = peersSection(readFileSync(file, "utf8"));
+  } catch { /* no file yet */ }
+  writeFileSync(file, peers ? `${md.trimEnd()}\n\n${peers}` : md);
   console.error("wrote BENCHMARKS.md");
 }
