@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   "unsupported-content-type": "unsupported-media-type",
   "store-unavailable": "unavailable",
   "store-closed": "unavailable",
+  "store-timeout": "unavailable",
   "internal-error": "internal",
 } as const satisfies Record<string, ErrorType>;
 

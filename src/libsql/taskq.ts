@@ -43,7 +43,7 @@ import type {
   WriteOp,
   WriteResult,
 } from "../types.ts";
-import { BUSY_RETRY_MS, Connection, openFileClient, toTaskError } from "./connection.ts";
+import { BUSY_RETRY_MS, Connection, openFileClient, REQUEST_TIMEOUT_MS, toTaskError } from "./connection.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
@@ -71,6 +71,7 @@ const OptionsSchema = fields({
   busyTimeoutMs: v.optional(NonNegativeMs),
   busyRetryMs: v.optional(NonNegativeMs),
   changePollMs: v.optional(PositiveMs),
+  requestTimeoutMs: v.optional(PositiveMs),
 }, "createTaskQ options");
 
 const WaitOptionsSchema = v.optional(fields({
@@ -155,6 +156,7 @@ const INSERT_CHUNK = 1000;
 export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
   const own = opts.client === undefined;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let client: Client;
   let release: (() => void) | undefined;
   if (opts.client) {
@@ -169,7 +171,9 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
         authToken: opts.authToken,
         // One connection with a long busy timeout: SQLite waits for other
         // processes' locks itself (see connection.ts for why not several).
-        ...(isFile ? { timeout: opts.busyTimeoutMs ?? 5_000, concurrency: 1 } : {}),
+        ...(isFile
+          ? { timeout: opts.busyTimeoutMs ?? 5_000, concurrency: 1 }
+          : { fetch: boundedFetch(requestTimeoutMs) }),
       });
     try {
       if (isFile && !isMemory) ({ client, release } = openFileClient(url, open));
@@ -188,7 +192,15 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   const pragmas = own && client.protocol === "file"
     ? [`PRAGMA synchronous = ${opts.durability === "full" ? "FULL" : "NORMAL"}`]
     : [];
-  const conn = new Connection(client, { own, busyRetryMs: opts.busyRetryMs ?? BUSY_RETRY_MS, pragmas, release });
+  // The embedded driver answers synchronously: only a remote call can hang.
+  const remote = client.protocol !== "file";
+  const conn = new Connection(client, {
+    own,
+    busyRetryMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
+    pragmas,
+    release,
+    requestTimeoutMs: remote ? requestTimeoutMs : 0,
+  });
   const url = opts.url ?? "file:sokka.db";
   const isMemory = url === ":memory:" || url.startsWith("file::memory:");
   return new LibsqlTaskQ(conn, {
@@ -201,6 +213,16 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     maxDataBytes: opts.maxDataBytes ?? 1_048_576,
     closeWaitMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
   });
+}
+
+/**
+ * The fetch of a store's own HTTP client: each request is aborted after
+ * `ms`, so a server that stopped answering holds no socket and no request
+ * (an injected client keeps its own fetch; the store's deadline still frees
+ * the caller).
+ */
+function boundedFetch(ms: number): (req: Request) => Promise<Response> {
+  return (req) => fetch(req, { signal: AbortSignal.timeout(ms) });
 }
 
 interface Settings {

@@ -86,7 +86,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
           pid: env.pid,
           leaseId,
           leaseTimeMs: env.leaseTimeMs,
-        })
+        }), true // renewing twice is harmless: a keepalive that timed out is sent again
       );
       recordVer = t.recordVer;
       if (!finished) scheduleKeepalive();
