@@ -28,6 +28,7 @@ const routes = [
   ["POST", "/tasks/a/complete"],
   ["POST", "/tasks/a/fail"],
   ["POST", "/tasks/a/snooze"],
+  ["POST", "/writes"],
   ["GET", "/tasks"],
   ["GET", "/tasks/a"],
   ["GET", "/groups/a/tasks"],
@@ -53,6 +54,8 @@ const fields = [
   "data",
   "timeoutMs",
   "subTopic",
+  "n",
+  "writes",
   // typos and options this version does not have: refused by name
   "leaseid",
   "topik",

@@ -257,6 +257,59 @@ describe("pull consumers", () => {
     expect((await json(await post("/tasks/nope/complete", { pid: "p", leaseId: "l" }))).status).toBe(404);
   });
 
+  it("a tick in two requests: reserve n at once ({ tasks }), then every outcome in one POST /writes, fenced per write", async () => {
+    await taskq.createTasks(["a", "b", "c", "d"].map((taskId) => ({ topic: "t", taskId })));
+    const got = await json(await post("/topics/t/reserve", { pid: "p", n: 3 }));
+    expect(got.status).toBe(200);
+    const [a, b, c] = got.body.tasks as Task[];
+    expect(got.body.tasks.map((t: Task) => t.taskId)).toEqual(["a", "b", "c"]);
+    expect(new Set([a, b, c].map((t) => t.leaseId)).size).toBe(3);
+    const written = await json(
+      await post("/writes", {
+        writes: [
+          { op: "terminate", taskId: "a", pid: "p", leaseId: a.leaseId },
+          { op: "fail", taskId: "b", pid: "p", leaseId: b.leaseId, error: "bounced" },
+          { op: "terminate", taskId: "c", pid: "p", leaseId: "stale" }, // refused alone
+          { op: "extendLease", taskId: "c", pid: "p", leaseId: c.leaseId, leaseTimeMs: 9000 },
+        ],
+      }),
+    );
+    expect(written.status).toBe(200);
+    expect(written.body.results).toMatchObject([
+      { task: { taskId: "a", status: "terminated" } },
+      { task: { taskId: "b", status: "failed", error: "bounced" } },
+      { error: { type: "forbidden", code: "wrong-owner", status: 403 } },
+      { task: { taskId: "c", status: "running" } },
+    ]);
+    // one left, then none: { tasks: [] } rather than 204 once n is given
+    expect((await json(await post("/topics/t/reserve", { pid: "p", n: 5 }))).body.tasks.map((t: Task) => t.taskId))
+      .toEqual(["d"]);
+    expect(await json(await post("/topics/t/reserve", { pid: "p", n: 5 }))).toEqual({
+      status: 200,
+      body: { tasks: [] },
+    });
+  });
+
+  it("refuses a bad batch whole, naming the field, and writes nothing", async () => {
+    await taskq.createTask({ topic: "t", taskId: "x" });
+    const r = (await json(await post("/topics/t/reserve", { pid: "p", n: 1 }))).body.tasks[0] as Task;
+    for (
+      const body of [
+        {},
+        { writes: [] },
+        { writes: [{ op: "terminate", taskId: "x", pid: "p" }] }, // no leaseId: a pull write names its reservation
+        { writes: [{ op: "revokeLease", taskId: "x", recordVer: r.recordVer }] }, // an operator's action, not a consumer's
+        { writes: [{ op: "terminate", taskId: "x", pid: "p", leaseId: r.leaseId, extra: 1 }] },
+      ]
+    ) {
+      const res = await json(await post("/writes", body));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe("invalid-request");
+    }
+    expect((await json(await post("/topics/t/reserve", { pid: "p", n: 1001 }))).status).toBe(400);
+    expect(await taskq.task("x")).toMatchObject({ status: "running", recordVer: r.recordVer });
+  });
+
   it("complete, fail, snooze and extend need the leaseId of a live reservation: a waiting task is never finished by a pull consumer", async () => {
     await taskq.createTask({ topic: "t", taskId: "w" });
     for (const action of ["complete", "fail", "snooze", "extend"]) {

@@ -12,10 +12,19 @@ import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
-import type { TaskQ } from "../types.ts";
+import type { Task, TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
 import { uiRoutes } from "./ui/routes.ts";
-import { CompleteBody, ExtendBody, FailBody, ListQuery, ReserveBody, RevokeBody, SnoozeBody } from "./schemas.ts";
+import {
+  CompleteBody,
+  ExtendBody,
+  FailBody,
+  ListQuery,
+  ReserveBody,
+  RevokeBody,
+  SnoozeBody,
+  WritesBody,
+} from "./schemas.ts";
 
 /** Options of `sokkaRoutes`. */
 export interface SokkaRoutesOptions {
@@ -157,21 +166,37 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   // With waitMs, a long poll: answered as soon as a task is reserved, or 204 at the deadline; a client
   // that goes away stops the wait (the request's signal), and a task reserved for it just then is handed back.
   app.post("/topics/:topic/reserve", ...body(ReserveBody, "invalid-request"), async (c) => {
-    const { pid, leaseTimeMs, waitMs = 0 } = c.req.valid("json");
+    const { pid, leaseTimeMs, waitMs = 0, n } = c.req.valid("json");
     const topic = c.req.param("topic");
     const signal = c.req.raw.signal ?? new AbortController().signal; // (older workerd: no request signal)
     const deadline = Date.now() + waitMs;
+    // with n: up to n tasks in one statement, answered as { tasks } (empty at the deadline)
+    const answer = (ts: Task[]) =>
+      n === undefined ? (ts.length ? c.json(ts[0]) : c.body(null, 204)) : c.json({ tasks: ts });
     for (;;) {
-      const t = await taskq.reserveTask(topic, pid, { leaseTimeMs });
-      if (t && signal.aborted) {
-        await taskq.revokeLease(t.taskId, t.recordVer).catch(() => {}); // else its lease runs out
-        return c.body(null, 204);
+      const ts = n === undefined
+        ? await taskq.reserveTask(topic, pid, { leaseTimeMs }).then((t) => (t ? [t] : []))
+        : await taskq.reserveTasks(topic, pid, n, { leaseTimeMs });
+      if (ts.length && signal.aborted) {
+        // nobody to answer: hand them back, else their leases run out first
+        await Promise.all(ts.map((t) => taskq.revokeLease(t.taskId, t.recordVer).catch(() => {})));
+        return answer([]);
       }
-      if (t) return c.json(t);
       const left = deadline - Date.now();
-      if (left <= 0 || signal.aborted) return c.body(null, 204);
+      if (ts.length || left <= 0 || signal.aborted) return answer(ts);
       await taskq.waitForTask(topic, { timeoutMs: left, signal });
     }
+  });
+  // A pull consumer's tick in one request: each write fenced by its own reservation and answered on its own.
+  app.post("/writes", ...body(WritesBody, "invalid-request"), async (c) => {
+    const results = await taskq.applyWrites(c.req.valid("json").writes);
+    return c.json({
+      results: results.map((r) =>
+        r.error
+          ? { error: { type: r.error.type, code: r.error.code, message: r.error.message, status: r.error.status } }
+          : { task: r.task }
+      ),
+    });
   });
   app.post("/tasks/:taskId/extend", ...body(ExtendBody, "invalid-request"), async (c) => {
     const { pid, leaseId, leaseTimeMs } = c.req.valid("json");

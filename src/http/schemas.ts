@@ -50,6 +50,9 @@ export const ListQuery = fields({
 /** The fence of every pull-consumer write: the reservation's owner and its lease. */
 const fence = { pid: Name, leaseId: Name };
 
+/** Most tasks one pull request may reserve, or writes one request may carry. */
+export const MAX_BATCH = 1000;
+
 /** Longest a reserve request may wait for a task (a long poll; SQS allows 20 s, we allow 30 s). */
 export const MAX_WAIT_MS = 30_000;
 
@@ -66,8 +69,17 @@ export const ReserveBody = fields(
         v.description(`how long to wait for a task, 0 to ${MAX_WAIT_MS} ms (a long poll)`),
       ),
     ),
+    n: v.optional(
+      v.pipe(
+        v.number("must be a number"),
+        v.integer("must be an integer"),
+        v.minValue(1, "must be at least 1"),
+        v.maxValue(MAX_BATCH, `must be at most ${MAX_BATCH}`),
+        v.description(`how many tasks to reserve at once, 1 to ${MAX_BATCH}; the answer is then { tasks }`),
+      ),
+    ),
   },
-  "a JSON object { pid, leaseTimeMs?, waitMs? }",
+  "a JSON object { pid, leaseTimeMs?, waitMs?, n? }",
 );
 export const ExtendBody = fields(
   { ...fence, leaseTimeMs: v.optional(PositiveMs) },
@@ -82,4 +94,37 @@ export const SnoozeBody = fields(
   { ...fence, snoozeTime: v.optional(NonNegativeMs) },
   "a JSON object { pid, leaseId, snoozeTime? }",
 );
+/**
+ * `POST /writes`: a pull consumer's tick of outcomes and keepalives in one
+ * request, each fenced by its own reservation (`pid` and `leaseId`).
+ */
+export const WritesBody = fields({
+  writes: v.pipe(
+    v.array(
+      v.variant("op", [
+        fields(
+          { op: v.literal("extendLease"), taskId: Name, ...fence, leaseTimeMs: v.optional(PositiveMs) },
+          "an extendLease write { op, taskId, pid, leaseId, leaseTimeMs? }",
+        ),
+        fields(
+          { op: v.literal("terminate"), taskId: Name, ...fence },
+          "a terminate write { op, taskId, pid, leaseId }",
+        ),
+        fields(
+          { op: v.literal("fail"), taskId: Name, ...fence, error: v.optional(ErrorMessage) },
+          "a fail write { op, taskId, pid, leaseId, error? }",
+        ),
+        fields(
+          { op: v.literal("snooze"), taskId: Name, ...fence, snoozeTime: v.optional(NonNegativeMs) },
+          "a snooze write { op, taskId, pid, leaseId, snoozeTime? }",
+        ),
+      ], 'must have op "extendLease", "terminate", "fail" or "snooze"'),
+      "must be an array of writes",
+    ),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} writes`),
+    v.description(`1 to ${MAX_BATCH} writes, each { op, taskId, pid, leaseId, … }`),
+  ),
+}, "a JSON object { writes }");
+
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
