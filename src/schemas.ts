@@ -98,20 +98,23 @@ export const ListFiltersSchema = fields({
   to: v.optional(EpochMs),
 }, "listing filters");
 
+/** A whole number from `min` to `max`, described for messages and docs. */
+export function intRange(min: number, max: number, description = `a whole number from ${min} to ${max}`) {
+  return v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, min === 0 ? "must not be negative" : `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+    v.description(description),
+  );
+}
+
 /** Largest page of a listing. */
 export const MAX_LIMIT = 1000;
 
 /** Page size, order and cursor of a listing. */
 export const CursorOptionsSchema = fields({
-  limit: v.optional(
-    v.pipe(
-      v.number("must be a number"),
-      v.integer("must be an integer"),
-      v.minValue(1, "must be at least 1"),
-      v.maxValue(MAX_LIMIT, `must be at most ${MAX_LIMIT}`),
-      v.description(`a whole number from 1 to ${MAX_LIMIT}`),
-    ),
-  ),
+  limit: v.optional(intRange(1, MAX_LIMIT)),
   cursor: v.optional(v.nullable(v.pipe(v.string("must be a string"), v.description("a cursor from a page")))),
   order: v.optional(Order),
 }, "paging options");

@@ -71,6 +71,17 @@ function countingStore() {
   return { taskq, client, url: db.url, looks: () => looks, looked };
 }
 
+/** A child process on the same file that creates one task of `topic` once `trigger` exists. */
+async function otherProcess(url: string, topic: string) {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const trigger = join(dir.dir, "go");
+  const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
+  cleanups.push(() => child.kill());
+  await child.printed("ready");
+  return { trigger, child };
+}
+
 /** The store as the worker sees it, with a log of its waits: each one's deadline and how it ended. */
 function watched(taskq: TaskQ) {
   const waits: { timeoutMs: number; result?: boolean }[] = [];
@@ -143,13 +154,8 @@ describe("waitForTask", () => {
 
   it("wakes on a task another process commits to the same file (PRAGMA data_version)", async () => {
     const { taskq, url, looks, looked } = countingStore();
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
     const topic = uniq("w");
-    const trigger = join(dir.dir, "go");
-    const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
-    cleanups.push(() => child.kill());
-    await child.printed("ready");
+    const { trigger, child } = await otherProcess(url, topic);
     await taskq.task("x"); // schema ready here too
     const n = looks();
     const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
@@ -207,13 +213,8 @@ describe("an idle worker is woken", () => {
 
   it("by a task another process creates on the same file", async () => {
     const { taskq, url, looks, looked } = countingStore();
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
     const topic = uniq("w");
-    const trigger = join(dir.dir, "go");
-    const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
-    cleanups.push(() => child.kill());
-    await child.printed("ready");
+    const { trigger, child } = await otherProcess(url, topic);
     const w = idleWorker(taskq, topic);
     await w.longWait(1_000);
     await looked(looks());

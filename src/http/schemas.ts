@@ -11,6 +11,7 @@ import {
   EpochMs,
   ErrorMessage,
   fields,
+  intRange,
   MAX_LIMIT,
   Name,
   NonNegativeMs,
@@ -60,23 +61,9 @@ export const ReserveBody = fields(
   {
     pid: Name,
     leaseTimeMs: v.optional(PositiveMs),
-    waitMs: v.optional(
-      v.pipe(
-        v.number("must be a number"),
-        v.integer("must be an integer"),
-        v.minValue(0, "must not be negative"),
-        v.maxValue(MAX_WAIT_MS, `must be at most ${MAX_WAIT_MS}`),
-        v.description(`how long to wait for a task, 0 to ${MAX_WAIT_MS} ms (a long poll)`),
-      ),
-    ),
+    waitMs: v.optional(intRange(0, MAX_WAIT_MS, `how long to wait for a task, 0 to ${MAX_WAIT_MS} ms (a long poll)`)),
     n: v.optional(
-      v.pipe(
-        v.number("must be a number"),
-        v.integer("must be an integer"),
-        v.minValue(1, "must be at least 1"),
-        v.maxValue(MAX_BATCH, `must be at most ${MAX_BATCH}`),
-        v.description(`how many tasks to reserve at once, 1 to ${MAX_BATCH}; the answer is then { tasks }`),
-      ),
+      intRange(1, MAX_BATCH, `how many tasks to reserve at once, 1 to ${MAX_BATCH}; the answer is then { tasks }`),
     ),
   },
   "a JSON object { pid, leaseTimeMs?, waitMs?, n? }",
