@@ -3,8 +3,10 @@
  * after the current task and its microtasks, without setTimeout's 1 ms floor
  * (measured on POST /tasks: 14.4k req/s with a channel, 8.1k with
  * setTimeout(0)). Making a channel costs more than a statement in Node, so a
- * store keeps one while it is busy, and closes it after `IDLE_MS` without
- * use: an open port keeps Deno's event loop alive even when no one listens.
+ * store keeps one while it is busy; its port is listened to only while
+ * something is scheduled (so Node and Bun can exit), and it is closed after
+ * `IDLE_MS` without use: an open port keeps Deno's event loop alive even
+ * when no one listens.
  *
  * @module
  */
@@ -25,14 +27,17 @@ export class NextTurn {
     if (!this.#ports) {
       const ch = new MessageChannel();
       this.#ports = { a: ch.port1, b: ch.port2 };
-      ch.port1.onmessage = () => {
-        const fns = this.#queued;
-        this.#queued = [];
-        for (const f of fns) f();
-      };
       this.#armIdle(IDLE_MS);
     }
-    this.#ports.b.postMessage(0);
+    const { a, b } = this.#ports;
+    // listened to only while something waits: Node and Bun then let the process exit at once
+    a.onmessage = () => {
+      a.onmessage = null;
+      const fns = this.#queued;
+      this.#queued = [];
+      for (const f of fns) f();
+    };
+    b.postMessage(0);
   }
 
   /** Closes the channel once it has gone unused for IDLE_MS (a later schedule makes a new one). */

@@ -100,3 +100,16 @@ it("a process exits by itself after await worker.stop(): no timer is left behind
   expect(exit!.code).toBe(0);
   expect(exit!.stdout).toContain("stopped");
 });
+
+it("a process exits by itself after creating tasks in a burst, even without closing its store", async () => {
+  db = tempDbUrl();
+  const child = spawnFixture("create-burst.mjs", [db.url]);
+  const exit = await Promise.race([
+    child.exit,
+    new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
+  ]);
+  if (exit === null) child.kill("SIGKILL");
+  expect(exit).not.toBeNull();
+  expect(exit!.code).toBe(0);
+  expect(exit!.stdout).toContain("created");
+});
