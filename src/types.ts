@@ -256,6 +256,16 @@ export interface TaskQ {
    * neighbours. The call itself rejects only when the store is unreachable.
    */
   applyWrites<D = unknown>(ops: WriteOp[]): Promise<WriteResult<D>[]>;
+  /**
+   * `applyWrites`, then a reservation of up to `n` tasks, in ONE transaction
+   * and one round trip: a worker's tick (its outcomes, its keepalives and the
+   * tasks for the slots they free) costs one request to a remote server. The
+   * writes come first, so tasks they make reservable may be taken at once.
+   */
+  applyWritesAndReserve<D = unknown>(
+    ops: WriteOp[],
+    reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }>;
   /** How many tasks each topic has in each status (for dashboards). */
   topicStats(): Promise<TopicStats[]>;
   /**

@@ -34,6 +34,7 @@ it("bench/bench.mjs --smoke measures every row", () => {
   ) {
     expect(out).toContain(`| ${row}`);
   }
+  expect(out).toContain("| sokka: end to end against sqld over HTTP");
   for (const path of ["same process", "another process", "a snoozed task", "HTTP long poll", "Idle worker CPU"]) {
     expect(out).toContain(path);
   }

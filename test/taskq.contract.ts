@@ -686,6 +686,49 @@ export function taskqContract(target: Target) {
     });
   });
 
+  describe("applyWritesAndReserve", () => {
+    it("writes, then reserves, in one call: a task the writes hand back can be taken again at once", async () => {
+      const topic = uniq("tick");
+      const [a, b] = await taskq.createTasks([{ topic }, { topic }]);
+      const [ra, rb] = await taskq.reserveTasks(topic, "p1", 2);
+      expect([ra.taskId, rb.taskId]).toEqual([a.taskId, b.taskId]);
+      const c = await taskq.createTask({ topic });
+      const out = await taskq.applyWritesAndReserve([
+        { op: "terminate", taskId: a.taskId, pid: "p1", leaseId: ra.leaseId! },
+        { op: "snooze", taskId: b.taskId, pid: "p1", leaseId: "stale", snoozeTime: 0 }, // refused alone
+        { op: "snooze", taskId: b.taskId, pid: "p1", leaseId: rb.leaseId!, snoozeTime: 0 }, // reservable at once
+      ], { topic, pid: "p2", n: 5 });
+      expect(out.results[0].task).toMatchObject({ taskId: a.taskId, status: "terminated" });
+      expectTaskError(out.results[1].error, "forbidden", "wrong-owner");
+      expect(out.results[2].task).toMatchObject({ taskId: b.taskId, status: "snoozed" });
+      expect(out.reserved.map((t) => t.taskId).sort()).toEqual([b.taskId, c.taskId].sort());
+      expect(out.reserved.every((t) => t.status === "running" && t.pid === "p2" && t.leaseId)).toBe(true);
+      // nothing to write: a plain reservation; nothing to take: an empty list
+      expect(await taskq.applyWritesAndReserve([], { topic, pid: "p2", n: 5 })).toEqual({ results: [], reserved: [] });
+    });
+
+    it("refuses a bad reservation by name and writes nothing", async () => {
+      const r = await inStatus("running");
+      for (
+        const bad of [{ topic: "", pid: "p", n: 1 }, { topic: "t", pid: "p", n: 0 }, {
+          topic: "t",
+          pid: "p",
+          n: 1,
+          x: 1,
+        }]
+      ) {
+        const e = await rejection(
+          taskq.applyWritesAndReserve(
+            [{ op: "terminate", taskId: r.taskId, pid: "p1", leaseId: r.leaseId! }],
+            bad as never,
+          ),
+        );
+        expectTaskError(e, "bad-request", "invalid-task");
+      }
+      expect(await taskq.task(r.taskId)).toEqual(r);
+    });
+  });
+
   describe("argument validation of the transitions", () => {
     it("refuses bad taskId, pid, leaseId, error, snoozeTime, leaseTimeMs, writing nothing", async () => {
       const r = await inStatus("running");

@@ -78,6 +78,17 @@ const WaitOptionsSchema = v.optional(fields({
   timeoutMs: v.optional(NonNegativeMs),
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 }, "waitForTask options ({ timeoutMs, signal })"));
+const ReserveRequestSchema = fields({
+  topic: Name,
+  pid: Name,
+  n: v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(1, "must be at least 1"),
+    v.maxValue(1000, "must be at most 1000"),
+  ),
+  leaseTimeMs: v.optional(PositiveMs),
+}, "a reservation { topic, pid, n, leaseTimeMs? }");
 const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
 const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
 const ExtendOptionsSchema = v.optional(
@@ -581,6 +592,23 @@ class LibsqlTaskQ implements TaskQ {
   }
 
   async applyWrites<D>(ops: WriteOp[]): Promise<WriteResult<D>[]> {
+    return (await this.#applyWrites<D>(ops, null)).results;
+  }
+
+  async applyWritesAndReserve<D>(
+    ops: WriteOp[],
+    reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+    const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
+    const lease = r.leaseTimeMs ?? this.leaseTimeMs;
+    return await this.#applyWrites<D>(ops, { sql: sql.RESERVE_MANY, args: [r.topic, r.pid, lease, r.n] });
+  }
+
+  /** The writes, each transition one statement, and a reservation after them in the same transaction. */
+  async #applyWrites<D>(
+    ops: WriteOp[],
+    reserve: { sql: string; args: (string | number)[] } | null,
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     const list = parseOrThrow(v.array(v.unknown(), "must be an array"), ops, "applyWrites");
     const plans = list.map((op) => {
       try {
@@ -591,16 +619,23 @@ class LibsqlTaskQ implements TaskQ {
     });
     const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
     const results: WriteResult<D>[] = new Array(plans.length);
-    if (sendable.length) {
+    let reserved: Task<D>[] = [];
+    if (sendable.length || reserve) {
       await this.#ensureReady();
       const client = this.#conn.client;
       // one statement per transition (not per task): a worker's tick of outcomes is one step
       const groups = groupPlans(sendable);
-      const stmts = groups.map((g) => ({ sql: g.sql, args: [JSON.stringify(g.plans.map((p) => p.tuple))] }));
+      const stmts: InStatement[] = groups.map((g) => ({
+        sql: g.sql,
+        args: [JSON.stringify(g.plans.map((p) => p.tuple))],
+      }));
+      if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
       const run = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, "write");
-      const sets = await this.#conn.retry(run, "write", sendable.length).catch((e) => {
+      const weight = sendable.length + (reserve ? Number(reserve.args[3]) : 0);
+      const sets = await this.#conn.retry(run, "write", weight).catch((e) => {
         throw toTaskError(e, "applyWrites");
       });
+      if (reserve) reserved = sets[groups.length].rows.map((row) => rowToTask<D>(row));
       const refused: Plan[] = [];
       groups.forEach((g, i) => {
         const written = new Map<string, Task<D>>();
@@ -624,7 +659,7 @@ class LibsqlTaskQ implements TaskQ {
       }
     }
     plans.forEach((p, i) => (results[i] = p instanceof TaskError ? { error: p } : p.result as WriteResult<D>));
-    return results;
+    return { results, reserved };
   }
 
   async topicStats(): Promise<TopicStats[]> {

@@ -27,6 +27,8 @@ export interface ExecEnv {
   /** The timeout when the task has none of its own. */
   timeoutMs: number;
   emit(name: WorkerEventName, detail: unknown): void;
+  /** Called when the function is done and only the outcome write is left (its slot frees with that write). */
+  onSettled?(task: Task): void;
 }
 
 /** Names of the reasons an execution's signal aborts with (`signal.reason.name`). */
@@ -123,6 +125,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
     clearTimeout(timer);
     clearTimeout(keepalive);
     removeAbort();
+    env.onSettled?.(task);
     await inflight;
 
     if (first === "aborted") {

@@ -50,10 +50,22 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const events = new EventTarget();
   const env: ExecEnv = {
     ...o,
-    writer: createWriter(o.taskq),
+    // reservations ride with the tick's writes (one round trip) where the store can do both at once
+    writer: createWriter(
+      o.taskq,
+      typeof o.taskq.applyWritesAndReserve === "function"
+        ? { topic: o.topic, pid: o.pid, leaseTimeMs: o.leaseTimeMs }
+        : undefined,
+    ),
     emit: (name, detail) => events.dispatchEvent(new CustomEvent(name, { detail })),
+    onSettled: (task) => {
+      finishing.add(task);
+      wake();
+    },
   };
   const running = new Set<Execution>();
+  /** Executions whose function is done and whose outcome write is queued: their slots are taken again with it. */
+  const finishing = new Set<Task>();
   /** Aborted by any stop: ends polling and wakes the idle sleep. */
   const polling = new AbortController();
   /** Resolved when a slot frees or a stop begins. */
@@ -65,6 +77,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     running.add(ex);
     void ex.done.then(() => {
       running.delete(ex);
+      finishing.delete(task);
       wake();
     });
   };
@@ -84,7 +97,8 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     /** False after a reservation came back short: reserve again only once a wake-up (or the backoff) says so. */
     let mayHaveWork = true;
     while (!polling.signal.aborted) {
-      const free = o.concurrency - running.size;
+      // a finishing execution's slot is reserved again in the same round trip as its outcome write
+      const free = o.concurrency - running.size + finishing.size;
       if (free <= 0) {
         await new Promise<void>((r) => (wake = r));
         continue;
@@ -98,7 +112,9 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       }
       let tasks: Task[];
       try {
-        tasks = await reserve(o, free);
+        tasks = typeof o.taskq.applyWritesAndReserve === "function"
+          ? await env.writer.reserve(free)
+          : await reserve(o, free);
       } catch (error) {
         if ((error as { code?: unknown })?.code === "store-closed") {
           onStoreClosed();

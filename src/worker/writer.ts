@@ -1,7 +1,9 @@
 /**
- * Coalesces the worker's writes: keepalives and outcomes that fall due while
- * another round trip is under way are sent together in ONE `applyWrites`
- * (one round trip), each still fenced and each answered on its own.
+ * Coalesces the worker's store calls: keepalives, outcomes and the next
+ * reservation that fall due while another round trip is under way go out
+ * together in ONE call (`applyWrites`, or `applyWritesAndReserve` when a
+ * reservation is waiting), each write still fenced and answered on its own.
+ * A busy worker thus pays one round trip per tick.
  *
  * @module
  */
@@ -14,31 +16,67 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Sends writes to the store, many per round trip. */
+/** A reservation waiting to ride with the next writes. */
+interface PendingReserve {
+  n: number;
+  resolve(tasks: Task[]): void;
+  reject(error: unknown): void;
+}
+
+/** What a reservation through the writer takes. */
+export interface ReserveSpec {
+  topic: string;
+  pid: string;
+  leaseTimeMs: number;
+}
+
+/** Sends writes (and reservations) to the store, many per round trip. */
 export interface Writer {
   /** Resolves with the task as written, or rejects with why this very write was refused. */
   write(op: WriteOp): Promise<Task>;
+  /** Up to `n` tasks, reserved together with the writes queued by then (one round trip). */
+  reserve(n: number): Promise<Task[]>;
 }
 
-/** A writer for `taskq`: the first write goes out at once, later ones queue until the store answers. */
-export function createWriter(taskq: TaskQ): Writer {
+/** A writer for `taskq`: the first call goes out at once (next microtask), later ones queue until the store answers. */
+export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
   let queue: Pending[] = [];
+  let reservation: PendingReserve | null = null;
   let sending = false;
 
   const send = async () => {
-    while (queue.length) {
+    while (queue.length || reservation) {
       const batch = queue;
+      const r = reservation;
       queue = [];
+      reservation = null;
       try {
-        const results = batch.length === 1
-          ? [await single(batch[0].op)]
-          : await taskq.applyWrites(batch.map((p) => p.op));
-        results.forEach((r, i) => (r.error ? batch[i].reject(r.error) : batch[i].resolve(r.task!)));
+        if (r && spec) {
+          const out = batch.length ? await taskq.applyWritesAndReserve(batch.map((p) => p.op), { ...spec, n: r.n }) : {
+            results: [],
+            reserved: await taskq.reserveTasks(spec.topic, spec.pid, r.n, { leaseTimeMs: spec.leaseTimeMs }),
+          };
+          out.results.forEach((x, i) => (x.error ? batch[i].reject(x.error) : batch[i].resolve(x.task!)));
+          r.resolve(out.reserved);
+        } else {
+          const results = batch.length === 1
+            ? [await single(batch[0].op)]
+            : await taskq.applyWrites(batch.map((p) => p.op));
+          results.forEach((x, i) => (x.error ? batch[i].reject(x.error) : batch[i].resolve(x.task!)));
+        }
       } catch (error) {
         batch.forEach((p) => p.reject(error));
+        r?.reject(error);
       }
     }
     sending = false;
+  };
+
+  const kick = () => {
+    if (!sending) {
+      sending = true;
+      queueMicrotask(send);
+    }
   };
 
   /** A lone write goes through its own method (one statement, no transaction around it). */
@@ -57,10 +95,22 @@ export function createWriter(taskq: TaskQ): Writer {
     write(op) {
       return new Promise<Task>((resolve, reject) => {
         queue.push({ op, resolve, reject });
-        if (!sending) {
-          sending = true;
-          queueMicrotask(send);
-        }
+        kick();
+      });
+    },
+    reserve(n) {
+      if (!spec) return Promise.reject(new Error("this writer reserves nothing (no ReserveSpec)"));
+      return new Promise<Task[]>((resolve, reject) => {
+        if (reservation) {
+          // one reservation per round trip: a second asks for more in the same one
+          const first = reservation;
+          reservation = {
+            n: Math.min(1000, first.n + n),
+            resolve: (ts) => (first.resolve(ts.slice(0, first.n)), resolve(ts.slice(first.n))),
+            reject: (e) => (first.reject(e), reject(e)),
+          };
+        } else reservation = { n, resolve, reject };
+        kick();
       });
     },
   };
