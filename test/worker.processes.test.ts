@@ -88,9 +88,9 @@ it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each exe
   await taskq.close();
 });
 
-it("a process exits by itself after await worker.stop(): no timer is left behind", async () => {
-  db = tempDbUrl();
-  const child = spawnFixture("worker-proc.mjs", [db.url, "idle", "idler", "2", "60000", "idle-stop"]);
+/** Runs a fixture that never calls process.exit and expects it to end by itself (deadline 15 s) after printing `text`. */
+async function exitsByItself(script: string, args: string[], text: string): Promise<void> {
+  const child = spawnFixture(script, args);
   const exit = await Promise.race([
     child.exit,
     new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
@@ -98,18 +98,15 @@ it("a process exits by itself after await worker.stop(): no timer is left behind
   if (exit === null) child.kill("SIGKILL");
   expect(exit).not.toBeNull();
   expect(exit!.code).toBe(0);
-  expect(exit!.stdout).toContain("stopped");
+  expect(exit!.stdout).toContain(text);
+}
+
+it("a process exits by itself after await worker.stop(): no timer is left behind", async () => {
+  db = tempDbUrl();
+  await exitsByItself("worker-proc.mjs", [db.url, "idle", "idler", "2", "60000", "idle-stop"], "stopped");
 });
 
 it("a process exits by itself after creating tasks in a burst, even without closing its store", async () => {
   db = tempDbUrl();
-  const child = spawnFixture("create-burst.mjs", [db.url]);
-  const exit = await Promise.race([
-    child.exit,
-    new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
-  ]);
-  if (exit === null) child.kill("SIGKILL");
-  expect(exit).not.toBeNull();
-  expect(exit!.code).toBe(0);
-  expect(exit!.stdout).toContain("created");
+  await exitsByItself("create-burst.mjs", [db.url], "created");
 });
