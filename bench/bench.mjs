@@ -13,6 +13,7 @@ import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
 import { peersSection } from "./peers-section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
+import { run as scaleoutRun, scaleoutBench, scaleoutTable, soakHeld, soakTable } from "./scaleout.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -470,6 +471,19 @@ console.log(pickup);
 if (smoke) setRemoteTasks(320);
 const remote = remoteTable(await remoteBench());
 console.log(remote);
+// Many processes on one sqld (bench/scaleout.mjs): both layouts × 1/2/4/8 processes, then the soak
+const scaleout = scaleoutTable(
+  await scaleoutBench(
+    smoke ? { tasks: 640, repeat: 1, procs: [2], layouts: ["sqld --use-custom-wal libsql-wal (recommended)"] } : {},
+  ),
+);
+console.log(scaleout);
+const SOAK_S = smoke ? 1 : 60;
+const soakRows = [];
+for (let i = 0; i < (smoke ? 1 : 3); i++) soakRows.push(await scaleoutRun({ procs: smoke ? 2 : 8, seconds: SOAK_S }));
+const soak = soakTable(soakRows, SOAK_S);
+console.log(soak);
+if (!soakHeld(soakRows)) console.error("THE SOAK DID NOT HOLD: see its table");
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
@@ -504,6 +518,26 @@ outcomes and the reservation of the slots they free go out as one \`applyWritesA
 worker makes about one call per 32 tasks.
 
 ${remote}
+
+## Scaling out on one libSQL server
+
+Worker processes (one worker each, concurrency 32, no-op function, each through its own store and
+\`@libsql/client\` client over HTTP) on one sqld on loopback, checked task by task (bench/scaleout.mjs;
+\`npm run bench:scaleout\` alone): every execution's task id is reported, so a double run is a task
+executed twice (no process dies here, so every lease is valid throughout and any second run would be a
+fencing failure); lost is created minus terminated at the end; a run stalls when no task is executed
+anywhere for 20 s while tasks wait. Two layouts: sqld as it starts by default, and with
+\`--use-custom-wal libsql-wal\` (README.md, "Scaling out"). Server and workers share this machine's cores,
+so tasks/s cannot grow with processes here; the table shows whether more processes cost and whether they
+stall. A stalled server cannot be asked what it kept, so a stalled run has no "lost" figure; its tasks
+left are shown beside it.
+
+${scaleout}
+
+The soak (\`npm run soak\` alone; .ci/run runs it on every CI): the recommended layout, 8 processes, a
+feeder in the bench process keeping up to 5,000 tasks waiting for 60 s, then every task run to the end.
+
+${soak}
 
 ## Pickup latency
 

@@ -8,7 +8,7 @@ it("bench/bench.mjs --smoke measures every row", () => {
   const out = execFileSync(process.execPath, ["bench/bench.mjs", "--smoke"], {
     cwd: root,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: 240_000,
   });
   for (
     const row of [
@@ -35,8 +35,12 @@ it("bench/bench.mjs --smoke measures every row", () => {
     expect(out).toContain(`| ${row}`);
   }
   expect(out).toContain("| sokka: end to end against sqld over HTTP");
+  expect(out).toContain("| sqld --use-custom-wal libsql-wal (recommended) | 2 | 640 |");
+  expect(out).toMatch(
+    /\| 1 \| sqld --use-custom-wal libsql-wal \(recommended\) \| 2 \| 1 s \| [\d,]+ \| [\d,]+ \| [\d.]+ \| 0 \| 0 \| no \|/,
+  );
   for (const path of ["same process", "another process", "a snoozed task", "HTTP long poll", "Idle worker CPU"]) {
     expect(out).toContain(path);
   }
   expect(out).not.toMatch(/NaN|Infinity/);
-});
+}, 240_000);

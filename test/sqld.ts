@@ -23,15 +23,34 @@ export function sqldBinary(): string {
   return path;
 }
 
-/** Starts sqld and resolves once it answers HTTP; `stop()` kills it and removes its data. */
-export async function startSqld(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "sokka-sqld-"));
+/** The flags of the layout README.md recommends for many writer processes ("Scaling out"). */
+export const RECOMMENDED_FLAGS = ["--use-custom-wal", "libsql-wal"];
+
+/** A running sqld: `kill()` SIGKILLs it and keeps its data (`dir`, to start again on), `stop()` also removes the data. */
+export interface Sqld {
+  url: string;
+  pid: number;
+  dir: string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts sqld and resolves once it answers HTTP. `flags` are added to its
+ * command line (and SOKKA_SQLD_FLAGS, e.g. "--use-custom-wal libsql-wal",
+ * runs the suites on another layout); `dir` restarts on a killed server's data.
+ */
+export async function startSqld(
+  { flags = [], dir = mkdtempSync(join(tmpdir(), "sokka-sqld-")) }: { flags?: string[]; dir?: string } = {},
+): Promise<Sqld> {
   const port = await freePort();
   const child: ChildProcess = spawn(sqldBinary(), [
     "--db-path",
     join(dir, "data.sqld"),
     "--http-listen-addr",
     `127.0.0.1:${port}`,
+    ...flags,
+    ...(process.env.SOKKA_SQLD_FLAGS?.split(" ").filter(Boolean) ?? []),
   ], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -49,14 +68,19 @@ export async function startSqld(): Promise<{ url: string; pid: number; stop(): P
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // SIGKILL, not SIGTERM: sqld's graceful shutdown waits for open keep-alive connections
+  // (seen: a lingering Deno test worker held one, and sqld spun both cores for minutes). The data is temporary.
+  const kill = async () => {
+    child.kill("SIGKILL");
+    await exited;
+  };
   return {
     url,
     pid: child.pid!,
+    dir,
+    kill,
     async stop() {
-      // SIGKILL, not SIGTERM: sqld's graceful shutdown waits for open keep-alive connections
-      // (seen: a lingering Deno test worker held one, and sqld spun both cores for minutes). The data is temporary.
-      child.kill("SIGKILL");
-      await exited;
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,60 @@
+// A worker process of the scale-out benchmark (bench/scaleout.mjs).
+//   node bench/scaleout-child.mjs <url> <topic> <concurrency>
+// Opens a store on <url> (its own @libsql/client client, calls counted), prints "ready", starts its worker on the first line of stdin and
+// stops it (resolving stop()) on the second. Every execution's task id goes to stdout, a batch
+// per line ("ids a,b,…") so the parent can count runs per task; error events go out as
+// "error <code>" lines.
+import { createClient } from "@libsql/client";
+import { createTaskQ, ok, worker } from "../dist/mod.js";
+
+const [url, topic, concurrency] = process.argv.slice(2);
+// the store's calls to the server are counted ("calls N" at the end)
+const real = createClient({ url });
+let calls = 0;
+const client = new Proxy(real, {
+  get(t, k) {
+    const v = Reflect.get(t, k, t);
+    if (k === "execute" || k === "batch") return (...a) => (calls++, v.apply(t, a));
+    return typeof v === "function" ? v.bind(t) : v;
+  },
+});
+const taskq = createTaskQ({ client });
+await taskq.countTasks({ topic }); // the store is open before "ready"
+
+let ids = [];
+const flush = () => {
+  if (ids.length) process.stdout.write(`ids ${ids.join(",")}\n`);
+  ids = [];
+};
+const flusher = setInterval(flush, 100);
+
+let w;
+let lines = 0;
+let buf = "";
+process.stdin.on("data", async (d) => {
+  buf += d;
+  while (buf.includes("\n")) {
+    buf = buf.slice(buf.indexOf("\n") + 1);
+    if (++lines === 1) {
+      calls = 0;
+      w = worker({
+        taskq,
+        topic,
+        concurrency: Number(concurrency),
+        pfn: (task) => {
+          ids.push(task.taskId);
+          return ok();
+        },
+      });
+      w.addEventListener("error", (e) => process.stdout.write(`error ${e.detail?.code ?? e.detail?.message}\n`));
+    } else {
+      await w.stop();
+      await taskq.close();
+      real.close();
+      clearInterval(flusher);
+      flush();
+      process.stdout.write(`calls ${calls}\nstopped\n`, () => process.exit(0));
+    }
+  }
+});
+process.stdout.write("ready\n");
