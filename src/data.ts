@@ -17,16 +17,23 @@ const encoder = new TextEncoder();
 export const MAX_DEPTH = 256;
 
 /**
- * Encodes `data` as JSON, or throws `bad-request/invalid-task` for values JSON
+ * Encodes `data` (a task's data, or `field`: a result) as JSON, or throws
+ * `bad-request/invalid-task` (or `code`) for values JSON
  * cannot carry (functions, symbols, `BigInt`, `undefined`, non-finite numbers,
  * cycles, non-plain objects such as `Date` or `Map`, nesting deeper than
  * {@link MAX_DEPTH}) and
  * `too-large/data-too-large` past `maxBytes` UTF-8 bytes.
  */
-export function encodeData(data: unknown, maxBytes: number, what = "task"): string {
-  const problem = findNonJson(data, "data", new Set(), 0);
+export function encodeData(
+  data: unknown,
+  maxBytes: number,
+  what = "task",
+  field = "data",
+  code: "invalid-task" | "invalid-outcome" = "invalid-task",
+): string {
+  const problem = findNonJson(data, field, new Set(), 0);
   if (problem) {
-    throw new TaskError("bad-request", "invalid-task", `${what}: ${problem.path} ${problem.message}`, {
+    throw new TaskError("bad-request", code, `${what}: ${problem.path} ${problem.message}`, {
       issues: [problem],
     });
   }
@@ -37,8 +44,8 @@ export function encodeData(data: unknown, maxBytes: number, what = "task"): stri
     throw new TaskError(
       "too-large",
       "data-too-large",
-      `${what}: data is ${bytes} bytes of JSON, more than the limit of ${maxBytes}`,
-      { issues: [{ path: "data", message: `must be at most ${maxBytes} bytes of JSON` }] },
+      `${what}: ${field} is ${bytes} bytes of JSON, more than the limit of ${maxBytes}`,
+      { issues: [{ path: field, message: `must be at most ${maxBytes} bytes of JSON` }] },
     );
   }
   return json;
@@ -59,7 +66,7 @@ function findNonJson(
     case "object": {
       if (value === null) return null;
       if (seen.has(value)) return { path, message: "is a circular reference" };
-      if (depth >= MAX_DEPTH) return { path: "data", message: `is nested deeper than ${MAX_DEPTH} levels` };
+      if (depth >= MAX_DEPTH) return { path: path.split(".")[0], message: `is nested deeper than ${MAX_DEPTH} levels` };
       const proto = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
       if (!isArray && proto !== Object.prototype && proto !== null) {

@@ -54,6 +54,50 @@ export function fields<E extends v.ObjectEntries>(entries: E, noun: string) {
   return v.pipe(v.strictObject(entries, `must be ${noun}`), v.description(noun));
 }
 
+/** A whole number from `min` to `max`, described for messages and docs. */
+export function intRange(min: number, max: number, description = `a whole number from ${min} to ${max}`) {
+  return v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, min === 0 ? "must not be negative" : `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+    v.description(description),
+  );
+}
+
+/** How long a failed attempt waits before the next one (see `Backoff`). */
+export const BackoffSchema = v.variant("type", [
+  fields({
+    type: v.literal("exponential"),
+    baseMs: v.optional(PositiveMs),
+    capMs: v.optional(PositiveMs),
+  }, 'an exponential backoff { type: "exponential", baseMs?, capMs? }'),
+  fields({ type: v.literal("fixed"), delayMs: NonNegativeMs }, 'a fixed backoff { type: "fixed", delayMs }'),
+], 'must be { type: "exponential", baseMs?, capMs? } or { type: "fixed", delayMs }');
+
+/** How many failed attempts a task may have (the last one ends it `failed`). */
+export const MaxAttempts = intRange(1, 10_000);
+
+/** A failing worker's retry settings for tasks without their own. */
+export const RetryDefaultsSchema = fields(
+  { maxAttempts: v.optional(MaxAttempts), backoff: v.optional(BackoffSchema) },
+  "retry defaults { maxAttempts?, backoff? }",
+);
+
+/** Reservation order: lower first. */
+export const Priority = intRange(-1_000_000, 1_000_000);
+
+/** A point in time: epoch ms, a Date, or (from JSON) an ISO 8601 string; always read as epoch ms. */
+export const Instant = v.pipe(
+  v.union([
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    v.pipe(v.date(), v.check((d) => !Number.isNaN(d.getTime()))),
+    v.pipe(v.string(), v.isoTimestamp()),
+  ], "must be a time: epoch milliseconds, a Date, or an ISO 8601 timestamp"),
+  v.transform((t): number => (typeof t === "number" ? t : typeof t === "string" ? Date.parse(t) : t.getTime())),
+  v.description("a time: epoch milliseconds, a Date, or an ISO 8601 timestamp"),
+);
+
 /** A task definition. `data` is checked separately (see `encodeData`). */
 export const TaskDefSchema = fields({
   topic: Name,
@@ -69,6 +113,11 @@ export const TaskDefSchema = fields({
   ),
   subTopic: v.optional(Name),
   timeoutMs: v.optional(PositiveMs),
+  priority: v.optional(Priority),
+  maxAttempts: v.optional(MaxAttempts),
+  backoff: v.optional(BackoffSchema),
+  runAt: v.optional(Instant),
+  delayMs: v.optional(NonNegativeMs),
 }, "a task definition");
 
 /** Epoch milliseconds (a listing bound). */
@@ -97,17 +146,6 @@ export const ListFiltersSchema = fields({
   from: v.optional(EpochMs),
   to: v.optional(EpochMs),
 }, "listing filters");
-
-/** A whole number from `min` to `max`, described for messages and docs. */
-export function intRange(min: number, max: number, description = `a whole number from ${min} to ${max}`) {
-  return v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, min === 0 ? "must not be negative" : `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-    v.description(description),
-  );
-}
 
 /** Largest page of a listing. */
 export const MAX_LIMIT = 1000;

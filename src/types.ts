@@ -56,9 +56,53 @@ export interface Task<D = unknown> {
   leaseId: string | null;
   /** Epoch ms (database clock) when the lease runs out; `null` when not running. */
   leaseExpiresAt: number | null;
+  /** Reservation order among ready tasks of a topic: lower first (default 0). */
+  priority: number;
+  /**
+   * How many failed attempts the task may have, the last ending it `failed`;
+   * `null` when not given (then a failed outcome is final unless the worker
+   * gives a default, and a lease that expired is not counted against it).
+   */
+  maxAttempts: number | null;
+  /** The task's own backoff between failed attempts; `null`: the worker's, else exponential (1 s base, 1 h cap). */
+  backoff: Backoff | null;
+  /** Failed attempts so far: failed outcomes, throws, timeouts, and leases that expired. */
+  failures: number;
+  /**
+   * Epoch ms (database clock) from which a `starting` or `snoozed` task may be
+   * reserved: its creation time, `runAt`, or when its backoff or snooze ends;
+   * `null` in the other states.
+   */
+  runAt: number | null;
+  /** What `ok(result)` stored (any JSON value); `null` until then. */
+  result: unknown;
 }
 
-/** What a caller gives to create a task. An unknown key is refused (`bad-request/invalid-task`), naming it. */
+/**
+ * The wait after a failed attempt before the next one, on the database clock.
+ * `exponential` (the default): `baseMs` (1,000) doubled per earlier failure,
+ * at most `capMs` (3,600,000), then drawn at random from its upper half (jitter).
+ * `fixed`: always `delayMs`.
+ */
+export type Backoff =
+  | { type: "exponential"; baseMs?: number; capMs?: number }
+  | { type: "fixed"; delayMs: number };
+
+/**
+ * What a caller gives to create a task. An unknown key is refused (`bad-request/invalid-task`), naming it.
+ *
+ * @example
+ * ```ts
+ * await taskq.createTask({
+ *   topic: "email",
+ *   data: { to: "ada@example.com" },
+ *   maxAttempts: 5, // retried after each of the first 4 failures
+ *   backoff: { type: "exponential", baseMs: 2_000, capMs: 600_000 },
+ *   priority: -1, // before the default 0
+ *   delayMs: 60_000, // or runAt: new Date("2027-01-01T09:00:00Z")
+ * });
+ * ```
+ */
 export interface TaskDef<D = unknown> {
   /** The queue to put the task in (1–255 characters). */
   topic: string;
@@ -74,6 +118,20 @@ export interface TaskDef<D = unknown> {
   subTopic?: string;
   /** How long one execution may run before its signal aborts; wins over the worker's `timeoutMs`. */
   timeoutMs?: number;
+  /** Reservation order among ready tasks of the topic: lower first. Default 0. */
+  priority?: number;
+  /**
+   * Failed attempts allowed (1–10,000); a failed outcome, a throw or a timeout
+   * with attempts left puts the task back to `starting` after its backoff. When
+   * given, a lease that expired (the worker died) counts as a failed attempt too.
+   */
+  maxAttempts?: number;
+  /** Backoff between failed attempts (default: the worker's, else exponential from 1 s, at most 1 h). */
+  backoff?: Backoff;
+  /** Not reservable before this time (epoch ms, a Date, or in JSON an ISO 8601 string). Not with `delayMs`. */
+  runAt?: number | Date | string;
+  /** Not reservable for this many ms from creation (database clock). Not with `runAt`. */
+  delayMs?: number;
 }
 
 /** Filters of `listTasks`; `from`/`to` bound `updatedAt` (epoch ms, inclusive). */
@@ -174,6 +232,26 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `terminate`. */
+export interface TerminateOptions extends FenceOptions {
+  /** Any JSON value to keep on the task as its `result` (size-limited like `data`). */
+  result?: unknown;
+}
+
+/** Retry settings a failing worker gives for tasks created without their own. */
+export interface RetryDefaults {
+  /** Used when the task has no `maxAttempts`. */
+  maxAttempts?: number;
+  /** Used when the task has no `backoff`. */
+  backoff?: Backoff;
+}
+
+/** Options of `fail`. */
+export interface FailOptions extends FenceOptions {
+  /** Defaults for a task without its own `maxAttempts` / `backoff`. */
+  retry?: RetryDefaults;
+}
+
 /** Options of `extendLease`. */
 export interface ExtendOptions extends FenceOptions {
   /** The new lease runs this long from now. Default: the store's `leaseTimeMs`. */
@@ -191,8 +269,8 @@ export interface TopicStats {
 /** One write of `TaskQ.applyWrites`: the same arguments as the method of that name. */
 export type WriteOp =
   | { op: "extendLease"; taskId: string; pid: string; leaseId?: string; leaseTimeMs?: number }
-  | { op: "terminate"; taskId: string; pid: string; leaseId?: string }
-  | { op: "fail"; taskId: string; pid: string; leaseId?: string; error?: string }
+  | { op: "terminate"; taskId: string; pid: string; leaseId?: string; result?: unknown }
+  | { op: "fail"; taskId: string; pid: string; leaseId?: string; error?: string; retry?: RetryDefaults }
   | { op: "snooze"; taskId: string; pid: string; leaseId?: string; snoozeTime?: number }
   | { op: "revokeLease"; taskId: string; recordVer: number };
 
@@ -241,10 +319,14 @@ export interface TaskQ {
   waitForTask(topic: string, opts?: WaitOptions): Promise<boolean>;
   /** Renews the lease of a running task owned by `pid`. */
   extendLease<D = unknown>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>>;
-  /** → `terminated`. */
-  terminate<D = unknown>(taskId: string, pid: string, opts?: FenceOptions): Promise<Task<D>>;
-  /** → `failed` with `error` (`""` when none). */
-  fail<D = unknown>(taskId: string, pid: string, error?: string, opts?: FenceOptions): Promise<Task<D>>;
+  /** → `terminated`, keeping `opts.result` as the task's `result`. */
+  terminate<D = unknown>(taskId: string, pid: string, opts?: TerminateOptions): Promise<Task<D>>;
+  /**
+   * A failed attempt, with `error` (`""` when none): a running task with
+   * attempts left (its `maxAttempts`, else `opts.retry.maxAttempts`, else 1)
+   * → `starting`, reservable after its backoff; otherwise → `failed`.
+   */
+  fail<D = unknown>(taskId: string, pid: string, error?: string, opts?: FailOptions): Promise<Task<D>>;
   /** → `snoozed` for `snoozeTime` ms (default: the store's `snoozeTimeMs`). */
   snooze<D = unknown>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>>;
   /** Forcefully → `starting`, only while the stored `recordVer` equals the one given. */
@@ -285,7 +367,7 @@ export interface TaskQ {
 
 /** What a processor function returns; build it with `ok()`, `failed()`, `snoozed()`. */
 export type Outcome =
-  | { event: "completed" }
+  | { event: "completed"; result?: unknown }
   | { event: "failed"; errorMessage?: string }
   | { event: "snoozed"; snoozeTime?: number };
 
@@ -323,6 +405,10 @@ export interface WorkerOptions<D = unknown> {
   maxPollIntervalMs?: number;
   /** Tasks run at once. Default 1. */
   concurrency?: number;
+  /** Failed attempts allowed for tasks created without `maxAttempts` (default 1: a failed outcome is final). */
+  maxAttempts?: number;
+  /** Backoff for tasks created without their own (default exponential: 1 s base, 1 h cap, jitter). */
+  backoff?: Backoff;
   /** Aborting it stops the worker like `stop()`. */
   signal?: AbortSignal;
 }
@@ -345,6 +431,10 @@ export interface DrainOptions<D = unknown> {
   timeoutMs?: number;
   /** Tasks run at once. Default 1. */
   concurrency?: number;
+  /** Failed attempts allowed for tasks created without `maxAttempts` (default 1: a failed outcome is final). */
+  maxAttempts?: number;
+  /** Backoff for tasks created without their own (default exponential: 1 s base, 1 h cap, jitter). */
+  backoff?: Backoff;
   /** Aborting it ends the drain early: running tasks are aborted and handed back. */
   signal?: AbortSignal;
   /** Stop reserving after this long (default 25000); a task is started only if its timeout fits in what is left. */

@@ -181,9 +181,11 @@ describe("JSON API", () => {
     const array = await json(await post("/tasks", [{ topic: "t" }]));
     expect(array.status).toBe(400);
     expect(array.body.error.message).toBe("body: must be a task definition, not an array");
-    const unknown = await json(await post("/tasks", { topic: "t", priority: 1 }));
+    const unknown = await json(await post("/tasks", { topic: "t", priorty: 1 }));
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.message).toContain("priority is not a field of a task definition");
+    expect(unknown.body.error.message).toContain(
+      'priorty is not a field of a task definition (did you mean "priority"?)',
+    );
     const noPid = await json(await post("/topics/t/reserve", {}));
     expect(noPid.body.error.message).toBe("body: pid is required: a non-empty string of at most 255 characters");
     for (
@@ -345,5 +347,90 @@ describe("pull consumers", () => {
       expect((await post(path, body)).status, `${path} ${JSON.stringify(body)}`).toBe(400);
     }
     expect((await taskq.task("a"))!.status).toBe("starting");
+  });
+});
+
+describe("retries, delays, priorities and results over HTTP", () => {
+  it("POST /tasks takes priority, maxAttempts, backoff and runAt (an ISO string); bad ones are 400 by name", async () => {
+    const runAt = new Date(Date.now() - 1000).toISOString();
+    const created = await json(
+      await post("/tasks", {
+        topic: "h",
+        taskId: "r1",
+        priority: -3,
+        maxAttempts: 2,
+        backoff: { type: "fixed", delayMs: 0 },
+        runAt,
+      }),
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      priority: -3,
+      maxAttempts: 2,
+      backoff: { type: "fixed", delayMs: 0 },
+      runAt: Date.parse(runAt),
+      failures: 0,
+      result: null,
+    });
+    for (
+      const [body, path] of [
+        [{ topic: "h", runAt: "soon" }, "runAt"],
+        [{ topic: "h", maxAttempts: 0 }, "maxAttempts"],
+        [{ topic: "h", backoff: { type: "fixed" } }, "backoff.delayMs"],
+        [{ topic: "h", runAt: Date.now(), delayMs: 1 }, "delayMs"],
+      ] as const
+    ) {
+      const r = await json(await post("/tasks", body));
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues.map((i: { path: string }) => i.path)).toContain(path);
+    }
+    expect(await count()).toBe(1);
+  });
+
+  it("fail with attempts left (the pull consumer's retry defaults) goes back to starting; complete keeps a result", async () => {
+    await post("/tasks", { topic: "h", taskId: "r2" });
+    const first = (await json(await post("/topics/h/reserve", { pid: "c1" }))).body as Task;
+    const failedOnce = await json(
+      await post("/tasks/r2/fail", {
+        pid: "c1",
+        leaseId: first.leaseId,
+        errorMessage: "busy",
+        retry: { maxAttempts: 2 },
+      }),
+    );
+    expect(failedOnce.body).toMatchObject({ status: "starting", failures: 1, error: "busy" });
+    const second = await waitFor(
+      async () => {
+        const r = await json(await post("/topics/h/reserve", { pid: "c1" }));
+        return r.status === 200 ? r.body as Task : null;
+      },
+      10_000,
+      "the backoff to end",
+    );
+    const done = await json(
+      await post("/tasks/r2/complete", { pid: "c1", leaseId: second.leaseId, result: { rows: 3 } }),
+    );
+    expect(done.body).toMatchObject({ status: "terminated", result: { rows: 3 }, attempts: 2, failures: 1 });
+    expect((await json(await app.request("/tasks/r2"))).body.result).toEqual({ rows: 3 });
+    const page = await (await app.request("/ui/tasks/r2")).text();
+    expect(page).toContain('data-testid="task-result"');
+    expect(page).toMatch(/&quot;rows&quot;: 3|"rows": 3/);
+    expect(page).toContain("2 reserved, 1 failed");
+  });
+
+  it("POST /writes carries a terminate's result and a fail's retry defaults, each fenced", async () => {
+    await taskq.createTasks([{ topic: "w", taskId: "w1" }, { topic: "w", taskId: "w2" }]);
+    const { tasks } = (await json(await post("/topics/w/reserve", { pid: "c", n: 2 }))).body as { tasks: Task[] };
+    const byId = new Map(tasks.map((t) => [t.taskId, t]));
+    const r = await json(
+      await post("/writes", {
+        writes: [
+          { op: "terminate", taskId: "w1", pid: "c", leaseId: byId.get("w1")!.leaseId, result: [1, 2] },
+          { op: "fail", taskId: "w2", pid: "c", leaseId: byId.get("w2")!.leaseId, retry: { maxAttempts: 3 } },
+        ],
+      }),
+    );
+    expect(r.body.results[0].task).toMatchObject({ status: "terminated", result: [1, 2] });
+    expect(r.body.results[1].task).toMatchObject({ status: "starting", failures: 1 });
   });
 });

@@ -1,7 +1,9 @@
 import { describe } from "vitest";
 import { TARGETS } from "./helpers.ts";
 import { taskqContract } from "./taskq.contract.ts";
+import { lifecycleContract } from "./taskq.lifecycle.contract.ts";
 
 for (const target of TARGETS) {
   describe(`TaskQ contract (${target.name})`, () => taskqContract(target));
+  describe(`TaskQ lifecycle contract (${target.name})`, () => lifecycleContract(target));
 }

@@ -86,13 +86,9 @@ export function taskqContract(target: Target) {
         const [key, hint] of [
           ["topik", "topic"],
           ["timeout", "timeoutMs"],
-          ["priority", undefined],
-          [
-            "runAt",
-            undefined,
-          ],
-          ["maxAttempts", undefined],
-          ["delay", undefined],
+          ["delay", "delayMs"],
+          ["cron", undefined],
+          ["dedupeKey", undefined],
         ] as const
       ) {
         const e = await rejection(createTask(taskq, { topic, [key]: 1 } as never));

@@ -110,3 +110,30 @@ it("a process exits by itself after creating tasks in a burst, even without clos
   db = tempDbUrl();
   await exitsByItself("create-burst.mjs", [db.url], "created");
 });
+
+it("poison: a task whose worker process is SIGKILLed every time ends failed after maxAttempts", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  const t = await taskq.createTask({ topic: "poison", maxAttempts: 3 });
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    // each process reserves it (after the last one's lease of 300 ms expired), starts, and dies
+    const child = spawnFixture("worker-proc.mjs", [db.url, "poison", `victim-${attempt}`, "1", "300", "hang"]);
+    await child.printed(`started ${t.taskId}`);
+    child.kill("SIGKILL");
+    await child.exit;
+    expect(await taskq.task(t.taskId)).toMatchObject({ status: "running", attempts: attempt, failures: attempt - 1 });
+  }
+  // the next reservation after the third expiry ends it instead of running it a fourth time
+  const ended = await waitFor(
+    async () => {
+      await taskq.reserveTask("poison", "fourth");
+      const now = (await taskq.task(t.taskId))!;
+      return now.status === "failed" ? now : null;
+    },
+    15_000,
+    "the poison task to end failed",
+  );
+  expect(ended).toMatchObject({ attempts: 3, failures: 3, pid: null, leaseId: null, lastPid: "victim-3" });
+  expect(ended.error).toMatch(/^lease expired: victim-3 /);
+  await taskq.close();
+});

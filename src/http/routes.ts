@@ -204,12 +204,12 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     return c.body(null, 204);
   });
   app.post("/tasks/:taskId/complete", ...body(CompleteBody, "invalid-request"), async (c) => {
-    const { pid, leaseId } = c.req.valid("json");
-    return c.json(await taskq.terminate(c.req.param("taskId"), pid, { leaseId }));
+    const { pid, leaseId, result } = c.req.valid("json");
+    return c.json(await taskq.terminate(c.req.param("taskId"), pid, { leaseId, result }));
   });
   app.post("/tasks/:taskId/fail", ...body(FailBody, "invalid-request"), async (c) => {
-    const { pid, leaseId, errorMessage } = c.req.valid("json");
-    return c.json(await taskq.fail(c.req.param("taskId"), pid, errorMessage, { leaseId }));
+    const { pid, leaseId, errorMessage, retry } = c.req.valid("json");
+    return c.json(await taskq.fail(c.req.param("taskId"), pid, errorMessage, { leaseId, retry }));
   });
   app.post("/tasks/:taskId/snooze", ...body(SnoozeBody, "invalid-request"), async (c) => {
     const { pid, leaseId, snoozeTime } = c.req.valid("json");

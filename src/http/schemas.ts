@@ -18,6 +18,7 @@ import {
   Order,
   PositiveMs,
   RecordVer,
+  RetryDefaultsSchema,
   Status,
 } from "../schemas.ts";
 
@@ -72,10 +73,13 @@ export const ExtendBody = fields(
   { ...fence, leaseTimeMs: v.optional(PositiveMs) },
   "a JSON object { pid, leaseId, leaseTimeMs? }",
 );
-export const CompleteBody = fields(fence, "a JSON object { pid, leaseId }");
+export const CompleteBody = fields(
+  { ...fence, result: v.optional(v.unknown()) },
+  "a JSON object { pid, leaseId, result? }",
+);
 export const FailBody = fields(
-  { ...fence, errorMessage: v.optional(ErrorMessage) },
-  "a JSON object { pid, leaseId, errorMessage? }",
+  { ...fence, errorMessage: v.optional(ErrorMessage), retry: v.optional(RetryDefaultsSchema) },
+  "a JSON object { pid, leaseId, errorMessage?, retry? }",
 );
 export const SnoozeBody = fields(
   { ...fence, snoozeTime: v.optional(NonNegativeMs) },
@@ -94,12 +98,18 @@ export const WritesBody = fields({
           "an extendLease write { op, taskId, pid, leaseId, leaseTimeMs? }",
         ),
         fields(
-          { op: v.literal("terminate"), taskId: Name, ...fence },
-          "a terminate write { op, taskId, pid, leaseId }",
+          { op: v.literal("terminate"), taskId: Name, ...fence, result: v.optional(v.unknown()) },
+          "a terminate write { op, taskId, pid, leaseId, result? }",
         ),
         fields(
-          { op: v.literal("fail"), taskId: Name, ...fence, error: v.optional(ErrorMessage) },
-          "a fail write { op, taskId, pid, leaseId, error? }",
+          {
+            op: v.literal("fail"),
+            taskId: Name,
+            ...fence,
+            error: v.optional(ErrorMessage),
+            retry: v.optional(RetryDefaultsSchema),
+          },
+          "a fail write { op, taskId, pid, leaseId, error?, retry? }",
         ),
         fields(
           { op: v.literal("snooze"), taskId: Name, ...fence, snoozeTime: v.optional(NonNegativeMs) },

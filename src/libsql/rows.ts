@@ -1,12 +1,12 @@
 /**
  * Mapping of the rows statements return (`COLUMNS`: the row as one JSON
- * array `r`, and `data`) to `Task`s.
+ * array `r`, `data` and `result`) to `Task`s.
  *
  * @module
  */
 
 import type { Row } from "@libsql/client";
-import type { Task, TaskStatus } from "../types.ts";
+import type { Backoff, Task, TaskStatus } from "../types.ts";
 
 type RowArray = [
   taskId: string,
@@ -25,6 +25,11 @@ type RowArray = [
   attempts: number,
   leaseId: string | null,
   leaseExpiresAt: number | null,
+  priority: number,
+  maxAttempts: number | null,
+  backoff: Backoff | null,
+  failures: number,
+  runAt: number | null,
 ];
 
 /** The Task a row holds; `data` is parsed from its JSON text. */
@@ -50,5 +55,11 @@ export function rowToTask<D>(row: Row): Task<D> {
     attempts: a[13],
     leaseId: a[14],
     leaseExpiresAt: a[15],
+    priority: a[16],
+    maxAttempts: a[17],
+    backoff: a[18],
+    failures: a[19],
+    runAt: a[20],
+    result: row.result === null || row.result === undefined ? null : JSON.parse(row.result as string),
   };
 }

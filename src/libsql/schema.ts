@@ -9,9 +9,10 @@
 import type { Client } from "@libsql/client";
 
 /**
- * `ready_at` is the single column reservation looks at: when the task becomes
- * reservable (creation or hand-back for `starting`, lease expiry for
- * `running`, snooze end for `snoozed`) and NULL once it is final. The partial
+ * `ready_at` is the column reservation looks at: when the task becomes
+ * reservable (creation, `runAt`, hand-back or the end of a retry's backoff
+ * for `starting`, lease expiry for `running`, snooze end for `snoozed`) and
+ * NULL once it is final. The partial
  * index over it therefore holds only live tasks: reserving costs the same
  * whatever the number of finished ones.
  */
@@ -36,9 +37,15 @@ const MIGRATIONS: string[][] = [
       attempts INTEGER NOT NULL,
       lease_id TEXT,
       lease_expires_at INTEGER,
-      ready_at INTEGER
+      ready_at INTEGER,
+      priority INTEGER NOT NULL DEFAULT 0,
+      max_attempts INTEGER,
+      backoff TEXT,
+      failures INTEGER NOT NULL DEFAULT 0,
+      result TEXT
     )`,
-    `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (topic, ready_at) WHERE ready_at IS NOT NULL`,
+    // Reservation order: priority, then ready time, then creation (id).
+    `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (topic, priority, ready_at) WHERE ready_at IS NOT NULL`,
     `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id)`,
     // Listing: see listSql (src/libsql/sql.ts) for why only these two hold updated_at.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id)`,

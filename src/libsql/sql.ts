@@ -18,7 +18,7 @@ const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
  * reservations plus their completions ran 30 % faster than with 17 columns.
  */
 export const COLUMNS =
-  "json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at) AS r, data";
+  "json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, json(backoff), failures, CASE WHEN status IN ('starting', 'snoozed') THEN ready_at END) AS r, data, result";
 
 /**
  * Clears the lease of a task leaving `running`. `pid` stays: it is the last
@@ -36,7 +36,8 @@ const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
  * the tasks of a worker's tick (`applyWrites`) in one step. Each tuple carries
  * its own owner and fence; the guards below are per row.
  */
-const TUPLES = `FROM (SELECT value ->> 0 AS w_id, value ->> 1 AS w_pid, value ->> 2 AS w_lease, value ->> 3 AS w_v
+const TUPLES = `FROM (SELECT value ->> 0 AS w_id, value ->> 1 AS w_pid, value ->> 2 AS w_lease, value ->> 3 AS w_v,
+      value ->> 4 AS w_max, value ->> 5 AS w_backoff
     FROM json_each(?1)) AS w
   WHERE task_id = w_id`;
 /**
@@ -50,13 +51,26 @@ const OWNED = "(+status = 'running' AND pid = w_pid AND (w_lease IS NULL OR leas
 const UNOWNED = "(+status IN ('starting', 'snoozed') AND w_lease IS NULL)";
 
 /**
+ * The columns a create writes. A task row (`TaskRow` in taskq.ts) is
+ * `[taskId, groupId, description, topic, subTopic, timeoutMs, dataJson,
+ * priority, maxAttempts, backoffJson, delayMs, runAt]`; `ready_at` is `runAt`,
+ * else creation + `delayMs`.
+ */
+const INSERT_COLUMNS =
+  "task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff";
+/** The values of `INSERT_COLUMNS` from a JSON task row (`value`) and the clock (`now`). */
+const ROW_VALUES =
+  `value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
+         now, now, 0, coalesce(value ->> 11, now + coalesce(value ->> 10, 0)), coalesce(value ->> 7, 0), value ->> 8, value ->> 9`;
+
+/**
  * One task; returns only its time (`INSERT_TASK`'s caller knows every other
  * field). `ON CONFLICT DO NOTHING`: an existing id returns no row and nothing
  * is overwritten. One clock read for the three times.
  */
-export const INSERT_TASK = `INSERT INTO sokka_tasks
-  (task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at)
-  SELECT ?1, ?2, ?3, ?4, ?5, 'starting', 1, ?6, ?7, now, now, 0, now FROM (SELECT ${NOW} AS now) WHERE true
+export const INSERT_TASK = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
+  SELECT ?1, ?2, ?3, ?4, ?5, 'starting', 1, ?6, ?7, now, now, 0, coalesce(?12, now + coalesce(?11, 0)), coalesce(?8, 0), ?9, ?10
+  FROM (SELECT ${NOW} AS now) WHERE true
   ON CONFLICT (task_id) DO NOTHING
   RETURNING created_at`;
 
@@ -69,10 +83,8 @@ export const INSERT_TASK = `INSERT INTO sokka_tasks
  * same time. Without ON CONFLICT, so a duplicate aborts the whole batch: all
  * or nothing.
  */
-export const INSERT_TASKS_JSON = `INSERT INTO sokka_tasks
-  (task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
-         now, now, 0, now
+export const INSERT_TASKS_JSON = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
+  SELECT ${ROW_VALUES}
   FROM json_each(?1), (SELECT ${NOW} AS now)`;
 
 /**
@@ -80,10 +92,8 @@ export const INSERT_TASKS_JSON = `INSERT INTO sokka_tasks
  * `INSERT_TASKS_JSON`, each kept or skipped on its own (an existing id skips
  * only its row), returning the id and time of every row written.
  */
-export const INSERT_TASKS_EACH = `INSERT INTO sokka_tasks
-  (task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
-         now, now, 0, now
+export const INSERT_TASKS_EACH = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
+  SELECT ${ROW_VALUES}
   FROM json_each(?1), (SELECT ${NOW} AS now) WHERE true
   ON CONFLICT (task_id) DO NOTHING
   RETURNING task_id, created_at`;
@@ -100,18 +110,43 @@ export const SELECT_GROUP = `SELECT ${COLUMNS} FROM sokka_tasks WHERE task_group
 export const SELECT_STATE = `SELECT status, pid, lease_id, record_ver, lease_expires_at > ${NOW} AS live
   FROM sokka_tasks WHERE task_id = ?1`;
 
-const RESERVE_SET = `status = 'running', pid = ?2, lease_id = lower(hex(randomblob(16))),
-  lease_expires_at = ${NOW} + ?3, ready_at = ${NOW} + ?3, attempts = attempts + 1, ${TOUCH}`;
-/** Reservable tasks of topic ?1, oldest-ready first; served by the partial index. */
-const RESERVABLE = `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} ORDER BY ready_at, id`;
+/**
+ * A reservable `running` task is one whose lease expired: its worker died or
+ * stalled. That counts as a failed attempt; a task with its own
+ * `max_attempts` that has used them up ends `failed` here instead of running
+ * again (a poison task that kills its worker every time cannot loop forever).
+ * The statement returns such rows too (status `failed`); callers keep only
+ * the `running` ones.
+ */
+const EXPIRED = "status = 'running'";
+const EXHAUSTED = `(${EXPIRED} AND max_attempts IS NOT NULL AND failures + 1 >= max_attempts)`;
+const RESERVE_SET = `status = CASE WHEN ${EXHAUSTED} THEN 'failed' ELSE 'running' END,
+  pid = CASE WHEN ${EXHAUSTED} THEN pid ELSE ?2 END,
+  lease_id = CASE WHEN ${EXHAUSTED} THEN NULL ELSE lower(hex(randomblob(16))) END,
+  lease_expires_at = CASE WHEN ${EXHAUSTED} THEN NULL ELSE ${NOW} + ?3 END,
+  ready_at = CASE WHEN ${EXHAUSTED} THEN NULL ELSE ${NOW} + ?3 END,
+  attempts = attempts + CASE WHEN ${EXHAUSTED} THEN 0 ELSE 1 END,
+  failures = failures + (${EXPIRED}),
+  error = CASE WHEN ${EXPIRED} THEN 'lease expired: ' || pid || ' neither finished nor extended attempt ' || attempts ELSE error END,
+  ${TOUCH}`;
+/** Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then oldest; served by the partial index. */
+const RESERVABLE = `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} ORDER BY priority, ready_at, id`;
 
 /**
  * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
- * NULL: none is live): an idle waiter sleeps that long. One seek at the end
- * of the partial index (min of `ready_at` for the topic), no write lock.
+ * NULL: none is live): an idle waiter sleeps that long. The partial index is
+ * ordered by priority first, so this walks its priorities (a loose index
+ * scan: one seek per distinct priority of the topic's live tasks) and takes
+ * the soonest `ready_at` of each; no table read, no write lock.
  */
-export const NEXT_READY = `SELECT min(ready_at) - ${NOW} AS wait FROM sokka_tasks
-  WHERE topic = ?1 AND ready_at IS NOT NULL`;
+export const NEXT_READY = `WITH RECURSIVE p(v) AS (
+    SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL
+    UNION ALL
+    SELECT (SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL AND priority > v)
+    FROM p WHERE v IS NOT NULL
+  )
+  SELECT min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))
+    - ${NOW} AS wait FROM p WHERE v IS NOT NULL`;
 
 /** Changes when another connection (another process) commits; costs no table read. */
 export const DATA_VERSION = "PRAGMA data_version";
@@ -132,15 +167,35 @@ export const EXTEND_LEASE = `UPDATE sokka_tasks
   ${TUPLES} AND ${OWNED} AND lease_expires_at > ${NOW}
   RETURNING ${COLUMNS}`;
 
-/** Tuples `[task, pid, lease | null]`. */
+/** Tuples `[task, pid, lease | null, result JSON | null]`. */
 export const TERMINATE = `UPDATE sokka_tasks
-  SET status = 'terminated', ${NO_LEASE}, ready_at = NULL, ${TOUCH}
+  SET status = 'terminated', result = w_v, ${NO_LEASE}, ready_at = NULL, ${TOUCH}
   ${TUPLES} AND (${OWNED} OR ${UNOWNED})
   RETURNING ${COLUMNS}`;
 
-/** Tuples `[task, pid, lease | null, error text]`. */
+/**
+ * The backoff of the failure being written, in ms: the task's own `backoff`,
+ * else the failing worker's (`w_backoff`); exponential by default. With
+ * `failures` earlier failures: `min(cap, base << failures)`, then a random
+ * point of its upper half (jitter, so tasks that failed together do not
+ * retry together); fixed: `delayMs`.
+ */
+const B = "coalesce(backoff, w_backoff)";
+const GROWN = `min(coalesce(${B} ->> 'capMs', 3600000), coalesce(${B} ->> 'baseMs', 1000) << min(failures, 30))`;
+const BACKOFF = `CASE WHEN ${B} ->> 'type' = 'fixed' THEN ${B} ->> 'delayMs'
+    ELSE ${GROWN} - abs(random() % (${GROWN} / 2 + 1)) END`;
+/**
+ * A running task (its owner's failure) with attempts left goes back to
+ * `starting` after its backoff; a task without `max_attempts` uses the
+ * worker's (`w_max`), else 1: a failed outcome is final. An owner-less task
+ * failed by hand ends `failed`.
+ */
+const RETRY = "(status = 'running' AND coalesce(max_attempts, w_max, 1) > failures + 1)";
+
+/** Tuples `[task, pid, lease | null, error text, worker's maxAttempts | null, worker's backoff | null]`. */
 export const FAIL = `UPDATE sokka_tasks
-  SET status = 'failed', error = w_v, ${NO_LEASE}, ready_at = NULL, ${TOUCH}
+  SET status = CASE WHEN ${RETRY} THEN 'starting' ELSE 'failed' END, error = w_v, failures = failures + 1,
+    ready_at = CASE WHEN ${RETRY} THEN ${NOW} + ${BACKOFF} END, ${NO_LEASE}, ${TOUCH}
   ${TUPLES} AND (${OWNED} OR ${UNOWNED})
   RETURNING ${COLUMNS}`;
 

@@ -24,11 +24,13 @@ import {
   parseOrThrow,
   PositiveMs,
   RecordVer,
+  RetryDefaultsSchema,
   TaskDefSchema,
 } from "../schemas.ts";
 import type {
   CursorOptions,
   ExtendOptions,
+  FailOptions,
   FenceOptions,
   ListFilters,
   Page,
@@ -38,6 +40,7 @@ import type {
   TaskQ,
   TaskQOptions,
   TaskStatus,
+  TerminateOptions,
   TopicStats,
   WaitOptions,
   WriteOp,
@@ -91,14 +94,21 @@ const ReserveRequestSchema = fields({
 }, "a reservation { topic, pid, n, leaseTimeMs? }");
 const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
 const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
+const RetrySchema = v.optional(RetryDefaultsSchema);
+const TerminateOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), result: v.optional(v.unknown()) }, "terminate options ({ leaseId, result })"),
+);
+const FailOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), retry: RetrySchema }, "fail options ({ leaseId, retry })"),
+);
 const ExtendOptionsSchema = v.optional(
   fields({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "extendLease options"),
 );
 const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
 const WriteOpSchema = v.variant("op", [
   fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
-  fields({ op: v.literal("terminate"), ...owner }, "a terminate write"),
-  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage) }, "a fail write"),
+  fields({ op: v.literal("terminate"), ...owner, result: v.optional(v.unknown()) }, "a terminate write"),
+  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage), retry: RetrySchema }, "a fail write"),
   fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
   fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
 ], "must be one of extendLease, terminate, fail, snooze, revokeLease");
@@ -255,7 +265,7 @@ type Row = (string | number | null)[];
 /** A `createTask` call waiting for its statement. */
 interface PendingCreate {
   row: Row;
-  resolve(createdAt: number): void;
+  resolve(task: Task): void;
   reject(error: unknown): void;
 }
 
@@ -280,7 +290,23 @@ function newTask<D>(r: (string | number | null)[], at: number): Task<D> {
     attempts: 0,
     leaseId: null,
     leaseExpiresAt: null,
+    priority: (r[7] as number | null) ?? 0,
+    maxAttempts: r[8] as number | null,
+    backoff: r[9] === null ? null : JSON.parse(r[9] as string),
+    failures: 0,
+    runAt: (r[11] as number | null) ?? at + ((r[10] as number | null) ?? 0),
+    result: null,
   };
+}
+
+/** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
+function reservedOf<D>(rows: ResultSet["rows"]): Task<D>[] {
+  const out: Task<D>[] = [];
+  for (const row of rows) {
+    const t = rowToTask<D>(row);
+    if (t.status === "running") out.push(t);
+  }
+  return out;
 }
 
 /** The filters present (in `ListShape` order) and their arguments. */
@@ -358,10 +384,12 @@ class LibsqlTaskQ implements TaskQ {
   }
 
   /** Wakes this process's waiters on the topics of `tasks` (after their commit); snoozed ones when their time is up. */
-  #announce(tasks: Iterable<{ topic: string; status?: string; snoozeTime?: number | null }>): void {
+  #announce(tasks: Iterable<{ topic: string; status: string; runAt: number | null; updatedAt: number }>): void {
     const soonest = new Map<string, number>();
     for (const t of tasks) {
-      const inMs = t.status === "snoozed" ? t.snoozeTime ?? 0 : 0;
+      // reservable from runAt: a delayed create, a snooze, a retry's backoff (both times on the database clock)
+      if (t.runAt === null) continue;
+      const inMs = Math.max(0, t.runAt - t.updatedAt);
       soonest.set(t.topic, Math.min(inMs, soonest.get(t.topic) ?? Infinity));
     }
     for (const [topic, inMs] of soonest) announce(this.#settings.key, topic, inMs);
@@ -380,7 +408,7 @@ class LibsqlTaskQ implements TaskQ {
       return Promise.reject(e);
     }
     return new Promise<Task<D>>((resolve, reject) => {
-      this.#creates.push({ row, resolve: (at) => resolve(newTask<D>(row, at)), reject });
+      this.#creates.push({ row, resolve: resolve as (t: Task) => void, reject });
       if (this.#sendingCreates) return;
       this.#sendingCreates = true;
       // Under load from separate events (HTTP requests, one per socket event), wait one macrotask so
@@ -426,14 +454,15 @@ class LibsqlTaskQ implements TaskQ {
             );
             for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
           }
-          if (listening(this.#settings.key)) {
-            this.#announce(
-              batch.filter((c) => times.has(c.row[0] as string)).map((c) => ({ topic: c.row[3] as string })),
-            );
-          }
+          const made = new Map<PendingCreate, Task>();
           for (const c of batch) {
             const at = times.get(c.row[0] as string);
-            if (at !== undefined) c.resolve(at);
+            if (at !== undefined) made.set(c, newTask(c.row, at));
+          }
+          if (listening(this.#settings.key)) this.#announce(made.values());
+          for (const c of batch) {
+            const t = made.get(c);
+            if (t) c.resolve(t);
             else {
               c.reject(
                 new TaskError(
@@ -560,26 +589,31 @@ class LibsqlTaskQ implements TaskQ {
 
   async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
     const lease = this.#reserveArgs(topic, pid, opts, "reserveTask");
-    const rs = await this.#run({ sql: sql.RESERVE_ONE, args: [topic, pid, lease] }, "write", "reserveTask");
-    return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
+    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
+    for (;;) {
+      const rs = await this.#run({ sql: sql.RESERVE_ONE, args: [topic, pid, lease] }, "write", "reserveTask");
+      if (!rs.rows.length) return null;
+      const t = rowToTask<D>(rs.rows[0]);
+      if (t.status === "running") return t;
+    }
   }
 
   async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]> {
     const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
     checkArg(BatchSize, n, "reserveTasks", "n");
     const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks", n);
-    return rs.rows.map((r) => rowToTask<D>(r));
+    return reservedOf<D>(rs.rows);
   }
 
   extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {
     return this.#one({ op: "extendLease", taskId, pid, ...this.#opts(opts, "extendLease") });
   }
 
-  terminate<D>(taskId: string, pid: string, opts?: FenceOptions): Promise<Task<D>> {
+  terminate<D>(taskId: string, pid: string, opts?: TerminateOptions): Promise<Task<D>> {
     return this.#one({ op: "terminate", taskId, pid, ...this.#opts(opts, "terminate") });
   }
 
-  fail<D>(taskId: string, pid: string, error?: string, opts?: FenceOptions): Promise<Task<D>> {
+  fail<D>(taskId: string, pid: string, error?: string, opts?: FailOptions): Promise<Task<D>> {
     return this.#one({ op: "fail", taskId, pid, error, ...this.#opts(opts, "fail") });
   }
 
@@ -635,7 +669,7 @@ class LibsqlTaskQ implements TaskQ {
       const sets = await this.#conn.retry(run, "write", weight).catch((e) => {
         throw toTaskError(e, "applyWrites");
       });
-      if (reserve) reserved = sets[groups.length].rows.map((row) => rowToTask<D>(row));
+      if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
       const refused: Plan[] = [];
       groups.forEach((g, i) => {
         const written = new Map<string, Task<D>>();
@@ -643,7 +677,7 @@ class LibsqlTaskQ implements TaskQ {
           const t = rowToTask<D>(row);
           written.set(t.taskId, t);
         }
-        if (g.sql === sql.REVOKE_LEASE || g.sql === sql.SNOOZE) this.#announce(written.values());
+        if (g.sql === sql.REVOKE_LEASE || g.sql === sql.SNOOZE || g.sql === sql.FAIL) this.#announce(written.values());
         for (const p of g.plans) {
           const t = written.get(p.claim.taskId);
           if (t) p.result = { task: t };
@@ -698,7 +732,7 @@ class LibsqlTaskQ implements TaskQ {
     const rs = await this.#run({ sql: p.sql, args: [JSON.stringify([p.tuple])] }, "write", p.op);
     if (rs.rows.length) {
       const t = rowToTask<D>(rs.rows[0]);
-      if (p.sql === sql.REVOKE_LEASE || p.sql === sql.SNOOZE) this.#announce([t]);
+      if (p.sql === sql.REVOKE_LEASE || p.sql === sql.SNOOZE || p.sql === sql.FAIL) this.#announce([t]);
       return t;
     }
     const state = await this.#run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
@@ -714,21 +748,39 @@ class LibsqlTaskQ implements TaskQ {
     }
     const leaseId = o.leaseId ?? null;
     const claim = { taskId: o.taskId, pid: o.pid, leaseId };
-    // every fenced write takes (taskId, pid, leaseId) and at most one value of its own
+    // every fenced write takes (taskId, pid, leaseId), a value of its own, and a fail the worker's retry defaults
     const fence = [o.taskId, o.pid, leaseId];
     const [text, tuple] = o.op === "extendLease"
       ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? this.leaseTimeMs]]
       : o.op === "terminate"
-      ? [sql.TERMINATE, fence]
+      ? [sql.TERMINATE, [...fence, this.#result(o.result, what)]]
       : o.op === "fail"
-      ? [sql.FAIL, [...fence, o.error ?? ""]]
+      ? [sql.FAIL, [
+        ...fence,
+        o.error ?? "",
+        o.retry?.maxAttempts ?? null,
+        o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff),
+      ]]
       : [sql.SNOOZE, [...fence, o.snoozeTime ?? this.snoozeTimeMs]];
     return { op: o.op, sql: text, tuple, claim };
   }
 
+  /** A result as stored: JSON text within `maxDataBytes`, or null. */
+  #result(result: unknown, what: string): string | null {
+    return result === undefined
+      ? null
+      : encodeData(result, this.#settings.maxDataBytes, what, "result", "invalid-outcome");
+  }
+
   /** The options object of a fenced method: only its own fields, each checked again with the write. */
   #opts(opts: unknown, what: string): Record<string, unknown> {
-    const schema = what === "extendLease" ? ExtendOptionsSchema : FenceOptionsSchema;
+    const schema = what === "extendLease"
+      ? ExtendOptionsSchema
+      : what === "terminate"
+      ? TerminateOptionsSchema
+      : what === "fail"
+      ? FailOptionsSchema
+      : FenceOptionsSchema;
     return parseOrThrow(schema, opts, `${what} options`) ?? {};
   }
 
@@ -766,8 +818,12 @@ class LibsqlTaskQ implements TaskQ {
     await conn.retry(() => migrate(conn.client), "write");
   }
 
+  /** A task row: see `INSERT_COLUMNS` in sql.ts for its order. */
   #toRow(input: unknown, what: string): (string | number | null)[] {
     const def = parseOrThrow(TaskDefSchema, input, what);
+    if (def.runAt !== undefined && def.delayMs !== undefined) {
+      throw invalid(what, [{ path: "delayMs", message: "cannot be given with runAt: give one of them" }]);
+    }
     const data = encodeData(def.data === undefined ? null : def.data, this.#settings.maxDataBytes, what);
     const taskId = def.taskId ?? newId();
     return [
@@ -778,6 +834,11 @@ class LibsqlTaskQ implements TaskQ {
       def.subTopic ?? "default",
       def.timeoutMs ?? null,
       data,
+      def.priority ?? null,
+      def.maxAttempts ?? null,
+      def.backoff === undefined ? null : JSON.stringify(def.backoff),
+      def.delayMs ?? null,
+      def.runAt ?? null,
     ];
   }
 

@@ -7,7 +7,7 @@
  */
 
 import type { TaskError } from "../errors.ts";
-import type { ProcessorFn, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
+import type { ProcessorFn, RetryDefaults, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
 import { describeError, toOutcome } from "./outcome.ts";
 import { isLeaseLost, retryTransient } from "./transient.ts";
 import type { Writer } from "./writer.ts";
@@ -26,6 +26,8 @@ export interface ExecEnv {
   keepaliveMs: number;
   /** The timeout when the task has none of its own. */
   timeoutMs: number;
+  /** Retry settings for tasks without their own, sent with each failed attempt. */
+  retry?: RetryDefaults;
   emit(name: WorkerEventName, detail: unknown): void;
   /** Called when the function is done and only the outcome write is left (its slot frees with that write). */
   onSettled?(task: Task): void;
@@ -106,6 +108,8 @@ export function execute(env: ExecEnv, task: Task): Execution {
     }, env.keepaliveMs);
   };
 
+  const failOp = { op: "fail", taskId, pid, leaseId, ...(env.retry ? { retry: env.retry } : {}) } as const;
+
   const run = async (): Promise<ExecResult> => {
     scheduleKeepalive();
     let removeAbort = () => {};
@@ -132,7 +136,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
       const reason = signal.reason as { name?: string } | undefined;
       if (reason?.name === ABORT.timeout) {
         env.emit("timeout", { task, timeoutMs });
-        return write("timeout", { op: "fail", taskId, pid, leaseId, error: `timed out after ${timeoutMs} ms` });
+        return write("timeout", { ...failOp, error: `timed out after ${timeoutMs} ms` });
       }
       if (reason?.name === ABORT.leaseLost) return "lost";
       // Stopped: hand the lease back so another worker takes the task at once.
@@ -144,9 +148,9 @@ export function execute(env: ExecEnv, task: Task): Execution {
       : toOutcome(first.value);
     switch (outcome.event) {
       case "completed":
-        return write("completed", { op: "terminate", taskId, pid, leaseId });
+        return write("completed", { op: "terminate", taskId, pid, leaseId, result: outcome.result });
       case "failed":
-        return write("failed", { op: "fail", taskId, pid, leaseId, error: outcome.errorMessage ?? "" });
+        return write("failed", { ...failOp, error: outcome.errorMessage ?? "" });
       case "snoozed":
         return write("snoozed", { op: "snooze", taskId, pid, leaseId, snoozeTime: outcome.snoozeTime });
     }
@@ -166,6 +170,11 @@ export function execute(env: ExecEnv, task: Task): Execution {
       }
       // the store was closed under us: the lease simply expires, as after a crash
       if ((error as TaskError).code === "store-closed") return "lost";
+      // ok(result) with a result the store refuses (not JSON, too large): the attempt fails, saying why
+      const code = (error as TaskError).code;
+      if (op.op === "terminate" && (code === "invalid-outcome" || code === "data-too-large")) {
+        return write("failed", { ...failOp, error: `ok(result) was refused: ${(error as TaskError).message}` });
+      }
       env.emit("error", error);
       return "error";
     }

@@ -5,9 +5,9 @@
  */
 
 import * as v from "valibot";
-import { invalid, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { BackoffSchema, invalid, MaxAttempts, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
 import { newId } from "../ids.ts";
-import type { ProcessorFn, TaskQ } from "../types.ts";
+import type { ProcessorFn, RetryDefaults, TaskQ } from "../types.ts";
 
 const Concurrency = v.pipe(
   v.number("must be a number"),
@@ -33,6 +33,8 @@ export const CommonOptions = {
   keepaliveMs: v.optional(PositiveMs),
   timeoutMs: v.optional(PositiveMs),
   concurrency: v.optional(Concurrency),
+  maxAttempts: v.optional(MaxAttempts),
+  backoff: v.optional(BackoffSchema),
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 };
 
@@ -56,6 +58,8 @@ export interface Settled {
   keepaliveMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** The worker's retry defaults, sent with every failed attempt (absent when it has none). */
+  retry?: RetryDefaults;
   signal?: AbortSignal;
 }
 
@@ -65,7 +69,7 @@ export function settle<S extends v.GenericSchema>(
   input: unknown,
   what: string,
 ): Settled & Omit<v.InferOutput<S>, keyof Settled> {
-  const o = parseOrThrow(schema, input, what, "invalid-options") as Partial<Settled>;
+  const o = parseOrThrow(schema, input, what, "invalid-options") as Partial<Settled> & RetryDefaults;
   const leaseTimeMs = o.leaseTimeMs ?? o.taskq!.leaseTimeMs;
   checkKeepalive(o, leaseTimeMs, what);
   return {
@@ -75,5 +79,8 @@ export function settle<S extends v.GenericSchema>(
     keepaliveMs: o.keepaliveMs ?? Math.max(1, Math.floor(leaseTimeMs * 0.7)),
     timeoutMs: o.timeoutMs ?? 5 * leaseTimeMs,
     concurrency: o.concurrency ?? 1,
+    retry: o.maxAttempts !== undefined || o.backoff !== undefined
+      ? { maxAttempts: o.maxAttempts, backoff: o.backoff }
+      : undefined,
   } as Settled & Omit<v.InferOutput<S>, keyof Settled>;
 }

@@ -13,21 +13,25 @@ import type { Outcome } from "../types.ts";
 export const MAX_ERROR_CHARS = 4_000;
 
 /**
- * The task is done: it becomes `terminated`.
+ * The task is done: it becomes `terminated`. A `result` (any JSON value,
+ * size-limited like `data`) is kept on the task as its `result`.
  *
  * @example
  * ```ts
  * worker({ taskq, topic: "email", pfn: async (task) => { await send(task.data); return ok(); } });
+ * worker({ taskq, topic: "resize", pfn: async (task) => ok({ url: await resize(task.data) }) });
  * ```
  */
-export function ok(): Outcome {
-  return { event: "completed" };
+export function ok(result?: unknown): Outcome {
+  return result === undefined ? { event: "completed" } : { event: "completed", result };
 }
 
 const FailedOptions = fields({ errorMessage: v.optional(ErrorMessage) }, "failed() options ({ errorMessage })");
 
 /**
- * The task failed for good: it becomes `failed` with `errorMessage`.
+ * The attempt failed, with `errorMessage`: the task becomes `failed`, or, with
+ * attempts left (its `maxAttempts`, else the worker's), `starting` again after
+ * its backoff.
  * Shorthands: `failed("recipient unknown")`, and `failed(error)` for a caught
  * error (its class, message and stack, bounded, become the stored error).
  * Anything else throws `bad-request/invalid-outcome`.
@@ -80,7 +84,7 @@ export function toOutcome(value: unknown): Outcome {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     const { event, ...rest } = value as Record<string, unknown>;
     try {
-      if (event === "completed" && Object.keys(rest).length === 0) return ok();
+      if (event === "completed" && Object.keys(rest).every((k) => k === "result")) return ok(rest.result);
       if (event === "failed") return failed(rest as { errorMessage?: string });
       if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
     } catch (e) {
@@ -90,7 +94,7 @@ export function toOutcome(value: unknown): Outcome {
       event: "failed",
       errorMessage: `${INVALID_RESPONSE}: ${
         event === "completed"
-          ? `a completed outcome has no other fields (got ${Object.keys(rest).join(", ")})`
+          ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
           : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
       }`,
     };

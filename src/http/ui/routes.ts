@@ -370,6 +370,14 @@ function newTaskForm(base: string, state: FormState): Html {
   `;
 }
 
+/** A task's backoff in words ("worker default" when it has none of its own). */
+function backoffText(t: Task): string {
+  const b = t.backoff;
+  if (b === null) return "worker default";
+  if (b.type === "fixed") return `fixed ${b.delayMs} ms`;
+  return `exponential from ${b.baseMs ?? 1000} ms, at most ${b.capMs ?? 3_600_000} ms`;
+}
+
 function detail(base: string, t: Task, noticeKey: string | undefined): Html {
   const unowned = t.status === "starting" || t.status === "snoozed";
   const action = (name: string) => `${base}/tasks/${encodeURIComponent(t.taskId)}/${name}`;
@@ -395,7 +403,15 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
           `
           : ""}</dd>
         <dt>attempts</dt>
-        <dd>${t.attempts}</dd>
+        <dd data-testid="attempts">${t.attempts} reserved, ${t.failures} failed${t.maxAttempts === null
+          ? ""
+          : ` of ${t.maxAttempts} allowed`}</dd>
+        <dt>backoff</dt>
+        <dd>${backoffText(t)}</dd>
+        <dt>priority</dt>
+        <dd>${t.priority}</dd>
+        <dt>reservable from</dt>
+        <dd data-testid="run-at">${t.runAt === null ? "—" : time(t.runAt)}</dd>
         <dt>record version</dt>
         <dd>${t.recordVer}</dd>
         <dt>timeout</dt>
@@ -412,6 +428,8 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
     </div>
     <h2>Data</h2>
     <pre data-testid="task-data">${JSON.stringify(t.data, null, 2)}</pre>
+    <h2>Result</h2>
+    <pre data-testid="task-result">${t.result === null ? "—" : JSON.stringify(t.result, null, 2)}</pre>
     <h2>Actions</h2>
     <div class="row">
     ${t.status === "running" || t.status === "snoozed"

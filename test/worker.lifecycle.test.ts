@@ -1,0 +1,122 @@
+/**
+ * The worker's side of a task's life beyond the seed: retries with backoff
+ * (honoured on the database clock), the worker's retry defaults, results,
+ * priorities and delays — through a real store on each target.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { failed, ok, type Task, type TaskQ, type Worker, worker } from "../mod.ts";
+import { TARGETS, uniq, waitFor } from "./helpers.ts";
+
+for (const target of TARGETS) {
+  describe(`worker lifecycle (${target.name})`, () => {
+    let taskq: TaskQ;
+    let cleanup: () => Promise<void>;
+    const workers: Worker[] = [];
+    afterEach(async () => {
+      for (const w of workers.splice(0)) await w.stop();
+      await cleanup?.();
+    });
+    const start = (opts: Parameters<typeof worker>[0]) => {
+      const w = worker({ maxPollIntervalMs: 50, ...opts });
+      workers.push(w);
+      return w;
+    };
+    const ended = (taskId: string) =>
+      waitFor(
+        async () => {
+          const t = (await taskq.task(taskId))!;
+          return t.status === "terminated" || t.status === "failed" ? t : null;
+        },
+        15_000,
+        "the task to end",
+      );
+
+    it("a task failing twice succeeds on its third attempt, each retry after its backoff (database clock)", async () => {
+      ({ taskq, cleanup } = target.make());
+      const topic = uniq("retry");
+      const t = await taskq.createTask({ topic, maxAttempts: 3, backoff: { type: "fixed", delayMs: 250 } });
+      const runs: Task[] = [];
+      const failures: Task[] = [];
+      const w = start({
+        taskq,
+        topic,
+        pfn: (task) => {
+          runs.push(task);
+          if (runs.length === 1) throw new Error("first: thrown");
+          if (runs.length === 2) return failed("second: failed()");
+          return ok({ sent: true });
+        },
+      });
+      w.addEventListener("failed", (e) => failures.push(e.detail));
+      const done = await ended(t.taskId);
+      expect(done).toMatchObject({ status: "terminated", attempts: 3, failures: 2, result: { sent: true } });
+      expect(done.error).toBe("second: failed()"); // the last error is kept
+      expect(runs.map((r) => r.attempts)).toEqual([1, 2, 3]);
+      expect(failures.map((f) => f.status)).toEqual(["starting", "starting"]);
+      for (let i = 0; i < 2; i++) {
+        // reserved (updatedAt of the reservation, database clock) no sooner than the backoff's end
+        expect(failures[i].runAt).toBe(failures[i].updatedAt + 250);
+        expect(runs[i + 1].updatedAt).toBeGreaterThanOrEqual(failures[i].runAt!);
+      }
+    });
+
+    it("the worker's maxAttempts and backoff apply to tasks without their own; a timeout is a failed attempt", async () => {
+      ({ taskq, cleanup } = target.make());
+      const topic = uniq("defaults");
+      const t = await taskq.createTask({ topic, timeoutMs: 100 });
+      let n = 0;
+      start({
+        taskq,
+        topic,
+        maxAttempts: 2,
+        backoff: { type: "fixed", delayMs: 0 },
+        pfn: (_task, { signal }) =>
+          ++n === 1 ? new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))) : ok(),
+      });
+      const done = await ended(t.taskId);
+      expect(done).toMatchObject({ status: "terminated", attempts: 2, failures: 1, maxAttempts: null });
+      expect(done.error).toMatch(/timed out after 100 ms/);
+    });
+
+    it("attempts used up: the task ends failed", async () => {
+      ({ taskq, cleanup } = target.make());
+      const topic = uniq("exhaust");
+      const t = await taskq.createTask({ topic, maxAttempts: 2, backoff: { type: "fixed", delayMs: 0 } });
+      start({ taskq, topic, pfn: () => failed("nope") });
+      expect(await ended(t.taskId)).toMatchObject({ status: "failed", attempts: 2, failures: 2, error: "nope" });
+    });
+
+    it("a result the store refuses fails the attempt, saying why", async () => {
+      ({ taskq, cleanup } = target.make({ maxDataBytes: 64 }));
+      const topic = uniq("result");
+      const t = await taskq.createTask({ topic });
+      start({ taskq, topic, pfn: () => ok("x".repeat(100)) });
+      const done = await ended(t.taskId);
+      expect(done.status).toBe("failed");
+      expect(done.error).toMatch(/^ok\(result\) was refused: .*result is \d+ bytes of JSON, more than the limit of 64/);
+    });
+
+    it("runs higher priority first, and a delayed task only once its time has come", async () => {
+      ({ taskq, cleanup } = target.make());
+      const topic = uniq("order");
+      const later = await taskq.createTask({ topic, data: "later", delayMs: 400 });
+      await taskq.createTasks([
+        { topic, data: "low", priority: 10 },
+        { topic, data: "normal" },
+        { topic, data: "urgent", priority: -10 },
+      ]);
+      const seen: { data: unknown; at: number }[] = [];
+      start({
+        taskq,
+        topic,
+        pfn: (task) => {
+          seen.push({ data: task.data, at: task.updatedAt });
+          return ok();
+        },
+      });
+      await ended(later.taskId);
+      expect(seen.map((s) => s.data)).toEqual(["urgent", "normal", "low", "later"]);
+      expect(seen[3].at).toBeGreaterThanOrEqual(later.runAt!);
+    });
+  });
+}
