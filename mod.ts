@@ -17,7 +17,21 @@
  */
 
 export { createTaskQ } from "./src/libsql/taskq.ts";
-export { createTask, createTasks, listTasks, scrollTasks, task, tasks } from "./src/api.ts";
+export {
+  cancelTask,
+  createTask,
+  createTasks,
+  holdTask,
+  listTasks,
+  pauseTopic,
+  pruneTasks,
+  releaseTask,
+  resumeTopic,
+  retryTask,
+  scrollTasks,
+  task,
+  tasks,
+} from "./src/api.ts";
 export { worker } from "./src/worker/worker.ts";
 export { drain } from "./src/worker/drain.ts";
 export { failed, ok, snoozed } from "./src/worker/outcome.ts";
@@ -44,7 +58,9 @@ export type {
   Page,
   ProcessorContext,
   ProcessorFn,
+  PruneOptions,
   ReserveOptions,
+  Retention,
   RetryDefaults,
   StopOptions,
   Task,

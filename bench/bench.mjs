@@ -13,6 +13,7 @@ import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
 import { peersSection } from "./peers-section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
+import { pruneBench, pruneTable, setPruneSize } from "./prune.mjs";
 import { run as scaleoutRun, scaleoutBench, scaleoutTable, soakHeld, soakTable } from "./scaleout.mjs";
 
 const smoke = process.argv.includes("--smoke");
@@ -471,6 +472,10 @@ console.log(pickup);
 if (smoke) setRemoteTasks(320);
 const remote = remoteTable(await remoteBench());
 console.log(remote);
+// A worker's throughput while another process prunes 1,000,000 finished tasks (bench/prune.mjs)
+if (smoke) setPruneSize(20_000, 500);
+const prune = pruneTable(await pruneBench());
+console.log(prune);
 // Many processes on one sqld (bench/scaleout.mjs): both layouts × 1/2/4/8 processes, then the soak
 const scaleout = scaleoutTable(
   await scaleoutBench(
@@ -518,6 +523,15 @@ outcomes and the reservation of the slots they free go out as one \`applyWritesA
 worker makes about one call per 32 tasks.
 
 ${remote}
+
+## Pruning under load
+
+A worker (concurrency 32, no-op, in the bench process) on a temp \`file:\` database that also holds
+1,000,000 terminated tasks last updated 8 days ago, alone and then while another process runs
+\`pruneTasks({ olderThanMs: 7 days, statuses: ["terminated"] })\` on the same file (bench/prune.mjs;
+\`npm run bench:prune\` alone). The bench process keeps the worker's backlog topped up in both windows.
+
+${prune}
 
 ## Scaling out on one libSQL server
 

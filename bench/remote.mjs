@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
+import { countingClient } from "./counting-client.mjs";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -39,20 +39,12 @@ async function once() {
       if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const real = createClient({ url });
-    let calls = 0;
-    const client = new Proxy(real, {
-      get(t, k) {
-        const v = Reflect.get(t, k, t);
-        if (k === "execute" || k === "batch") return (...a) => (calls++, v.apply(t, a));
-        return typeof v === "function" ? v.bind(t) : v;
-      },
-    });
-    const taskq = createTaskQ({ client });
+    const counted = countingClient(url);
+    const taskq = createTaskQ({ client: counted.client });
     for (let i = 0; i < N; i += 1000) {
       await taskq.createTasks(Array.from({ length: Math.min(1000, N - i) }, () => ({ topic: "bench" })));
     }
-    calls = 0;
+    counted.reset();
     let done = 0;
     let finish;
     const all = new Promise((r) => (finish = r));
@@ -61,10 +53,10 @@ async function once() {
     w.addEventListener("completed", () => ++done === N && finish());
     await all;
     const seconds = (performance.now() - t0) / 1000;
-    const used = calls;
+    const used = counted.calls();
     await w.stop();
     await taskq.close();
-    real.close();
+    counted.close();
     return { rate: N / seconds, callsPer32: used / (N / 32) };
   } finally {
     sqld.kill("SIGKILL");

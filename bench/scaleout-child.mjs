@@ -4,21 +4,13 @@
 // stops it (resolving stop()) on the second. Every execution's task id goes to stdout, a batch
 // per line ("ids a,b,…") so the parent can count runs per task; error events go out as
 // "error <code>" lines.
-import { createClient } from "@libsql/client";
+import { countingClient } from "./counting-client.mjs";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
 const [url, topic, concurrency] = process.argv.slice(2);
 // the store's calls to the server are counted ("calls N" at the end)
-const real = createClient({ url });
-let calls = 0;
-const client = new Proxy(real, {
-  get(t, k) {
-    const v = Reflect.get(t, k, t);
-    if (k === "execute" || k === "batch") return (...a) => (calls++, v.apply(t, a));
-    return typeof v === "function" ? v.bind(t) : v;
-  },
-});
-const taskq = createTaskQ({ client });
+const counted = countingClient(url);
+const taskq = createTaskQ({ client: counted.client });
 await taskq.countTasks({ topic }); // the store is open before "ready"
 
 let ids = [];
@@ -36,7 +28,7 @@ process.stdin.on("data", async (d) => {
   while (buf.includes("\n")) {
     buf = buf.slice(buf.indexOf("\n") + 1);
     if (++lines === 1) {
-      calls = 0;
+      counted.reset();
       w = worker({
         taskq,
         topic,
@@ -50,10 +42,10 @@ process.stdin.on("data", async (d) => {
     } else {
       await w.stop();
       await taskq.close();
-      real.close();
+      counted.close();
       clearInterval(flusher);
       flush();
-      process.stdout.write(`calls ${calls}\nstopped\n`, () => process.exit(0));
+      process.stdout.write(`calls ${counted.calls()}\nstopped\n`, () => process.exit(0));
     }
   }
 });

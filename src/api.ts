@@ -6,7 +6,7 @@
  */
 
 import { TaskError } from "./errors.ts";
-import type { CursorOptions, ListFilters, Page, Task, TaskDef, TaskQ } from "./types.ts";
+import type { CursorOptions, ListFilters, Page, PruneOptions, Task, TaskDef, TaskQ } from "./types.ts";
 
 function checkTaskQ(taskq: unknown, what: string): TaskQ {
   if (taskq === null || typeof taskq !== "object" || typeof (taskq as TaskQ).reserveTask !== "function") {
@@ -106,4 +106,92 @@ export async function* scrollTasks<D>(
     yield* page.data;
     cursor = page.cursor;
   } while (cursor !== null);
+}
+
+/**
+ * Ends a waiting, held or running task as `cancelled`, keeping `reason`; a
+ * running one's worker aborts it at its next keepalive (`CancelledError`).
+ *
+ * @example
+ * ```ts
+ * await cancelTask(taskq, taskId, "the user deleted their account");
+ * ```
+ */
+export function cancelTask<D>(taskq: TaskQ, taskId: string, reason?: string): Promise<Task<D>> {
+  return checkTaskQ(taskq, "cancelTask").cancelTask<D>(taskId, reason);
+}
+
+/**
+ * Keeps a waiting task from being reserved (→ `held`) until `releaseTask`.
+ *
+ * @example
+ * ```ts
+ * await holdTask(taskq, taskId);
+ * // … look into it …
+ * await releaseTask(taskq, taskId);
+ * ```
+ */
+export function holdTask<D>(taskq: TaskQ, taskId: string): Promise<Task<D>> {
+  return checkTaskQ(taskq, "holdTask").holdTask<D>(taskId);
+}
+
+/**
+ * Lets a held task be reserved again (→ `starting`).
+ *
+ * @example
+ * ```ts
+ * await releaseTask(taskq, taskId);
+ * ```
+ */
+export function releaseTask<D>(taskq: TaskQ, taskId: string): Promise<Task<D>> {
+  return checkTaskQ(taskq, "releaseTask").releaseTask<D>(taskId);
+}
+
+/**
+ * Re-runs a failed or cancelled task: → `starting`, same id, attempts afresh.
+ *
+ * @example
+ * ```ts
+ * for await (const t of scrollTasks(taskq, { topic: "email", status: "failed" })) await retryTask(taskq, t.taskId);
+ * ```
+ */
+export function retryTask<D>(taskq: TaskQ, taskId: string): Promise<Task<D>> {
+  return checkTaskQ(taskq, "retryTask").retryTask<D>(taskId);
+}
+
+/**
+ * Stops reservation on a topic for every worker and drain, in every process.
+ *
+ * @example
+ * ```ts
+ * await pauseTopic(taskq, "email"); // the mail provider is down
+ * await resumeTopic(taskq, "email");
+ * ```
+ */
+export function pauseTopic(taskq: TaskQ, topic: string): Promise<void> {
+  return checkTaskQ(taskq, "pauseTopic").pauseTopic(topic);
+}
+
+/**
+ * Lets reservation on a paused topic go on.
+ *
+ * @example
+ * ```ts
+ * await resumeTopic(taskq, "email");
+ * ```
+ */
+export function resumeTopic(taskq: TaskQ, topic: string): Promise<void> {
+  return checkTaskQ(taskq, "resumeTopic").resumeTopic(topic);
+}
+
+/**
+ * Deletes finished tasks older than `olderThanMs`, in short batches; resolves how many.
+ *
+ * @example
+ * ```ts
+ * const deleted = await pruneTasks(taskq, { olderThanMs: 7 * 86_400_000, statuses: ["terminated"] });
+ * ```
+ */
+export function pruneTasks(taskq: TaskQ, opts: PruneOptions): Promise<number> {
+  return checkTaskQ(taskq, "pruneTasks").pruneTasks(opts);
 }

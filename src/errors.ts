@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   "task-already-exists": "conflict",
   "invalid-status": "conflict",
   "invalid-status-transition": "conflict",
+  "task-cancelled": "conflict",
   "task-concurrently-updated": "conflict",
   "data-too-large": "too-large",
   "unsupported-content-type": "unsupported-media-type",

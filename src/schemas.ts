@@ -42,7 +42,15 @@ export const NonNegativeMs = v.pipe(
 export const MAX_DESCRIPTION = 10_000;
 
 /** Every status a task can have. */
-export const STATUSES: readonly TaskStatus[] = ["starting", "running", "snoozed", "failed", "terminated"];
+export const STATUSES: readonly TaskStatus[] = [
+  "starting",
+  "running",
+  "snoozed",
+  "held",
+  "failed",
+  "terminated",
+  "cancelled",
+];
 
 /**
  * An options object or definition with exactly these fields: a missing

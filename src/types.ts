@@ -15,8 +15,13 @@
 import type { Client } from "@libsql/client";
 import type { TaskError } from "./errors.ts";
 
-/** The life of a task: `starting` → `running` → `terminated` | `failed` | `snoozed`. */
-export type TaskStatus = "starting" | "running" | "snoozed" | "failed" | "terminated";
+/**
+ * The life of a task: `starting` → `running` → `terminated` | `failed` |
+ * `snoozed`; `held` (kept from reservation by an operator) and `cancelled`
+ * (ended by an operator, told apart from `failed`). `failed`, `terminated`
+ * and `cancelled` are final (an operator may re-run a failed or cancelled task).
+ */
+export type TaskStatus = "starting" | "running" | "snoozed" | "held" | "failed" | "terminated" | "cancelled";
 
 /** A stored task, as every read and write of the store returns it. */
 export interface Task<D = unknown> {
@@ -210,6 +215,12 @@ export interface TaskQOptions {
    * worker reports it as an `error` event and keeps trying. Default 10000.
    */
   requestTimeoutMs?: number;
+  /**
+   * Deletes finished tasks past these ages, e.g. `{ terminated: 7 * 86_400_000,
+   * failed: 30 * 86_400_000 }`: at most once a minute, a store whose workers
+   * are busy deletes one small batch per status (see `pruneTasks`). Default: keep all.
+   */
+  retention?: Retention;
 }
 
 /** Options of the writes that a reservation fences. */
@@ -264,6 +275,32 @@ export interface TopicStats {
   topic: string;
   /** How many of its tasks are in each status (0 when none). */
   counts: Record<TaskStatus, number>;
+  /** Whether the topic is paused (`pauseTopic`): nothing of it is reserved until `resumeTopic`. */
+  paused: boolean;
+}
+
+/** Options of `pruneTasks`. */
+export interface PruneOptions {
+  /** Only tasks not updated for this long (ms, database clock). */
+  olderThanMs: number;
+  /** Which final statuses to delete. Default all three: `terminated`, `failed`, `cancelled`. */
+  statuses?: ("terminated" | "failed" | "cancelled")[];
+  /** Tasks per delete statement (a short write lock each; other writers go between). Default 1000. */
+  batchSize?: number;
+  /** Only tasks of this topic (default: every topic). */
+  topic?: string;
+}
+
+/** How long finished tasks are kept (ms since their last update), per final status; absent: forever. */
+export interface Retention {
+  /** Age after which a `terminated` task is deleted. */
+  terminated?: number;
+  /** Age after which a `failed` task is deleted. */
+  failed?: number;
+  /** Age after which a `cancelled` task is deleted. */
+  cancelled?: number;
+  /** How often (ms) a busy store applies it. Default 60000. */
+  everyMs?: number;
 }
 
 /** One write of `TaskQ.applyWrites`: the same arguments as the method of that name. */
@@ -348,8 +385,27 @@ export interface TaskQ {
     ops: WriteOp[],
     reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }>;
-  /** How many tasks each topic has in each status (for dashboards). */
+  /** How many tasks each topic has in each status, and whether it is paused (for dashboards). */
   topicStats(): Promise<TopicStats[]>;
+  /**
+   * Ends a `starting`, `snoozed`, `held` or `running` task as `cancelled`,
+   * keeping `reason` as its `error`. A running task's worker learns it at its
+   * next keepalive (its signal aborts with `CancelledError`); its late outcome is
+   * refused (`conflict/task-cancelled`) and changes nothing.
+   */
+  cancelTask<D = unknown>(taskId: string, reason?: string): Promise<Task<D>>;
+  /** Keeps a waiting (`starting` or `snoozed`) task from being reserved: → `held`. */
+  holdTask<D = unknown>(taskId: string): Promise<Task<D>>;
+  /** `held` → `starting`, reservable at once. */
+  releaseTask<D = unknown>(taskId: string): Promise<Task<D>>;
+  /** Re-runs a `failed` or `cancelled` task: → `starting`, same id, attempts afresh, history (`attempts`, `error`) kept. */
+  retryTask<D = unknown>(taskId: string): Promise<Task<D>>;
+  /** Stops all reservation on `topic`, for every worker and drain in every process; touches no task. Idempotent. */
+  pauseTopic(topic: string): Promise<void>;
+  /** Lets reservation on `topic` go on. Idempotent. */
+  resumeTopic(topic: string): Promise<void>;
+  /** Deletes finished tasks older than `olderThanMs`, in batches; resolves how many were deleted. */
+  pruneTasks(opts: PruneOptions): Promise<number>;
   /**
    * Closes the store: its `signal` aborts, so workers and drains on it stop
    * (handing their tasks back), calls under way finish, then the connection
@@ -455,6 +511,8 @@ export interface DrainResult {
   snoozed: number;
   /** Tasks whose lease was lost or that were handed back unfinished. */
   lost: number;
+  /** Tasks cancelled while they ran (`cancelTask`). */
+  cancelled: number;
   /** Wall time of the drain. */
   ms: number;
 }
@@ -529,6 +587,8 @@ export interface WorkerEventMap {
   "lease-lost": CustomEvent<{ task: Task; error: unknown }>;
   /** A store error the worker survived (a failed poll, a write given up after retries). */
   error: CustomEvent<unknown>;
+  /** A running task was cancelled (`cancelTask`): its signal aborted with `CancelledError`; no outcome was written. */
+  cancelled: CustomEvent<Task>;
   /** A running task was handed back (→ `starting`) because the worker stopped; another worker takes it at once. */
   released: CustomEvent<Task>;
   /** The worker has stopped; `reason` says why: `stop()`, its `signal`, or its store was closed. */

@@ -35,6 +35,9 @@ it("bench/bench.mjs --smoke measures every row", () => {
     expect(out).toContain(`| ${row}`);
   }
   expect(out).toContain("| sokka: end to end against sqld over HTTP");
+  expect(out).toMatch(
+    /\| while another process prunes 20,000 finished tasks .*: 20,000 deleted in [\d.]+ s, 0 left \|/,
+  );
   expect(out).toContain("| sqld --use-custom-wal libsql-wal (recommended) | 2 | 640 |");
   expect(out).toMatch(
     /\| 1 \| sqld --use-custom-wal libsql-wal \(recommended\) \| 2 \| 1 s \| [\d,]+ \| [\d,]+ \| [\d.]+ \| 0 \| 0 \| no \|/,

@@ -434,3 +434,57 @@ describe("retries, delays, priorities and results over HTTP", () => {
     expect(r.body.results[1].task).toMatchObject({ status: "starting", failures: 1 });
   });
 });
+
+describe("an operator's actions over HTTP", () => {
+  it("cancel, hold, release and retry answer the task, 409 with its code when refused, 404 for no task", async () => {
+    await taskq.createTasks([{ topic: "o", taskId: "o1" }, { topic: "o", taskId: "o2" }]);
+    expect((await json(await post("/tasks/o1/hold", {}))).body).toMatchObject({ status: "held" });
+    // no body at all is fine for an action without input
+    const released = await json(await app.request("/tasks/o1/release", { method: "POST" }));
+    expect(released).toMatchObject({ status: 200, body: { status: "starting" } });
+    const cancelled = await json(await post("/tasks/o1/cancel", { reason: "dup" }));
+    expect(cancelled.body).toMatchObject({ status: "cancelled", error: "dup" });
+    const again = await json(await post("/tasks/o1/cancel", {}));
+    expect(again).toMatchObject({ status: 409, body: { error: { code: "invalid-status-transition" } } });
+    expect((await json(await post("/tasks/o1/retry", {}))).body).toMatchObject({ status: "starting", failures: 0 });
+    expect(await json(await post("/tasks/nope/hold", {}))).toMatchObject({
+      status: 404,
+      body: { error: { code: "task-not-found" } },
+    });
+    const bad = await json(await post("/tasks/o2/cancel", { reason: 5 }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe("reason");
+    const wrongType = await app.request("/tasks/o2/hold", {
+      method: "POST",
+      body: "x",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(wrongType.status).toBe(415);
+    expect((await taskq.task("o2"))!.status).toBe("starting");
+  });
+
+  it("a running task cancelled over HTTP refuses its pull consumer's outcome with task-cancelled", async () => {
+    await post("/tasks", { topic: "pc", taskId: "pc1" });
+    const t = (await json(await post("/topics/pc/reserve", { pid: "c" }))).body as Task;
+    await post("/tasks/pc1/cancel", {});
+    const late = await json(await post("/tasks/pc1/complete", { pid: "c", leaseId: t.leaseId }));
+    expect(late).toMatchObject({ status: 409, body: { error: { code: "task-cancelled" } } });
+  });
+
+  it("pause and resume a topic (204), GET /topics shows it; prune deletes old finished tasks", async () => {
+    await taskq.createTasks([{ topic: "pz", taskId: "p1" }, { topic: "pz", taskId: "p2" }]);
+    expect((await app.request("/topics/pz/pause", { method: "POST" })).status).toBe(204);
+    expect((await json(await post("/topics/pz/reserve", { pid: "c" }))).status).toBe(204);
+    const topics = (await json(await app.request("/topics"))).body as { topic: string; paused: boolean }[];
+    expect(topics.find((s) => s.topic === "pz")).toMatchObject({ paused: true, counts: { starting: 2 } });
+    expect((await app.request("/topics/pz/resume", { method: "POST" })).status).toBe(204);
+    expect((await json(await post("/topics/pz/reserve", { pid: "c" }))).status).toBe(200);
+    const done = await taskq.terminate("p2", "x");
+    await waitFor(() => Date.now() > done.updatedAt + 1, 5_000, "the clock to pass the task's last update");
+    const pruned = await json(await post("/prune", { olderThanMs: 0, topic: "pz" }));
+    expect(pruned).toMatchObject({ status: 200, body: { deleted: 1 } });
+    const badPrune = await json(await post("/prune", { olderThanMs: -5 }));
+    expect(badPrune.status).toBe(400);
+    expect(badPrune.body.error.issues[0].path).toBe("olderThanMs");
+  });
+});

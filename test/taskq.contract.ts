@@ -34,6 +34,8 @@ export function taskqContract(target: Target) {
   async function inStatus(status: Task["status"], pid = "p1"): Promise<Task> {
     const t = await taskq.createTask({ topic: uniq("own") }); // its own topic: reserving takes this very task
     if (status === "starting") return t;
+    if (status === "held") return taskq.holdTask(t.taskId);
+    if (status === "cancelled") return taskq.cancelTask(t.taskId, "not needed");
     const r = (await taskq.reserveTask(t.topic, pid))!;
     expect(r.taskId).toBe(t.taskId);
     if (status === "running") return r;
@@ -473,20 +475,26 @@ export function taskqContract(target: Target) {
   });
 
   describe("status transitions", () => {
-    type Op = "terminate" | "fail" | "snooze" | "revoke" | "reserve";
+    type Op = "terminate" | "fail" | "snooze" | "revoke" | "reserve" | "cancel" | "hold" | "release" | "retry";
     const to: Record<Op, Task["status"]> = {
       terminate: "terminated",
       fail: "failed",
       snooze: "snoozed",
       revoke: "starting",
       reserve: "running",
+      cancel: "cancelled",
+      hold: "held",
+      release: "starting",
+      retry: "starting",
     };
     const allowed: Record<Task["status"], Op[]> = {
-      starting: ["reserve", "fail", "terminate"],
-      running: ["fail", "snooze", "terminate", "revoke"],
-      snoozed: ["revoke", "fail", "terminate"],
-      failed: [],
+      starting: ["reserve", "fail", "terminate", "cancel", "hold"],
+      running: ["fail", "snooze", "terminate", "revoke", "cancel"],
+      snoozed: ["revoke", "fail", "terminate", "cancel", "hold"],
+      held: ["cancel", "release"],
+      failed: ["retry"],
       terminated: [],
+      cancelled: ["retry"],
     };
     const apply = (op: Op, t: Task, pid = "p1"): Promise<Task | null> => {
       switch (op) {
@@ -500,6 +508,14 @@ export function taskqContract(target: Target) {
           return taskq.revokeLease(t.taskId, t.recordVer);
         case "reserve":
           return taskq.reserveTask(t.topic, pid);
+        case "cancel":
+          return taskq.cancelTask(t.taskId, "why");
+        case "hold":
+          return taskq.holdTask(t.taskId);
+        case "release":
+          return taskq.releaseTask(t.taskId);
+        case "retry":
+          return taskq.retryTask(t.taskId);
       }
     };
     for (const from of Object.keys(allowed) as Task["status"][]) {
@@ -511,14 +527,18 @@ export function taskqContract(target: Target) {
             const after = (await apply(op, t))!;
             expect(after).toMatchObject({ taskId: t.taskId, status: to[op], recordVer: t.recordVer + 1 });
             if (to[op] !== "running") expect(after).toMatchObject({ pid: null, leaseId: null, leaseExpiresAt: null });
-            if (op === "fail") expect(after.error).toBe("why");
+            if (op === "fail" || op === "cancel") expect(after.error).toBe("why");
+            if (to[op] === "starting" || to[op] === "snoozed") expect(after.runAt).not.toBeNull();
+            else expect(after.runAt).toBeNull();
             if (op === "snooze") expect(after.snoozeTime).toBe(60_000);
           } else if (op === "reserve") {
             expect(await apply(op, t)).toBeNull();
             expect(await taskq.task(t.taskId)).toEqual(t);
           } else {
             const e = await rejection(apply(op, t));
-            expectTaskError(e, "conflict", "invalid-status-transition");
+            // a cancelled task's worker is told so: its keepalive and outcome are refused as task-cancelled
+            const cancelledWrite = from === "cancelled" && ["terminate", "fail", "snooze"].includes(op);
+            expectTaskError(e, "conflict", cancelledWrite ? "task-cancelled" : "invalid-status-transition");
             expect(await taskq.task(t.taskId)).toEqual(t);
           }
         });

@@ -2,7 +2,9 @@
  * The TaskQ contract of a task's life beyond the seed, run for every target:
  * retries with backoff (a failed attempt with attempts left goes back to
  * `starting`; a lease that expired counts when the task has `maxAttempts`),
- * delayed tasks (`runAt`, `delayMs`), priorities, and results.
+ * delayed tasks (`runAt`, `delayMs`), priorities, results, and an
+ * operator's actions: cancel, hold / release, re-run, pause / resume a topic,
+ * and pruning.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Task, TaskError, type TaskQ } from "../mod.ts";
@@ -254,6 +256,110 @@ export function lifecycleContract(target: Target) {
       } finally {
         await small.cleanup();
       }
+    });
+  });
+
+  describe("operator actions", () => {
+    it("cancel: a running task's late outcome and keepalive are refused as task-cancelled and change nothing", async () => {
+      const r = await running();
+      const c = await taskq.cancelTask(r.taskId, "user left");
+      expect(c).toMatchObject({ status: "cancelled", error: "user left", pid: null, leaseId: null, runAt: null });
+      expectTaskError(
+        await rejection(taskq.extendLease(r.taskId, "p1", { leaseId: r.leaseId! })),
+        "conflict",
+        "task-cancelled",
+      );
+      expectTaskError(
+        await rejection(taskq.terminate(r.taskId, "p1", { leaseId: r.leaseId!, result: 1 })),
+        "conflict",
+        "task-cancelled",
+      );
+      const [w] = await taskq.applyWrites([{ op: "fail", taskId: r.taskId, pid: "p1", leaseId: r.leaseId! }]);
+      expectTaskError(w.error, "conflict", "task-cancelled");
+      expect(await taskq.task(r.taskId)).toEqual(c);
+      // cancelled is its own status everywhere: filters and counts
+      expect((await taskq.listTasks({ topic, status: "cancelled" })).data.map((t) => t.taskId)).toEqual([r.taskId]);
+      expect(await taskq.countTasks({ topic, status: "failed" })).toBe(0);
+      expect((await taskq.topicStats()).find((s) => s.topic === topic)!.counts.cancelled).toBe(1);
+    });
+
+    it("refuses what the status table does not allow, and an unknown task, changing nothing", async () => {
+      const t = await taskq.createTask({ topic });
+      const done = await taskq.terminate(t.taskId, "any");
+      for (const action of ["cancelTask", "holdTask", "releaseTask", "retryTask"] as const) {
+        expectTaskError(await rejection(taskq[action](done.taskId)), "conflict", "invalid-status-transition");
+        expectTaskError(await rejection(taskq[action]("no-such-task")), "not-found", "task-not-found");
+        expectTaskError(await rejection(taskq[action]("")), "bad-request", "invalid-task", "taskId");
+      }
+      expect(await taskq.task(t.taskId)).toEqual(done);
+    });
+
+    it("hold keeps a task from reservation until release; a held task cannot be finished by a worker", async () => {
+      const t = await taskq.createTask({ topic });
+      const held = await taskq.holdTask(t.taskId);
+      expect(held).toMatchObject({ status: "held", runAt: null });
+      expect(await taskq.reserveTask(topic, "p1")).toBeNull();
+      expectTaskError(await rejection(taskq.terminate(t.taskId, "p1")), "conflict", "invalid-status-transition");
+      const released = await taskq.releaseTask(t.taskId);
+      expect(released).toMatchObject({ status: "starting" });
+      expect((await taskq.reserveTask(topic, "p1"))!.taskId).toBe(t.taskId);
+    });
+
+    it("retryTask re-runs a failed task: same id, attempts afresh, history kept", async () => {
+      const r = await running({ maxAttempts: 1 });
+      await taskq.fail(r.taskId, "p1", "smtp down");
+      const again = await taskq.retryTask(r.taskId);
+      expect(again).toMatchObject({
+        taskId: r.taskId,
+        status: "starting",
+        attempts: 1,
+        failures: 0,
+        error: "smtp down",
+      });
+      const r2 = (await taskq.reserveTask(topic, "p1"))!;
+      expect(r2).toMatchObject({ taskId: r.taskId, attempts: 2 });
+      await taskq.terminate(r2.taskId, "p1", { result: "sent" });
+      const cancelled = await taskq.cancelTask((await taskq.createTask({ topic })).taskId);
+      expect((await taskq.retryTask(cancelled.taskId)).status).toBe("starting");
+    });
+
+    it("pauseTopic stops reservation of the topic (and its waiters' looks), touching no task; resumeTopic restarts", async () => {
+      const other = uniq("other");
+      await taskq.createTasks([{ topic }, { topic: other }]);
+      await taskq.pauseTopic(topic);
+      await taskq.pauseTopic(topic); // idempotent
+      expect(await taskq.reserveTask(topic, "p1")).toBeNull();
+      expect(await taskq.reserveTasks(topic, "p1", 5)).toEqual([]);
+      expect(await taskq.reserveTask(other, "p1")).not.toBeNull();
+      // an idle waiter on a paused topic is not told a task is ready
+      expect(await taskq.waitForTask(topic, { timeoutMs: 150 })).toBe(false);
+      const stats = await taskq.topicStats();
+      expect(stats.find((s) => s.topic === topic)).toMatchObject({ paused: true, counts: { starting: 1 } });
+      expect(stats.find((s) => s.topic === other)!.paused).toBe(false);
+      await taskq.resumeTopic(topic);
+      expect(await taskq.reserveTask(topic, "p1")).not.toBeNull();
+      expectTaskError(await rejection(taskq.pauseTopic("")), "bad-request", "invalid-task", "topic");
+    });
+
+    it("pruneTasks deletes finished tasks past the age, in batches, and nothing else", async () => {
+      const defs = Array.from({ length: 25 }, () => ({ topic }));
+      const made = await taskq.createTasks(defs);
+      for (const t of made.slice(0, 20)) await taskq.terminate(t.taskId, "p");
+      for (const t of made.slice(20, 23)) await taskq.fail(t.taskId, "p", "x");
+      await taskq.cancelTask(made[23].taskId);
+      // made[24] stays starting
+      expect(await taskq.pruneTasks({ olderThanMs: 3_600_000, topic })).toBe(0); // none that old
+      const last = Math.max(...(await taskq.listTasks({ topic }, { limit: 100 })).data.map((t) => t.updatedAt));
+      await waitFor(() => Date.now() > last + 12, 5_000, "the finished tasks to be older than 10 ms");
+      expect(await taskq.pruneTasks({ olderThanMs: 10, statuses: ["terminated"], batchSize: 7, topic })).toBe(20);
+      expect(await taskq.countTasks({ topic })).toBe(5);
+      expect(await taskq.pruneTasks({ olderThanMs: 0, topic })).toBe(4);
+      expect((await taskq.listTasks({ topic })).data.map((t) => t.status)).toEqual(["starting"]);
+      expectTaskError(
+        await rejection(taskq.pruneTasks({ olderThanMs: -1, statuses: ["running" as never] })),
+        "bad-request",
+        "invalid-options",
+      );
     });
   });
 }

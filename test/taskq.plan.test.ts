@@ -7,6 +7,7 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
 import * as sql from "../src/libsql/sql.ts";
+import * as op from "../src/libsql/operator-sql.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const db = tempDbUrl();
@@ -63,6 +64,18 @@ describe("query plans", () => {
     );
   });
 
+  it("pruning searches (status, updated_at) or (topic, status, updated_at): no scan, no sort", async () => {
+    const all = await plan(op.PRUNE_BATCH, ["terminated", 1000, 500]);
+    expectIndexed(all, "sokka_tasks_by_status");
+    const one = await plan(op.PRUNE_TOPIC_BATCH, ["terminated", 1000, 500, "t1"]);
+    expectIndexed(one, "sokka_tasks_by_topic_status");
+  });
+
+  it("a paused topic is one primary-key seek of sokka_paused_topics", async () => {
+    const steps = await plan(sql.RESERVE_MANY, ["t1", "p", 1000, 32]);
+    expect(steps.join("\n")).toMatch(/SEARCH sokka_paused_topics USING PRIMARY KEY \(topic=\?\)/);
+  });
+
   it("task() and every transition find the row by its unique task_id", async () => {
     for (
       const text of [
@@ -73,6 +86,10 @@ describe("query plans", () => {
         sql.SNOOZE,
         sql.EXTEND_LEASE,
         sql.REVOKE_LEASE,
+        op.CANCEL,
+        op.HOLD,
+        op.RELEASE,
+        op.RETRY_TASK,
       ]
     ) {
       const steps = await plan(

@@ -76,7 +76,9 @@ it("the overview lists topics with counts per status", async () => {
   const page = await open("/ui");
   await expect.poll(() => page.locator("h1").textContent()).toBe("Topics");
   const email = page.locator("tr", { hasText: "email" });
-  expect(await email.locator("td").allTextContents()).toEqual(["email", "1", "1", "0", "0", "0", "2"]);
+  const cells = (await email.locator("td").allTextContents()).map((c) => c.replace(/\s+/g, " ").trim());
+  // topic (with its pause control), then starting, running, snoozed, held, failed, terminated, cancelled, total
+  expect(cells).toEqual(["email Pause", "1", "1", "0", "0", "0", "0", "0", "2"]);
   await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
   await page.close();
 });
@@ -245,4 +247,43 @@ it("holds at 390 px wide: nothing spills out of the page, and the browser never 
   }
   await context.close();
   expect(notFound).toEqual([]);
+});
+
+it("holds, releases, cancels and re-runs a task from its page, each behind a form post", async () => {
+  await taskq.createTask({ topic: "ops", taskId: "op-1" });
+  const page = await open("/ui/tasks/op-1");
+  await page.click("button:has-text('Hold')");
+  await page.waitForURL(/notice=held$/);
+  expect(await page.locator("h1 .badge").textContent()).toBe("held");
+  expect(await taskq.task("op-1")).toMatchObject({ status: "held" });
+  await page.click("button:has-text('Release')");
+  await page.waitForURL(/notice=released$/);
+  expect(await taskq.task("op-1")).toMatchObject({ status: "starting" });
+  await page.click("summary:has-text('Cancel')");
+  await page.fill("input[name=cancelReason]", "duplicate order");
+  await page.click("button:has-text('Confirm: cancel')");
+  await page.waitForURL(/notice=cancelled$/);
+  expect(await page.locator("h1 .badge").textContent()).toBe("cancelled");
+  expect(await taskq.task("op-1")).toMatchObject({
+    status: "cancelled",
+    error: "cancelled from the dashboard: duplicate order",
+  });
+  await page.click("button:has-text('Re-run')");
+  await page.waitForURL(/notice=retried$/);
+  expect(await taskq.task("op-1")).toMatchObject({ status: "starting", failures: 0 });
+  await page.close();
+});
+
+it("pauses and resumes a topic from the overview", async () => {
+  const page = await open("/ui");
+  const row = page.locator("tr", { has: page.locator("a", { hasText: /^thumbs$/ }) });
+  await row.locator("button:has-text('Pause')").click();
+  await page.waitForURL(/notice=paused$/);
+  expect((await taskq.topicStats()).find((s) => s.topic === "thumbs")!.paused).toBe(true);
+  expect(await taskq.reserveTask("thumbs", "nobody")).toBeNull();
+  await page.locator("tr", { has: page.locator("a", { hasText: /^thumbs$/ }) }).locator("button:has-text('Resume')")
+    .click();
+  await page.waitForURL(/notice=resumed$/);
+  expect((await taskq.topicStats()).find((s) => s.topic === "thumbs")!.paused).toBe(false);
+  await page.close();
 });

@@ -120,3 +120,54 @@ for (const target of TARGETS) {
     });
   });
 }
+
+describe("worker and operator (file:)", () => {
+  const target = TARGETS.find((t) => t.name.startsWith("file"))!;
+
+  it("cancelling a running task aborts its signal (CancelledError) at the next keepalive; its late ok() changes nothing", async () => {
+    const { taskq, cleanup } = target.make();
+    try {
+      const topic = uniq("cancel");
+      const t = await taskq.createTask({ topic });
+      let reason: { name?: string } | undefined;
+      let started!: () => void;
+      const isRunning = new Promise<void>((r) => (started = r));
+      const w = worker({
+        taskq,
+        topic,
+        leaseTimeMs: 2_000,
+        keepaliveMs: 100,
+        pfn: async (_task, { signal }) => {
+          started();
+          await new Promise((r) => signal.addEventListener("abort", r));
+          reason = signal.reason;
+          return ok("too late");
+        },
+      });
+      const cancelled: Task[] = [];
+      w.addEventListener("cancelled", (e) => cancelled.push(e.detail));
+      await isRunning;
+      const c = await taskq.cancelTask(t.taskId, "changed my mind");
+      await waitFor(() => cancelled.length === 1, 10_000, "the cancelled event");
+      expect(reason?.name).toBe("CancelledError");
+      await w.stop();
+      expect(await taskq.task(t.taskId)).toEqual(c);
+      expect(c).toMatchObject({ status: "cancelled", error: "changed my mind", result: null });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("retention deletes finished tasks past their age while a worker is busy", async () => {
+    const { taskq, cleanup } = target.make({ retention: { terminated: 0, everyMs: 50 } });
+    try {
+      const topic = uniq("retain");
+      await taskq.createTasks(Array.from({ length: 50 }, () => ({ topic })));
+      const w = worker({ taskq, topic, concurrency: 4, maxPollIntervalMs: 20, pfn: () => ok() });
+      await waitFor(async () => (await taskq.countTasks({ topic })) === 0, 15_000, "retention to delete them all");
+      await w.stop();
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -137,3 +137,31 @@ it("poison: a task whose worker process is SIGKILLed every time ends failed afte
   expect(ended.error).toMatch(/^lease expired: victim-3 /);
   await taskq.close();
 });
+
+it("pause: pausing a topic stops reservation in another process at once; resuming restarts it", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.countTasks(); // the schema exists before the child opens the file
+  const raw = createClient({ url: db.url });
+  await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
+  const child = spawnFixture("worker-proc.mjs", [db.url, "paused", "other", "4", "30000", "count"]);
+  await child.printed("ready");
+  const executions = async () => Number((await raw.execute("SELECT count(*) AS n FROM executions")).rows[0].n);
+
+  await taskq.pauseTopic("paused");
+  await taskq.createTasks(Array.from({ length: 20 }, () => ({ topic: "paused" })));
+  // the child is woken by the create (data_version) and polls every 200 ms: give it ten polls
+  const until = Date.now() + 2_000;
+  while (Date.now() < until) {
+    expect(await executions()).toBe(0);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await taskq.countTasks({ topic: "paused", status: "starting" })).toBe(20);
+
+  await taskq.resumeTopic("paused");
+  await waitFor(async () => (await executions()) === 20, 15_000, "the resumed topic's tasks to run");
+  child.kill("SIGTERM");
+  expect((await child.exit).code).toBe(0);
+  raw.close();
+  await taskq.close();
+});

@@ -16,10 +16,13 @@ import type { Task, TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
+  CancelBody,
   CompleteBody,
+  EmptyBody,
   ExtendBody,
   FailBody,
   ListQuery,
+  PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
@@ -101,6 +104,20 @@ function limitBody(maxSize: number): MiddlewareHandler {
 const body = <S extends v.GenericSchema>(schema: S, code: BadInputCode) =>
   [requireJson, validator("json", (value) => parseOrThrow(schema, value, "body", code))] as const;
 
+/**
+ * As `body`, for an action whose body is optional: a request with no body at
+ * all (no Content-Type, no length) is validated as `{}`; any other must be JSON.
+ */
+const optionalBody = <S extends v.GenericSchema>(schema: S) =>
+  [
+    ((c, next) => {
+      const empty = !c.req.header("content-type") &&
+        (c.req.header("content-length") ?? "0") === "0" && c.req.header("transfer-encoding") === undefined;
+      return empty ? next() : requireJson(c, next);
+    }) as MiddlewareHandler,
+    validator("json", (value) => parseOrThrow(schema, value, "body", "invalid-request")),
+  ] as const;
+
 /** Validates the query string with `schema`. */
 const query = <S extends v.GenericSchema>(schema: S) =>
   validator("query", (value) => parseOrThrow(schema, value, "query", "invalid-query"));
@@ -159,6 +176,35 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   app.get("/groups/:taskGroupId/tasks", async (c) => c.json(await taskq.tasks(c.req.param("taskGroupId"))));
   app.post("/tasks/:taskId/revoke", ...body(RevokeBody, "invalid-request"), async (c) => {
     return c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer));
+  });
+  // An operator's actions: each one guarded statement; a refused one is 404/409 with its code.
+  app.post("/tasks/:taskId/cancel", ...optionalBody(CancelBody), async (c) => {
+    return c.json(await taskq.cancelTask(c.req.param("taskId"), c.req.valid("json").reason));
+  });
+  app.post(
+    "/tasks/:taskId/hold",
+    ...optionalBody(EmptyBody),
+    async (c) => c.json(await taskq.holdTask(c.req.param("taskId"))),
+  );
+  app.post("/tasks/:taskId/release", ...optionalBody(EmptyBody), async (c) => {
+    return c.json(await taskq.releaseTask(c.req.param("taskId")));
+  });
+  app.post(
+    "/tasks/:taskId/retry",
+    ...optionalBody(EmptyBody),
+    async (c) => c.json(await taskq.retryTask(c.req.param("taskId"))),
+  );
+  app.get("/topics", async (c) => c.json(await taskq.topicStats()));
+  app.post("/topics/:topic/pause", ...optionalBody(EmptyBody), async (c) => {
+    await taskq.pauseTopic(c.req.param("topic"));
+    return c.body(null, 204);
+  });
+  app.post("/topics/:topic/resume", ...optionalBody(EmptyBody), async (c) => {
+    await taskq.resumeTopic(c.req.param("topic"));
+    return c.body(null, 204);
+  });
+  app.post("/prune", ...body(PruneBody, "invalid-request"), async (c) => {
+    return c.json({ deleted: await taskq.pruneTasks(c.req.valid("json")) });
   });
 
   // Pull consumers: every write names the reservation it belongs to (pid and

@@ -125,3 +125,14 @@ export const WritesBody = fields({
 }, "a JSON object { writes }");
 
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
+export const CancelBody = fields({ reason: v.optional(ErrorMessage) }, "a JSON object { reason? }");
+/** An operator's action that takes no input: its body, if any, is `{}`. */
+export const EmptyBody = fields({}, "a JSON object {} (or no body)");
+export const PruneBody = fields({
+  olderThanMs: intRange(0, Number.MAX_SAFE_INTEGER, "an age in milliseconds (0 or more)"),
+  statuses: v.optional(
+    v.array(v.picklist(["terminated", "failed", "cancelled"], "must be terminated, failed or cancelled")),
+  ),
+  batchSize: v.optional(intRange(1, 10_000)),
+  topic: v.optional(Name),
+}, "a JSON object { olderThanMs, statuses?, batchSize?, topic? }");

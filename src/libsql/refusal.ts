@@ -9,7 +9,22 @@ import type { Row } from "@libsql/client";
 import { TaskError } from "../errors.ts";
 
 /** The transitions a refusal is explained for. */
-export type Transition = "extendLease" | "terminate" | "fail" | "snooze" | "revokeLease";
+export type Transition =
+  | "extendLease"
+  | "terminate"
+  | "fail"
+  | "snooze"
+  | "revokeLease"
+  | OperatorAction;
+
+/** An operator's action on one task (operator-sql.ts), and the statuses it starts from. */
+export type OperatorAction = "cancelTask" | "holdTask" | "releaseTask" | "retryTask";
+const FROM: Record<OperatorAction, { from: string[]; to: string }> = {
+  cancelTask: { from: ["starting", "running", "snoozed", "held"], to: "cancelled" },
+  holdTask: { from: ["starting", "snoozed"], to: "held" },
+  releaseTask: { from: ["held"], to: "starting" },
+  retryTask: { from: ["failed", "cancelled"], to: "starting (re-run)" },
+};
 
 /** What the caller asserted about the task. */
 export interface Claim {
@@ -19,13 +34,23 @@ export interface Claim {
   recordVer?: number;
 }
 
-const FINAL = new Set(["failed", "terminated"]);
+const FINAL = new Set(["failed", "terminated", "cancelled"]);
 
 /** The `TaskError` that explains why `op` on a task in `state` (null: no such task) was refused. */
 export function refusal(op: Transition, claim: Claim, state: Row | undefined): TaskError {
   const what = `${op} ${claim.taskId}`;
   if (!state) return new TaskError("not-found", "task-not-found", `${what}: no such task`);
   const status = state.status as string;
+  if (op in FROM) {
+    const { from, to } = FROM[op as OperatorAction];
+    return from.includes(status)
+      ? new TaskError("conflict", "task-concurrently-updated", `${what}: the task changed concurrently; read it again`)
+      : new TaskError("conflict", "invalid-status-transition", `${what}: a ${status} task cannot become ${to}`);
+  }
+  // a cancelled task's worker learns it from its next keepalive or its outcome
+  if (status === "cancelled" && op !== "revokeLease") {
+    return new TaskError("conflict", "task-cancelled", `${what}: the task was cancelled`);
+  }
   const target = op === "terminate"
     ? "terminated"
     : op === "fail"
@@ -52,7 +77,7 @@ export function refusal(op: Transition, claim: Claim, state: Row | undefined): T
   if (op === "extendLease" && status !== "running") {
     return new TaskError("conflict", "invalid-status", `${what}: the task is ${status}, not running`);
   }
-  if (op !== "extendLease" && (FINAL.has(status) || (op === "snooze" && status !== "running"))) {
+  if (op !== "extendLease" && (FINAL.has(status) || status === "held" || (op === "snooze" && status !== "running"))) {
     return new TaskError("conflict", "invalid-status-transition", `${what}: a ${status} task cannot become ${target}`);
   }
   if (status === "running") {

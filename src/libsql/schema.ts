@@ -25,7 +25,7 @@ const MIGRATIONS: string[][] = [
       task_description TEXT,
       topic TEXT NOT NULL,
       sub_topic TEXT NOT NULL,
-      status TEXT NOT NULL CHECK (status IN ('starting','running','snoozed','failed','terminated')),
+      status TEXT NOT NULL CHECK (status IN ('starting','running','snoozed','held','failed','terminated','cancelled')),
       pid TEXT,
       record_ver INTEGER NOT NULL,
       error TEXT,
@@ -50,6 +50,8 @@ const MIGRATIONS: string[][] = [
     // Listing: see listSql (src/libsql/sql.ts) for why only these two hold updated_at.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id)`,
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id)`,
+    // A row per paused topic: reservation and the idle waiter's look check it (one primary-key seek).
+    `CREATE TABLE sokka_paused_topics (topic TEXT PRIMARY KEY, paused_at INTEGER NOT NULL) WITHOUT ROWID`,
   ],
 ];
 

@@ -8,7 +8,7 @@
  */
 
 /** The database clock in epoch milliseconds. */
-const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 
 /**
  * What every statement that returns tasks returns: the row as ONE JSON array
@@ -25,9 +25,9 @@ export const COLUMNS =
  * owner from then on (a Task shows it as `lastPid`, and `pid` only while
  * running), so a finished task still tells which worker ran it.
  */
-const NO_LEASE = "lease_id = NULL, lease_expires_at = NULL";
+export const NO_LEASE = "lease_id = NULL, lease_expires_at = NULL";
 /** Every write bumps the version and the update time. */
-const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
+export const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
 
 /**
  * Every transition takes ONE argument: a JSON array of tuples
@@ -129,8 +129,11 @@ const RESERVE_SET = `status = CASE WHEN ${EXHAUSTED} THEN 'failed' ELSE 'running
   failures = failures + (${EXPIRED}),
   error = CASE WHEN ${EXPIRED} THEN 'lease expired: ' || pid || ' neither finished nor extended attempt ' || attempts ELSE error END,
   ${TOUCH}`;
+/** Topic ?1 is paused: nothing of it is reserved (an uncorrelated subquery, evaluated once per statement). */
+export const PAUSED = "EXISTS (SELECT 1 FROM sokka_paused_topics WHERE topic = ?1)";
 /** Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then oldest; served by the partial index. */
-const RESERVABLE = `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} ORDER BY priority, ready_at, id`;
+const RESERVABLE =
+  `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} AND NOT ${PAUSED} ORDER BY priority, ready_at, id`;
 
 /**
  * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
@@ -146,7 +149,7 @@ export const NEXT_READY = `WITH RECURSIVE p(v) AS (
     FROM p WHERE v IS NOT NULL
   )
   SELECT min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))
-    - ${NOW} AS wait FROM p WHERE v IS NOT NULL`;
+    - ${NOW} AS wait FROM p WHERE v IS NOT NULL AND NOT ${PAUSED}`;
 
 /** Changes when another connection (another process) commits; costs no table read. */
 export const DATA_VERSION = "PRAGMA data_version";
@@ -233,7 +236,7 @@ export interface ListShape extends FilterShape {
 const listCache = new Map<string, string>();
 
 /** Every status, in the order of the schema's CHECK. */
-const STATUSES = ["starting", "running", "snoozed", "failed", "terminated"];
+const STATUSES = ["starting", "running", "snoozed", "held", "failed", "terminated", "cancelled"];
 
 /**
  * The WHERE clause of the filters present, with numbered parameters in

@@ -25,6 +25,7 @@ import {
   PositiveMs,
   RecordVer,
   RetryDefaultsSchema,
+  STATUSES,
   TaskDefSchema,
 } from "../schemas.ts";
 import type {
@@ -34,7 +35,9 @@ import type {
   FenceOptions,
   ListFilters,
   Page,
+  PruneOptions,
   ReserveOptions,
+  Retention,
   Task,
   TaskDef,
   TaskQ,
@@ -52,6 +55,16 @@ import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { CHANGE_POLL_MS, Watcher } from "./watch.ts";
+import {
+  act,
+  applyRetention,
+  type OperatorContext,
+  pausedTopics,
+  prune,
+  RETENTION_EVERY_MS,
+  RetentionSchema,
+  setPaused,
+} from "./operator.ts";
 import { announce, listening } from "../wakeups.ts";
 import { NextTurn } from "../turns.ts";
 
@@ -75,6 +88,7 @@ const OptionsSchema = fields({
   busyRetryMs: v.optional(NonNegativeMs),
   changePollMs: v.optional(PositiveMs),
   requestTimeoutMs: v.optional(PositiveMs),
+  retention: v.optional(RetentionSchema),
 }, "createTaskQ options");
 
 const WaitOptionsSchema = v.optional(fields({
@@ -233,6 +247,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,
     maxDataBytes: opts.maxDataBytes ?? 1_048_576,
     closeWaitMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
+    retention: opts.retention,
   });
 }
 
@@ -257,6 +272,8 @@ interface Settings {
   maxDataBytes: number;
   /** How long `close()` waits for calls under way (and hand-backs of stopping workers). */
   closeWaitMs: number;
+  /** Ages past which finished tasks are deleted, a small batch at most every minute while workers are busy. */
+  retention?: Retention;
 }
 
 /** A task row in `#toRow`'s order (the arguments of INSERT_TASK). */
@@ -344,6 +361,12 @@ class LibsqlTaskQ implements TaskQ {
   readonly #turns = new NextTurn();
   #closed: Promise<void> | undefined;
   readonly #watcher: Watcher;
+  readonly #operator: OperatorContext = {
+    run: (stmt, repeat, what, weight) => this.#run(stmt, repeat, what, weight),
+    wake: (topic) => announce(this.#settings.key, topic, 0),
+  };
+  /** When retention last ran (performance.now()); it runs first `everyMs` after the store opens. */
+  #retainedAt = performance.now();
 
   constructor(conn: Connection, settings: Settings) {
     this.#conn = conn;
@@ -602,6 +625,7 @@ class LibsqlTaskQ implements TaskQ {
     const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
     checkArg(BatchSize, n, "reserveTasks", "n");
     const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks", n);
+    this.#retain();
     return reservedOf<D>(rs.rows);
   }
 
@@ -635,6 +659,7 @@ class LibsqlTaskQ implements TaskQ {
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
     const lease = r.leaseTimeMs ?? this.leaseTimeMs;
+    this.#retain();
     return await this.#applyWrites<D>(ops, { sql: sql.RESERVE_MANY, args: [r.topic, r.pid, lease, r.n] });
   }
 
@@ -698,16 +723,55 @@ class LibsqlTaskQ implements TaskQ {
 
   async topicStats(): Promise<TopicStats[]> {
     const rs = await this.#run({ sql: sql.TOPIC_STATS, args: [] }, "read", "topicStats");
+    const paused = await pausedTopics(this.#operator);
     const byTopic = new Map<string, TopicStats>();
-    for (const r of rs.rows) {
-      const topic = r.topic as string;
+    const stats = (topic: string) => {
       let s = byTopic.get(topic);
       if (!s) {
-        byTopic.set(topic, s = { topic, counts: { starting: 0, running: 0, snoozed: 0, failed: 0, terminated: 0 } });
+        const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
+        byTopic.set(topic, s = { topic, counts, paused: paused.has(topic) });
       }
-      s.counts[r.status as TaskStatus] = Number(r.n);
-    }
-    return [...byTopic.values()];
+      return s;
+    };
+    for (const r of rs.rows) stats(r.topic as string).counts[r.status as TaskStatus] = Number(r.n);
+    for (const topic of paused) stats(topic); // a paused topic shows even with no task
+    return [...byTopic.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
+  cancelTask<D>(taskId: string, reason?: string): Promise<Task<D>> {
+    return act<D>(this.#operator, "cancelTask", taskId, reason);
+  }
+
+  holdTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#operator, "holdTask", taskId);
+  }
+
+  releaseTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#operator, "releaseTask", taskId);
+  }
+
+  retryTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#operator, "retryTask", taskId);
+  }
+
+  pauseTopic(topic: string): Promise<void> {
+    return setPaused(this.#operator, topic, true);
+  }
+
+  resumeTopic(topic: string): Promise<void> {
+    return setPaused(this.#operator, topic, false);
+  }
+
+  pruneTasks(opts: PruneOptions): Promise<number> {
+    return prune(this.#operator, opts);
+  }
+
+  /** Applies `retention` when a minute has passed since the last time (called on a worker's reservations). */
+  #retain(): void {
+    const r = this.#settings.retention;
+    if (!r || performance.now() - this.#retainedAt < (r.everyMs ?? RETENTION_EVERY_MS) || this.#conn.closed) return;
+    this.#retainedAt = performance.now();
+    void applyRetention(this.#operator, r);
   }
 
   get signal(): AbortSignal {

@@ -62,7 +62,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5 * leaseTimeMs, Math.floor(budgetMs / 5)));
   const maxTasks = o.maxTasks ?? Infinity;
   const began = performance.now();
-  const result: DrainResult = { reserved: 0, completed: 0, failed: 0, snoozed: 0, lost: 0, ms: 0 };
+  const result: DrainResult = { reserved: 0, completed: 0, failed: 0, snoozed: 0, lost: 0, cancelled: 0, ms: 0 };
   const env: ExecEnv = { ...o, timeoutMs, writer: createWriter(o.taskq), emit: () => {} };
   const running = new Set<Execution>();
   let slotFreed = () => {};
@@ -72,6 +72,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     else if (r === "failed" || r === "timeout") result.failed++;
     else if (r === "snoozed") result.snoozed++;
     else if (r === "lost" || r === "released") result.lost++;
+    else if (r === "cancelled") result.cancelled++;
   };
   /** While its tasks run: until a slot frees or a task of the topic may be reservable (see TaskQ.waitForTask). */
   const slotOrTask = async () => {

@@ -13,7 +13,15 @@ import { isLeaseLost, retryTransient } from "./transient.ts";
 import type { Writer } from "./writer.ts";
 
 /** How an execution ended. */
-export type ExecResult = "completed" | "failed" | "snoozed" | "timeout" | "lost" | "released" | "error";
+export type ExecResult =
+  | "completed"
+  | "failed"
+  | "snoozed"
+  | "timeout"
+  | "lost"
+  | "released"
+  | "cancelled"
+  | "error";
 
 /** What an execution needs from the worker (or drain) that runs it. */
 export interface ExecEnv {
@@ -37,6 +45,7 @@ export interface ExecEnv {
 export const ABORT = {
   timeout: "TimeoutError",
   leaseLost: "LeaseLostError",
+  cancelled: "CancelledError",
   stopped: "WorkerStoppedError",
 } as const;
 
@@ -96,6 +105,11 @@ export function execute(env: ExecEnv, task: Task): Execution {
       if (!finished) scheduleKeepalive();
     } catch (error) {
       if (finished) return;
+      if ((error as TaskError).code === "task-cancelled") {
+        control.abort(abortReason(ABORT.cancelled, `cancelled: ${(error as Error).message}`));
+        env.emit("cancelled", task);
+        return;
+      }
       // Lost for good, or the store stayed unreachable: either way the lease
       // can no longer be vouched for, so give the task up.
       control.abort(abortReason(ABORT.leaseLost, `lease lost: ${(error as Error).message}`));
@@ -139,6 +153,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
         return write("timeout", { ...failOp, error: `timed out after ${timeoutMs} ms` });
       }
       if (reason?.name === ABORT.leaseLost) return "lost";
+      if (reason?.name === ABORT.cancelled) return "cancelled";
       // Stopped: hand the lease back so another worker takes the task at once.
       return write("released", { op: "revokeLease", taskId, recordVer });
     }
@@ -164,6 +179,11 @@ export function execute(env: ExecEnv, task: Task): Execution {
       else if (result === "failed" || result === "timeout") env.emit("failed", updated);
       return result;
     } catch (error) {
+      // cancelled while it ran: the outcome is refused and changes nothing
+      if ((error as TaskError).code === "task-cancelled") {
+        env.emit("cancelled", task);
+        return "cancelled";
+      }
       if (isLeaseLost(error) || (result === "released" && (error as TaskError).code === "task-concurrently-updated")) {
         env.emit("lease-lost", { task, error });
         return "lost";

@@ -16,7 +16,7 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const STYLE = `
 :root{--bg:#f7f7f5;--fg:#1d1d1f;--muted:#6b6b70;--line:#e4e4e0;--card:#fff;--accent:#3b5bdb;
---starting:#868e96;--running:#1c7ed6;--snoozed:#f08c00;--failed:#e03131;--terminated:#2f9e44}
+--starting:#868e96;--running:#1c7ed6;--snoozed:#f08c00;--held:#7048e8;--failed:#e03131;--terminated:#2f9e44;--cancelled:#495057}
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg)}
 header{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:center;padding:14px 28px;background:var(--card);border-bottom:1px solid var(--line)}
 header b{font-size:17px;letter-spacing:.3px}header a{color:var(--muted);text-decoration:none}header a:hover{color:var(--fg)}
@@ -31,6 +31,8 @@ th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--a
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
 .badge.starting{background:var(--starting)}.badge.running{background:var(--running)}.badge.snoozed{background:var(--snoozed)}
 .badge.failed{background:var(--failed)}.badge.terminated{background:var(--terminated)}
+.badge.held{background:var(--held)}.badge.cancelled{background:var(--cancelled)}
+form.inline{display:inline}form.inline button{padding:1px 8px;font-size:12px}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
 input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}
 input[type=datetime-local]{min-width:13.5em}textarea{width:100%}
@@ -99,6 +101,12 @@ export const NOTICES: Record<string, string> = {
   revoked: "Lease revoked: the task is starting again and any worker can take it.",
   terminated: "Task marked terminated.",
   failed: "Task marked failed.",
+  cancelled: "Task cancelled. If it was running, its worker aborts it at its next keepalive.",
+  held: "Task held: no worker will take it until it is released.",
+  released: "Task released: any worker can take it now.",
+  retried: "Task re-run: it is starting again, with its attempts afresh.",
+  paused: "Topic paused: no worker or drain reserves its tasks until it is resumed.",
+  resumed: "Topic resumed.",
 };
 
 /** The banner of `?notice=<key>`, if the key is known. */

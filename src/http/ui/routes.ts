@@ -14,7 +14,7 @@ import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
-import type { ListFilters, Page, Task, TaskQ, TaskStatus } from "../../types.ts";
+import type { ListFilters, Page, Task, TaskQ, TaskStatus, TopicStats } from "../../types.ts";
 import { badge, type Html, notice, page, time } from "./layout.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
@@ -62,6 +62,15 @@ export function uiRoutes(taskq: TaskQ): Hono {
       ),
       status as 400,
     );
+  });
+
+  ui.post("/topics/:topic/:action", async (c) => {
+    const topic = c.req.param("topic");
+    const action = c.req.param("action");
+    if (action === "pause") await taskq.pauseTopic(topic);
+    else if (action === "resume") await taskq.resumeTopic(topic);
+    else throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
+    return c.redirect(`${base(c)}?notice=${action === "pause" ? "paused" : "resumed"}`, 303);
   });
 
   ui.get("/", async (c) => {
@@ -193,10 +202,32 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
         await taskq.fail(id, DASHBOARD_PID, `marked failed from the dashboard: ${reason}`);
         break;
       }
+      case "cancel": {
+        const reason = typeof f.cancelReason === "string" ? f.cancelReason.trim() : "";
+        await taskq.cancelTask(id, reason ? `cancelled from the dashboard: ${reason}` : "cancelled from the dashboard");
+        break;
+      }
+      case "hold":
+        await taskq.holdTask(id);
+        break;
+      case "release":
+        await taskq.releaseTask(id);
+        break;
+      case "retry":
+        await taskq.retryTask(id);
+        break;
       default:
         throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
     }
-    const done = action === "revoke" ? "revoked" : action === "fail" ? "failed" : "terminated";
+    const done = ({
+      revoke: "revoked",
+      fail: "failed",
+      terminate: "terminated",
+      cancel: "cancelled",
+      hold: "held",
+      release: "released",
+      retry: "retried",
+    } as Record<string, string>)[action];
     return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}?notice=${done}`, 303);
   });
   return ui;
@@ -232,18 +263,27 @@ function invalidAttrs(state: FormState, field: string): Html | string {
 }
 
 function overview(base: string, stats: Awaited<ReturnType<TaskQ["topicStats"]>>): Html {
+  // the pause / resume control sits in the topic's own cell, which stays in view on a narrow screen
+  const control = (s: TopicStats) =>
+    html`<form class="inline" method="post" action="${base}/topics/${encodeURIComponent(s.topic)}/${
+      s.paused ? "resume" : "pause"
+    }">${
+      s.paused
+        ? html`<span class="badge held">paused</span> <button class="secondary">Resume</button>`
+        : html`<button class="secondary">Pause</button>`
+    }</form>`;
   return html`<table>
         <tr><th>topic</th>${STATUSES.map((s) => html`<th class="num">${s}</th>`)}<th class="num">total</th></tr>
         ${
     stats.length ? "" : html`
       <tr>
-        <td colspan="7" class="muted">No tasks yet.</td>
+        <td colspan="${STATUSES.length + 2}" class="muted">No tasks yet.</td>
       </tr>
     `
   }
         ${
     stats.map((s) =>
-      html`<tr><td><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}">${s.topic}</a></td>
+      html`<tr><td><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}">${s.topic}</a> ${control(s)}</td>
 ${
         STATUSES.map((st) =>
           html`<td class="num"><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}&status=${st}">${
@@ -457,9 +497,29 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
         </details>
       `
       : ""}
-    ${t.status === "failed" || t.status === "terminated"
-      ? html`<span class="muted">A ${t.status} task is final.</span>`
+    ${unowned
+      ? html`<form method="post" action="${
+        action("hold")
+      }"><button class="secondary">Hold (keep from running)</button></form>`
       : ""}
+    ${t.status === "held"
+      ? html`<form method="post" action="${action("release")}"><button>Release → starting</button></form>`
+      : ""}
+    ${unowned || t.status === "running" || t.status === "held"
+      ? html`
+        <details class="action">
+          <summary>Cancel…</summary>
+          <form method="post"
+            action="${action(
+              "cancel",
+            )}"><label>reason<input name="cancelReason" maxlength="1000" placeholder="why it should not run"></label><button class="danger">Confirm: cancel</button></form>
+        </details>
+      `
+      : ""}
+    ${t.status === "failed" || t.status === "cancelled"
+      ? html`<form method="post" action="${action("retry")}"><button>Re-run → starting</button></form>`
+      : ""}
+    ${t.status === "terminated" ? html`<span class="muted">A terminated task is final.</span>` : ""}
     </div>
   `;
 }

@@ -1,0 +1,128 @@
+/**
+ * An operator's actions on the libSQL store: cancel, hold, release and
+ * re-run one task, pause and resume a topic, prune finished tasks (by hand
+ * and by the store's `retention`). `LibsqlTaskQ` delegates its methods here.
+ *
+ * @module
+ */
+
+import type { InStatement, ResultSet } from "@libsql/client";
+import * as v from "valibot";
+import { checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
+import type { PruneOptions, Retention, Task } from "../types.ts";
+import * as op from "./operator-sql.ts";
+import { type OperatorAction, refusal } from "./refusal.ts";
+import { rowToTask } from "./rows.ts";
+import { SELECT_STATE } from "./sql.ts";
+
+/** What the actions need from the store. */
+export interface OperatorContext {
+  run(stmt: InStatement, repeat: "read" | "write", what: string, weight?: number): Promise<ResultSet>;
+  /** Wakes this process's waiters on the task's topic (it became reservable). */
+  wake(topic: string): void;
+}
+
+const STATEMENTS: Record<OperatorAction, string> = {
+  cancelTask: op.CANCEL,
+  holdTask: op.HOLD,
+  releaseTask: op.RELEASE,
+  retryTask: op.RETRY_TASK,
+};
+
+/** One guarded action on one task; when it touches no row, one read says why. */
+export async function act<D>(
+  ctx: OperatorContext,
+  action: OperatorAction,
+  taskId: string,
+  reason?: string,
+): Promise<Task<D>> {
+  checkArg(Name, taskId, action, "taskId");
+  if (reason !== undefined) checkArg(ErrorMessage, reason, action, "reason");
+  const args = action === "cancelTask" ? [taskId, reason ?? ""] : [taskId];
+  const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
+  if (rs.rows.length) {
+    const t = rowToTask<D>(rs.rows[0]);
+    if (t.status === "starting") ctx.wake(t.topic);
+    return t;
+  }
+  const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);
+  throw refusal(action, { taskId }, state.rows[0]);
+}
+
+/** Pauses (`true`) or resumes a topic; a resume wakes this process's idle waiters on it. */
+export async function setPaused(ctx: OperatorContext, topic: string, paused: boolean): Promise<void> {
+  const what = paused ? "pauseTopic" : "resumeTopic";
+  checkArg(Name, topic, what, "topic");
+  await ctx.run({ sql: paused ? op.PAUSE_TOPIC : op.RESUME_TOPIC, args: [topic] }, "write", what);
+  if (!paused) ctx.wake(topic);
+}
+
+/** The paused topics. */
+export async function pausedTopics(ctx: OperatorContext): Promise<Set<string>> {
+  const rs = await ctx.run({ sql: op.PAUSED_TOPICS, args: [] }, "read", "topicStats");
+  return new Set(rs.rows.map((r) => r.topic as string));
+}
+
+const Age = intRange(0, Number.MAX_SAFE_INTEGER, "an age in milliseconds (0 or more)");
+const FINAL = ["terminated", "failed", "cancelled"] as const;
+const PruneOptionsSchema = fields({
+  olderThanMs: Age,
+  statuses: v.optional(
+    v.pipe(
+      v.array(v.picklist(FINAL, `must be one of ${FINAL.join(", ")}`), "must be an array of final statuses"),
+      v.minLength(1, "must not be empty"),
+    ),
+  ),
+  batchSize: v.optional(intRange(1, 10_000)),
+  topic: v.optional(Name),
+}, "prune options { olderThanMs, statuses?, batchSize?, topic? }");
+
+/** The `retention` store option. */
+export const RetentionSchema = fields({
+  terminated: v.optional(Age),
+  failed: v.optional(Age),
+  cancelled: v.optional(Age),
+  everyMs: v.optional(intRange(1, 86_400_000)),
+}, "retention { terminated?, failed?, cancelled?, everyMs? } (ms)");
+
+/**
+ * The pause after a batch, as a multiple of the time the batch took: the
+ * pruner holds the write lock at most a third of the time, so writers of this
+ * and other processes (whose SQLite busy handlers sleep between tries) get in.
+ */
+const REST_FACTOR = 2;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Deletes in batches of `batchSize` until none is left; each batch is one short write. */
+export async function prune(ctx: OperatorContext, opts: PruneOptions): Promise<number> {
+  const o = parseOrThrow(PruneOptionsSchema, opts, "pruneTasks", "invalid-options");
+  const batch = o.batchSize ?? 1000;
+  let deleted = 0;
+  for (const status of o.statuses ?? FINAL) {
+    for (;;) {
+      const stmt = o.topic === undefined
+        ? { sql: op.PRUNE_BATCH, args: [status, o.olderThanMs, batch] }
+        : { sql: op.PRUNE_TOPIC_BATCH, args: [status, o.olderThanMs, batch, o.topic] };
+      const t0 = performance.now();
+      const rs = await ctx.run(stmt, "write", "pruneTasks", batch);
+      deleted += rs.rowsAffected;
+      if (rs.rowsAffected < batch) break;
+      await sleep(Math.max(1, (performance.now() - t0) * REST_FACTOR));
+    }
+  }
+  return deleted;
+}
+
+/** How often a store applies its `retention`, and how much one pass may delete per status. */
+export const RETENTION_EVERY_MS = 60_000;
+export const RETENTION_BATCH = 500;
+
+/** One pass of `retention`: at most one small batch per status, errors ignored (the next pass tries again). */
+export async function applyRetention(ctx: OperatorContext, retention: Retention): Promise<void> {
+  for (const status of FINAL) {
+    const age = retention[status];
+    if (age === undefined) continue;
+    await ctx.run({ sql: op.PRUNE_BATCH, args: [status, age, RETENTION_BATCH] }, "write", "retention", RETENTION_BATCH)
+      .catch(() => {});
+  }
+}
