@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { InStatement, ResultSet } from "@libsql/client";
 import * as v from "valibot";
 import { checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
 import type { PruneOptions, Retention, Task } from "../types.ts";
@@ -14,13 +13,7 @@ import * as op from "./operator-sql.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
 import { SELECT_STATE } from "./sql.ts";
-
-/** What the actions need from the store. */
-export interface OperatorContext {
-  run(stmt: InStatement, repeat: "read" | "write", what: string, weight?: number): Promise<ResultSet>;
-  /** Wakes this process's waiters on the task's topic (it became reservable). */
-  wake(topic: string): void;
-}
+import type { StoreContext } from "./context.ts";
 
 const STATEMENTS: Record<OperatorAction, string> = {
   cancelTask: op.CANCEL,
@@ -31,7 +24,7 @@ const STATEMENTS: Record<OperatorAction, string> = {
 
 /** One guarded action on one task; when it touches no row, one read says why. */
 export async function act<D>(
-  ctx: OperatorContext,
+  ctx: StoreContext,
   action: OperatorAction,
   taskId: string,
   reason?: string,
@@ -42,7 +35,7 @@ export async function act<D>(
   const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
   if (rs.rows.length) {
     const t = rowToTask<D>(rs.rows[0]);
-    if (t.status === "starting") ctx.wake(t.topic);
+    if (t.status === "starting") ctx.announce([t]);
     return t;
   }
   const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);
@@ -50,15 +43,15 @@ export async function act<D>(
 }
 
 /** Pauses (`true`) or resumes a topic; a resume wakes this process's idle waiters on it. */
-export async function setPaused(ctx: OperatorContext, topic: string, paused: boolean): Promise<void> {
+export async function setPaused(ctx: StoreContext, topic: string, paused: boolean): Promise<void> {
   const what = paused ? "pauseTopic" : "resumeTopic";
   checkArg(Name, topic, what, "topic");
   await ctx.run({ sql: paused ? op.PAUSE_TOPIC : op.RESUME_TOPIC, args: [topic] }, "write", what);
-  if (!paused) ctx.wake(topic);
+  if (!paused) ctx.announce([{ topic, runAt: 0, updatedAt: 0 }]);
 }
 
 /** The paused topics. */
-export async function pausedTopics(ctx: OperatorContext): Promise<Set<string>> {
+export async function pausedTopics(ctx: StoreContext): Promise<Set<string>> {
   const rs = await ctx.run({ sql: op.PAUSED_TOPICS, args: [] }, "read", "topicStats");
   return new Set(rs.rows.map((r) => r.topic as string));
 }
@@ -94,7 +87,7 @@ const REST_FACTOR = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deletes in batches of `batchSize` until none is left; each batch is one short write. */
-export async function prune(ctx: OperatorContext, opts: PruneOptions): Promise<number> {
+export async function prune(ctx: StoreContext, opts: PruneOptions): Promise<number> {
   const o = parseOrThrow(PruneOptionsSchema, opts, "pruneTasks", "invalid-options");
   const batch = o.batchSize ?? 1000;
   let deleted = 0;
@@ -118,7 +111,7 @@ export const RETENTION_EVERY_MS = 60_000;
 export const RETENTION_BATCH = 500;
 
 /** One pass of `retention`: at most one small batch per status, errors ignored (the next pass tries again). */
-export async function applyRetention(ctx: OperatorContext, retention: Retention): Promise<void> {
+export async function applyRetention(ctx: StoreContext, retention: Retention): Promise<void> {
   for (const status of FINAL) {
     const age = retention[status];
     if (age === undefined) continue;

@@ -1,6 +1,6 @@
 /**
  * Mapping of the rows statements return (`COLUMNS`: the row as one JSON
- * array `r`, `data` and `result`) to `Task`s.
+ * array `r`, holding `backoff` and `result` as JSON texts, and `data`) to `Task`s.
  *
  * @module
  */
@@ -27,9 +27,10 @@ type RowArray = [
   leaseExpiresAt: number | null,
   priority: number,
   maxAttempts: number | null,
-  backoff: Backoff | null,
+  backoffJson: string | null,
   failures: number,
-  runAt: number | null,
+  readyAt: number | null,
+  resultJson: string | null,
 ];
 
 /** The Task a row holds; `data` is parsed from its JSON text. */
@@ -57,9 +58,10 @@ export function rowToTask<D>(row: Row): Task<D> {
     leaseExpiresAt: a[15],
     priority: a[16],
     maxAttempts: a[17],
-    backoff: a[18],
+    backoff: a[18] === null ? null : JSON.parse(a[18]) as Backoff,
     failures: a[19],
-    runAt: a[20],
-    result: row.result === null || row.result === undefined ? null : JSON.parse(row.result as string),
+    // ready_at is the lease's end while running and NULL once final: runAt only shows it while waiting
+    runAt: a[5] === "starting" || a[5] === "snoozed" ? a[20] : null,
+    result: a[21] === null ? null : JSON.parse(a[21]),
   };
 }

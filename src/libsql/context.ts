@@ -1,0 +1,31 @@
+/**
+ * What the parts of the libSQL store (creates, writes, listing, an
+ * operator's actions) need from the store that holds them: its connection,
+ * opened and migrated on first use, its limits, and its wake-ups.
+ *
+ * @module
+ */
+
+import type { InStatement, ResultSet } from "@libsql/client";
+
+/** A task that may have become reservable: its topic, and from when (database clock). */
+export interface Reservable {
+  topic: string;
+  runAt: number | null;
+  updatedAt: number;
+}
+
+/** The store as its parts see it. */
+export interface StoreContext {
+  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows). */
+  run(stmt: InStatement, repeat: "read" | "write", what: string, weight?: number): Promise<ResultSet>;
+  /** Several statements in one transaction and one round trip; errors come back as the driver threw them. */
+  batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<ResultSet[]>;
+  /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */
+  announce(tasks: Iterable<Reservable>): void;
+  /** Whether any waiter in this process listens on this database (else `announce` need not be built). */
+  listening(): boolean;
+  readonly maxDataBytes: number;
+  readonly leaseTimeMs: number;
+  readonly snoozeTimeMs: number;
+}

@@ -1,0 +1,253 @@
+/**
+ * Creating tasks: `createTask` with group commit (concurrent creates on one
+ * store go out as ONE statement, each caller still getting its own Task or
+ * its own error) and `createTasks` in chunks of 1,000 rows, all or nothing.
+ *
+ * @module
+ */
+
+import type { InStatement, ResultSet } from "@libsql/client";
+import * as v from "valibot";
+import { encodeData } from "../data.ts";
+import { TaskError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { invalid, parseOrThrow, TaskDefSchema } from "../schemas.ts";
+import { NextTurn } from "../turns.ts";
+import type { Task, TaskDef } from "../types.ts";
+import { toTaskError } from "./connection.ts";
+import type { StoreContext } from "./context.ts";
+import * as sql from "./sql.ts";
+
+/** A task row: see `INSERT_COLUMNS` in sql.ts for its order. */
+type Row = (string | number | null)[];
+
+/** A `createTask` call waiting for its statement. */
+interface PendingCreate {
+  row: Row;
+  resolve(task: Task): void;
+  reject(error: unknown): void;
+}
+
+const DefsSchema = v.array(v.unknown(), "must be an array");
+
+/** Rows per INSERT statement of `createTasks`. */
+const INSERT_CHUNK = 1000;
+
+/** Rows' JSON argument and statement: the plain one when no row gives a later field (see `PLAIN_ROW_VALUES`). */
+function rowsArg(rows: Row[], full: string, plain: string): [string, string] {
+  const isPlain = rows.every((r) =>
+    r[7] === null && r[8] === null && r[9] === null && r[10] === null && r[11] === null
+  );
+  return isPlain ? [plain, JSON.stringify(rows.map((r) => r.slice(0, 7)))] : [full, JSON.stringify(rows)];
+}
+
+/** Validates a task definition into its row (see `INSERT_COLUMNS` in sql.ts). */
+function toRow(input: unknown, maxDataBytes: number, what: string): Row {
+  const def = parseOrThrow(TaskDefSchema, input, what);
+  if (def.runAt !== undefined && def.delayMs !== undefined) {
+    throw invalid(what, [{ path: "delayMs", message: "cannot be given with runAt: give one of them" }]);
+  }
+  const data = encodeData(def.data === undefined ? null : def.data, maxDataBytes, what);
+  const taskId = def.taskId ?? newId();
+  return [
+    taskId,
+    def.taskGroupId ?? taskId,
+    def.taskDescription ?? null,
+    def.topic,
+    def.subTopic ?? "default",
+    def.timeoutMs ?? null,
+    data,
+    def.priority ?? null,
+    def.maxAttempts ?? null,
+    def.backoff === undefined ? null : JSON.stringify(def.backoff),
+    def.delayMs ?? null,
+    def.runAt ?? null,
+  ];
+}
+
+/** The Task just inserted from its row and the time the database gave it. */
+function newTask<D>(r: Row, at: number): Task<D> {
+  return {
+    taskId: r[0] as string,
+    taskGroupId: r[1] as string,
+    taskDescription: r[2] as string | null,
+    topic: r[3] as string,
+    subTopic: r[4] as string,
+    status: "starting",
+    pid: null,
+    lastPid: null,
+    recordVer: 1,
+    error: null,
+    snoozeTime: null,
+    timeoutMs: r[5] as number | null,
+    data: JSON.parse(r[6] as string) as D,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+    leaseId: null,
+    leaseExpiresAt: null,
+    priority: (r[7] as number | null) ?? 0,
+    maxAttempts: r[8] as number | null,
+    backoff: r[9] === null ? null : JSON.parse(r[9] as string),
+    failures: 0,
+    runAt: (r[11] as number | null) ?? at + ((r[10] as number | null) ?? 0),
+    result: null,
+  };
+}
+
+/** The creates of one store. */
+export class Creates {
+  readonly #ctx: StoreContext;
+  /** `createTask` calls waiting for the one under way (group commit). */
+  #pending: PendingCreate[] = [];
+  #sending = false;
+  /** When the last create statement returned (performance.now()). */
+  #createdAt = -Infinity;
+  /** Whether this is still the macrotask in which the last create statement returned. */
+  #sameTurn = false;
+  readonly #turns = new NextTurn();
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  create<D>(def: TaskDef<D>): Promise<Task<D>> {
+    let row: Row;
+    try {
+      row = toRow(def, this.#ctx.maxDataBytes, "createTask");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<Task<D>>((resolve, reject) => {
+      this.#pending.push({ row, resolve: resolve as (t: Task) => void, reject });
+      if (this.#sending) return;
+      this.#sending = true;
+      // Under load from separate events (HTTP requests, one per socket event), wait one macrotask so
+      // the creates of this event-loop turn go out as one statement: the embedded driver runs a statement
+      // synchronously, so none would ever arrive "while one is in flight". A lone create (idle for 2 ms)
+      // and a caller awaiting creates one by one (still in the turn of the last answer) go at once.
+      if (!this.#sameTurn && performance.now() - this.#createdAt < 2) this.#turns.schedule(() => this.#send());
+      else void this.#send();
+    });
+  }
+
+  /**
+   * Group commit: the first `createTask` goes out at once; those that arrive
+   * while it is under way go out together as ONE statement when it returns,
+   * each caller still getting its own Task, or its own error (an existing id
+   * refuses only its caller).
+   */
+  async #send(): Promise<void> {
+    try {
+      while (this.#pending.length) {
+        // a task id at most once per statement: a repeat waits for the next one, and then conflicts
+        const batch: PendingCreate[] = [];
+        const rest: PendingCreate[] = [];
+        const ids = new Set<string>();
+        for (const c of this.#pending) {
+          const id = c.row[0] as string;
+          (ids.has(id) ? rest : batch).push(c);
+          ids.add(id);
+        }
+        this.#pending = rest;
+        try {
+          await this.#insert(batch);
+        } catch (e) {
+          for (const c of batch) c.reject(e);
+        }
+      }
+    } finally {
+      this.#sending = false;
+      this.#createdAt = performance.now();
+      if (!this.#sameTurn) {
+        this.#sameTurn = true;
+        this.#turns.schedule(() => (this.#sameTurn = false));
+      }
+    }
+  }
+
+  /** One statement for `batch`; each caller gets its task, or `task-already-exists` for an existing id. */
+  async #insert(batch: PendingCreate[]): Promise<void> {
+    const times = new Map<string, number>();
+    if (batch.length === 1) {
+      const rs = await this.#ctx.run({ sql: sql.INSERT_TASK, args: batch[0].row }, "write", "createTask");
+      if (rs.rows.length) times.set(batch[0].row[0] as string, Number(rs.rows[0].created_at));
+    } else {
+      const [text, arg] = rowsArg(batch.map((c) => c.row), sql.INSERT_TASKS_EACH, sql.INSERT_PLAIN_TASKS_EACH);
+      const rs = await this.#ctx.run({ sql: text, args: [arg] }, "write", "createTask", batch.length);
+      for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
+    }
+    const made = new Map<PendingCreate, Task>();
+    for (const c of batch) {
+      const at = times.get(c.row[0] as string);
+      if (at !== undefined) made.set(c, newTask(c.row, at));
+    }
+    if (this.#ctx.listening()) this.#ctx.announce(made.values());
+    for (const c of batch) {
+      const t = made.get(c);
+      if (t) c.resolve(t);
+      else {
+        c.reject(
+          new TaskError(
+            "conflict",
+            "task-already-exists",
+            `createTask: task ${c.row[0]} already exists; nothing was overwritten`,
+          ),
+        );
+      }
+    }
+  }
+
+  /** Many tasks, all or none, in one round trip: a statement per 1,000 rows, each followed by its rows' time. */
+  async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
+    const list = parseOrThrow(DefsSchema, defs, "createTasks");
+    const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`));
+    const seen = new Set<string>();
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i][0] as string;
+      if (seen.has(id)) throw invalid("createTasks", [{ path: `${i}.taskId`, message: `repeats task id ${id}` }]);
+      seen.add(id);
+    }
+    if (!rows.length) return [];
+    const stmts: InStatement[] = [];
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const [text, arg] = rowsArg(rows.slice(i, i + INSERT_CHUNK), sql.INSERT_TASKS_JSON, sql.INSERT_PLAIN_TASKS_JSON);
+      stmts.push({ sql: text, args: [arg] });
+      stmts.push({ sql: sql.CREATED_AT, args: [rows[i][0]] });
+    }
+    let results: ResultSet[];
+    try {
+      results = await this.#ctx.batch(stmts, "write", stmts.length);
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") throw await this.#taken(seen);
+      throw toTaskError(e, "createTasks");
+    }
+    const created = rows.map((r, i) =>
+      newTask<D>(r, Number(results[2 * Math.floor(i / INSERT_CHUNK) + 1].rows[0].created_at))
+    );
+    if (this.#ctx.listening()) this.#ctx.announce(created);
+    return created;
+  }
+
+  /** The conflict of a `createTasks` that hit existing ids, naming them (one read). */
+  async #taken(ids: Set<string>): Promise<TaskError> {
+    const rs = await this.#ctx.run(
+      { sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...ids])] },
+      "read",
+      "createTasks",
+    );
+    const taken = rs.rows.map((r) => r.task_id as string);
+    return new TaskError(
+      "conflict",
+      "task-already-exists",
+      `createTasks: ${
+        taken.length ? `task(s) ${taken.slice(0, 10).join(", ")} already exist` : "a task already exists"
+      }; nothing was created`,
+      { details: { taskIds: taken } },
+    );
+  }
+
+  close(): void {
+    this.#turns.close();
+  }
+}

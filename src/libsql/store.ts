@@ -1,0 +1,359 @@
+/**
+ * The libSQL implementation of `TaskQ`: the connection (opened and migrated
+ * on first use), reservation, waiting for tasks, and the methods whose work
+ * lives in its parts — creates (`creates.ts`), the worker's transitions
+ * (`writes.ts`), listing (`listing.ts`) and an operator's actions
+ * (`operator.ts`). Every state transition is one guarded statement; only when
+ * it touches no row does one follow-up read explain why (`refusal.ts`).
+ *
+ * @module
+ */
+
+import type { Client, InStatement, ResultSet } from "@libsql/client";
+import * as v from "valibot";
+import { TaskError } from "../errors.ts";
+import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs, STATUSES } from "../schemas.ts";
+import type {
+  CursorOptions,
+  ExtendOptions,
+  FailOptions,
+  FenceOptions,
+  ListFilters,
+  Page,
+  PruneOptions,
+  ReserveOptions,
+  Retention,
+  Task,
+  TaskDef,
+  TaskQ,
+  TaskStatus,
+  TerminateOptions,
+  TopicStats,
+  WaitOptions,
+  WriteOp,
+  WriteResult,
+} from "../types.ts";
+import { announce, listening } from "../wakeups.ts";
+import { type Connection, toTaskError } from "./connection.ts";
+import type { Reservable, StoreContext } from "./context.ts";
+import { Creates } from "./creates.ts";
+import { countTasks, listTasks } from "./listing.ts";
+import { act, applyRetention, pausedTopics, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
+import { rowToTask } from "./rows.ts";
+import { migrate } from "./schema.ts";
+import * as sql from "./sql.ts";
+import { Watcher } from "./watch.ts";
+import { applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
+
+const WaitOptionsSchema = v.optional(fields({
+  timeoutMs: v.optional(NonNegativeMs),
+  signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
+}, "waitForTask options ({ timeoutMs, signal })"));
+const BatchSize = intRange(1, 1000);
+const ReserveRequestSchema = fields({
+  topic: Name,
+  pid: Name,
+  n: BatchSize,
+  leaseTimeMs: v.optional(PositiveMs),
+}, "a reservation { topic, pid, n, leaseTimeMs? }");
+const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
+
+/** A store's settings, defaults applied (see `createTaskQ`). */
+export interface Settings {
+  /** The database's name for in-process wake-ups (`wakeups.ts`). */
+  key: unknown;
+  /** Whether other connections may commit to it and `PRAGMA data_version` tells (a `file:` database). */
+  changeSignal: boolean;
+  changePollMs: number;
+  leaseTimeMs: number;
+  snoozeTimeMs: number;
+  maxDataBytes: number;
+  /** How long `close()` waits for calls under way (and hand-backs of stopping workers). */
+  closeWaitMs: number;
+  /** Ages past which finished tasks are deleted, a small batch at most every `everyMs` while workers are busy. */
+  retention?: Retention;
+}
+
+export class LibsqlTaskQ implements TaskQ {
+  readonly leaseTimeMs: number;
+  readonly snoozeTimeMs: number;
+  readonly #conn: Connection;
+  readonly #settings: Settings;
+  #ready: Promise<void> | null = null;
+  #isReady = false;
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
+  readonly #watcher: Watcher;
+  readonly #ctx: StoreContext;
+  readonly #creates: Creates;
+  /** When retention last ran (performance.now()); it runs first `everyMs` after the store opens. */
+  #retainedAt = performance.now();
+
+  constructor(conn: Connection, settings: Settings) {
+    this.#conn = conn;
+    this.#settings = settings;
+    this.leaseTimeMs = settings.leaseTimeMs;
+    this.snoozeTimeMs = settings.snoozeTimeMs;
+    this.#ctx = {
+      run: (stmt, repeat, what, weight) => this.#run(stmt, repeat, what, weight),
+      batch: (stmts, mode, weight) => this.#batch(stmts, mode, weight),
+      announce: (tasks) => this.#announce(tasks),
+      listening: () => listening(settings.key),
+      maxDataBytes: settings.maxDataBytes,
+      leaseTimeMs: settings.leaseTimeMs,
+      snoozeTimeMs: settings.snoozeTimeMs,
+    };
+    this.#creates = new Creates(this.#ctx);
+    this.#watcher = new Watcher({
+      key: settings.key,
+      changeSignal: settings.changeSignal,
+      closed: this.#closing.signal,
+      changePollMs: settings.changePollMs,
+      nextReady: async (topic) => {
+        const rs = await this.#run({ sql: sql.NEXT_READY, args: [topic] }, "read", "waitForTask");
+        const wait = rs.rows[0]?.wait;
+        return wait === null || wait === undefined ? null : Number(wait);
+      },
+      dataVersion: async () => {
+        const rs = await this.#run(sql.DATA_VERSION, "read", "waitForTask");
+        return Number(rs.rows[0].data_version);
+      },
+    });
+  }
+
+  /** The database's name for in-process wake-ups (tests count the waiters on it). */
+  get wakeKey(): unknown {
+    return this.#settings.key;
+  }
+
+  /** The underlying client (tests and tools; not part of the TaskQ interface). */
+  get client(): Client {
+    return this.#conn.client;
+  }
+
+  get signal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  waitForTask(topic: string, opts?: WaitOptions): Promise<boolean> {
+    try {
+      checkArg(Name, topic, "waitForTask", "topic");
+      const o = parseOrThrow(WaitOptionsSchema, opts, "waitForTask", "invalid-options");
+      if (this.#conn.closed) throw new TaskError("unavailable", "store-closed", "waitForTask: the store is closed");
+      return this.#watcher.wait(topic, o?.timeoutMs ?? 30_000, o?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */
+  #announce(tasks: Iterable<Reservable>): void {
+    const soonest = new Map<string, number>();
+    for (const t of tasks) {
+      // reservable from runAt: a create (maybe delayed), a snooze, a retry's backoff (both times on the database clock)
+      if (t.runAt === null) continue;
+      const inMs = Math.max(0, t.runAt - t.updatedAt);
+      soonest.set(t.topic, Math.min(inMs, soonest.get(t.topic) ?? Infinity));
+    }
+    for (const [topic, inMs] of soonest) announce(this.#settings.key, topic, inMs);
+  }
+
+  createTask<D>(def: TaskDef<D>): Promise<Task<D>> {
+    return this.#creates.create(def);
+  }
+
+  createTasks<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
+    return this.#creates.createMany(defs);
+  }
+
+  async task<D>(taskId: string): Promise<Task<D> | null> {
+    checkArg(Name, taskId, "task", "taskId");
+    const rs = await this.#run({ sql: sql.SELECT_TASK, args: [taskId] }, "read", "task");
+    return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
+  }
+
+  async tasks<D>(taskGroupId: string): Promise<Task<D>[]> {
+    checkArg(Name, taskGroupId, "tasks", "taskGroupId");
+    const rs = await this.#run({ sql: sql.SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
+    return rs.rows.map((r) => rowToTask<D>(r));
+  }
+
+  listTasks<D>(filters?: ListFilters, cursorOpts?: CursorOptions): Promise<Page<D>> {
+    return listTasks<D>(this.#ctx, filters, cursorOpts);
+  }
+
+  countTasks(filters?: ListFilters): Promise<number> {
+    return countTasks(this.#ctx, filters);
+  }
+
+  async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
+    const lease = this.#reserveArgs(topic, pid, opts, "reserveTask");
+    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
+    for (;;) {
+      const rs = await this.#run({ sql: sql.RESERVE_ONE, args: [topic, pid, lease] }, "write", "reserveTask");
+      if (!rs.rows.length) return null;
+      const t = rowToTask<D>(rs.rows[0]);
+      if (t.status === "running") return t;
+    }
+  }
+
+  async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]> {
+    const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
+    checkArg(BatchSize, n, "reserveTasks", "n");
+    const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks", n);
+    this.#retain();
+    return reservedOf<D>(rs.rows);
+  }
+
+  extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {
+    return writeOne(this.#ctx, { op: "extendLease", taskId, pid, ...fenceOptions(opts, "extendLease") });
+  }
+
+  terminate<D>(taskId: string, pid: string, opts?: TerminateOptions): Promise<Task<D>> {
+    return writeOne(this.#ctx, { op: "terminate", taskId, pid, ...fenceOptions(opts, "terminate") });
+  }
+
+  fail<D>(taskId: string, pid: string, error?: string, opts?: FailOptions): Promise<Task<D>> {
+    return writeOne(this.#ctx, { op: "fail", taskId, pid, error, ...fenceOptions(opts, "fail") });
+  }
+
+  snooze<D>(taskId: string, pid: string, snoozeTime?: number, opts?: FenceOptions): Promise<Task<D>> {
+    return writeOne(this.#ctx, { op: "snooze", taskId, pid, snoozeTime, ...fenceOptions(opts, "snooze") });
+  }
+
+  revokeLease<D>(taskId: string, recordVer: number): Promise<Task<D>> {
+    return writeOne(this.#ctx, { op: "revokeLease", taskId, recordVer });
+  }
+
+  async applyWrites<D>(ops: WriteOp[]): Promise<WriteResult<D>[]> {
+    return (await applyWrites<D>(this.#ctx, ops, null)).results;
+  }
+
+  applyWritesAndReserve<D>(
+    ops: WriteOp[],
+    reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+    try {
+      const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
+      const lease = r.leaseTimeMs ?? this.leaseTimeMs;
+      this.#retain();
+      return applyWrites<D>(this.#ctx, ops, { sql: sql.RESERVE_MANY, args: [r.topic, r.pid, lease, r.n] });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async topicStats(): Promise<TopicStats[]> {
+    const rs = await this.#run({ sql: sql.TOPIC_STATS, args: [] }, "read", "topicStats");
+    const paused = await pausedTopics(this.#ctx);
+    const byTopic = new Map<string, TopicStats>();
+    const stats = (topic: string) => {
+      let s = byTopic.get(topic);
+      if (!s) {
+        const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
+        byTopic.set(topic, s = { topic, counts, paused: paused.has(topic) });
+      }
+      return s;
+    };
+    for (const r of rs.rows) stats(r.topic as string).counts[r.status as TaskStatus] = Number(r.n);
+    for (const topic of paused) stats(topic); // a paused topic shows even with no task
+    return [...byTopic.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
+  cancelTask<D>(taskId: string, reason?: string): Promise<Task<D>> {
+    return act<D>(this.#ctx, "cancelTask", taskId, reason);
+  }
+
+  holdTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#ctx, "holdTask", taskId);
+  }
+
+  releaseTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#ctx, "releaseTask", taskId);
+  }
+
+  retryTask<D>(taskId: string): Promise<Task<D>> {
+    return act<D>(this.#ctx, "retryTask", taskId);
+  }
+
+  pauseTopic(topic: string): Promise<void> {
+    return setPaused(this.#ctx, topic, true);
+  }
+
+  resumeTopic(topic: string): Promise<void> {
+    return setPaused(this.#ctx, topic, false);
+  }
+
+  pruneTasks(opts: PruneOptions): Promise<number> {
+    return prune(this.#ctx, opts);
+  }
+
+  /** Applies `retention` when `everyMs` has passed since the last time (called on a worker's reservations). */
+  #retain(): void {
+    const r = this.#settings.retention;
+    if (!r || performance.now() - this.#retainedAt < (r.everyMs ?? RETENTION_EVERY_MS) || this.#conn.closed) return;
+    this.#retainedAt = performance.now();
+    void applyRetention(this.#ctx, r);
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      // Workers and drains on this store stop when the signal aborts; their
+      // hand-backs still reach the database before the connection closes.
+      this.#closing.abort(new TaskError("unavailable", "store-closed", "the store was closed"));
+      await this.#conn.quiet(this.#settings.closeWaitMs);
+      this.#conn.close();
+      this.#creates.close();
+    })();
+    return this.#closed;
+  }
+
+  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
+  async #run(stmt: InStatement, repeat: "read" | "write", what: string, weight = 1): Promise<ResultSet> {
+    if (!this.#isReady) await this.#ensureReady();
+    return this.#conn.execute(stmt, repeat, what, weight);
+  }
+
+  /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors pass through. */
+  async #batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<ResultSet[]> {
+    if (!this.#isReady) await this.#ensureReady();
+    const client = this.#conn.client;
+    const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);
+    return this.#conn.retry(send, mode, weight);
+  }
+
+  #ensureReady(): Promise<void> {
+    if (this.#conn.closed) {
+      return Promise.reject(new TaskError("unavailable", "store-closed", "the store is closed"));
+    }
+    if (this.#isReady) return Promise.resolve();
+    this.#ready ??= this.#prepare().then(
+      () => {
+        this.#isReady = true;
+      },
+      (e) => {
+        this.#ready = null; // a later call tries again
+        throw toTaskError(e, "opening the store");
+      },
+    );
+    return this.#ready;
+  }
+
+  async #prepare(): Promise<void> {
+    const conn = this.#conn;
+    if (conn.client.protocol === "file") {
+      // WAL is stored in the file: set once, it holds for every connection and process.
+      await conn.retry(() => conn.client.execute("PRAGMA journal_mode = WAL"), "write");
+      // Per connection; our own file client has exactly one (concurrency: 1).
+      await conn.applyPragmas();
+    }
+    await conn.retry(() => migrate(conn.client), "write");
+  }
+
+  #reserveArgs(topic: string, pid: string, opts: ReserveOptions | undefined, what: string): number {
+    checkArg(Name, topic, what, "topic");
+    checkArg(Name, pid, what, "pid");
+    const o = parseOrThrow(ReserveOptionsSchema, opts, what);
+    return o?.leaseTimeMs ?? this.leaseTimeMs;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The worker's transitions (extendLease, terminate, fail, snooze,
+ * revokeLease): validated into plans, grouped so that each transition of a
+ * call is ONE statement over a JSON array of tuples, sent in one round trip
+ * (optionally followed by a reservation), each write answered on its own.
+ * A write that touched no row is explained by one read (`refusal.ts`).
+ *
+ * @module
+ */
+
+import type { InStatement, ResultSet } from "@libsql/client";
+import * as v from "valibot";
+import { encodeData } from "../data.ts";
+import { TaskError } from "../errors.ts";
+import {
+  ErrorMessage,
+  fields,
+  Name,
+  NonNegativeMs,
+  parseOrThrow,
+  PositiveMs,
+  RecordVer,
+  RetryDefaultsSchema,
+} from "../schemas.ts";
+import type { Task, WriteOp, WriteResult } from "../types.ts";
+import { toTaskError } from "./connection.ts";
+import type { StoreContext } from "./context.ts";
+import { type Claim, refusal, type Transition } from "./refusal.ts";
+import { rowToTask } from "./rows.ts";
+import * as sql from "./sql.ts";
+
+const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
+const RetrySchema = v.optional(RetryDefaultsSchema);
+const TerminateOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), result: v.optional(v.unknown()) }, "terminate options ({ leaseId, result })"),
+);
+const FailOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), retry: RetrySchema }, "fail options ({ leaseId, retry })"),
+);
+const ExtendOptionsSchema = v.optional(
+  fields({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "extendLease options"),
+);
+const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
+const WriteOpSchema = v.variant("op", [
+  fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
+  fields({ op: v.literal("terminate"), ...owner, result: v.optional(v.unknown()) }, "a terminate write"),
+  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage), retry: RetrySchema }, "a fail write"),
+  fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
+  fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
+], "must be one of extendLease, terminate, fail, snooze, revokeLease");
+
+/** Statements whose written tasks may be reservable (again) at their `runAt`: waiters are told. */
+const MAKES_RESERVABLE = new Set([sql.REVOKE_LEASE, sql.SNOOZE, sql.FAIL]);
+
+/** A validated write, its statement, and what it claims (to explain a refusal). */
+interface Plan {
+  op: Transition;
+  sql: string;
+  /** This write's tuple in its statement's JSON argument. */
+  tuple: (string | number | null)[];
+  claim: Claim;
+  result?: WriteResult<any>;
+}
+
+/** Statements of one applyWrites call: each moves a group of tasks with one transition. */
+interface Group {
+  sql: string;
+  plans: Plan[];
+}
+
+/**
+ * Plans grouped so that each group is ONE statement: same transition, and a
+ * task at most once per group (a second write to the same task must see the
+ * first, so it goes in a later statement of the same batch, in order).
+ */
+function groupPlans(plans: Plan[]): Group[] {
+  const groups: Group[] = [];
+  const open = new Map<string, { group: Group; ids: Set<string> }>();
+  for (const p of plans) {
+    let g = open.get(p.sql);
+    if (!g || g.ids.has(p.claim.taskId)) {
+      g = { group: { sql: p.sql, plans: [] }, ids: new Set() };
+      groups.push(g.group);
+      open.set(p.sql, g);
+    }
+    g.group.plans.push(p);
+    g.ids.add(p.claim.taskId);
+  }
+  return groups;
+}
+
+/** Validates a write and picks its statement; throws `bad-request` for bad input. */
+function plan(ctx: StoreContext, op: WriteOp): Plan {
+  const what = String((op as { op?: unknown })?.op ?? "applyWrites");
+  const o = parseOrThrow(WriteOpSchema, op, what);
+  if (o.op === "revokeLease") {
+    return { op: o.op, sql: sql.REVOKE_LEASE, tuple: [o.taskId, o.recordVer], claim: o };
+  }
+  const leaseId = o.leaseId ?? null;
+  const claim = { taskId: o.taskId, pid: o.pid, leaseId };
+  // every fenced write takes (taskId, pid, leaseId), a value of its own, and a fail the worker's retry defaults
+  const fence = [o.taskId, o.pid, leaseId];
+  const [text, tuple] = o.op === "extendLease"
+    ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? ctx.leaseTimeMs]]
+    : o.op === "terminate"
+    ? [sql.TERMINATE, [...fence, storedResult(ctx, o.result, what)]]
+    : o.op === "fail"
+    ? [sql.FAIL, [
+      ...fence,
+      o.error ?? "",
+      o.retry?.maxAttempts ?? null,
+      o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff),
+    ]]
+    : [sql.SNOOZE, [...fence, o.snoozeTime ?? ctx.snoozeTimeMs]];
+  return { op: o.op, sql: text, tuple, claim };
+}
+
+/** A result as stored: JSON text within `maxDataBytes`, or null. */
+function storedResult(ctx: StoreContext, result: unknown, what: string): string | null {
+  return result === undefined ? null : encodeData(result, ctx.maxDataBytes, what, "result", "invalid-outcome");
+}
+
+/** The options object of a fenced method: only its own fields, each checked again with the write. */
+export function fenceOptions(opts: unknown, what: string): Record<string, unknown> {
+  const schema = what === "extendLease"
+    ? ExtendOptionsSchema
+    : what === "terminate"
+    ? TerminateOptionsSchema
+    : what === "fail"
+    ? FailOptionsSchema
+    : FenceOptionsSchema;
+  return parseOrThrow(schema, opts, `${what} options`) ?? {};
+}
+
+/** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
+export function reservedOf<D>(rows: ResultSet["rows"]): Task<D>[] {
+  const out: Task<D>[] = [];
+  for (const row of rows) {
+    const t = rowToTask<D>(row);
+    if (t.status === "running") out.push(t);
+  }
+  return out;
+}
+
+/** One guarded write; when it touches no row, one read says why. */
+export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<D>> {
+  const p = plan(ctx, op);
+  const rs = await ctx.run({ sql: p.sql, args: [JSON.stringify([p.tuple])] }, "write", p.op);
+  if (rs.rows.length) {
+    const t = rowToTask<D>(rs.rows[0]);
+    if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
+    return t;
+  }
+  const state = await ctx.run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
+  throw refusal(p.op, p.claim, state.rows[0]);
+}
+
+/** The writes, each transition one statement, and a reservation after them in the same transaction. */
+export async function applyWrites<D>(
+  ctx: StoreContext,
+  ops: WriteOp[],
+  reserve: { sql: string; args: (string | number)[] } | null,
+): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+  const list = parseOrThrow(v.array(v.unknown(), "must be an array"), ops, "applyWrites");
+  const plans = list.map((op) => {
+    try {
+      return plan(ctx, op as WriteOp);
+    } catch (e) {
+      return e as TaskError;
+    }
+  });
+  const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
+  let reserved: Task<D>[] = [];
+  if (sendable.length || reserve) {
+    // one statement per transition (not per task): a worker's tick of outcomes is one step
+    const groups = groupPlans(sendable);
+    const stmts: InStatement[] = groups.map((g) => ({
+      sql: g.sql,
+      args: [JSON.stringify(g.plans.map((p) => p.tuple))],
+    }));
+    if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
+    const weight = sendable.length + (reserve ? Number(reserve.args[3]) : 0);
+    const sets = await ctx.batch(stmts, "write", weight).catch((e) => {
+      throw toTaskError(e, "applyWrites");
+    });
+    if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
+    const refused: Plan[] = [];
+    groups.forEach((g, i) => {
+      const written = new Map<string, Task<D>>();
+      for (const row of sets[i].rows) {
+        const t = rowToTask<D>(row);
+        written.set(t.taskId, t);
+      }
+      if (MAKES_RESERVABLE.has(g.sql)) ctx.announce(written.values());
+      for (const p of g.plans) {
+        const t = written.get(p.claim.taskId);
+        if (t) p.result = { task: t };
+        else refused.push(p);
+      }
+    });
+    if (refused.length) await explain(ctx, refused);
+  }
+  const results = plans.map((p) => p instanceof TaskError ? { error: p } : p.result as WriteResult<D>);
+  return { results, reserved };
+}
+
+/** Sets each refused plan's result to why (one read for all of them). */
+async function explain(ctx: StoreContext, refused: Plan[]): Promise<void> {
+  const reads = refused.map((p) => ({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }));
+  const states = await ctx.batch(reads, "read", reads.length).catch((e) => {
+    throw toTaskError(e, "applyWrites");
+  });
+  refused.forEach((p, k) => (p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) }));
+}
