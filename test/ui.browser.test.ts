@@ -287,3 +287,23 @@ it("pauses and resumes a topic from the overview", async () => {
   expect((await taskq.topicStats()).find((s) => s.topic === "thumbs")!.paused).toBe(false);
   await page.close();
 });
+
+it("the create form takes priority, max attempts and a delay; a bad one is shown beside its field", async () => {
+  const page = await open("/ui/new");
+  await page.fill("input[name=topic]", "scheduled");
+  await page.fill("input[name=priority]", "-2");
+  await page.fill("input[name=maxAttempts]", "0");
+  await page.fill("input[name=delayMs]", "60000");
+  await page.click("button[type=submit]");
+  // maxAttempts 0 is refused by the store's validation, beside its field, keeping what was typed
+  expect(await page.locator("#maxAttempts-error").textContent()).toContain("must be at least 1");
+  expect(await page.inputValue("input[name=priority]")).toBe("-2");
+  await page.fill("input[name=maxAttempts]", "3");
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/ui\/tasks\/[0-9a-z]+\?notice=created$/);
+  const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+  const t = (await taskq.task(id))!;
+  expect(t).toMatchObject({ topic: "scheduled", priority: -2, maxAttempts: 3, status: "starting" });
+  expect(t.runAt).toBe(t.createdAt + 60_000);
+  await page.close();
+});

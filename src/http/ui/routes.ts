@@ -148,7 +148,9 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
   ui.post("/tasks", async (c) => {
     const f = await c.req.parseBody();
     const values: Record<string, string> = {};
-    for (const k of ["topic", "subTopic", "timeoutMs", "taskDescription", "data"]) {
+    for (
+      const k of ["topic", "subTopic", "timeoutMs", "priority", "maxAttempts", "delayMs", "taskDescription", "data"]
+    ) {
       if (typeof f[k] === "string") values[k] = f[k] as string;
     }
     const state: FormState = { values, errors: {} };
@@ -161,15 +163,27 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
         state.errors.data = `is not valid JSON (${(e as Error).message})`;
       }
     }
-    const timeout = str("timeoutMs");
-    if (timeout !== undefined && !/^\d+$/.test(timeout.trim())) state.errors.timeoutMs = "must be a whole number of ms";
+    // whole numbers typed in the form; the store's own validation then says what each may be
+    const int = (k: string, negative = false): number | undefined => {
+      const text = str(k)?.trim();
+      if (text === undefined || text === "") return undefined;
+      if (!(negative ? /^-?\d+$/ : /^\d+$/).test(text)) state.errors[k] = "must be a whole number";
+      return Number(text);
+    };
+    const timeoutMs = int("timeoutMs");
+    const priority = int("priority", true);
+    const maxAttempts = int("maxAttempts");
+    const delayMs = int("delayMs");
     if (!Object.keys(state.errors).length) {
       try {
         const t = await taskq.createTask({
           topic: str("topic")!,
           subTopic: str("subTopic"),
           taskDescription: str("taskDescription"),
-          timeoutMs: timeout === undefined ? undefined : Number(timeout),
+          timeoutMs,
+          priority,
+          maxAttempts,
+          delayMs,
           data,
         });
         return c.redirect(`${base(c)}/tasks/${encodeURIComponent(t.taskId)}?notice=created`, 303);
@@ -400,6 +414,15 @@ function newTaskForm(base: string, state: FormState): Html {
       state,
       "timeoutMs",
     )}>${errorOf(state, "timeoutMs")}</label></div>
+    <div class="row"><label>priority (lower runs first)<input name="priority" inputmode="numeric" placeholder="0" value="${v
+      .priority ?? ""}" ${invalidAttrs(state, "priority")}>${errorOf(state, "priority")}</label>
+    <label>max attempts<input name="maxAttempts" inputmode="numeric" placeholder="worker default" value="${v
+      .maxAttempts ?? ""}" ${invalidAttrs(state, "maxAttempts")}>${errorOf(state, "maxAttempts")}</label>
+    <label>delay (ms)<input name="delayMs" inputmode="numeric" placeholder="0" value="${v.delayMs ??
+      ""}" ${invalidAttrs(
+        state,
+        "delayMs",
+      )}>${errorOf(state, "delayMs")}</label></div>
     <p><label>description<input name="taskDescription" size="60" value="${v.taskDescription ?? ""}" ${invalidAttrs(
       state,
       "taskDescription",
