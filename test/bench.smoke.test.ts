@@ -28,8 +28,10 @@ it("bench/bench.mjs --smoke measures every row", () => {
       "sokka: end to end, 2 processes × c=32",
       "sokka: reserveTask latency",
       "sokka: RSS of one worker",
-      "raw: driver memory, statements back to back",
-      "raw: driver memory, a macrotask every 500 statements",
+      "raw: native driver memory, statements back to back",
+      "raw: native driver memory, a macrotask every 500 statements",
+      "raw: @libsql/client memory, statements back to back",
+      "raw: @libsql/client memory, a macrotask every 500 statements",
     ]
   ) {
     expect(out).toContain(`| ${row}`);

@@ -2,7 +2,8 @@
  * A Deno program outside the repository uses this checkout of sokka the way
  * Deno uses a local copy of a JSR package: its deno.json `links` to the
  * checkout, whose deno.json `imports` declare the dependencies (npm:
- * specifiers, matching package.json). It runs a task through a worker.
+ * specifiers, matching package.json). It runs a task through a worker, its
+ * statements through the native driver.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,8 @@ const seen: unknown[] = [];
 const w = worker({ taskq, topic: "greet", pfn: (task) => (seen.push(task.data), ok()) });
 await new Promise<void>((resolve) => w.addEventListener("completed", () => resolve(), { once: true }));
 await w.stop();
-console.log(JSON.stringify({ seen, status: (await taskq.task(t.taskId))?.status }));
+const driver = (taskq as unknown as { client: { kind: string } }).client.kind;
+console.log(JSON.stringify({ seen, status: (await taskq.task(t.taskId))?.status, driver }));
 await taskq.close();
 `,
     );
@@ -43,6 +45,7 @@ await taskq.close();
     expect(JSON.parse(out.stdout.trim().split("\n").at(-1)!)).toEqual({
       seen: [{ name: "Ada" }],
       status: "terminated",
+      driver: "native", // the libsql package loaded (src/libsql/native.ts), not the fallback
     });
   } finally {
     dir.cleanup();

@@ -18,11 +18,11 @@ it("a file database runs in WAL mode with the busy timeout on every connection, 
   await taskq.createTask({ topic: "t" });
   const client = (taskq as unknown as { client: ReturnType<typeof createClient> }).client;
   const answers = await Promise.all(Array.from({ length: 20 }, () => client.execute("PRAGMA busy_timeout")));
-  expect(answers.map((a) => Number(a.rows[0][0]))).toEqual(Array(20).fill(250));
+  expect(answers.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(20).fill(250));
   const mode = await client.execute("PRAGMA journal_mode");
-  expect(mode.rows[0][0]).toBe("wal");
+  expect(Object.values(mode.rows[0])[0]).toBe("wal");
   const sync = await Promise.all(Array.from({ length: 5 }, () => client.execute("PRAGMA synchronous")));
-  expect(sync.map((a) => Number(a.rows[0][0]))).toEqual(Array(5).fill(1)); // NORMAL
+  expect(sync.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(5).fill(1)); // NORMAL
   await taskq.close();
 });
 

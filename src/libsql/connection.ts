@@ -18,7 +18,8 @@
  * @module
  */
 
-import type { Client, InStatement, ResultSet } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
+import type { Driver, Result } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 
 /** Whether a statement may run again after a network error. */
@@ -121,7 +122,7 @@ export interface ConnectionOptions {
 }
 
 interface Shared {
-  client: Client;
+  client: Driver;
   users: number;
 }
 const fileClients = new Map<string, Shared>();
@@ -130,7 +131,7 @@ const fileClients = new Map<string, Shared>();
  * The one client of this process for a `file:` URL, opened on first use and
  * closed when the last store using it closes. `create` opens a new one.
  */
-export function openFileClient(url: string, create: () => Client): { client: Client; release: () => void } {
+export function openFileClient(url: string, create: () => Driver): { client: Driver; release: () => void } {
   let shared = fileClients.get(url);
   if (!shared || shared.client.closed) {
     shared = { client: create(), users: 0 };
@@ -185,7 +186,7 @@ class Gate {
 
 /** A libSQL client with the store's error mapping and retry policy. */
 export class Connection {
-  readonly client: Client;
+  readonly client: Driver;
   readonly #opts: ConnectionOptions;
   /** Limits writes to a server; an embedded database has its own single connection. */
   readonly #writes: Gate | null;
@@ -193,7 +194,7 @@ export class Connection {
   /** Calls under way (for `quiet`). */
   #inflight = 0;
 
-  constructor(client: Client, opts: ConnectionOptions) {
+  constructor(client: Driver, opts: ConnectionOptions) {
     this.client = client;
     this.#opts = opts;
     this.#writes = client.protocol === "file" ? null : new Gate(REMOTE_WRITES_IN_FLIGHT);
@@ -208,7 +209,7 @@ export class Connection {
    * `weight`: how many statements' worth of driver memory it holds (the rows
    * it moves; see TURN_EVERY).
    */
-  async execute(stmt: InStatement, repeat: Repeat, what: string, weight = 1): Promise<ResultSet> {
+  async execute(stmt: InStatement, repeat: Repeat, what: string, weight = 1): Promise<Result> {
     try {
       return await this.retry(() => this.client.execute(stmt), repeat, weight);
     } catch (e) {

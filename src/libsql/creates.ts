@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { InStatement, ResultSet } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
+import type { Result } from "./driver.ts";
 import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
@@ -215,7 +216,7 @@ export class Creates {
       stmts.push({ sql: text, args: [arg] });
       stmts.push({ sql: sql.CREATED_AT, args: [rows[i][0]] });
     }
-    let results: ResultSet[];
+    let results: Result[];
     try {
       results = await this.#ctx.batch(stmts, "write", stmts.length);
     } catch (e) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Row } from "@libsql/client";
+import type { Row } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 
 /** The transitions a refusal is explained for. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Client } from "@libsql/client";
+import type { Driver } from "./driver.ts";
 
 /**
  * `ready_at` is the column reservation looks at: when the task becomes
@@ -58,7 +58,7 @@ const MIGRATIONS: string[][] = [
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
 
-async function currentVersion(client: Client): Promise<number> {
+async function currentVersion(client: Driver): Promise<number> {
   const rs = await client.execute("SELECT version FROM sokka_schema WHERE id = 1").catch((e) => {
     if (/no such table/i.test(String((e as Error).message))) return null;
     throw e;
@@ -79,7 +79,7 @@ function checkNotNewer(version: number): void {
  * another process migrated first, the batch fails on the existing objects
  * and rolls back, and the version read again says all is well.
  */
-export async function migrate(client: Client): Promise<void> {
+export async function migrate(client: Driver): Promise<void> {
   const from = await currentVersion(client);
   checkNotNewer(from);
   if (from === SCHEMA_VERSION) return;

@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { Client, InStatement, ResultSet } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
+import type { Driver, Result } from "./driver.ts";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs, STATUSES } from "../schemas.ts";
@@ -127,7 +128,7 @@ export class LibsqlTaskQ implements TaskQ {
   }
 
   /** The underlying client (tests and tools; not part of the TaskQ interface). */
-  get client(): Client {
+  get client(): Driver {
     return this.#conn.client;
   }
 
@@ -309,13 +310,13 @@ export class LibsqlTaskQ implements TaskQ {
   }
 
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
-  async #run(stmt: InStatement, repeat: "read" | "write", what: string, weight = 1): Promise<ResultSet> {
+  async #run(stmt: InStatement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
     if (!this.#isReady) await this.#ensureReady();
     return this.#conn.execute(stmt, repeat, what, weight);
   }
 
   /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors pass through. */
-  async #batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<ResultSet[]> {
+  async #batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<Result[]> {
     if (!this.#isReady) await this.#ensureReady();
     const client = this.#conn.client;
     const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);

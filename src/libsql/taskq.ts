@@ -11,6 +11,8 @@ import { TaskError } from "../errors.ts";
 import { fields, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, openFileClient, REQUEST_TIMEOUT_MS } from "./connection.ts";
+import type { Driver } from "./driver.ts";
+import { filePath, LocalDriver } from "./native.ts";
 import { RetentionSchema } from "./operator.ts";
 import { LibsqlTaskQ } from "./store.ts";
 import { CHANGE_POLL_MS } from "./watch.ts";
@@ -56,7 +58,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
   const own = opts.client === undefined;
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  let client: Client;
+  let client: Driver;
   let release: (() => void) | undefined;
   if (opts.client) {
     client = opts.client;
@@ -64,16 +66,18 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     const url = opts.url ?? "file:sokka.db";
     const isFile = url.startsWith("file:") || url === ":memory:";
     const isMemory = url === ":memory:" || url.startsWith("file::memory:");
-    const open = () =>
-      createClient({
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
+    const open = (): Driver => {
+      const opened = createClient({
         url,
         authToken: opts.authToken,
         // One connection with a long busy timeout: SQLite waits for other
         // processes' locks itself (see connection.ts for why not several).
-        ...(isFile
-          ? { timeout: opts.busyTimeoutMs ?? 5_000, concurrency: 1 }
-          : { fetch: boundedFetch(requestTimeoutMs) }),
+        ...(isFile ? { timeout: busyTimeoutMs, concurrency: 1 } : { fetch: boundedFetch(requestTimeoutMs) }),
       });
+      // a file: database goes through the native driver with statements kept prepared (native.ts)
+      return isFile ? new LocalDriver(opened, filePath(url), busyTimeoutMs) : opened;
+    };
     try {
       if (isFile && !isMemory) ({ client, release } = openFileClient(url, open));
       else {

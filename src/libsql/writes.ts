@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { InStatement, ResultSet } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
+import type { Row } from "./driver.ts";
 import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
@@ -133,7 +134,7 @@ export function fenceOptions(opts: unknown, what: string): Record<string, unknow
 }
 
 /** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
-export function reservedOf<D>(rows: ResultSet["rows"]): Task<D>[] {
+export function reservedOf<D>(rows: Row[]): Task<D>[] {
   const out: Task<D>[] = [];
   for (const row of rows) {
     const t = rowToTask<D>(row);

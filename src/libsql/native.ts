@@ -1,0 +1,259 @@
+/**
+ * A `file:` database through the `libsql` package (the native driver under
+ * `@libsql/client`), keeping each statement prepared.
+ *
+ * Why: `@libsql/client` prepares every statement on every call and builds
+ * each row with a property definition per value. Profiled on a worker at
+ * concurrency 1, preparing alone took 30 % of the CPU (about 70 µs for the
+ * reservation statement, 59 µs for the terminate), and a worker with the
+ * statements kept prepared ran 2.2× as many tasks per second (BENCHMARKS.md).
+ * The store sends a small, fixed set of statement texts, so a bounded cache
+ * holds them all.
+ *
+ * The package is loaded with a dynamic import of a computed name, so that a
+ * bundle for an edge runtime (which has no `file:` databases) never contains
+ * it; where it cannot be loaded, the store keeps the `@libsql/client` client
+ * it opened (`LocalDriver`).
+ *
+ * @module
+ */
+
+import type { InArgs, InStatement, InValue } from "@libsql/client";
+import type { Driver, Result, Row } from "./driver.ts";
+
+/** The part of `libsql`'s Database used here. */
+interface NativeDatabase {
+  prepare(sql: string): NativeStatement;
+  close(): void;
+  readonly inTransaction: boolean;
+}
+interface NativeStatement {
+  /** Whether the statement returns rows. */
+  readonly reader: boolean;
+  all(args: unknown): Row[];
+  run(args: unknown): { changes: number };
+}
+/** Opens a database on a path, with a busy timeout in ms. */
+type Open = (path: string, options: { timeout: number }) => NativeDatabase;
+
+/** Statements kept prepared per connection (the store sends a few dozen texts). */
+const CACHE_SIZE = 200;
+
+let loading: Promise<Open | null> | undefined;
+
+/** The native driver's opener, or null where the package cannot be loaded (once per process). */
+export function loadNative(): Promise<Open | null> {
+  return loading ??= (async () => {
+    // Node, Bun and Deno with a node_modules directory resolve the bare name; Deno from JSR the npm: one.
+    for (const name of ["libsql", "npm:libsql@^0.5.29"]) {
+      try {
+        const mod = await import(/* @vite-ignore */ name);
+        const Database = (mod.default ?? mod) as new (path: string, options: object) => NativeDatabase;
+        if (typeof Database === "function") return (path, options) => new Database(path, options);
+      } catch {
+        // not here: try the next name, else keep @libsql/client
+      }
+    }
+    return null;
+  })();
+}
+
+/** The path a `file:` URL names (the forms `@libsql/client` accepts: `file:rel`, `file:/abs`, `file:///abs`, `file://localhost/abs`, `:memory:`). */
+export function filePath(url: string): string {
+  if (url === ":memory:") return url;
+  let rest = url.slice("file:".length);
+  const q = rest.search(/[?#]/);
+  if (q >= 0) rest = rest.slice(0, q);
+  if (rest.startsWith("//")) rest = rest.slice(rest.indexOf("/", 2));
+  return decodeURIComponent(rest);
+}
+
+/** An error of the native driver as `@libsql/client` reports it: `code` is SQLite's base code. */
+export class NativeDriverError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly extendedCode?: string,
+    readonly rawCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options); // worded as @libsql/client words its errors
+    this.name = "NativeDriverError";
+  }
+}
+
+/** SQLite's primary result codes by number (an extended code's low byte). */
+const BASE_CODES = [
+  "SQLITE_OK",
+  "SQLITE_ERROR",
+  "SQLITE_INTERNAL",
+  "SQLITE_PERM",
+  "SQLITE_ABORT",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_NOMEM",
+  "SQLITE_READONLY",
+  "SQLITE_INTERRUPT",
+  "SQLITE_IOERR",
+  "SQLITE_CORRUPT",
+  "SQLITE_NOTFOUND",
+  "SQLITE_FULL",
+  "SQLITE_CANTOPEN",
+  "SQLITE_PROTOCOL",
+  "SQLITE_EMPTY",
+  "SQLITE_SCHEMA",
+  "SQLITE_TOOBIG",
+  "SQLITE_CONSTRAINT",
+  "SQLITE_MISMATCH",
+  "SQLITE_MISUSE",
+  "SQLITE_NOLFS",
+  "SQLITE_AUTH",
+  "SQLITE_FORMAT",
+  "SQLITE_RANGE",
+  "SQLITE_NOTADB",
+  "SQLITE_NOTICE",
+  "SQLITE_WARNING",
+];
+
+function mapError(e: unknown): unknown {
+  const { code, rawCode, message } = (e ?? {}) as { code?: unknown; rawCode?: unknown; message?: unknown };
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return e;
+  const base = typeof rawCode === "number" ? BASE_CODES[rawCode & 0xff] ?? `SQLITE_UNKNOWN_${rawCode & 0xff}` : code;
+  return new NativeDriverError(String(message), base, code, rawCode as number | undefined, { cause: e });
+}
+
+function toSql(v: InValue): unknown {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v instanceof Date) return v.valueOf();
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (v === undefined) throw new TypeError("undefined cannot be passed as argument to the database");
+  return v;
+}
+
+function argsOf(args: InArgs | undefined): unknown {
+  if (args === undefined) return [];
+  if (Array.isArray(args)) return args.map(toSql);
+  const named: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) named[/^[@$:]/.test(k) ? k.slice(1) : k] = toSql(v);
+  return named;
+}
+
+/** One connection to a `file:` database, its statements kept prepared (least recently used dropped). */
+export class NativeDriver implements Driver {
+  readonly protocol = "file";
+  #db: NativeDatabase;
+  #closed = false;
+  readonly #prepared = new Map<string, NativeStatement>();
+
+  constructor(open: Open, path: string, busyTimeoutMs: number) {
+    try {
+      this.#db = open(path, { timeout: busyTimeoutMs });
+    } catch (e) {
+      throw mapError(e);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  execute(stmt: InStatement): Promise<Result> {
+    try {
+      return Promise.resolve(this.#run(stmt));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  batch(stmts: InStatement[], mode: "read" | "write"): Promise<Result[]> {
+    try {
+      this.#run(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN TRANSACTION READONLY");
+      const results: Result[] = [];
+      try {
+        for (const stmt of stmts) results.push(this.#run(stmt));
+        this.#run("COMMIT");
+      } finally {
+        // a failed statement (or COMMIT) leaves the transaction open: end it before the next caller
+        if (this.#db.inTransaction) this.#run("ROLLBACK");
+      }
+      return Promise.resolve(results);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#prepared.clear();
+    this.#db.close();
+  }
+
+  #run(stmt: InStatement): Result {
+    if (this.#closed) throw new NativeDriverError("The client is closed", "CLIENT_CLOSED");
+    const sql = typeof stmt === "string" ? stmt : stmt.sql;
+    const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
+    let prepared = this.#prepared.get(sql);
+    try {
+      if (prepared) this.#prepared.delete(sql); // re-inserted below: most recently used last
+      else prepared = this.#db.prepare(sql);
+      const result = prepared.reader
+        ? { rows: prepared.all(args), rowsAffected: 0 }
+        : { rows: [], rowsAffected: prepared.run(args).changes };
+      this.#prepared.set(sql, prepared);
+      if (this.#prepared.size > CACHE_SIZE) this.#prepared.delete(this.#prepared.keys().next().value!);
+      return result;
+    } catch (e) {
+      // A statement that failed is not kept: it may not have been reset, and would hold its lock.
+      throw mapError(e);
+    }
+  }
+}
+
+/**
+ * The store's own driver for a `file:` URL: the `@libsql/client` client
+ * opened (synchronously, so that a bad URL fails at once), replaced by a
+ * `NativeDriver` on the same path at first use where the package loads.
+ */
+export class LocalDriver implements Driver {
+  readonly protocol = "file";
+  #driver: Driver;
+  #upgrade: Promise<void> | null;
+
+  constructor(client: Driver, path: string, busyTimeoutMs: number) {
+    this.#driver = client;
+    this.#upgrade = loadNative().then((open) => {
+      this.#upgrade = null;
+      if (!open || client.closed) return;
+      try {
+        this.#driver = new NativeDriver(open, path, busyTimeoutMs);
+        client.close();
+      } catch {
+        // keep the client, which opened this path already
+      }
+    });
+  }
+
+  /** `"native"` once the statements go through the `libsql` package, else `"client"`. */
+  get kind(): "native" | "client" {
+    return this.#driver instanceof NativeDriver ? "native" : "client";
+  }
+
+  get closed(): boolean {
+    return this.#driver.closed;
+  }
+
+  execute(stmt: InStatement): Promise<Result> {
+    if (this.#upgrade) return this.#upgrade.then(() => this.#driver.execute(stmt));
+    return this.#driver.execute(stmt);
+  }
+
+  batch(stmts: InStatement[], mode: "read" | "write"): Promise<Result[]> {
+    if (this.#upgrade) return this.#upgrade.then(() => this.#driver.batch(stmts, mode));
+    return this.#driver.batch(stmts, mode);
+  }
+
+  close(): void {
+    this.#driver.close();
+  }
+}

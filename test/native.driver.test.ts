@@ -1,0 +1,112 @@
+/**
+ * The native driver (src/libsql/native.ts): a `file:` store's statements go
+ * through the `libsql` package with each statement kept prepared, in every
+ * runtime this suite runs in, and it answers as `@libsql/client` does: rows
+ * by column name, SQLite's base error codes, a failed batch rolled back.
+ */
+import { expandConfig } from "@libsql/core/config";
+import { afterEach, expect, it } from "vitest";
+import { createTaskQ } from "../mod.ts";
+import { classifyDriverError } from "../src/libsql/connection.ts";
+import { filePath, loadNative, NativeDriver } from "../src/libsql/native.ts";
+import { rejection, tempDbUrl } from "./helpers.ts";
+
+let db: ReturnType<typeof tempDbUrl> | undefined;
+afterEach(() => {
+  db?.cleanup();
+  db = undefined;
+});
+
+async function driver(timeoutMs = 0): Promise<NativeDriver> {
+  const open = await loadNative();
+  expect(open, "the libsql package loads in this runtime").not.toBeNull();
+  db ??= tempDbUrl();
+  return new NativeDriver(open!, filePath(db.url), timeoutMs);
+}
+
+it("a file: store (and a :memory: one) runs on the native driver once used", async () => {
+  db = tempDbUrl();
+  for (const url of [db.url, ":memory:"]) {
+    const taskq = createTaskQ({ url });
+    await taskq.createTask({ topic: "t" });
+    expect((taskq as unknown as { client: { kind: string } }).client.kind, url).toBe("native");
+    await taskq.close();
+  }
+});
+
+it("a file: URL names the path @libsql/client opens", () => {
+  for (
+    const url of [
+      "file:sokka.db",
+      "file:/tmp/x.db",
+      "file:///tmp/x.db",
+      "file://localhost/tmp/x.db",
+      "file:a%20b.db",
+      "file:./a b.db",
+      ":memory:",
+      "file::memory:",
+    ]
+  ) {
+    expect(filePath(url), url).toBe(expandConfig({ url }, true).path);
+  }
+});
+
+it("rows come back by column name; a write says how many rows it changed", async () => {
+  const d = await driver();
+  await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)");
+  const ins = await d.execute({ sql: "INSERT INTO t VALUES (?, ?), (?, ?)", args: ["a", 1, "b", true] });
+  expect(ins.rowsAffected).toBe(2);
+  const named = await d.execute({ sql: "SELECT id, n FROM t WHERE n >= :min ORDER BY id", args: { ":min": 1 } });
+  expect(named.rows).toEqual([{ id: "a", n: 1 }, { id: "b", n: 1 }]);
+  const upd = await d.execute({ sql: "UPDATE t SET n = n + 1 WHERE id = ? RETURNING id, n", args: ["a"] });
+  expect([upd.rows, upd.rowsAffected]).toEqual([[{ id: "a", n: 2 }], 0]);
+  d.close();
+});
+
+it("a failed batch is rolled back whole, throws SQLite's base code, and the connection goes on", async () => {
+  const d = await driver();
+  await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY)");
+  await d.execute({ sql: "INSERT INTO t VALUES (?)", args: ["taken"] });
+  const e = await rejection(
+    d.batch([
+      { sql: "INSERT INTO t VALUES (?)", args: ["new"] },
+      { sql: "INSERT INTO t VALUES (?)", args: ["taken"] },
+    ], "write"),
+  );
+  expect([e.code, e.extendedCode, classifyDriverError(e)]).toEqual([
+    "SQLITE_CONSTRAINT",
+    "SQLITE_CONSTRAINT_PRIMARYKEY",
+    "constraint",
+  ]);
+  expect(e.message).toMatch(/^SQLITE_CONSTRAINT: UNIQUE constraint failed/);
+  // the statement that failed runs again (it was not kept half-done) and the batch left nothing behind
+  const ok = await d.batch([{ sql: "INSERT INTO t VALUES (?)", args: ["other"] }], "write");
+  expect(ok[0].rowsAffected).toBe(1);
+  expect((await d.execute("SELECT id FROM t ORDER BY id")).rows.map((r) => r.id)).toEqual(["other", "taken"]);
+  d.close();
+});
+
+it("more statement texts than the cache holds all still run", async () => {
+  const d = await driver();
+  await d.execute("CREATE TABLE t (n INTEGER)");
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 250; i++) await d.execute({ sql: `INSERT INTO t VALUES (? + ${i})`, args: [round] });
+  }
+  expect((await d.execute("SELECT count(*) AS n, sum(n) AS s FROM t")).rows[0]).toEqual({ n: 500, s: 2 * 31125 + 250 });
+  d.close();
+});
+
+it("a database locked by another connection is SQLITE_BUSY; a closed driver is CLIENT_CLOSED", async () => {
+  const holder = await driver(0);
+  await holder.execute("CREATE TABLE t (n INTEGER)");
+  const other = await driver(0);
+  await holder.execute("BEGIN IMMEDIATE");
+  const busy = await rejection(other.execute("INSERT INTO t VALUES (1)"));
+  expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
+  await holder.execute("ROLLBACK");
+  expect((await other.execute("INSERT INTO t VALUES (1)")).rowsAffected).toBe(1);
+  other.close();
+  const closed = await rejection(other.execute("SELECT 1"));
+  expect([closed.code, classifyDriverError(closed)]).toEqual(["CLIENT_CLOSED", "closed"]);
+  holder.close();
+});
