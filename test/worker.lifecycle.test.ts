@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { failed, ok, type Task, type TaskQ, type Worker, worker } from "../mod.ts";
+import { createWriter } from "../src/worker/writer.ts";
 import { TARGETS, uniq, waitFor } from "./helpers.ts";
 
 for (const target of TARGETS) {
@@ -94,6 +95,26 @@ for (const target of TARGETS) {
       const done = await ended(t.taskId);
       expect(done.status).toBe("failed");
       expect(done.error).toMatch(/^ok\(result\) was refused: .*result is \d+ bytes of JSON, more than the limit of 64/);
+    });
+
+    it("every outcome keeps its result, and a lone write its retry defaults (written with a reservation or alone)", async () => {
+      ({ taskq, cleanup } = target.make());
+      const topic = uniq("fields");
+      const ts = await taskq.createTasks([1, 2, 3, 4, 5].map((n) => ({ topic, data: { n } })));
+      start({ taskq, topic, concurrency: 2, pfn: (task) => ok({ doubled: (task.data as { n: number }).n * 2 }) });
+      for (const [i, t] of ts.entries()) expect((await ended(t.taskId)).result).toEqual({ doubled: (i + 1) * 2 });
+      // a writer with no reservation to ride along writes alone, through the method
+      const lone = await taskq.createTask({ topic: uniq("lone") });
+      const r = (await taskq.reserveTask(lone.topic, "p1"))!;
+      const back = await createWriter(taskq).write({
+        op: "fail",
+        taskId: r.taskId,
+        pid: "p1",
+        leaseId: r.leaseId!,
+        error: "once",
+        retry: { maxAttempts: 2, backoff: { type: "fixed", delayMs: 0 } },
+      });
+      expect(back).toMatchObject({ status: "starting", failures: 1, error: "once" });
     });
 
     it("runs higher priority first, and a delayed task only once its time has come", async () => {

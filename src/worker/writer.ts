@@ -116,14 +116,15 @@ export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
   };
 }
 
+/** The method of `op`, with every field it carries (a lone write must mean what it means in a batch). */
 function call(taskq: TaskQ, op: WriteOp): Promise<Task> {
   switch (op.op) {
     case "extendLease":
       return taskq.extendLease(op.taskId, op.pid, { leaseId: op.leaseId, leaseTimeMs: op.leaseTimeMs });
     case "terminate":
-      return taskq.terminate(op.taskId, op.pid, { leaseId: op.leaseId });
+      return taskq.terminate(op.taskId, op.pid, { leaseId: op.leaseId, result: op.result });
     case "fail":
-      return taskq.fail(op.taskId, op.pid, op.error, { leaseId: op.leaseId });
+      return taskq.fail(op.taskId, op.pid, op.error, { leaseId: op.leaseId, retry: op.retry });
     case "snooze":
       return taskq.snooze(op.taskId, op.pid, op.snoozeTime, { leaseId: op.leaseId });
     case "revokeLease":
