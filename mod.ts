@@ -45,6 +45,10 @@ export {
   TaskError,
 } from "./src/errors.ts";
 export type {
+  Activity,
+  ActivityCounts,
+  ActivityMinute,
+  ActivityOptions,
   Backoff,
   CursorOptions,
   DrainOptions,

@@ -277,6 +277,53 @@ export interface TopicStats {
   counts: Record<TaskStatus, number>;
   /** Whether the topic is paused (`pauseTopic`): nothing of it is reserved until `resumeTopic`. */
   paused: boolean;
+  /** How long (ms, database clock) its longest-waiting reservable task has been ready; null when none is. */
+  oldestReadyAgeMs: number | null;
+  /** What happened on the topic since its first task, counted in the database (pruning does not lower it). */
+  totals: ActivityCounts;
+}
+
+/**
+ * Transitions counted per topic by the database itself (every process and
+ * route alike): a task completing (`terminated`), ending `failed`, failing an
+ * attempt with attempts left (`retried`: an outcome, a timeout or an expired
+ * lease), being snoozed, being cancelled.
+ */
+export interface ActivityCounts {
+  /** Tasks that became `terminated`. */
+  completed: number;
+  /** Tasks that became `failed` (attempts used up, or failed by hand). */
+  failed: number;
+  /** Failed attempts with attempts left: the task waits again. */
+  retried: number;
+  /** Tasks snoozed. */
+  snoozed: number;
+  /** Tasks cancelled. */
+  cancelled: number;
+}
+
+/** One topic's counts in one minute. */
+export interface ActivityMinute extends ActivityCounts {
+  /** The topic. */
+  topic: string;
+  /** The minute's start, epoch ms (database clock). */
+  minute: number;
+}
+
+/** Which activity `TaskQ.activity` reads. */
+export interface ActivityOptions {
+  /** How far back from now (ms, database clock). Default 3600000 (an hour); at most 172800000 (two days, what is kept per minute). */
+  sinceMs?: number;
+  /** Only this topic. */
+  topic?: string;
+}
+
+/** What `TaskQ.activity` returns: minutes that saw activity (others are all zero), oldest first per topic. */
+export interface Activity {
+  /** The database clock when read (epoch ms): charts end here. */
+  now: number;
+  /** The minutes, by topic, oldest first. */
+  minutes: ActivityMinute[];
 }
 
 /** Options of `pruneTasks`. */
@@ -289,6 +336,8 @@ export interface PruneOptions {
   batchSize?: number;
   /** Only tasks of this topic (default: every topic). */
   topic?: string;
+  /** Called after each batch that deleted tasks, with the count deleted so far (the CLI's progress line). */
+  onProgress?: (deleted: number) => void;
 }
 
 /** How long finished tasks are kept (ms since their last update), per final status; absent: forever. */
@@ -387,6 +436,13 @@ export interface TaskQ {
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }>;
   /** How many tasks each topic has in each status, and whether it is paused (for dashboards). */
   topicStats(): Promise<TopicStats[]>;
+  /**
+   * What happened per topic and minute over the last `sinceMs` (default an
+   * hour): completions, failures, retries, snoozes, cancels, as counted by
+   * the database. Minutes are kept two days, then folded into the totals of
+   * `topicStats()`.
+   */
+  activity(opts?: ActivityOptions): Promise<Activity>;
   /**
    * Ends a `starting`, `snoozed`, `held` or `running` task as `cancelled`,
    * keeping `reason` as its `error`. A running task's worker learns it at its

@@ -19,10 +19,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const root = fileURLToPath(new URL("..", import.meta.url));
   rmSync(`${root}/dist`, { recursive: true, force: true }); // nothing stale may reach the package test's tarball
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
-    cwd: root,
-    stdio: "inherit",
-  });
+  for (const config of ["tsconfig.build.json", "tsconfig.cli.json"]) {
+    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", config], { cwd: root, stdio: "inherit" });
+  }
 
   if (process.env.SOKKA_TEST_URL) {
     project.provide("remoteUrl", process.env.SOKKA_TEST_URL);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
 import * as sql from "../src/libsql/sql.ts";
 import * as op from "../src/libsql/operator-sql.ts";
+import * as act from "../src/libsql/activity-sql.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const db = tempDbUrl();
@@ -69,6 +70,26 @@ describe("query plans", () => {
     expectIndexed(all, "sokka_tasks_by_status");
     const one = await plan(op.PRUNE_TOPIC_BATCH, ["terminated", 1000, 500, "t1"]);
     expectIndexed(one, "sokka_tasks_by_topic_status");
+  });
+
+  it("activity and /metrics: the oldest ready task is a few seeks of the reservable index; activity reads its own key", async () => {
+    const oldest = await plan(act.OLDEST_READY, ["t1"]);
+    expectIndexed(oldest, "sokka_tasks_reservable");
+    expect(oldest.join("\n")).toMatch(
+      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(topic=\? AND priority=\? AND ready_at>\?\)/,
+    );
+    const topic = await plan(act.TOPIC_ACTIVITY_SINCE, [3_600_000, "t1"]);
+    expect(topic.join("\n")).toMatch(/SEARCH sokka_activity USING PRIMARY KEY \(topic=\? AND minute>\?\)/);
+    // the whole-table reads of the small activity table walk its key in order: no sort
+    for (const text of [act.ACTIVITY_SINCE, act.ACTIVITY_TOTALS]) {
+      const steps = await plan(text, highestParam(text) ? [3_600_000] : []);
+      expect(steps.join("\n"), text).not.toMatch(/TEMP B-TREE/);
+      expect(steps.join("\n"), text).not.toContain("sokka_tasks");
+    }
+    // the counts per topic and status are one walk of the (topic, status, …) index, no table read
+    expect((await plan(sql.TOPIC_STATS, [])).join("\n")).toMatch(
+      /SCAN sokka_tasks USING COVERING INDEX sokka_tasks_by_topic_status/,
+    );
   });
 
   it("a paused topic is one primary-key seek of sokka_paused_topics", async () => {

@@ -77,8 +77,10 @@ it("the overview lists topics with counts per status", async () => {
   await expect.poll(() => page.locator("h1").textContent()).toBe("Topics");
   const email = page.locator("tr", { hasText: "email" });
   const cells = (await email.locator("td").allTextContents()).map((c) => c.replace(/\s+/g, " ").trim());
-  // topic (with its pause control), then starting, running, snoozed, held, failed, terminated, cancelled, total
-  expect(cells).toEqual(["email Pause", "1", "1", "0", "0", "0", "0", "0", "2"]);
+  // topic (with its pause control), then starting, running, snoozed, held, failed, terminated, cancelled, total,
+  // and how long the oldest ready task (mail-2, waiting since the start) has waited
+  expect(cells.slice(0, 9)).toEqual(["email Pause", "1", "1", "0", "0", "0", "0", "0", "2"]);
+  expect(cells[9]).toMatch(/^\d+ (s|min)$/);
   await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
   await page.close();
 });
@@ -305,5 +307,55 @@ it("the create form takes priority, max attempts and a delay; a bad one is shown
   const t = (await taskq.task(id))!;
   expect(t).toMatchObject({ topic: "scheduled", priority: -2, maxAttempts: 3, status: "starting" });
   expect(t.runAt).toBe(t.createdAt + 60_000);
+  await page.close();
+});
+
+it("charts each topic's completed and failed tasks per minute (last hour and day) as the store counted them", async () => {
+  const topic = "charts";
+  await taskq.createTasks(Array.from({ length: 5 }, (_, i) => ({ topic, taskId: `chart-${i}` })));
+  const running = await taskq.reserveTasks(topic, "w1", 4);
+  for (const t of running.slice(0, 3)) await taskq.terminate(t.taskId, "w1");
+  await taskq.fail(running[3].taskId, "w1", "broken");
+  const page = await open("/ui");
+  const card = page.locator(`.card[data-topic="${topic}"]`);
+  const store = (await taskq.activity({ topic, sinceMs: 3_600_000 })).minutes;
+  const sum = (k: "completed" | "failed") => store.reduce((n, m) => n + m[k], 0);
+  expect([sum("completed"), sum("failed")]).toEqual([3, 1]);
+  for (const span of ["hour", "day"]) {
+    const svg = card.locator(`svg.chart.${span}`);
+    expect(await svg.getAttribute("data-completed"), span).toBe("3");
+    expect(await svg.getAttribute("data-failed"), span).toBe("1");
+    expect(await svg.locator("title").textContent()).toContain(`3 completed and 1 failed in the last ${span}`);
+  }
+  // the hour's bars: one per minute, each with the store's counts of its minute
+  const bars = await card.locator("svg.chart.hour g[data-minute]").evaluateAll((gs) =>
+    gs.map((g) => ({
+      minute: Date.parse(g.getAttribute("data-minute")!),
+      completed: Number(g.getAttribute("data-completed")),
+      failed: Number(g.getAttribute("data-failed")),
+    }))
+  );
+  expect(bars).toHaveLength(60);
+  for (const m of store) {
+    expect(bars.find((b) => b.minute === m.minute), String(m.minute)).toMatchObject({
+      completed: m.completed,
+      failed: m.failed,
+    });
+  }
+  expect(await card.locator("svg.chart.hour rect.completed[height]:not([height='0.0'])").count()).toBeGreaterThan(0);
+  await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
+  await page.close();
+});
+
+it("finds a task by id from the header's search; an unknown id says so", async () => {
+  const page = await open("/ui");
+  await page.fill("form.search input[name=taskId]", "mail-2");
+  await page.click("form.search button");
+  await page.waitForURL(/\/ui\/tasks\/mail-2$/);
+  expect(await page.locator("h1").textContent()).toContain("mail-2");
+  await page.fill("form.search input[name=taskId]", "no-such-task");
+  await page.click("form.search button");
+  await page.waitForURL(/\/ui\/find\?taskId=no-such-task$/);
+  expect(await page.locator(".alert").textContent()).toBe("No task with id no-such-task.");
   await page.close();
 });

@@ -14,8 +14,10 @@ import { TaskError } from "../errors.ts";
 import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
 import type { Task, TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
+  ActivityQuery,
   CancelBody,
   CompleteBody,
   EmptyBody,
@@ -195,6 +197,11 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     async (c) => c.json(await taskq.retryTask(c.req.param("taskId"))),
   );
   app.get("/topics", async (c) => c.json(await taskq.topicStats()));
+  app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
+  app.get("/metrics", async (c) => {
+    const text = renderMetrics(await taskq.topicStats());
+    return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });
+  });
   app.post("/topics/:topic/pause", ...optionalBody(EmptyBody), async (c) => {
     await taskq.pauseTopic(c.req.param("topic"));
     return c.body(null, 204);

@@ -49,6 +49,17 @@ export const ListQuery = fields({
   cursor: v.optional(v.string("must be a string")),
 }, "a listing query (topic, subTopic, status, from, to, limit, order, cursor)");
 
+/** `GET /activity` query: how far back (ms, up to two days) and an optional topic. */
+export const ActivityQuery = fields({
+  sinceMs: v.optional(
+    queryNumber(
+      v.pipe(v.number(), v.minValue(1, "must be at least 1"), v.maxValue(172_800_000, "must be at most 172800000")),
+      "milliseconds back from now, 1 to 172800000 (two days)",
+    ),
+  ),
+  topic: v.optional(Name),
+}, "an activity query (sinceMs, topic)");
+
 /** The fence of every pull-consumer write: the reservation's owner and its lease. */
 const fence = { pid: Name, leaseId: Name };
 

@@ -68,7 +68,8 @@ const PruneOptionsSchema = fields({
   ),
   batchSize: v.optional(intRange(1, 10_000)),
   topic: v.optional(Name),
-}, "prune options { olderThanMs, statuses?, batchSize?, topic? }");
+  onProgress: v.optional(v.custom<(deleted: number) => void>((f) => typeof f === "function", "must be a function")),
+}, "prune options { olderThanMs, statuses?, batchSize?, topic?, onProgress? }");
 
 /** The `retention` store option. */
 export const RetentionSchema = fields({
@@ -99,6 +100,7 @@ export async function prune(ctx: StoreContext, opts: PruneOptions): Promise<numb
       const t0 = performance.now();
       const rs = await ctx.run(stmt, "write", "pruneTasks", batch);
       deleted += rs.rowsAffected;
+      if (rs.rowsAffected) o.onProgress?.(deleted);
       if (rs.rowsAffected < batch) break;
       await sleep(Math.max(1, (performance.now() - t0) * REST_FACTOR));
     }

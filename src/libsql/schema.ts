@@ -52,6 +52,34 @@ const MIGRATIONS: string[][] = [
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id)`,
     // A row per paused topic: reservation and the idle waiter's look check it (one primary-key seek).
     `CREATE TABLE sokka_paused_topics (topic TEXT PRIMARY KEY, paused_at INTEGER NOT NULL) WITHOUT ROWID`,
+    // What happened per topic and minute (epoch minute of the transition; minute 0 holds the minutes
+    // folded in after ACTIVITY_KEEP_MS): the dashboard's charts and /metrics' counters. Counted by the
+    // trigger inside each transition's own statement, so every writer (any process, any route) counts.
+    `CREATE TABLE sokka_activity (
+      topic TEXT NOT NULL,
+      minute INTEGER NOT NULL,
+      completed INTEGER NOT NULL DEFAULT 0,
+      failed INTEGER NOT NULL DEFAULT 0,
+      retried INTEGER NOT NULL DEFAULT 0,
+      snoozed INTEGER NOT NULL DEFAULT 0,
+      cancelled INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (topic, minute)
+    ) WITHOUT ROWID`,
+    // completed/failed/snoozed/cancelled: a task entering that status; retried: a failed attempt with
+    // attempts left (an outcome, a timeout, or a lease that expired), the task waiting again.
+    `CREATE TRIGGER sokka_count_activity AFTER UPDATE OF status ON sokka_tasks
+      WHEN (NEW.status <> OLD.status AND NEW.status IN ('terminated', 'failed', 'snoozed', 'cancelled'))
+        OR NEW.failures > OLD.failures
+      BEGIN
+        INSERT INTO sokka_activity (topic, minute, completed, failed, retried, snoozed, cancelled)
+        VALUES (NEW.topic, NEW.updated_at / 60000, NEW.status = 'terminated', NEW.status = 'failed',
+          NEW.status NOT IN ('failed', 'cancelled', 'terminated') AND NEW.failures > OLD.failures,
+          NEW.status = 'snoozed' AND OLD.status <> 'snoozed', NEW.status = 'cancelled' AND OLD.status <> 'cancelled')
+        ON CONFLICT (topic, minute) DO UPDATE SET
+          completed = completed + excluded.completed, failed = failed + excluded.failed,
+          retried = retried + excluded.retried, snoozed = snoozed + excluded.snoozed,
+          cancelled = cancelled + excluded.cancelled;
+      END`,
   ],
 ];
 

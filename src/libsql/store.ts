@@ -13,8 +13,10 @@ import type { InStatement } from "@libsql/client";
 import type { Driver, Result } from "./driver.ts";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs, STATUSES } from "../schemas.ts";
+import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type {
+  Activity,
+  ActivityOptions,
   CursorOptions,
   ExtendOptions,
   FailOptions,
@@ -27,7 +29,6 @@ import type {
   Task,
   TaskDef,
   TaskQ,
-  TaskStatus,
   TerminateOptions,
   TopicStats,
   WaitOptions,
@@ -39,7 +40,8 @@ import { type Connection, toTaskError } from "./connection.ts";
 import type { Reservable, StoreContext } from "./context.ts";
 import { Creates } from "./creates.ts";
 import { countTasks, listTasks } from "./listing.ts";
-import { act, applyRetention, pausedTopics, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
+import { foldActivity, readActivity, topicStats } from "./activity.ts";
+import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
@@ -244,21 +246,12 @@ export class LibsqlTaskQ implements TaskQ {
     }
   }
 
-  async topicStats(): Promise<TopicStats[]> {
-    const rs = await this.#run({ sql: sql.TOPIC_STATS, args: [] }, "read", "topicStats");
-    const paused = await pausedTopics(this.#ctx);
-    const byTopic = new Map<string, TopicStats>();
-    const stats = (topic: string) => {
-      let s = byTopic.get(topic);
-      if (!s) {
-        const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
-        byTopic.set(topic, s = { topic, counts, paused: paused.has(topic) });
-      }
-      return s;
-    };
-    for (const r of rs.rows) stats(r.topic as string).counts[r.status as TaskStatus] = Number(r.n);
-    for (const topic of paused) stats(topic); // a paused topic shows even with no task
-    return [...byTopic.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  topicStats(): Promise<TopicStats[]> {
+    return topicStats(this.#ctx);
+  }
+
+  activity(opts?: ActivityOptions): Promise<Activity> {
+    return readActivity(this.#ctx, opts);
   }
 
   cancelTask<D>(taskId: string, reason?: string): Promise<Task<D>> {
@@ -289,12 +282,16 @@ export class LibsqlTaskQ implements TaskQ {
     return prune(this.#ctx, opts);
   }
 
-  /** Applies `retention` when `everyMs` has passed since the last time (called on a worker's reservations). */
+  /**
+   * Applies `retention` and folds old activity minutes into the totals when
+   * `everyMs` (default a minute) has passed since the last time (called on a
+   * worker's reservations).
+   */
   #retain(): void {
     const r = this.#settings.retention;
-    if (!r || performance.now() - this.#retainedAt < (r.everyMs ?? RETENTION_EVERY_MS) || this.#conn.closed) return;
+    if (performance.now() - this.#retainedAt < (r?.everyMs ?? RETENTION_EVERY_MS) || this.#conn.closed) return;
     this.#retainedAt = performance.now();
-    void applyRetention(this.#ctx, r);
+    void foldActivity(this.#ctx).then(() => r && applyRetention(this.#ctx, r));
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@
 
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { CHART_STYLE } from "./charts.ts";
 
 /** A fragment of HTML as `hono/html` builds it. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -21,6 +22,8 @@ const STYLE = `
 header{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:center;padding:14px 28px;background:var(--card);border-bottom:1px solid var(--line)}
 header b{font-size:17px;letter-spacing:.3px}header a{color:var(--muted);text-decoration:none}header a:hover{color:var(--fg)}
 header .zone{margin-left:auto;color:var(--muted);font-size:12px}
+form.search{display:flex;gap:6px}form.search input{width:16em;padding:3px 8px}form.search button{padding:3px 10px}
+@media (max-width:600px){form.search input{width:11em}}
 main{max-width:1180px;margin:0 auto;padding:24px 28px}h1{font-size:20px;margin:0 0 16px;word-break:break-all}h2{font-size:15px;margin:24px 0 8px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;margin-bottom:16px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
@@ -72,10 +75,12 @@ export function page(base: string, title: string, body: Html): Html {
         <meta name="viewport" content="width=device-width,initial-scale=1">
         <link rel="icon" href="${ICON}">
         <title>${title} · sokka</title>
-        <style>${raw(STYLE)}</style>
+        <style>${raw(STYLE + CHART_STYLE)}</style>
       </head>
       <body>
-        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a><span class="zone">All times UTC</span></header>
+        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a>
+          <form class="search" method="get" action="${base}/find" role="search"><input name="taskId" placeholder="Task id" aria-label="Find a task by id" required><button class="secondary">Find</button></form>
+          <span class="zone">All times UTC</span></header>
         <main>${body}</main>
         <script>${raw(REFRESH)}</script>
       </body>

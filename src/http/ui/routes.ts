@@ -14,7 +14,8 @@ import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
-import type { ListFilters, Page, Task, TaskQ, TaskStatus, TopicStats } from "../../types.ts";
+import type { Activity, ListFilters, Page, Task, TaskQ, TaskStatus, TopicStats } from "../../types.ts";
+import { dayChart, hourChart } from "./charts.ts";
 import { badge, type Html, notice, page, time } from "./layout.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
@@ -74,17 +75,36 @@ export function uiRoutes(taskq: TaskQ): Hono {
   });
 
   ui.get("/", async (c) => {
-    const counts = overview(base(c), await taskq.topicStats());
-    if (isFragment(c)) return c.html(counts);
+    const [stats, activity] = await Promise.all([taskq.topicStats(), taskq.activity({ sinceMs: 86_400_000 })]);
+    const body = html`<div class="card scroll">${overview(base(c), stats)}</div>${activitySection(stats, activity)}`;
+    if (isFragment(c)) return c.html(body);
     return c.html(page(
       base(c),
       "Overview",
       html`
         <h1>Topics</h1>
-        <div class="card scroll" data-refresh="${here(c)}">${counts}</div>
-        <p class="muted">Counts refresh every 5 s.</p>
+        <div data-refresh="${here(c)}">${body}</div>
+        <p class="muted">Counts and charts refresh every 5 s.</p>
       `,
     ));
+  });
+
+  // The header's search: straight to the task, or a page that says there is none.
+  ui.get("/find", async (c) => {
+    const id = (c.req.query("taskId") ?? "").trim();
+    if (id && await taskq.task(id)) return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}`, 303);
+    return c.html(
+      page(
+        base(c),
+        "Not found",
+        html`
+          <h1>Not found</h1>
+          <div class="alert">${id ? html`No task with id <code>${id}</code>.` : "Enter a task id."}</div>
+          <p><a href="${base(c)}">Back to the overview</a></p>
+        `,
+      ),
+      404,
+    );
   });
 
   ui.get("/tasks", async (c) => {
@@ -287,11 +307,13 @@ function overview(base: string, stats: Awaited<ReturnType<TaskQ["topicStats"]>>)
         : html`<button class="secondary">Pause</button>`
     }</form>`;
   return html`<table>
-        <tr><th>topic</th>${STATUSES.map((s) => html`<th class="num">${s}</th>`)}<th class="num">total</th></tr>
+        <tr><th>topic</th>${
+    STATUSES.map((s) => html`<th class="num">${s}</th>`)
+  }<th class="num">total</th><th class="num">oldest ready</th></tr>
         ${
     stats.length ? "" : html`
       <tr>
-        <td colspan="${STATUSES.length + 2}" class="muted">No tasks yet.</td>
+        <td colspan="${STATUSES.length + 3}" class="muted">No tasks yet.</td>
       </tr>
     `
   }
@@ -305,10 +327,36 @@ ${
           }</a></td>`
         )
       }
-<td class="num">${Object.values(s.counts).reduce((a, b) => a + b, 0)}</td></tr>`
+<td class="num">${Object.values(s.counts).reduce((a, b) => a + b, 0)}</td><td class="num" data-oldest-ready-ms="${
+        s.oldestReadyAgeMs ?? ""
+      }">${age(s.oldestReadyAgeMs)}</td></tr>`
     )
   }
       </table>`;
+}
+
+/** A wait as people read it: 45 s, 12 min, 3 h, 2 d; "—" for none. */
+function age(ms: number | null): string {
+  if (ms === null) return "—";
+  const s = ms / 1000;
+  return s < 60
+    ? `${Math.floor(s)} s`
+    : s < 3600
+    ? `${Math.floor(s / 60)} min`
+    : s < 86400
+    ? `${Math.floor(s / 3600)} h`
+    : `${Math.floor(s / 86400)} d`;
+}
+
+/** Per topic: completed and failed per minute over the last hour and day. */
+function activitySection(stats: TopicStats[], activity: Activity): Html | string {
+  if (!stats.length) return "";
+  return html`<h2>Activity</h2>${
+    stats.map((s) =>
+      html`<div class="card" data-topic="${s.topic}"><b>${s.topic}</b>
+        <div class="charts">${hourChart(activity, s.topic)}${dayChart(activity, s.topic)}</div></div>`
+    )
+  }`;
 }
 
 function filterForm(base: string, state: FormState): Html {

@@ -1,0 +1,78 @@
+/**
+ * What the CLI prints: aligned tables for people, one JSON document for
+ * scripts (`--json`), and one-line errors.
+ *
+ * @module
+ */
+
+import type { Task, TopicStats } from "../types.ts";
+
+/** Left-aligned columns separated by two spaces; a cell's newlines become spaces. */
+export function table(head: string[], rows: string[][]): string {
+  const cells = [head, ...rows].map((r) => r.map((c) => c.replace(/\s+/g, " ")));
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
+  return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd())
+    .join("\n");
+}
+
+const time = (ms: number | null | undefined) => (ms == null ? "" : new Date(ms).toISOString());
+
+/** Tasks as a table, one per row. */
+export function tasksTable(tasks: Task[]): string {
+  return table(
+    ["TASK ID", "TOPIC", "STATUS", "ATTEMPTS", "UPDATED", "DESCRIPTION"],
+    tasks.map((t) => [
+      t.taskId,
+      t.topic,
+      t.status,
+      String(t.attempts),
+      time(t.updatedAt),
+      t.taskDescription ?? "",
+    ]),
+  );
+}
+
+/** One task, field by field. */
+export function taskDetail(t: Task): string {
+  const rows: [string, string][] = [
+    ["taskId", t.taskId],
+    ["topic", t.topic],
+    ["subTopic", t.subTopic],
+    ["status", t.status],
+    ["taskGroupId", t.taskGroupId],
+    ["description", t.taskDescription ?? ""],
+    ["priority", String(t.priority)],
+    ["attempts", String(t.attempts)],
+    ["failures", String(t.failures)],
+    ["maxAttempts", t.maxAttempts == null ? "" : String(t.maxAttempts)],
+    ["runAt", time(t.runAt)],
+    ["pid", t.pid ?? ""],
+    ["leaseId", t.leaseId ?? ""],
+    ["error", t.error ?? ""],
+    ["createdAt", time(t.createdAt)],
+    ["updatedAt", time(t.updatedAt)],
+    ["data", JSON.stringify(t.data)],
+    ["result", t.result === undefined || t.result === null ? "" : JSON.stringify(t.result)],
+  ];
+  return table(["FIELD", "VALUE"], rows.filter(([, v]) => v !== ""));
+}
+
+/** Topic statistics: a row per topic, a column per status. */
+export function statsTable(stats: TopicStats[], statuses: readonly string[]): string {
+  return table(
+    ["TOPIC", "PAUSED", ...statuses.map((s) => s.toUpperCase())],
+    stats.map((s) => [
+      s.topic,
+      s.paused ? "yes" : "",
+      ...statuses.map((st) => String(s.counts[st as keyof typeof s.counts] ?? 0)),
+    ]),
+  );
+}
+
+/** Parses a duration: `500ms`, `45s`, `30m`, `12h`, `7d`, or a plain number of milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "ms"]!;
+  return Math.round(Number(m[1]) * unit);
+}

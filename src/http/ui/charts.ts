@@ -1,0 +1,111 @@
+/**
+ * The overview's activity charts: completed and failed tasks per minute of
+ * one topic, over the last hour (60 stacked bars) and the last day (two
+ * lines of 1,440 points), as server-rendered SVG: no script, so they work
+ * with JavaScript off and in any runtime. Each chart carries its numbers in
+ * `data-` attributes and a `<title>` that says them in words.
+ *
+ * @module
+ */
+
+import { html, raw } from "hono/html";
+import type { Activity } from "../../types.ts";
+import type { Html } from "./layout.ts";
+
+const MINUTE = 60_000;
+const W = 600;
+const H = 90;
+
+interface Series {
+  /** Epoch ms of each minute, oldest first. */
+  minutes: number[];
+  completed: number[];
+  failed: number[];
+}
+
+/** One topic's completed and failed counts for each of the `n` minutes ending at the database's `now`. */
+export function perMinute(activity: Activity, topic: string, n: number): Series {
+  const last = Math.floor(activity.now / MINUTE) * MINUTE;
+  const first = last - (n - 1) * MINUTE;
+  const minutes = Array.from({ length: n }, (_, i) => first + i * MINUTE);
+  const completed = new Array<number>(n).fill(0);
+  const failed = new Array<number>(n).fill(0);
+  for (const m of activity.minutes) {
+    if (m.topic !== topic || m.minute < first || m.minute > last) continue;
+    const i = (m.minute - first) / MINUTE;
+    completed[i] += m.completed;
+    failed[i] += m.failed;
+  }
+  return { minutes, completed, failed };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+function frame(kind: string, s: Series, span: string, body: string): Html {
+  const c = sum(s.completed);
+  const f = sum(s.failed);
+  const peak = Math.max(0, ...s.completed.map((x, i) => x + s.failed[i]));
+  const words = `${c} completed and ${f} failed in the last ${span} (peak ${peak} a minute)`;
+  return html`
+    <figure class="chart">
+      <svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" class="chart ${kind}"
+        data-span="${span}"
+        data-completed="${c}" data-failed="${f}"
+        data-peak="${peak}"><title>${words}</title>${raw(body)}</svg>
+      <div class="axis"><span>${hhmm(s.minutes[0])}</span><span>${hhmm(
+        s.minutes[s.minutes.length - 1],
+      )} UTC</span></div>
+      <figcaption>last ${span}: <span class="ok">${c} completed</span>, <span class="error">${f} failed</span>, peak ${peak}/min</figcaption>
+    </figure>
+  `;
+}
+
+/** The last hour: a stacked bar per minute (completed below, failed above), each a `<g data-minute>`. */
+export function hourChart(activity: Activity, topic: string): Html {
+  const s = perMinute(activity, topic, 60);
+  const peak = Math.max(1, ...s.completed.map((x, i) => x + s.failed[i]));
+  const bw = W / 60;
+  const bars = s.minutes.map((m, i) => {
+    const hc = (s.completed[i] / peak) * H;
+    const hf = (s.failed[i] / peak) * H;
+    const x = (i * bw).toFixed(1);
+    const w = (bw - 1).toFixed(1);
+    return `<g data-minute="${new Date(m).toISOString()}" data-completed="${s.completed[i]}" data-failed="${
+      s.failed[i]
+    }"><rect class="completed" x="${x}" y="${(H - hc).toFixed(1)}" width="${w}" height="${hc.toFixed(1)}"/>` +
+      `<rect class="failed" x="${x}" y="${(H - hc - hf).toFixed(1)}" width="${w}" height="${hf.toFixed(1)}"/></g>`;
+  }).join("");
+  return frame("hour", s, "hour", `<line x1="0" y1="${H}" x2="${W}" y2="${H}" class="base"/>${bars}`);
+}
+
+/** The last day: a line per series over 1,440 minutes. */
+export function dayChart(activity: Activity, topic: string): Html {
+  const s = perMinute(activity, topic, 1440);
+  const peak = Math.max(1, ...s.completed, ...s.failed);
+  const line = (ys: number[], cls: string) =>
+    `<polyline class="${cls}" points="${
+      ys.map((y, i) => `${((i / 1439) * W).toFixed(1)},${(H - (y / peak) * H).toFixed(1)}`).join(" ")
+    }"/>`;
+  return frame(
+    "day",
+    s,
+    "day",
+    // failed first, so where both are zero the line shows as "completed"
+    `<line x1="0" y1="${H}" x2="${W}" y2="${H}" class="base"/>${line(s.failed, "failed")}${
+      line(s.completed, "completed")
+    }`,
+  );
+}
+
+/** The charts' styles (added to the page's stylesheet). */
+export const CHART_STYLE = `
+figure.chart{margin:0;min-width:0}svg.chart{width:100%;height:90px;display:block}
+.axis{display:flex;justify-content:space-between;font-size:11px;color:var(--muted)}
+svg.chart rect.completed{fill:var(--terminated)}svg.chart rect.failed{fill:var(--failed)}
+svg.chart polyline{fill:none;stroke-width:1.2;vector-effect:non-scaling-stroke}
+svg.chart polyline.completed{stroke:var(--terminated)}svg.chart polyline.failed{stroke:var(--failed)}
+svg.chart line.base{stroke:var(--line)}
+figcaption{font-size:12px;color:var(--muted)}.ok{color:var(--terminated)}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px 20px}
+`;

@@ -1,0 +1,297 @@
+/**
+ * The `sokka` CLI as users run it: the real binary (dist/src/cli/bin.js under
+ * Node; src/cli/bin.ts under Bun and Deno) in its own process, against a temp
+ * `file:` database and the suite's sqld. Output is parsed (`--json`) and
+ * checked against the store; bad arguments exit 2 with one line.
+ */
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
+import { tempDbUrl, tempDir } from "./helpers.ts";
+import { spawnProcess } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const BIN = `${root}dist/src/cli/bin.js`;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+/** Runs the binary to its end. */
+function sokka(
+  args: string[],
+  env: Record<string, string> = {},
+  runtime: "node" | "bun" | "deno" = "node",
+): Promise<Run> {
+  const [cmd, pre] = runtime === "node"
+    ? ["node", [BIN]]
+    : runtime === "bun"
+    ? [`${root}node_modules/.bin/bun`, [`${root}src/cli/bin.ts`]]
+    : [`${root}node_modules/.bin/deno`, ["run", "-A", `${root}src/cli/bin.ts`]];
+  return spawnProcess(cmd, [...pre, ...args], { env }).exit;
+}
+/** Runs it and parses its `--json` output, failing with its stderr if it did not exit 0. */
+async function sokkaJson<T>(args: string[], env: Record<string, string>): Promise<T> {
+  const r = await sokka([...args, "--json"], env);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+const oneLine = (r: Run) => {
+  expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
+  expect(r.stderr).toMatch(/^sokka: /);
+};
+
+let db: ReturnType<typeof tempDbUrl>;
+let env: Record<string, string>;
+let taskq: TaskQ;
+beforeEach(async () => {
+  db = tempDbUrl();
+  env = { SOKKA_URL: db.url };
+  taskq = createTaskQ({ url: db.url });
+  await taskq.createTask({ topic: "seed", taskId: "seed-1" }); // the database exists
+});
+afterEach(async () => {
+  await taskq.close();
+  db.cleanup();
+});
+
+describe("commands (Node, file: database)", () => {
+  it("create, get, group, list: the printed JSON is what the store holds", async () => {
+    const t = await sokkaJson<Task>([
+      "create",
+      "--topic",
+      "email",
+      "--data",
+      '{"to":"a@example.com"}',
+      "--group",
+      "g1",
+      "--priority",
+      "-5",
+      "--max-attempts",
+      "3",
+      "--delay",
+      "1h",
+      "--description",
+      "first",
+    ], env);
+    expect(t).toMatchObject({ topic: "email", data: { to: "a@example.com" }, taskGroupId: "g1", priority: -5 });
+    expect(t.maxAttempts).toBe(3);
+    expect(t.runAt! - t.createdAt).toBe(3_600_000);
+    expect(await taskq.task(t.taskId)).toEqual(t);
+
+    expect(await sokkaJson<Task>(["get", t.taskId], env)).toEqual(t);
+    const second = await sokkaJson<Task>(["create", "--topic", "email", "--group", "g1", "--id", "second"], env);
+    expect((await sokkaJson<Task[]>(["group", "g1"], env)).map((x) => x.taskId).sort()).toEqual(
+      [t.taskId, second.taskId].sort(),
+    );
+    const page = await sokkaJson<{ data: Task[]; cursor: string | null }>(
+      ["list", "--topic", "email", "--limit", "1"],
+      env,
+    );
+    expect(page.data).toHaveLength(1);
+    expect(page.cursor).not.toBeNull();
+    const next = await sokkaJson<{ data: Task[] }>(["list", "--topic", "email", "--cursor", page.cursor!], env);
+    expect([...page.data, ...next.data].map((x) => x.taskId).sort()).toEqual([t.taskId, second.taskId].sort());
+    expect((await sokkaJson<{ data: Task[] }>(["list", "--status", "starting", "--topic", "seed"], env)).data)
+      .toHaveLength(1);
+  });
+
+  it("hold, release, cancel, retry, pause, resume, stats and prune act on the store", async () => {
+    const id = "seed-1";
+    expect((await sokkaJson<Task>(["hold", id], env)).status).toBe("held");
+    expect((await taskq.task(id))!.status).toBe("held");
+    expect((await sokkaJson<Task>(["release", id], env)).status).toBe("starting");
+    const c = await sokkaJson<Task>(["cancel", id, "--reason", "not needed"], env);
+    expect([c.status, c.error]).toEqual(["cancelled", "not needed"]);
+    expect((await sokkaJson<Task>(["retry", id], env)).status).toBe("starting");
+
+    expect(await sokkaJson(["pause", "seed"], env)).toEqual({ topic: "seed", paused: true });
+    const stats = await sokkaJson<{ topic: string; paused: boolean; counts: Record<string, number> }[]>(["stats"], env);
+    const direct = await taskq.topicStats();
+    const timeless = (xs: typeof direct) => xs.map(({ oldestReadyAgeMs: _, ...rest }) => rest); // the age moves on
+    expect(timeless(stats as typeof direct)).toEqual(timeless(direct));
+    expect(stats.find((s) => s.topic === "seed")!.paused).toBe(true);
+    expect(await sokkaJson(["resume", "seed"], env)).toEqual({ topic: "seed", paused: false });
+    expect((await taskq.topicStats()).find((s) => s.topic === "seed")!.paused).toBe(false);
+
+    await taskq.cancelTask(id);
+    await taskq.createTask({ topic: "seed", taskId: "live" });
+    expect(await sokkaJson(["prune", "--older-than", "0", "--status", "cancelled"], env)).toEqual({ deleted: 1 });
+    expect(await taskq.task(id)).toBeNull();
+    expect(await taskq.task("live")).not.toBeNull();
+  });
+
+  it("prints tables for people", async () => {
+    const list = await sokka(["list"], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^TASK ID\s+TOPIC\s+STATUS\s+ATTEMPTS\s+UPDATED\s+DESCRIPTION\n/);
+    expect(list.stdout).toMatch(/seed-1\s+seed\s+starting\s+0/);
+    const stats = await sokka(["stats"], env);
+    expect(stats.stdout).toMatch(/^TOPIC\s+PAUSED\s+STARTING\s+RUNNING/);
+    const get = await sokka(["get", "seed-1"], env);
+    expect(get.stdout).toMatch(/status\s+starting/);
+    const prune = await sokka(["prune", "--older-than", "7d"], env);
+    expect(prune.stdout).toBe("deleted 0 task(s)\n");
+  });
+
+  it("every command has --help; bad arguments exit 2 with one line; failures exit 1 with one line", async () => {
+    const commands = [
+      "create",
+      "get",
+      "group",
+      "list",
+      "cancel",
+      "retry",
+      "hold",
+      "release",
+      "pause",
+      "resume",
+      "prune",
+      "stats",
+      "serve",
+      "work",
+    ];
+    const top = await sokka(["--help"], env);
+    expect(top.code).toBe(0);
+    for (const c of commands) expect(top.stdout).toContain(`  ${c}`);
+    for (const c of commands) {
+      const r = await sokka([c, "--help"], env);
+      expect([r.code, r.stdout.split("\n")[0]], c).toEqual([
+        0,
+        expect.stringMatching(new RegExp(`^Usage: sokka ${c}`)),
+      ]);
+    }
+    for (
+      const args of [
+        ["frobnicate"],
+        ["list", "--bogus"],
+        ["create"], // --topic is required
+        ["create", "--topic", "t", "--priority", "high"],
+        ["create", "--topic", "t", "--data", "{not json"],
+        ["create", "--topic", "t", "--max-attempts", "0"], // the store refuses it
+        ["list", "--status", "done"],
+        ["prune", "--older-than", "a while"],
+        ["get"],
+      ]
+    ) {
+      const r = await sokka(args, env);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      oneLine(r);
+    }
+    expect(await taskq.countTasks({ topic: "t" })).toBe(0); // nothing was created by the refused calls
+
+    const missing = await sokka(["get", "nope"], env);
+    expect([missing.code, missing.stderr]).toEqual([1, "sokka: no task nope\n"]);
+    const refused = await sokka(["release", "seed-1"], env); // it is not held
+    expect(refused.code).toBe(1);
+    oneLine(refused);
+    const noDb = await sokka(["list"], { SOKKA_URL: `file:${db.path}.missing` });
+    expect(noDb.code).toBe(1);
+    expect(noDb.stderr).toBe(
+      `sokka: no database at ${db.path}.missing (file:${db.path}.missing); pass --url or set SOKKA_URL\n`,
+    );
+    const badUrl = await sokka(["list", "--url", "nope://x"], {});
+    expect(badUrl.code).toBe(2);
+    oneLine(badUrl);
+  }, 60_000);
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("long-running commands", () => {
+  it("serve answers the API and the dashboard on the user's database, and stops on SIGTERM", async () => {
+    const port = await freePort();
+    const child = spawnProcess("node", [BIN, "serve", "--port", String(port)], { env });
+    const base = `http://127.0.0.1:${port}`;
+    const ui = await until("the dashboard", async () => {
+      const r = await fetch(`${base}/ui`);
+      return r.ok ? r : undefined;
+    });
+    expect(await ui.text()).toContain("seed");
+    const created = await fetch(`${base}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ topic: "web", taskId: "from-http" }),
+    });
+    expect(created.status).toBe(201);
+    expect((await taskq.task("from-http"))?.topic).toBe("web");
+    child.kill("SIGTERM");
+    expect((await child.exit).code).toBe(0);
+  });
+
+  it("work runs a handler module's tasks and stops gracefully on SIGTERM", async () => {
+    const dir = tempDir("sokka-cli-work-");
+    try {
+      const handler = `${dir.dir}/handler.mjs`;
+      writeFileSync(
+        handler,
+        `import { ok } from ${
+          JSON.stringify(`${root}dist/mod.js`)
+        };\nexport default async (task) => ok({ doubled: task.data.n * 2 });\n`,
+      );
+      await taskq.createTasks([1, 2, 3].map((n) => ({ topic: "math", taskId: `m${n}`, data: { n } })));
+      const child = spawnProcess("node", [
+        BIN,
+        "work",
+        "--topic",
+        "math",
+        "--handler",
+        handler,
+        "--concurrency",
+        "2",
+        "--json",
+      ], {
+        env,
+      });
+      for (const n of [1, 2, 3]) await child.printed(`{"event":"completed","taskId":"m${n}"}`);
+      child.kill("SIGTERM");
+      expect((await child.exit).code).toBe(0);
+      for (const n of [1, 2, 3]) {
+        const t = await taskq.task(`m${n}`);
+        expect([t!.status, t!.result]).toEqual(["terminated", { doubled: n * 2 }]);
+      }
+      const none = await sokka(["work", "--topic", "math", "--handler", `${dir.dir}/absent.mjs`], env);
+      expect(none.code).toBe(2);
+      oneLine(none);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("other databases and runtimes", () => {
+  it("against sqld: create and list through --url", async () => {
+    const url = inject("remoteUrl");
+    const topic = `cli-${Date.now()}`;
+    const t = await sokkaJson<Task>(["create", "--url", url, "--topic", topic], {});
+    const page = await sokkaJson<{ data: Task[] }>(["list", "--url", url, "--topic", topic], {});
+    expect(page.data.map((x) => x.taskId)).toEqual([t.taskId]);
+  });
+
+  for (const runtime of ["bun", "deno"] as const) {
+    it(`under ${runtime}: create, then list as JSON`, async () => {
+      const made = await sokka(["create", "--topic", runtime, "--json"], env, runtime);
+      expect(made.code, made.stderr).toBe(0);
+      const t = JSON.parse(made.stdout) as Task;
+      const listed = await sokka(["list", "--topic", runtime, "--json"], env, runtime);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { data: Task[] }).data.map((x) => x.taskId)).toEqual([t.taskId]);
+      const bad = await sokka(["list", "--bogus"], env, runtime);
+      expect(bad.code).toBe(2);
+    }, 60_000);
+  }
+});
