@@ -84,6 +84,19 @@ await taskq.close();
     expect(JSON.parse(out.trim())).toEqual({ seen: ["Ada"], http: 200, status: "terminated" });
   });
 
+  it("installs the sokka binary, which runs from the installed package", () => {
+    const bin = join(project.dir, "node_modules/.bin/sokka");
+    const help = execFileSync(bin, ["--help"], { cwd: project.dir, encoding: "utf8" });
+    expect(help).toMatch(/^Usage: sokka \[options\] \[command\]/);
+    const url = `file:${join(project.dir, "cli.db")}`;
+    const made = JSON.parse(
+      execFileSync(bin, ["create", "--topic", "cli", "--json", "--url", url], { encoding: "utf8" }),
+    );
+    const stats = JSON.parse(execFileSync(bin, ["stats", "--json", "--url", url], { encoding: "utf8" }));
+    expect(stats.find((s: { topic: string }) => s.topic === "cli").counts.starting).toBe(1);
+    expect(made.topic).toBe("cli");
+  });
+
   it("type-checks a TypeScript consumer against the shipped declarations", () => {
     writeFileSync(
       join(project.dir, "main.ts"),

@@ -15,6 +15,8 @@ import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } fr
 import type { Task, TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
+import { referencePage } from "./reference.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
   ActivityQuery,
@@ -198,6 +200,8 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   );
   app.get("/topics", async (c) => c.json(await taskq.topicStats()));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/docs", (c) => c.html(referencePage(openApiDocument())));
   app.get("/metrics", async (c) => {
     const text = renderMetrics(await taskq.topicStats());
     return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });
