@@ -120,6 +120,18 @@ describe("commands (Node, file: database)", () => {
     expect(await taskq.task("live")).not.toBeNull();
   });
 
+  it("prune shows its progress batch by batch (--progress off a terminal)", async () => {
+    const ts = await taskq.createTasks(Array.from({ length: 2500 }, () => ({ topic: "bulk" })));
+    for (let i = 0; i < ts.length; i += 500) {
+      await Promise.all(ts.slice(i, i + 500).map((t) => taskq.cancelTask(t.taskId)));
+    }
+    const r = await sokka(["prune", "--older-than", "0", "--batch-size", "1000", "--progress"], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("deleting: 1,000 so far\ndeleting: 2,000 so far\ndeleting: 2,500 so far\n");
+    expect(r.stdout).toBe("deleted 2,500 task(s)\n");
+    expect(await taskq.countTasks({ topic: "bulk" })).toBe(0);
+  });
+
   it("prints tables for people", async () => {
     const list = await sokka(["list"], env);
     expect(list.code, list.stderr).toBe(0);
@@ -274,12 +286,23 @@ describe("long-running commands", () => {
 });
 
 describe("other databases and runtimes", () => {
-  it("against sqld: create and list through --url", async () => {
+  it("against sqld through --url: every command that reads or acts on tasks", async () => {
     const url = inject("remoteUrl");
     const topic = `cli-${Date.now()}`;
-    const t = await sokkaJson<Task>(["create", "--url", url, "--topic", topic], {});
-    const page = await sokkaJson<{ data: Task[] }>(["list", "--url", url, "--topic", topic], {});
-    expect(page.data.map((x) => x.taskId)).toEqual([t.taskId]);
+    const at = (...args: string[]) => sokkaJson<any>([...args, "--url", url], {});
+    const t = await at("create", "--topic", topic, "--group", `${topic}-g`);
+    expect((await at("get", t.taskId)).taskId).toBe(t.taskId);
+    expect((await at("group", `${topic}-g`)).map((x: Task) => x.taskId)).toEqual([t.taskId]);
+    expect((await at("list", "--topic", topic)).data.map((x: Task) => x.taskId)).toEqual([t.taskId]);
+    expect((await at("hold", t.taskId)).status).toBe("held");
+    expect((await at("release", t.taskId)).status).toBe("starting");
+    expect((await at("cancel", t.taskId)).status).toBe("cancelled");
+    expect((await at("retry", t.taskId)).status).toBe("starting");
+    expect(await at("pause", topic)).toEqual({ topic, paused: true });
+    expect((await at("stats")).find((s: { topic: string }) => s.topic === topic).paused).toBe(true);
+    expect(await at("resume", topic)).toEqual({ topic, paused: false });
+    await at("cancel", t.taskId);
+    expect(await at("prune", "--older-than", "0", "--topic", topic)).toEqual({ deleted: 1 });
   });
 
   for (const runtime of ["bun", "deno"] as const) {

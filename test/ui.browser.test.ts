@@ -245,6 +245,7 @@ it("holds at 390 px wide: nothing spills out of the page, and the browser never 
     );
     expect(outside, path).toEqual([]);
     if (path === "/ui/tasks") await page.screenshot({ path: `${ARTIFACTS}tasks-390.png` });
+    if (path === "/ui") await page.screenshot({ path: `${ARTIFACTS}overview-390.png`, fullPage: true });
     await page.close();
   }
   await context.close();

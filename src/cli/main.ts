@@ -203,19 +203,23 @@ export function program(): Command {
     )
     .option("--topic <topic>", "only tasks of this topic")
     .option("--batch-size <n>", "tasks per delete statement (default 1000)", int("batch-size"))
+    .option("--progress", "a progress line on stderr even when it is not a terminal (it is on one)")
     .action((o, cmd: Command) =>
       withStore(cmd, false, async (q, g) => {
-        const progress = process.stderr.isTTY && !g.json;
+        // on a terminal one line rewritten in place; elsewhere (--progress) a line per batch
+        const tty = process.stderr.isTTY === true;
+        const progress = o.progress || (tty && !g.json);
         const deleted = await q.pruneTasks({
           olderThanMs: o.olderThan,
           statuses: o.status,
           topic: o.topic,
           batchSize: o.batchSize,
           onProgress: progress
-            ? (n) => process.stderr.write(`\rdeleting: ${n.toLocaleString("en-US")} so far`)
+            ? (n) =>
+              process.stderr.write(`${tty ? "\r" : ""}deleting: ${n.toLocaleString("en-US")} so far${tty ? "" : "\n"}`)
             : undefined,
         });
-        if (progress) process.stderr.write("\r\x1b[K");
+        if (progress && tty) process.stderr.write("\r\x1b[K");
         print(g, { deleted }, () => `deleted ${deleted.toLocaleString("en-US")} task(s)`);
       })
     );
