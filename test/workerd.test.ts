@@ -119,7 +119,15 @@ it("enqueues over the Worker's route and the cron handler drains it with the web
   // the dashboard renders inside workerd too
   const ui = await fetch(`${base}/sokka/ui`);
   expect(ui.status).toBe(200);
-  expect(await ui.text()).toContain("welcome-email");
+  const page = await ui.text();
+  expect(page).toContain("welcome-email");
+  // with its activity charts (server-rendered SVG), counting the mails just sent
+  const hour = /<svg[^>]*class="chart hour"[^>]*data-completed="(\d+)"/.exec(page);
+  expect(Number(hour?.[1])).toBeGreaterThanOrEqual(emails.length);
+  // and the metrics and the OpenAPI document answer from workerd as well
+  const metrics = await (await fetch(`${base}/sokka/metrics`)).text();
+  expect(metrics).toMatch(/^sokka_tasks_completed_total\{topic="welcome-email"\} \d+$/m);
+  expect((await json(await fetch(`${base}/sokka/openapi.json`))).body.openapi).toBe("3.1.0");
   expect(workerd.pid).toBeGreaterThan(0);
 });
 
