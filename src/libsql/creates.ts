@@ -34,22 +34,49 @@ const DefsSchema = v.array(v.unknown(), "must be an array");
 /** Rows per INSERT statement of `createTasks`. */
 const INSERT_CHUNK = 1000;
 
+/** Whether a row gives none of the five later fields (see `PLAIN_ROW_VALUES`). */
+const isPlain = (r: Row) =>
+  r.length === 7 || (r[7] === null && r[8] === null && r[9] === null && r[10] === null && r[11] === null);
+
 /** Rows' JSON argument and statement: the plain one when no row gives a later field (see `PLAIN_ROW_VALUES`). */
 function rowsArg(rows: Row[], full: string, plain: string): [string, string] {
-  const isPlain = rows.every((r) =>
-    r[7] === null && r[8] === null && r[9] === null && r[10] === null && r[11] === null
-  );
-  return isPlain ? [plain, JSON.stringify(rows.map((r) => r.slice(0, 7)))] : [full, JSON.stringify(rows)];
+  if (rows.every(isPlain)) {
+    return [
+      plain,
+      JSON.stringify(
+        rows.every((r) => r.length === 7) ? rows : rows.map((r) => r.slice(0, 7)),
+      ),
+    ];
+  }
+  return [full, JSON.stringify(rows.map((r) => (r.length === 7 ? [...r, null, null, null, null, null] : r)))];
 }
 
-/** Validates a task definition into its row (see `INSERT_COLUMNS` in sql.ts). */
-function toRow(input: unknown, maxDataBytes: number, what: string): Row {
+/**
+ * Validates a task definition into its row (see `INSERT_COLUMNS` in sql.ts);
+ * with `short`, a plain one is only its first seven fields (a bulk insert
+ * then stringifies it as it is, with no copy).
+ */
+function toRow(input: unknown, maxDataBytes: number, what: string, short = false): Row {
   const def = parseOrThrow(TaskDefSchema, input, what);
   if (def.runAt !== undefined && def.delayMs !== undefined) {
     throw invalid(what, [{ path: "delayMs", message: "cannot be given with runAt: give one of them" }]);
   }
   const data = encodeData(def.data === undefined ? null : def.data, maxDataBytes, what);
   const taskId = def.taskId ?? newId();
+  if (
+    short && def.priority === undefined && def.maxAttempts === undefined && def.backoff === undefined &&
+    def.delayMs === undefined && def.runAt === undefined
+  ) {
+    return [
+      taskId,
+      def.taskGroupId ?? taskId,
+      def.taskDescription ?? null,
+      def.topic,
+      def.subTopic ?? "default",
+      def.timeoutMs ?? null,
+      data,
+    ];
+  }
   return [
     taskId,
     def.taskGroupId ?? taskId,
@@ -87,11 +114,12 @@ function newTask<D>(r: Row, at: number): Task<D> {
     attempts: 0,
     leaseId: null,
     leaseExpiresAt: null,
-    priority: (r[7] as number | null) ?? 0,
-    maxAttempts: r[8] as number | null,
-    backoff: r[9] === null ? null : JSON.parse(r[9] as string),
+    // a short (plain) row has no fields past the seventh
+    priority: (r[7] as number | null | undefined) ?? 0,
+    maxAttempts: (r[8] as number | null | undefined) ?? null,
+    backoff: r[9] == null ? null : JSON.parse(r[9] as string),
     failures: 0,
-    runAt: (r[11] as number | null) ?? at + ((r[10] as number | null) ?? 0),
+    runAt: (r[11] as number | null | undefined) ?? at + ((r[10] as number | null | undefined) ?? 0),
     result: null,
   };
 }
@@ -202,7 +230,7 @@ export class Creates {
   /** Many tasks, all or none, in one round trip: a statement per 1,000 rows, each followed by its rows' time. */
   async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
     const list = parseOrThrow(DefsSchema, defs, "createTasks");
-    const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`));
+    const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`, true));
     const seen = new Set<string>();
     for (let i = 0; i < rows.length; i++) {
       const id = rows[i][0] as string;
