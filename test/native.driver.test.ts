@@ -96,6 +96,10 @@ it("more statement texts than the cache holds all still run", async () => {
   d.close();
 });
 
+it("sqld's TRANSACTION_TIMEOUT (it rolled the transaction back, so nothing applied) is retried as busy", () => {
+  expect(classifyDriverError({ code: "TRANSACTION_TIMEOUT", message: "Transaction timed out" })).toBe("busy");
+});
+
 it("a database locked by another connection is SQLITE_BUSY; a closed driver is CLIENT_CLOSED", async () => {
   const holder = await driver(0);
   await holder.execute("CREATE TABLE t (n INTEGER)");

@@ -70,7 +70,8 @@ export function classifyDriverError(
   if (e instanceof RequestTimeout) return "timeout";
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string") {
-    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return "busy";
+    // sqld rolls back a transaction that waited or ran past its timeout: nothing was applied, so it is retried as busy
+    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "TRANSACTION_TIMEOUT") return "busy";
     if (code === "SQLITE_CONSTRAINT") return "constraint";
     if (code === "CLIENT_CLOSED") return "closed";
     if (code.startsWith("SQLITE_")) return "other";
