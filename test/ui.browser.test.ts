@@ -229,7 +229,7 @@ it("mark failed asks for a reason and a confirmation, then says it worked", asyn
 it("holds at 390 px wide: nothing spills out of the page, and the browser never asks for /favicon.ico", async () => {
   const notFound: string[] = [];
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  for (const path of ["/ui", "/ui/tasks", "/ui/tasks/xss-script", "/ui/new"]) {
+  for (const path of ["/ui", "/ui/tasks", "/ui/tasks/xss-script", "/ui/new", "/docs"]) {
     const page = await context.newPage();
     page.on("response", (r) => r.status() === 404 && notFound.push(r.url()));
     await page.goto(base + path);

@@ -201,7 +201,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   app.get("/topics", async (c) => c.json(await taskq.topicStats()));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/docs", (c) => c.html(referencePage(openApiDocument())));
+  app.get("/docs", (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))));
   app.get("/metrics", async (c) => {
     const text = renderMetrics(await taskq.topicStats());
     return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { NOW } from "./sql.ts";
+import { LIVE_PRIORITIES, NOW, SOONEST_READY } from "./sql.ts";
 
 /** How long minutes are kept one by one; older ones are folded into each topic's totals (minute 0). */
 export const ACTIVITY_KEEP_MS = 2 * 86_400_000;
@@ -36,14 +36,8 @@ export const ACTIVITY_TOTALS = `SELECT topic, ${SUMS} FROM sokka_activity GROUP 
  * reserved) for the difference. A loose index scan over the topic's
  * priorities, as `NEXT_READY` in sql.ts; no table read.
  */
-export const OLDEST_READY = `WITH RECURSIVE p(v) AS (
-    SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL
-    UNION ALL
-    SELECT (SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL AND priority > v)
-    FROM p WHERE v IS NOT NULL
-  )
-  SELECT min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))
-    AS ready_at, ${NOW} AS now FROM p WHERE v IS NOT NULL`;
+export const OLDEST_READY = `${LIVE_PRIORITIES}
+  SELECT ${SOONEST_READY} AS ready_at, ${NOW} AS now FROM p WHERE v IS NOT NULL`;
 
 /**
  * Folds the minutes older than ACTIVITY_KEEP_MS into each topic's minute 0 (so

@@ -63,21 +63,7 @@ function toRow(input: unknown, maxDataBytes: number, what: string, short = false
   }
   const data = encodeData(def.data === undefined ? null : def.data, maxDataBytes, what);
   const taskId = def.taskId ?? newId();
-  if (
-    short && def.priority === undefined && def.maxAttempts === undefined && def.backoff === undefined &&
-    def.delayMs === undefined && def.runAt === undefined
-  ) {
-    return [
-      taskId,
-      def.taskGroupId ?? taskId,
-      def.taskDescription ?? null,
-      def.topic,
-      def.subTopic ?? "default",
-      def.timeoutMs ?? null,
-      data,
-    ];
-  }
-  return [
+  const row: Row = [
     taskId,
     def.taskGroupId ?? taskId,
     def.taskDescription ?? null,
@@ -85,12 +71,21 @@ function toRow(input: unknown, maxDataBytes: number, what: string, short = false
     def.subTopic ?? "default",
     def.timeoutMs ?? null,
     data,
+  ];
+  if (
+    short && def.priority === undefined && def.maxAttempts === undefined && def.backoff === undefined &&
+    def.delayMs === undefined && def.runAt === undefined
+  ) {
+    return row;
+  }
+  row.push(
     def.priority ?? null,
     def.maxAttempts ?? null,
     def.backoff === undefined ? null : JSON.stringify(def.backoff),
     def.delayMs ?? null,
     def.runAt ?? null,
-  ];
+  );
+  return row;
 }
 
 /** The Task just inserted from its row and the time the database gave it. */

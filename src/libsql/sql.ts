@@ -158,6 +158,17 @@ export const PAUSED = "EXISTS (SELECT 1 FROM sokka_paused_topics WHERE topic = ?
 const RESERVABLE =
   `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} AND NOT ${PAUSED} ORDER BY priority, ready_at, id`;
 
+/** The distinct priorities of topic ?1's live tasks, as rows `p(v)`: one seek of the reservable index each. */
+export const LIVE_PRIORITIES = `WITH RECURSIVE p(v) AS (
+    SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL
+    UNION ALL
+    SELECT (SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL AND priority > v)
+    FROM p WHERE v IS NOT NULL
+  )`;
+/** Over `LIVE_PRIORITIES`: the soonest `ready_at` of any of them (the first entry of each priority after the NULLs). */
+export const SOONEST_READY =
+  "min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))";
+
 /**
  * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
  * NULL: none is live): an idle waiter sleeps that long. The partial index is
@@ -165,14 +176,8 @@ const RESERVABLE =
  * scan: one seek per distinct priority of the topic's live tasks) and takes
  * the soonest `ready_at` of each; no table read, no write lock.
  */
-export const NEXT_READY = `WITH RECURSIVE p(v) AS (
-    SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL
-    UNION ALL
-    SELECT (SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL AND priority > v)
-    FROM p WHERE v IS NOT NULL
-  )
-  SELECT min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))
-    - ${NOW} AS wait FROM p WHERE v IS NOT NULL AND NOT ${PAUSED}`;
+export const NEXT_READY = `${LIVE_PRIORITIES}
+  SELECT ${SOONEST_READY} - ${NOW} AS wait FROM p WHERE v IS NOT NULL AND NOT ${PAUSED}`;
 
 /** Changes when another connection (another process) commits; costs no table read. */
 export const DATA_VERSION = "PRAGMA data_version";
