@@ -352,6 +352,20 @@ export function taskqContract(target: Target) {
       expect(await taskq.tasks(uniq("nogroup"))).toEqual([]);
     });
 
+    it("tasks() holds a task alone in its own group, and every task that joins it, in creation order", async () => {
+      const first = await taskq.createTask({ topic, data: "first" }); // its group is its own id
+      expect((await tasks(taskq, first.taskGroupId)).map((t) => t.taskId)).toEqual([first.taskId]);
+      const joined = await taskq.createTask({ topic, taskGroupId: first.taskId, data: "joined" });
+      // a group named before the task that bears its id
+      const g = uniq("named");
+      const early = await taskq.createTask({ topic, taskGroupId: g, data: "early" });
+      const own = await taskq.createTask({ topic, taskId: g, data: "own" });
+      const late = await taskq.createTasks([{ topic, taskGroupId: g, data: "late" }]);
+      expect((await tasks(taskq, first.taskId)).map((t) => t.data)).toEqual(["first", "joined"]);
+      expect((await tasks(taskq, g)).map((t) => t.taskId)).toEqual([early.taskId, own.taskId, late[0].taskId]);
+      expect(joined.taskGroupId).toBe(first.taskId);
+    });
+
     it("refuses bad ids", async () => {
       expectTaskError(await rejection(taskq.task("")), "bad-request", "invalid-task");
       expectTaskError(await rejection(taskq.tasks(42 as never)), "bad-request", "invalid-task");

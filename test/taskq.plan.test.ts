@@ -122,8 +122,12 @@ describe("query plans", () => {
     }
   });
 
-  it("tasks(group) searches the group index, in creation order without a sort", async () => {
-    expectIndexed(await plan(sql.SELECT_GROUP, ["g"]), "sokka_tasks_group");
+  it("tasks(group) finds the group's own task by id and the rest in the partial group index, merged without a sort", async () => {
+    const steps = await plan(sql.SELECT_GROUP, ["g"]);
+    expectIndexed(steps, "sokka_tasks_group");
+    expect(steps.join("\n")).toMatch(/SEARCH sokka_tasks USING INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)/);
+    expect(steps.join("\n")).toMatch(/SEARCH sokka_tasks USING INDEX sokka_tasks_group \(task_group_id=\?\)/);
+    expect(steps.join("\n")).toContain("MERGE");
   });
 
   const shapes: [string, Partial<sql.ListShape>, string][] = [

