@@ -99,6 +99,41 @@ describe("worker", () => {
     expect(snoozedEv.map((t) => (t as Task).status)).toEqual(["snoozed"]);
   });
 
+  it("a completed event holds the task exactly as stored (result, keepalives, an earlier failed attempt)", async () => {
+    const [plain, withResult, kept, retried] = await taskq.createTasks([
+      { topic: "t", data: { kind: "plain" } },
+      { topic: "t", data: { kind: "result" }, priority: 1 },
+      { topic: "t", data: { kind: "kept" }, priority: 2 },
+      { topic: "t", data: { kind: "retried" }, maxAttempts: 2, backoff: { type: "fixed", delayMs: 0 }, priority: 3 },
+    ]);
+    // the kept task finishes after two keepalives (each bumps recordVer; the reservation made it 2)
+    const extendedTwice = async (id: string) => ((await taskq.task(id))?.recordVer ?? 0) >= 4;
+    const w = start({
+      concurrency: 4,
+      leaseTimeMs: 200,
+      keepaliveMs: 20,
+      pfn: async (task) => {
+        const { kind } = task.data as { kind: string };
+        if (kind === "result") return ok({ url: "x", n: [1, 2], nested: { none: null } });
+        if (kind === "kept") await waitFor(() => extendedTwice(task.taskId), 5_000, "two keepalives");
+        if (kind === "retried" && task.attempts === 1) return failed("first try");
+        return ok();
+      },
+    });
+    const completed = events(w, "completed") as Task[];
+    await waitFor(() => completed.length === 4, 20_000, "four completed events");
+    for (const t of [plain, withResult, kept, retried]) {
+      const event = completed.find((c) => c.taskId === t.taskId);
+      expect(event).toEqual(await taskq.task(t.taskId));
+    }
+    expect(completed.find((c) => c.taskId === withResult.taskId)!.result).toEqual({
+      url: "x",
+      n: [1, 2],
+      nested: { none: null },
+    });
+    expect(completed.find((c) => c.taskId === retried.taskId)).toMatchObject({ attempts: 2, error: "first try" });
+  });
+
   it("a throwing pfn and an invalid return both become failed", async () => {
     const tasks = await taskq.createTasks(
       ["throw", "throw-string", "undefined", "string", "bogus-event", "bad-snooze"].map((d) => ({

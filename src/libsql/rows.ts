@@ -65,3 +65,31 @@ export function rowToTask<D>(row: Row): Task<D> {
     result: a[21] === null ? null : JSON.parse(a[21]),
   };
 }
+
+/**
+ * The task `base` (as reserved by `pid`) after its fenced terminate wrote
+ * `resultJson` and gave it `recordVer` and `updatedAt`: what `rowToTask` reads
+ * back from the row then (`TERMINATE` in sql.ts), built without reading it.
+ * While the lease held, only its owner's keepalives changed the row, and a
+ * terminate clears every field they touch.
+ */
+export function terminatedTask<D>(
+  base: Task<D>,
+  pid: string,
+  resultJson: string | null,
+  recordVer: number,
+  updatedAt: number,
+): Task<D> {
+  return {
+    ...base,
+    status: "terminated",
+    pid: null,
+    lastPid: pid,
+    recordVer,
+    updatedAt,
+    leaseId: null,
+    leaseExpiresAt: null,
+    runAt: null,
+    result: resultJson === null ? null : JSON.parse(resultJson),
+  };
+}

@@ -212,6 +212,18 @@ export const TERMINATE = `UPDATE sokka_tasks
   RETURNING ${COLUMNS}`;
 
 /**
+ * `TERMINATE` for a worker's own outcome (always fenced by its lease): returns
+ * only the new version and time, as the worker holds every other field of the
+ * task it reserved (`terminatedTask` in rows.ts). Returning the whole row (22
+ * fields and `data`) and parsing it again was most of a no-op task's cost
+ * after the reservation.
+ */
+export const TERMINATE_BRIEF = `UPDATE sokka_tasks
+  SET status = 'terminated', result = w_v, ${NO_LEASE}, ready_at = NULL, ${TOUCH}
+  ${TUPLES} AND ${OWNED}
+  RETURNING task_id, record_ver, updated_at`;
+
+/**
  * The backoff of the failure being written, in ms: the task's own `backoff`,
  * else the failing worker's (`w_backoff`); exponential by default. With
  * `failures` earlier failures: `min(cap, base << failures)`, then a random

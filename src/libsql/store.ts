@@ -46,7 +46,8 @@ import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { Watcher } from "./watch.ts";
-import { applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
+import { applyWorkerWrites, applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
+import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
 
 const WaitOptionsSchema = v.optional(fields({
   timeoutMs: v.optional(NonNegativeMs),
@@ -244,6 +245,17 @@ export class LibsqlTaskQ implements TaskQ {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The worker's path (see worker-path.ts): its reservation and writes as `applyWritesAndReserve`, not validated again. */
+  [WORKER_WRITES]<D>(
+    writes: WorkerWrite[],
+    reserve: { topic: string; pid: string; n: number; leaseTimeMs: number } | null,
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+    if (!reserve) return applyWorkerWrites<D>(this.#ctx, writes, null);
+    this.#retain();
+    const args = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
+    return applyWorkerWrites<D>(this.#ctx, writes, { sql: sql.RESERVE_MANY, args });
   }
 
   topicStats(): Promise<TopicStats[]> {

@@ -27,7 +27,8 @@ import type { Task, WriteOp, WriteResult } from "../types.ts";
 import { toTaskError } from "./connection.ts";
 import type { StoreContext } from "./context.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
-import { rowToTask } from "./rows.ts";
+import { rowToTask, terminatedTask } from "./rows.ts";
+import type { WorkerWrite } from "../worker-path.ts";
 import * as sql from "./sql.ts";
 
 const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
@@ -60,6 +61,8 @@ interface Plan {
   /** This write's tuple in its statement's JSON argument. */
   tuple: (string | number | null)[];
   claim: Claim;
+  /** A worker's fenced terminate: the task as reserved (its statement is `TERMINATE_BRIEF`). */
+  base?: Task;
   result?: WriteResult<any>;
 }
 
@@ -93,7 +96,25 @@ function groupPlans(plans: Plan[]): Group[] {
 /** Validates a write and picks its statement; throws `bad-request` for bad input. */
 function plan(ctx: StoreContext, op: WriteOp): Plan {
   const what = String((op as { op?: unknown })?.op ?? "applyWrites");
-  const o = parseOrThrow(WriteOpSchema, op, what);
+  return planOf(ctx, parseOrThrow(WriteOpSchema, op, what), what);
+}
+
+/**
+ * A worker's own write (built by the worker, so not validated again; a result
+ * is still encoded and bounded). A fenced terminate with the reserved task
+ * goes as `TERMINATE_BRIEF`.
+ */
+function workerPlan(ctx: StoreContext, w: WorkerWrite): Plan {
+  const p = planOf(ctx, w.op, w.op.op);
+  if (w.base && p.sql === sql.TERMINATE && p.claim.leaseId) {
+    p.sql = sql.TERMINATE_BRIEF;
+    p.base = w.base;
+  }
+  return p;
+}
+
+/** The statement and tuple of a valid write. */
+function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
   if (o.op === "revokeLease") {
     return { op: o.op, sql: sql.REVOKE_LEASE, tuple: [o.taskId, o.recordVer], claim: o };
   }
@@ -163,13 +184,32 @@ export async function applyWrites<D>(
   reserve: { sql: string; args: (string | number)[] } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const list = parseOrThrow(v.array(v.unknown(), "must be an array"), ops, "applyWrites");
-  const plans = list.map((op) => {
-    try {
-      return plan(ctx, op as WriteOp);
-    } catch (e) {
-      return e as TaskError;
-    }
-  });
+  return await send<D>(ctx, list.map((op) => planOrError(() => plan(ctx, op as WriteOp))), reserve);
+}
+
+/** `applyWrites` for a worker's own writes (see `WORKER_WRITES`). */
+export function applyWorkerWrites<D>(
+  ctx: StoreContext,
+  writes: WorkerWrite[],
+  reserve: { sql: string; args: (string | number)[] } | null,
+): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+  return send<D>(ctx, writes.map((w) => planOrError(() => workerPlan(ctx, w))), reserve);
+}
+
+function planOrError(make: () => Plan): Plan | TaskError {
+  try {
+    return make();
+  } catch (e) {
+    return e as TaskError;
+  }
+}
+
+/** The plans, each transition one statement, and the reservation after them, in one transaction. */
+async function send<D>(
+  ctx: StoreContext,
+  plans: (Plan | TaskError)[],
+  reserve: { sql: string; args: (string | number)[] } | null,
+): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
   let reserved: Task<D>[] = [];
   if (sendable.length || reserve) {
@@ -187,10 +227,12 @@ export async function applyWrites<D>(
     if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
-      const written = new Map<string, Task<D>>();
-      for (const row of sets[i].rows) {
-        const t = rowToTask<D>(row);
-        written.set(t.taskId, t);
+      const written = g.sql === sql.TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
+      if (g.sql !== sql.TERMINATE_BRIEF) {
+        for (const row of sets[i].rows) {
+          const t = rowToTask<D>(row);
+          written.set(t.taskId, t);
+        }
       }
       if (MAKES_RESERVABLE.has(g.sql)) ctx.announce(written.values());
       for (const p of g.plans) {
@@ -203,6 +245,22 @@ export async function applyWrites<D>(
   }
   const results = plans.map((p) => p instanceof TaskError ? { error: p } : p.result as WriteResult<D>);
   return { results, reserved };
+}
+
+/** The tasks `TERMINATE_BRIEF` wrote, each built from its plan's reserved task and the version and time returned. */
+function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
+  const byId = new Map<string, Plan>();
+  for (const p of plans) byId.set(p.claim.taskId, p);
+  const written = new Map<string, Task<D>>();
+  for (const row of rows) {
+    const p = byId.get(row.task_id as string)!;
+    const resultJson = p.tuple[3] as string | null;
+    written.set(
+      p.claim.taskId,
+      terminatedTask(p.base as Task<D>, p.claim.pid!, resultJson, Number(row.record_ver), Number(row.updated_at)),
+    );
+  }
+  return written;
 }
 
 /** Sets each refused plan's result to why (one read for all of them). */

@@ -59,6 +59,9 @@ export function effectiveTimeout(task: Task, env: { timeoutMs: number }): number
   return task.timeoutMs ?? env.timeoutMs;
 }
 
+/** What ended a run first: the function (its value or what it threw), or a stop. */
+type First = { value: unknown } | { error: unknown } | "aborted";
+
 /** A running execution; `done` never rejects. */
 export interface Execution {
   readonly task: Task;
@@ -69,18 +72,32 @@ export interface Execution {
 
 /** Starts running `task` (just reserved by `env.pid`). */
 export function execute(env: ExecEnv, task: Task): Execution {
-  // One controller for every reason to stop (timeout, lease lost, stop); its
-  // reason's name tells which. The timeout is a timer cleared as soon as the
-  // execution ends: AbortSignal.timeout's own timer cannot be cleared and
-  // would keep each finished execution in memory for the whole timeout
-  // (measured: one retained Timeout per task).
-  const control = new AbortController();
-  const signal = control.signal;
+  // One reason to stop (timeout, lease lost, stop) ends the run; its name
+  // tells which. The function's signal carries it, made only when the function
+  // reads it (an AbortController and its listener were a tenth of a no-op
+  // task's cost). The timeout is a timer cleared as soon as the execution
+  // ends: AbortSignal.timeout's own timer cannot be cleared and would keep
+  // each finished execution in memory for the whole timeout (measured: one
+  // retained Timeout per task).
+  let control: AbortController | undefined;
+  let stopped: { reason: unknown } | undefined;
+  let settle!: (first: First) => void;
+  const first = new Promise<First>((resolve) => (settle = resolve));
+  const stop = (reason: unknown) => {
+    if (stopped) return;
+    stopped = { reason };
+    control?.abort(reason);
+    settle("aborted");
+  };
+  const signalOf = (): AbortSignal => {
+    if (!control) {
+      control = new AbortController();
+      if (stopped) control.abort(stopped.reason);
+    }
+    return control.signal;
+  };
   const timeoutMs = effectiveTimeout(task, env);
-  const timer = setTimeout(
-    () => control.abort(abortReason(ABORT.timeout, `timed out after ${timeoutMs} ms`)),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => stop(abortReason(ABORT.timeout, `timed out after ${timeoutMs} ms`)), timeoutMs);
   const { taskId } = task;
   const pid = env.pid;
   const leaseId = task.leaseId!;
@@ -106,13 +123,13 @@ export function execute(env: ExecEnv, task: Task): Execution {
     } catch (error) {
       if (finished) return;
       if ((error as TaskError).code === "task-cancelled") {
-        control.abort(abortReason(ABORT.cancelled, `cancelled: ${(error as Error).message}`));
+        stop(abortReason(ABORT.cancelled, `cancelled: ${(error as Error).message}`));
         env.emit("cancelled", task);
         return;
       }
       // Lost for good, or the store stayed unreachable: either way the lease
       // can no longer be vouched for, so give the task up.
-      control.abort(abortReason(ABORT.leaseLost, `lease lost: ${(error as Error).message}`));
+      stop(abortReason(ABORT.leaseLost, `lease lost: ${(error as Error).message}`));
       env.emit("lease-lost", { task, error });
     }
   };
@@ -126,28 +143,26 @@ export function execute(env: ExecEnv, task: Task): Execution {
 
   const run = async (): Promise<ExecResult> => {
     scheduleKeepalive();
-    let removeAbort = () => {};
-    const aborted = new Promise<"aborted">((resolve) => {
-      if (signal.aborted) return resolve("aborted");
-      const onAbort = () => resolve("aborted");
-      signal.addEventListener("abort", onAbort, { once: true });
-      removeAbort = () => signal.removeEventListener("abort", onAbort);
-    });
-    // The function's promise is raced, never awaited alone: JavaScript cannot
-    // stop code that ignores its signal, but its late result is discarded.
-    const settled = Promise.resolve()
-      .then(() => env.pfn(task, { signal, pid: env.pid }))
-      .then((value) => ({ value }), (error: unknown) => ({ error }));
-    const first = await Promise.race([settled, aborted]);
+    // The function's promise races the stop, never awaited alone: JavaScript
+    // cannot stop code that ignores its signal, but its late result is discarded.
+    const context = {
+      pid,
+      get signal() {
+        return signalOf();
+      },
+    };
+    Promise.resolve()
+      .then(() => env.pfn(task, context))
+      .then((value) => settle({ value }), (error: unknown) => settle({ error }));
+    const ended = await first;
     finished = true;
     clearTimeout(timer);
     clearTimeout(keepalive);
-    removeAbort();
     env.onSettled?.(task);
     await inflight;
 
-    if (first === "aborted") {
-      const reason = signal.reason as { name?: string } | undefined;
+    if (ended === "aborted") {
+      const reason = stopped?.reason as { name?: string } | undefined;
       if (reason?.name === ABORT.timeout) {
         env.emit("timeout", { task, timeoutMs });
         return write("timeout", { ...failOp, error: `timed out after ${timeoutMs} ms` });
@@ -158,9 +173,9 @@ export function execute(env: ExecEnv, task: Task): Execution {
       return write("released", { op: "revokeLease", taskId, recordVer });
     }
 
-    const outcome = "error" in first
-      ? { event: "failed" as const, errorMessage: describeError(first.error) }
-      : toOutcome(first.value);
+    const outcome = "error" in ended
+      ? { event: "failed" as const, errorMessage: describeError(ended.error) }
+      : toOutcome(ended.value);
     switch (outcome.event) {
       case "completed":
         return write("completed", { op: "terminate", taskId, pid, leaseId, result: outcome.result });
@@ -174,7 +189,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
   /** Writes an outcome (fenced, retried); a fence refusal is a `lease-lost` event, not a crash. */
   const write = async (result: ExecResult, op: WriteOp): Promise<ExecResult> => {
     try {
-      const updated = await retryTransient(() => env.writer.write(op));
+      const updated = await retryTransient(() => env.writer.write(op, task));
       if (result === "completed" || result === "snoozed" || result === "released") env.emit(result, updated);
       else if (result === "failed" || result === "timeout") env.emit("failed", updated);
       return result;
@@ -207,7 +222,7 @@ export function execute(env: ExecEnv, task: Task): Execution {
   return {
     task,
     done,
-    abort: (reason) => control.abort(reason),
+    abort: stop,
   };
 }
 

@@ -24,6 +24,23 @@ const StopOptionsSchema = v.optional(
 );
 
 /**
+ * A worker's events: an EventTarget that knows which names anyone listens to,
+ * so that a worker builds no event nobody hears (two per task otherwise).
+ */
+class WorkerEvents extends EventTarget {
+  readonly #heard = new Set<string>();
+
+  override addEventListener(...args: Parameters<EventTarget["addEventListener"]>): void {
+    this.#heard.add(args[0]);
+    super.addEventListener(...args);
+  }
+
+  hears(type: string): boolean {
+    return this.#heard.has(type);
+  }
+}
+
+/**
  * Starts a worker that polls `topic` and runs `pfn` for each task.
  *
  * @example
@@ -47,7 +64,7 @@ const StopOptionsSchema = v.optional(
 export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const o = settle(WorkerOptionsSchema, options, "worker");
   const maxPollIntervalMs = o.maxPollIntervalMs ?? Math.min(DEFAULT_MAX_POLL_MS, o.leaseTimeMs);
-  const events = new EventTarget();
+  const events = new WorkerEvents();
   const env: ExecEnv = {
     ...o,
     // reservations ride with the tick's writes (one round trip) where the store can do both at once
@@ -57,7 +74,9 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
         ? { topic: o.topic, pid: o.pid, leaseTimeMs: o.leaseTimeMs }
         : undefined,
     ),
-    emit: (name, detail) => events.dispatchEvent(new CustomEvent(name, { detail })),
+    emit: (name, detail) => {
+      if (events.hears(name)) events.dispatchEvent(new CustomEvent(name, { detail }));
+    },
     onSettled: (task) => {
       finishing.add(task);
       wake();

@@ -9,9 +9,10 @@
  */
 
 import type { Task, TaskQ, WriteOp } from "../types.ts";
+import { WORKER_WRITES, type WorkerWrite, workerWritesOf } from "../worker-path.ts";
 
 interface Pending {
-  op: WriteOp;
+  write: WorkerWrite;
   resolve(task: Task): void;
   reject(error: unknown): void;
 }
@@ -32,14 +33,19 @@ export interface ReserveSpec {
 
 /** Sends writes (and reservations) to the store, many per round trip. */
 export interface Writer {
-  /** Resolves with the task as written, or rejects with why this very write was refused. */
-  write(op: WriteOp): Promise<Task>;
+  /**
+   * Resolves with the task as written, or rejects with why this very write was
+   * refused. `base`, for a fenced terminate: the task as reserved (a store with
+   * the worker path then returns only its new version and time).
+   */
+  write(op: WriteOp, base?: Task): Promise<Task>;
   /** Up to `n` tasks, reserved together with the writes queued by then (one round trip). */
   reserve(n: number): Promise<Task[]>;
 }
 
 /** A writer for `taskq`: the first call goes out at once (next microtask), later ones queue until the store answers. */
 export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
+  const fast = workerWritesOf(taskq);
   let queue: Pending[] = [];
   let reservation: PendingReserve | null = null;
   let sending = false;
@@ -51,8 +57,13 @@ export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
       queue = [];
       reservation = null;
       try {
-        if (r && spec) {
-          const out = batch.length ? await taskq.applyWritesAndReserve(batch.map((p) => p.op), { ...spec, n: r.n }) : {
+        if (fast) {
+          const out = await fast[WORKER_WRITES](batch.map((p) => p.write), r && spec ? { ...spec, n: r.n } : null);
+          out.results.forEach((x, i) => (x.error ? batch[i].reject(x.error) : batch[i].resolve(x.task!)));
+          r?.resolve(out.reserved);
+        } else if (r && spec) {
+          const ops = batch.map((p) => p.write.op);
+          const out = batch.length ? await taskq.applyWritesAndReserve(ops, { ...spec, n: r.n }) : {
             results: [],
             reserved: await taskq.reserveTasks(spec.topic, spec.pid, r.n, { leaseTimeMs: spec.leaseTimeMs }),
           };
@@ -60,8 +71,8 @@ export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
           r.resolve(out.reserved);
         } else {
           const results = batch.length === 1
-            ? [await single(batch[0].op)]
-            : await taskq.applyWrites(batch.map((p) => p.op));
+            ? [await single(batch[0].write.op)]
+            : await taskq.applyWrites(batch.map((p) => p.write.op));
           results.forEach((x, i) => (x.error ? batch[i].reject(x.error) : batch[i].resolve(x.task!)));
         }
       } catch (error) {
@@ -92,9 +103,9 @@ export function createWriter(taskq: TaskQ, spec?: ReserveSpec): Writer {
   };
 
   return {
-    write(op) {
+    write(op, base) {
       return new Promise<Task>((resolve, reject) => {
-        queue.push({ op, resolve, reject });
+        queue.push({ write: { op, base }, resolve, reject });
         kick();
       });
     },
