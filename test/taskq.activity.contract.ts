@@ -59,7 +59,9 @@ export function activityContract(target: Target) {
 
   it("pruning deletes tasks but not what they did; every topic's activity reads in one call", async () => {
     const t = await taskq.createTask({ topic });
-    await taskq.terminate(t.taskId, "nobody"); // a waiting task finished by hand
+    const done = await taskq.terminate(t.taskId, "nobody"); // a waiting task finished by hand
+    // olderThanMs 0 prunes what is older than now: not a task updated in this very millisecond
+    await waitFor(async () => (await taskq.activity()).now > done.updatedAt, 5_000, "the clock to pass its update");
     expect(await taskq.pruneTasks({ olderThanMs: 0, topic })).toBe(1);
     expect(await totals()).toEqual({ completed: 1, failed: 0, retried: 0, snoozed: 0, cancelled: 0 });
     const all = await taskq.activity();

@@ -460,6 +460,48 @@ describe("concurrency and stopping", () => {
     expect(stopped).toEqual([{ pid: w.pid, reason: "signal" }]);
   });
 
+  it("the function's second argument holds pid and signal as own properties (spreading keeps both)", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const seen: { pid: unknown; signal: unknown; keys: string[] }[] = [];
+    const w = start({
+      pfn: (_task, ctx) => {
+        const copy = { ...ctx };
+        seen.push({ pid: copy.pid, signal: copy.signal, keys: Object.keys(ctx).sort() });
+        return ok();
+      },
+    });
+    expect(await settled(t.taskId)).toMatchObject({ status: "terminated" });
+    expect(seen).toEqual([{ pid: w.pid, signal: expect.any(AbortSignal), keys: ["pid", "signal"] }]);
+    expect((seen[0].signal as AbortSignal).aborted).toBe(false);
+  });
+
+  it("a function that stops its own worker: its own outcome is still written, then the worker stops", async () => {
+    const [t, later] = await taskq.createTasks([{ topic: "t" }, { topic: "t", priority: 1 }]);
+    let w!: Worker;
+    w = start({
+      pfn: () => {
+        void w.stop();
+        return ok("last");
+      },
+    });
+    const completed = events(w, "completed");
+    await w.done;
+    expect(completed).toEqual([expect.objectContaining({ taskId: t.taskId, status: "terminated", result: "last" })]);
+    expect(await taskq.task(later.taskId)).toMatchObject({ status: "starting", attempts: 0 });
+  });
+
+  it("a thenable whose then() throws fails its task with what it threw", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    start({
+      pfn: (() => ({
+        then() {
+          throw new Error("then broke");
+        },
+      })) as unknown as ProcessorFn<unknown>,
+    });
+    expect(await settled(t.taskId)).toMatchObject({ status: "failed", error: expect.stringMatching(/then broke/) });
+  });
+
   it("stop() hands a running task back with a released event", async () => {
     const t = await taskq.createTask({ topic: "t" });
     const w = start({ pfn: () => new Promise(() => {}) });
