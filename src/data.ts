@@ -31,8 +31,10 @@ export function encodeData(
   field = "data",
   code: "invalid-task" | "invalid-outcome" = "invalid-task",
 ): string {
-  const problem = findNonJson(data, field, new Set(), 0);
-  if (problem) {
+  const found = findNonJson(data, new Set(), 0);
+  if (found) {
+    // the path is built only now, from the keys gathered on the way back up (none for a nesting problem)
+    const problem = { path: [field, ...(found.keys ?? [])].join("."), message: found.message };
     throw new TaskError("bad-request", code, `${what}: ${problem.path} ${problem.message}`, {
       issues: [problem],
     });
@@ -51,38 +53,41 @@ export function encodeData(
   return json;
 }
 
-function findNonJson(
-  value: unknown,
-  path: string,
-  seen: Set<object>,
-  depth: number,
-): { path: string; message: string } | null {
+/** What is wrong and where: the keys from the top (filled in on the way back up; absent: at the top). */
+interface NonJson {
+  keys?: (string | number)[];
+  message: string;
+}
+
+/** The first value JSON cannot carry, with the keys that lead to it (gathered only once one is found). */
+function findNonJson(value: unknown, seen: Set<object>, depth: number): NonJson | null {
   switch (typeof value) {
     case "string":
     case "boolean":
       return null;
     case "number":
-      return Number.isFinite(value) ? null : { path, message: `is ${value}, which JSON cannot carry` };
+      return Number.isFinite(value) ? null : { keys: [], message: `is ${value}, which JSON cannot carry` };
     case "object": {
       if (value === null) return null;
-      if (seen.has(value)) return { path, message: "is a circular reference" };
-      if (depth >= MAX_DEPTH) return { path: path.split(".")[0], message: `is nested deeper than ${MAX_DEPTH} levels` };
+      if (seen.has(value)) return { keys: [], message: "is a circular reference" };
+      if (depth >= MAX_DEPTH) return { message: `is nested deeper than ${MAX_DEPTH} levels` };
       const proto = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
       if (!isArray && proto !== Object.prototype && proto !== null) {
         const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        return { path, message: `is a ${name}, not a plain JSON object` };
+        return { keys: [], message: `is a ${name}, not a plain JSON object` };
       }
       seen.add(value);
       if (isArray) {
         for (let i = 0; i < value.length; i++) {
-          const p = findNonJson(value[i], `${path}.${i}`, seen, depth + 1);
-          if (p) return p;
+          const p = findNonJson(value[i], seen, depth + 1);
+          if (p) return (p.keys?.unshift(i), p);
         }
       } else {
-        for (const key of Object.keys(value)) {
-          const p = findNonJson((value as Record<string, unknown>)[key], `${path}.${key}`, seen, depth + 1);
-          if (p) return p;
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          const p = findNonJson((value as Record<string, unknown>)[key], seen, depth + 1);
+          if (p) return (p.keys?.unshift(key), p);
         }
       }
       seen.delete(value);
@@ -91,7 +96,7 @@ function findNonJson(
     default:
       // undefined, function, symbol, bigint
       return {
-        path,
+        keys: [],
         message: `is ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, which JSON cannot carry`,
       };
   }
