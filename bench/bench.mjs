@@ -473,7 +473,7 @@ for (const [driver, name] of [[0, "native driver"], [1, "@libsql/client"]]) {
       `${fmt(leak.statements)} awaited \`UPDATE … RETURNING\` on one connection, no sokka code`,
       `RSS +${fmt(leak.rssGrowth, 1)} MB (${fmt((leak.rssGrowth * 2 ** 20) / leak.statements, 0)} bytes per statement)`,
       mode
-        ? "the remedy sokka's Connection applies (it counts rows moved, a turn every 300)"
+        ? "the remedy sokka's Connection applies (it counts rows moved, a turn every 450)"
         : "native memory freed only in a later event-loop turn",
     );
   }

@@ -53,11 +53,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * statements grow RSS by 520 MB without it, by 18 MB with it; a worker at
  * c=32 grew +66.7 MB over 100,000 tasks when one-statement ticks counted as
  * one, +57 MB counted by rows every 300 (README, Performance). Once a task's
- * run made no closures (execution.ts), every 600 rows grew it as much as every
- * 300 (+50–56 MB; every 1,200: +64 MB) and halves the time a busy worker
- * spends waiting out setTimeout's 1 ms floor (8 % of it at 300).
+ * run made no closures (execution.ts), three runs each grew it +45–56 MB every
+ * 300 rows, +48–55 MB every 450, +56–58 MB every 600 (1,200: +64 MB); 450 keeps
+ * a margin under 60 MB and cuts the time a busy worker spends waiting out
+ * setTimeout's 1 ms floor (8 % of it at 300) by a third.
  */
-const TURN_EVERY = 600;
+const TURN_EVERY = 450;
 let statementsSinceTurn = 0;
 const turn = (statements: number): Promise<void> | undefined => {
   statementsSinceTurn += statements;
