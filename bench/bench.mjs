@@ -8,6 +8,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
+import { WAL_AUTOCHECKPOINT_PAGES } from "../dist/src/libsql/taskq.js";
 import { filePath, loadNative, NativeDriver } from "../dist/src/libsql/native.js";
 import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
@@ -75,8 +76,8 @@ function withTurns(client) {
 }
 
 /**
- * A fresh database with sokka's schema, opened by sokka (WAL, synchronous=NORMAL), plus a raw
- * connection on it with the same settings through the driver sokka's own `file:` stores use
+ * A fresh database with sokka's schema, opened by sokka (WAL, synchronous=NORMAL, a checkpoint every
+ * WAL_AUTOCHECKPOINT_PAGES), plus a raw connection on it with the same settings through the driver sokka's own `file:` stores use
  * (the `libsql` package, statements kept prepared: src/libsql/native.ts), or, with
  * `driver = "client"`, through `@libsql/client`.
  */
@@ -90,6 +91,7 @@ async function freshDb(driver = "native") {
       : createClient({ url, concurrency: 1, timeout: 5000 }),
   );
   await raw.execute("PRAGMA synchronous = NORMAL");
+  await raw.execute(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return { url, taskq, raw, close: async () => (raw.close(), await taskq.close()) };
 }
 
@@ -523,7 +525,7 @@ Each row is the median of ${RUNS} runs with min–max, all measured in the same 
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version},
 libsql ${pkg("libsql")}, @libsql/client ${pkg("@libsql/client")}. Every database is a temp \`file:\` database
-in WAL mode with \`synchronous=NORMAL\` and sokka's schema; "raw" rows send sokka's own statements
+in WAL mode with \`synchronous=NORMAL\`, a checkpoint every ${WAL_AUTOCHECKPOINT_PAGES.toLocaleString("en-US")} WAL pages, and sokka's schema; "raw" rows send sokka's own statements
 (src/libsql/sql.ts) through one connection of the driver sokka's \`file:\` stores use (the \`libsql\` package,
 statements kept prepared: src/libsql/native.ts) with no validation, events or worker machinery, yielding one
 macrotask every 500 statements as sokka does (else the driver's native memory is freed only after the loop:

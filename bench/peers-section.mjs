@@ -27,8 +27,9 @@ if (process.argv[1]?.endsWith("peers-section.mjs")) {
 temp \`file:\` database, rounds interleaved: sokka through its public API, plainjob 0.0.14 on better-sqlite3,
 and the "ceiling", bare SQL on the smallest table that keeps a lease and a fence (one partial index, no
 listing indexes) on \`@libsql/client\`, which prepares every statement anew; sokka's \`file:\` stores run on the
-\`libsql\` package with statements kept prepared (src/libsql/native.ts), so part of sokka's ratio to the ceiling is
-the driver, not the design (BENCHMARKS.md's "raw" rows above run sokka's statements on sokka's driver). The
+\`libsql\` package with statements kept prepared (src/libsql/native.ts) and copy their WAL back every 8,000 pages
+(the ceiling: SQLite's default 1,000), so part of sokka's ratio to the ceiling is the driver and that setting,
+not the design (BENCHMARKS.md's "raw" rows above run sokka's statements on sokka's driver and settings). The
 harness lives outside this repository, beside it.
 
 ${table}
