@@ -8,6 +8,7 @@ import { expandConfig } from "@libsql/core/config";
 import { afterEach, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
 import { classifyDriverError } from "../src/libsql/connection.ts";
+import { oneRow } from "../src/libsql/driver.ts";
 import { filePath, loadNative, NativeDriver } from "../src/libsql/native.ts";
 import { rejection, tempDbUrl } from "./helpers.ts";
 
@@ -60,6 +61,25 @@ it("rows come back by column name; a write says how many rows it changed", async
   expect(named.rows).toEqual([{ id: "a", n: 1 }, { id: "b", n: 1 }]);
   const upd = await d.execute({ sql: "UPDATE t SET n = n + 1 WHERE id = ? RETURNING id, n", args: ["a"] });
   expect([upd.rows, upd.rowsAffected]).toEqual([[{ id: "a", n: 2 }], 0]);
+  d.close();
+});
+
+it("a one-row statement returns its row (or none); its write is committed and its lock released at once", async () => {
+  const d = await driver();
+  await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)");
+  const ins = await d.execute(oneRow("INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id, n", ["a", 1]));
+  expect(ins.rows).toEqual([{ id: "a", n: 1 }]);
+  const again = await d.execute(oneRow("INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id, n", ["a", 2]));
+  expect(again.rows).toEqual([]);
+  expect((await d.execute(oneRow("SELECT n FROM t WHERE id = ?", ["none"]))).rows).toEqual([]);
+  // another connection reads the row and writes at once: nothing left open
+  const other = new NativeDriver((await loadNative())!, filePath(db!.url), 0);
+  expect((await other.execute({ sql: "SELECT n FROM t WHERE id = 'a'", args: [] })).rows).toEqual([{ n: 1 }]);
+  expect((await other.execute("UPDATE t SET n = 5 WHERE id = 'a'")).rowsAffected).toBe(1);
+  other.close();
+  // in a batch too, and a one-row read of a statement that returns several gives the first
+  const [first] = await d.batch([oneRow("SELECT id FROM t UNION ALL SELECT 'z' ORDER BY 1", [])], "read");
+  expect(first.rows).toEqual([{ id: "a" }]);
   d.close();
 });
 

@@ -18,8 +18,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
-import type { Driver, Result } from "./driver.ts";
+import type { Driver, Result, Statement } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 
 /** Whether a statement may run again after a network error. */
@@ -214,7 +213,7 @@ export class Connection {
    * `weight`: how many statements' worth of driver memory it holds (the rows
    * it moves; see TURN_EVERY).
    */
-  async execute(stmt: InStatement, repeat: Repeat, what: string, weight = 1): Promise<Result> {
+  async execute(stmt: Statement, repeat: Repeat, what: string, weight = 1): Promise<Result> {
     try {
       return await this.retry(() => this.client.execute(stmt), repeat, weight);
     } catch (e) {

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
-import type { Result } from "./driver.ts";
+import type { Result, Statement } from "./driver.ts";
 
 /** A task that may have become reservable: its topic, and from when (database clock). */
 export interface Reservable {
@@ -19,9 +18,9 @@ export interface Reservable {
 /** The store as its parts see it. */
 export interface StoreContext {
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows). */
-  run(stmt: InStatement, repeat: "read" | "write", what: string, weight?: number): Promise<Result>;
+  run(stmt: Statement, repeat: "read" | "write", what: string, weight?: number): Promise<Result>;
   /** Several statements in one transaction and one round trip; errors come back as the driver threw them. */
-  batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<Result[]>;
+  batch(stmts: Statement[], mode: "read" | "write", weight: number): Promise<Result[]>;
   /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */
   announce(tasks: Iterable<Reservable>): void;
   /** Whether any waiter in this process listens on this database (else `announce` need not be built). */

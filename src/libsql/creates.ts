@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
-import type { Result } from "./driver.ts";
+import { oneRow, type Result, type Statement } from "./driver.ts";
 import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
@@ -194,7 +193,7 @@ export class Creates {
   async #insert(batch: PendingCreate[]): Promise<void> {
     const times = new Map<string, number>();
     if (batch.length === 1) {
-      const rs = await this.#ctx.run({ sql: sql.INSERT_TASK, args: batch[0].row }, "write", "createTask");
+      const rs = await this.#ctx.run(oneRow(sql.INSERT_TASK, batch[0].row), "write", "createTask");
       if (rs.rows.length) times.set(batch[0].row[0] as string, Number(rs.rows[0].created_at));
     } else {
       const [text, arg] = rowsArg(batch.map((c) => c.row), sql.INSERT_TASKS_EACH, sql.INSERT_PLAIN_TASKS_EACH);
@@ -233,11 +232,11 @@ export class Creates {
       seen.add(id);
     }
     if (!rows.length) return [];
-    const stmts: InStatement[] = [];
+    const stmts: Statement[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const [text, arg] = rowsArg(rows.slice(i, i + INSERT_CHUNK), sql.INSERT_TASKS_JSON, sql.INSERT_PLAIN_TASKS_JSON);
       stmts.push({ sql: text, args: [arg] });
-      stmts.push({ sql: sql.CREATED_AT, args: [rows[i][0]] });
+      stmts.push(oneRow(sql.CREATED_AT, [rows[i][0]]));
     }
     let results: Result[];
     try {

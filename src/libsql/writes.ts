@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { InStatement } from "@libsql/client";
-import type { Row } from "./driver.ts";
+import { oneRow, type Row, type Statement } from "./driver.ts";
 import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
@@ -167,13 +166,13 @@ export function reservedOf<D>(rows: Row[]): Task<D>[] {
 /** One guarded write; when it touches no row, one read says why. */
 export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<D>> {
   const p = plan(ctx, op);
-  const rs = await ctx.run({ sql: p.sql, args: [JSON.stringify([p.tuple])] }, "write", p.op);
+  const rs = await ctx.run(oneRow(p.sql, [JSON.stringify([p.tuple])]), "write", p.op);
   if (rs.rows.length) {
     const t = rowToTask<D>(rs.rows[0]);
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
     return t;
   }
-  const state = await ctx.run({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }, "read", p.op);
+  const state = await ctx.run(oneRow(sql.SELECT_STATE, [p.claim.taskId]), "read", p.op);
   throw refusal(p.op, p.claim, state.rows[0]);
 }
 
@@ -215,7 +214,7 @@ async function send<D>(
   if (sendable.length || reserve) {
     // one statement per transition (not per task): a worker's tick of outcomes is one step
     const groups = groupPlans(sendable);
-    const stmts: InStatement[] = groups.map((g) => ({
+    const stmts: Statement[] = groups.map((g) => ({
       sql: g.sql,
       args: [JSON.stringify(g.plans.map((p) => p.tuple))],
     }));
@@ -265,7 +264,7 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
 
 /** Sets each refused plan's result to why (one read for all of them). */
 async function explain(ctx: StoreContext, refused: Plan[]): Promise<void> {
-  const reads = refused.map((p) => ({ sql: sql.SELECT_STATE, args: [p.claim.taskId] }));
+  const reads = refused.map((p) => oneRow(sql.SELECT_STATE, [p.claim.taskId]));
   const states = await ctx.batch(reads, "read", reads.length).catch((e) => {
     throw toTaskError(e, "applyWrites");
   });
