@@ -429,18 +429,25 @@ for (const c of [1, 8, 32]) {
     ratio.join("; "),
   );
 }
-const oneProc = await measure("sokkaProcs", 1, 32);
+// 1 and 2 processes alternately, 5 runs each: measured one after the other, the machine's drift
+// between the two rows moved their ratio by ±0.1 from one full run to the next
+const procPairs = [];
+for (let r = 0; r < (smoke ? 1 : 5); r++) procPairs.push([runOne("sokkaProcs", 1, 32), runOne("sokkaProcs", 2, 32)]);
+const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+const oneProc = spread(procPairs.map((p) => p[0]));
+const two = spread(procPairs.map((p) => p[1]));
 add(
   "sokka: end to end, 1 process × c=32, process harness",
-  `${N.e2e} queued tasks, one worker process; timed from "go" to all terminated (counted by the bench process)`,
+  `${N.e2e} queued tasks, one worker process; timed from "go" to all terminated (counted by the bench process); 5 runs alternating with the next row`,
   cell(oneProc),
 );
-const two = await measure("sokkaProcs", 2, 32);
 add(
   "sokka: end to end, 2 processes × c=32",
   `${N.e2e} queued tasks, one file, the same harness`,
   cell(two),
-  `${fmt(two.median / oneProc.median, 2)}× 1 process; ${fmt(two.median / bare[32].median, 2)}× bare loop c=32`,
+  `${fmt(two.median / oneProc.median, 2)}× 1 process (median of the 5 pairs' ratios: ${
+    fmt(median(procPairs.map(([a, b]) => b / a)), 2)
+  }×); ${fmt(two.median / bare[32].median, 2)}× bare loop c=32`,
 );
 const lat = runOne("reserveLatency");
 N.finished.forEach((f, i) =>
@@ -458,14 +465,19 @@ rows.push(
     fmt(median(pairRatios), 2)
   }× (median of the runs' ratios); ${fmt(lat[1].p50.median / lat[0].p50.median, 2)}× (ratio of the medians) |`,
 );
-const mem = runOne("rss");
+// three runs (one sample moved by ±4 MB between full runs); the row shows the run of median growth
+const mems = Array.from({ length: smoke ? 1 : RUNS }, () => runOne("rss"));
+const growth = (m) => m.rssPeak - m.rssFirst;
+const mem = [...mems].sort((a, b) => growth(a) - growth(b))[Math.floor(mems.length / 2)];
 add(
   "sokka: RSS of one worker",
-  `${fmt(N.rss)} tasks, c=32`,
+  `${fmt(N.rss)} tasks, c=32; ${mems.length} runs, the median one shown`,
   `RSS ${fmt(mem.rssFirst, 1)} MB after 1,000, peak ${fmt(mem.rssPeak, 1)} MB; JS heap ${
     fmt(mem.heapFirst, 1)
   } MB after 1,000, ${fmt(mem.heapLast, 1)} MB at the end (after GC)`,
-  `RSS +${fmt(mem.rssPeak - mem.rssFirst, 1)} MB; heap ${fmt(mem.heapLast - mem.heapFirst, 1)} MB`,
+  `RSS +${fmt(growth(mem), 1)} MB (runs: ${mems.map((m) => `+${fmt(growth(m), 1)}`).join(", ")}); heap ${
+    fmt(mem.heapLast - mem.heapFirst, 1)
+  } MB`,
 );
 for (const [driver, name] of [[0, "native driver"], [1, "@libsql/client"]]) {
   for (const mode of [0, 1]) {
@@ -525,7 +537,9 @@ Each row is the median of ${RUNS} runs with min–max, all measured in the same 
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version},
 libsql ${pkg("libsql")}, @libsql/client ${pkg("@libsql/client")}. Every database is a temp \`file:\` database
-in WAL mode with \`synchronous=NORMAL\`, a checkpoint every ${WAL_AUTOCHECKPOINT_PAGES.toLocaleString("en-US")} WAL pages, and sokka's schema; "raw" rows send sokka's own statements
+in WAL mode with \`synchronous=NORMAL\`, a checkpoint every ${
+    WAL_AUTOCHECKPOINT_PAGES.toLocaleString("en-US")
+  } WAL pages, and sokka's schema; "raw" rows send sokka's own statements
 (src/libsql/sql.ts) through one connection of the driver sokka's \`file:\` stores use (the \`libsql\` package,
 statements kept prepared: src/libsql/native.ts) with no validation, events or worker machinery, yielding one
 macrotask every 500 statements as sokka does (else the driver's native memory is freed only after the loop:
