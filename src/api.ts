@@ -73,8 +73,13 @@ export function tasks<D>(taskq: TaskQ, taskGroupId: string): Promise<Task<D>[]> 
 }
 
 /**
- * One page of tasks ordered by `updatedAt`, then `taskId`; pass the page's
- * `cursor` back for the next one (`null` after the last).
+ * One page of tasks; pass the page's `cursor` back for the next one (`null`
+ * after the last). The order is status by status (`starting`, `running`,
+ * `snoozed`, `held`, `failed`, `terminated`, `cancelled`): a live task
+ * (`starting`, `running`, `snoozed`) in reservation order (topic, priority,
+ * the time it is or becomes reservable, creation), so the first `starting`
+ * task of a topic is the one `reserveTask` takes next; a resting one by
+ * `updatedAt`, then `taskId`. `order: "desc"` reverses all of it.
  *
  * @example
  * ```ts

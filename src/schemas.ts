@@ -41,7 +41,7 @@ export const NonNegativeMs = v.pipe(
 /** Longest accepted `taskDescription`. */
 export const MAX_DESCRIPTION = 10_000;
 
-/** Every status a task can have. */
+/** Every status a task can have: the live ones (reservable), then the resting ones. Listings follow this order. */
 export const STATUSES: readonly TaskStatus[] = [
   "starting",
   "running",
@@ -51,6 +51,8 @@ export const STATUSES: readonly TaskStatus[] = [
   "terminated",
   "cancelled",
 ];
+/** How many of `STATUSES` are live (`starting`, `running`, `snoozed`): listed in reservation order, not by update time. */
+export const LIVE_COUNT = 3;
 
 /**
  * An options object or definition with exactly these fields: a missing
@@ -137,8 +139,15 @@ export const EpochMs = v.pipe(
   v.description("a time in epoch milliseconds"),
 );
 
-/** Order of a listing by `updatedAt`. */
-export const Order = v.picklist(["asc", "desc"], 'must be "asc" or "desc"');
+/** Direction of a listing (see `Page.data` for its order). */
+export const Order = v.pipe(
+  v.picklist(["asc", "desc"], 'must be "asc" or "desc"'),
+  v.description(
+    "asc (default): status by status from starting to cancelled; starting, running and snoozed tasks in " +
+      "reservation order (topic, priority, ready time, creation), the others by updatedAt, then taskId. " +
+      "desc: the reverse",
+  ),
+);
 
 /** A task status. */
 export const Status = v.pipe(

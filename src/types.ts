@@ -159,13 +159,21 @@ export interface CursorOptions {
   limit?: number;
   /** A page's `cursor` (the next page) or `prevCursor` (the previous one); absent or `null` for the first page. */
   cursor?: string | null;
-  /** `"asc"` (default): oldest-updated first; `"desc"`: newest first. A cursor keeps the order it was made in. */
+  /**
+   * `"asc"` (default) or `"desc"` (the reverse: resting tasks newest first, the
+   * statuses from `cancelled` back to `starting`). A cursor keeps the order it was made in.
+   */
   order?: "asc" | "desc";
 }
 
 /** One page of `listTasks`; `cursor` is `null` when there is no more. */
 export interface Page<D = unknown> {
-  /** The tasks of this page, ordered by `updatedAt`, then `taskId` (both descending with `order: "desc"`). */
+  /**
+   * The tasks of this page, status by status in `STATUSES` order: `starting`,
+   * `running` and `snoozed` tasks in reservation order (topic, priority, ready
+   * time, creation), the others by `updatedAt`, then `taskId`; all reversed
+   * with `order: "desc"`.
+   */
   data: Task<D>[];
   /** Pass it back for the next page; `null` on the last one. */
   cursor: string | null;
@@ -377,7 +385,7 @@ export interface TaskQ {
   task<D = unknown>(taskId: string): Promise<Task<D> | null>;
   /** All tasks of a group, oldest first. */
   tasks<D = unknown>(taskGroupId: string): Promise<Task<D>[]>;
-  /** Keyset-paginated listing ordered by `updatedAt`, then `taskId`. */
+  /** Keyset-paginated listing: status by status, live tasks in reservation order, resting ones by `updatedAt`. */
   listTasks<D = unknown>(filters?: ListFilters, cursor?: CursorOptions): Promise<Page<D>>;
   /** How many tasks match `filters` (counted on an index). */
   countTasks(filters?: ListFilters): Promise<number>;

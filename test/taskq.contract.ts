@@ -783,8 +783,17 @@ export function taskqContract(target: Target) {
   });
 
   describe("listTasks", () => {
-    it("orders by updatedAt then taskId and pages with a cursor, no skips or repeats", async () => {
-      const created = await taskq.createTasks(Array.from({ length: 25 }, (_, i) => ({ topic, data: i })));
+    it("lists status by status: waiting tasks in reservation order, resting ones by updatedAt; pages never skip or repeat", async () => {
+      // one statement: one ready time, so priority, then creation order, is the reservation order
+      const created = await taskq.createTasks(
+        Array.from({ length: 25 }, (_, i) => ({ topic, data: i, priority: [2, 0, 1][i % 3] })),
+      );
+      const byPriority = [0, 1, 2].flatMap((p) => created.filter((t) => t.priority === p));
+      // what listTasks shows first is what reserveTask takes first
+      const running = [(await taskq.reserveTask(topic, "p"))!, (await taskq.reserveTask(topic, "p"))!];
+      expect(running.map((t) => t.taskId)).toEqual(byPriority.slice(0, 2).map((t) => t.taskId));
+      const done = await taskq.terminate(running[0].taskId, "p");
+      const failed = await taskq.fail(byPriority[2].taskId, "x", "by hand");
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -795,8 +804,30 @@ export function taskqContract(target: Target) {
         pages++;
       } while (cursor);
       expect(pages).toBe(3);
-      const expected = [...created].sort((a, b) => a.updatedAt - b.updatedAt || (a.taskId < b.taskId ? -1 : 1));
-      expect(seen).toEqual(expected.map((t) => t.taskId));
+      expect(seen).toEqual([
+        ...byPriority.slice(3).map((t) => t.taskId), // starting
+        running[1].taskId, // running
+        failed.taskId, // failed
+        done.taskId, // terminated
+      ]);
+      // one status at a time, in the same order
+      const starting = (await taskq.listTasks({ topic, status: "starting" }, { limit: 100 })).data;
+      expect(starting.map((t) => t.taskId)).toEqual(byPriority.slice(3).map((t) => t.taskId));
+      // the next reservation takes the first one listed
+      expect((await taskq.reserveTask(topic, "p"))!.taskId).toBe(starting[0].taskId);
+    });
+
+    it("lists resting tasks by updatedAt, then taskId", async () => {
+      const created = await taskq.createTasks(Array.from({ length: 6 }, (_, i) => ({ topic, data: i })));
+      const ended: Task[] = [];
+      for (const t of [created[4], created[1], created[5], created[0]]) {
+        ended.push(await taskq.cancelTask(t.taskId, "x"));
+      }
+      const expected = [...ended].sort((a, b) => a.updatedAt - b.updatedAt || (a.taskId < b.taskId ? -1 : 1));
+      const page = await taskq.listTasks({ topic, status: "cancelled" });
+      expect(page.data.map((t) => t.taskId)).toEqual(expected.map((t) => t.taskId));
+      const desc = await taskq.listTasks({ topic, status: "cancelled" }, { order: "desc", limit: 3 });
+      expect(desc.data.map((t) => t.taskId)).toEqual(expected.reverse().slice(0, 3).map((t) => t.taskId));
     });
 
     it("the last full page has cursor null when nothing follows", async () => {
@@ -809,7 +840,7 @@ export function taskqContract(target: Target) {
 
     it("lists newest first with order desc, and walks back with prevCursor", async () => {
       const created = await taskq.createTasks(Array.from({ length: 7 }, (_, i) => ({ topic, data: i })));
-      const all = created.map((t) => t.taskId).sort(); // one statement: one updatedAt, so taskId breaks the tie
+      const all = created.map((t) => t.taskId); // waiting, created in one statement: in creation order
       const desc = [...all].reverse();
       const pages: string[][] = [];
       let page = await taskq.listTasks({ topic }, { limit: 3, order: "desc" });
@@ -883,9 +914,7 @@ export function taskqContract(target: Target) {
       const r = (await taskq.reserveTask(topic, "p1"))!;
       expect(r.taskId).toBe(a.taskId);
       const ids = async (f: object) => (await taskq.listTasks(f)).data.map((t) => t.taskId);
-      const bNow = (await taskq.task(b.taskId))!;
-      const order = [bNow, r].sort((x, y) => x.updatedAt - y.updatedAt || (x.taskId < y.taskId ? -1 : 1));
-      expect(await ids({ topic })).toEqual(order.map((t) => t.taskId));
+      expect(await ids({ topic })).toEqual([b.taskId, a.taskId]); // starting, then running
       expect(await ids({ topic, subTopic: "s1" })).toEqual([a.taskId]);
       expect(await ids({ topic, status: "running" })).toEqual([a.taskId]);
       expect(await ids({ topic, status: "starting" })).toEqual([b.taskId]);
@@ -911,10 +940,18 @@ export function taskqContract(target: Target) {
         "W1sxXV0",
         btoa(JSON.stringify([1, "x", 5])),
         "%%%",
+        // a well-formed cursor whose key does not fit its status (a live status is keyed by topic, priority, …)
+        btoa(JSON.stringify([3, 0, [5, "x"], 0, 0])).replace(/=+$/, ""),
+        btoa(JSON.stringify([3, 9, [5, "x"], 0, 0])).replace(/=+$/, ""),
       ];
       for (const cursor of bads) {
         expectTaskError(await rejection(taskq.listTasks({ topic }, { cursor })), "bad-request", "invalid-cursor");
       }
+      // a cursor of one status's listing does not page another's
+      const waiting = (await taskq.listTasks({ topic, status: "starting" }, { limit: 1 })).cursor!;
+      const e = await rejection(taskq.listTasks({ topic, status: "failed" }, { cursor: waiting }));
+      expectTaskError(e, "bad-request", "invalid-cursor");
+      expect(e.issues[0].message).toMatch(/starting/);
     });
 
     it("refuses bad filters and limits", async () => {

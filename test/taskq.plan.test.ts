@@ -9,6 +9,7 @@ import { createTaskQ } from "../mod.ts";
 import * as sql from "../src/libsql/sql.ts";
 import * as op from "../src/libsql/operator-sql.ts";
 import * as act from "../src/libsql/activity-sql.ts";
+import { LIVE_COUNT, STATUSES } from "../src/schemas.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const db = tempDbUrl();
@@ -44,24 +45,31 @@ function expectIndexed(steps: string[], index?: string) {
 }
 
 describe("query plans", () => {
-  it("reserveTask and reserveTasks search the partial reservable index", async () => {
+  it("reserveTask and reserveTasks search the partial reservable index, one ordered search per live status, merged", async () => {
     const one = await plan(sql.RESERVE_ONE, ["t1", "p", 1000]);
     expectIndexed(one, "sokka_tasks_reservable");
-    // the index's order (topic, priority, ready_at, id) is the reservation order: no sort, LIMIT stops the walk
-    expect(one.join("\n")).toMatch(/SEARCH sokka_tasks USING (COVERING )?INDEX sokka_tasks_reservable \(topic=\?\)/);
+    // the index's order within (status, topic) is (priority, ready_at, id), the reservation order: the three
+    // live statuses are merged without a sort, and LIMIT stops the walk
+    const text = one.join("\n");
+    expect(text.match(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\?\)/g))
+      .toHaveLength(3);
+    expect(text).toContain("MERGE (UNION ALL)");
     const many = await plan(sql.RESERVE_MANY, ["t1", "p", 1000, 32]);
     expectIndexed(many, "sokka_tasks_reservable");
+    expect(many.join("\n")).toContain("MERGE (UNION ALL)");
   });
 
-  it("an idle waiter's look at the next ready time is a few seeks of the reservable index (one per priority)", async () => {
+  it("an idle waiter's look at the next ready time is a few seeks of the reservable index (one per status and priority)", async () => {
     const steps = await plan(sql.NEXT_READY, ["t1"]);
     expectIndexed(steps, "sokka_tasks_reservable");
     // a loose index scan: one seek per distinct priority ("priority>?"), then the soonest ready_at of each,
     // answered by the first entry after the NULLs ("priority=? AND ready_at>?"), not a range scan
     const text = steps.join("\n");
-    expect(text).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(topic=\? AND priority>\?\)/);
     expect(text).toMatch(
-      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(topic=\? AND priority=\? AND ready_at>\?\)/,
+      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority>\?\)/,
+    );
+    expect(text).toMatch(
+      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority=\? AND ready_at>\?\)/,
     );
   });
 
@@ -76,7 +84,7 @@ describe("query plans", () => {
     const oldest = await plan(act.OLDEST_READY, ["t1"]);
     expectIndexed(oldest, "sokka_tasks_reservable");
     expect(oldest.join("\n")).toMatch(
-      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(topic=\? AND priority=\? AND ready_at>\?\)/,
+      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority=\? AND ready_at>\?\)/,
     );
     const topic = await plan(act.TOPIC_ACTIVITY_SINCE, [3_600_000, "t1"]);
     expect(topic.join("\n")).toMatch(/SEARCH sokka_activity USING PRIMARY KEY \(topic=\? AND minute>\?\)/);
@@ -86,10 +94,11 @@ describe("query plans", () => {
       expect(steps.join("\n"), text).not.toMatch(/TEMP B-TREE/);
       expect(steps.join("\n"), text).not.toContain("sokka_tasks");
     }
-    // the counts per topic and status are one walk of the (topic, status, …) index, no table read
-    expect((await plan(sql.TOPIC_STATS, [])).join("\n")).toMatch(
-      /SCAN sokka_tasks USING COVERING INDEX sokka_tasks_by_topic_status/,
-    );
+    // the counts per topic and status are one walk of each partial index, no table read, no sort
+    const stats = (await plan(sql.TOPIC_STATS, [])).join("\n");
+    expect(stats).toMatch(/SCAN sokka_tasks USING COVERING INDEX sokka_tasks_reservable/);
+    expect(stats).toMatch(/SCAN sokka_tasks USING COVERING INDEX sokka_tasks_by_topic_status/);
+    expect(stats).not.toMatch(/TEMP B-TREE/);
   });
 
   it("a paused topic is one primary-key seek of sokka_paused_topics", async () => {
@@ -130,44 +139,77 @@ describe("query plans", () => {
     expect(steps.join("\n")).toContain("MERGE");
   });
 
-  const shapes: [string, Partial<sql.ListShape>, string][] = [
+  const RUNNING = STATUSES.indexOf("running");
+  const FAILED = STATUSES.indexOf("failed");
+  /** Each listing shape, and the indexes its plan must show. */
+  const shapes: [string, Partial<sql.ListShape>, string[]][] = [
     // without a status filter: one ordered search per status, merged (no sort)
-    ["no filter", {}, "sokka_tasks_by_status"],
-    ["topic", { topic: true }, "sokka_tasks_by_topic_status"],
-    ["topic + subTopic", { topic: true, subTopic: true }, "sokka_tasks_by_topic_status"],
-    ["status", { status: true }, "sokka_tasks_by_status"],
-    ["topic + status", { topic: true, status: true }, "sokka_tasks_by_topic_status"],
-    ["topic + status + subTopic", { topic: true, status: true, subTopic: true }, "sokka_tasks_by_topic_status"],
-    ["time range", { from: true, to: true }, "sokka_tasks_by_status"],
-    ["topic + time range", { topic: true, from: true, to: true }, "sokka_tasks_by_"],
-    ["status + time range", { status: true, from: true }, "sokka_tasks_by_status"],
+    ["no filter", {}, ["sokka_tasks_reservable", "sokka_tasks_by_status"]],
+    ["topic", { topic: true }, ["sokka_tasks_reservable", "sokka_tasks_by_topic_status"]],
+    ["topic + subTopic", { topic: true, subTopic: true }, ["sokka_tasks_reservable", "sokka_tasks_by_topic_status"]],
+    ["a live status", { status: RUNNING }, ["sokka_tasks_reservable"]],
+    ["a resting status", { status: FAILED }, ["sokka_tasks_by_status"]],
+    ["topic + a live status", { topic: true, status: RUNNING }, ["sokka_tasks_reservable"]],
+    ["topic + a resting status", { topic: true, status: FAILED }, ["sokka_tasks_by_topic_status"]],
+    ["topic + a resting status + subTopic", { topic: true, status: FAILED, subTopic: true }, [
+      "sokka_tasks_by_topic_status",
+    ]],
+    ["time range", { from: true, to: true }, ["sokka_tasks_reservable", "sokka_tasks_by_status"]],
+    ["topic + time range", { topic: true, from: true, to: true }, ["sokka_tasks_reservable", "sokka_tasks_by_"]],
+    ["a live status + time range", { status: RUNNING, from: true }, ["sokka_tasks_reservable"]],
+    ["a resting status + time range", { status: FAILED, from: true }, ["sokka_tasks_by_status"]],
   ];
-  for (const [name, shape, index] of shapes) {
-    for (const [after, desc] of [[false, false], [true, false], [false, true], [true, true]]) {
-      it(`listTasks by ${name}${after ? " after a cursor" : ""}${desc ? ", newest first," : ""} uses ${index}`, async () => {
-        const full: sql.ListShape = {
-          topic: false,
-          subTopic: false,
-          status: false,
-          from: false,
-          to: false,
-          after,
-          desc,
-          ...shape,
-        };
-        const text = sql.listSql(full);
-        const args = Array.from({ length: highestParam(text) }, () => 1);
-        const steps = await plan(text, args);
-        expectIndexed(steps, index);
-        // every step on the table is a search of an index, never a scan
-        for (const s of steps.filter((s) => /sokka_tasks\b/.test(s))) expect(s).toMatch(/^SEARCH sokka_tasks USING/);
-      });
+  for (const [name, shape, indexes] of shapes) {
+    // with a status filter, the cursor is in that status; without one, try it in a live and in a resting one
+    const cursors = shape.status !== undefined ? [-1, shape.status] : [-1, RUNNING, FAILED];
+    for (const after of cursors) {
+      for (const desc of [false, true]) {
+        const where = after < 0 ? "" : ` after a cursor in ${STATUSES[after]}`;
+        it(`listTasks by ${name}${where}${desc ? ", newest first," : ""} uses ${indexes.join(" and ")}`, async () => {
+          const full: sql.ListShape = {
+            topic: false,
+            subTopic: false,
+            status: -1,
+            from: false,
+            to: false,
+            after,
+            desc,
+            ...shape,
+          };
+          const texts = sql.listSql(full);
+          // one statement per status read: all seven without a filter or cursor, fewer past a cursor
+          const reads = shape.status !== undefined ? 1 : after < 0 ? 7 : desc ? after + 1 : 7 - after;
+          expect(texts).toHaveLength(reads);
+          const steps: string[] = [];
+          for (const text of texts) {
+            const one = await plan(text, Array.from({ length: highestParam(text) }, () => 1));
+            expectIndexed(one);
+            // every step on the table is a search of an index, never a scan
+            for (const s of one.filter((s) => /sokka_tasks\b/.test(s))) expect(s).toMatch(/^SEARCH sokka_tasks USING/);
+            steps.push(...one);
+          }
+          // past a cursor, a listing over every status skips those behind it: the live ones ascending from a
+          // resting status, the resting ones descending from a live status
+          const across = shape.status === undefined && after >= 0;
+          const expected = across && after >= LIVE_COUNT && !desc
+            ? indexes.slice(1)
+            : across && after < LIVE_COUNT && desc
+            ? indexes.slice(0, 1)
+            : indexes;
+          for (const index of expected) expect(steps.join("\n")).toContain(index);
+        });
+      }
     }
     it(`countTasks by ${name} counts on an index`, async () => {
-      const text = sql.countSql({ topic: false, subTopic: false, status: false, from: false, to: false, ...shape });
+      const text = sql.countSql({ topic: false, subTopic: false, status: -1, from: false, to: false, ...shape });
       const steps = await plan(text, Array.from({ length: highestParam(text) }, () => 1));
       expectIndexed(steps);
-      for (const s of steps.filter((s) => /sokka_tasks\b/.test(s))) expect(s).toMatch(/^SEARCH sokka_tasks USING/);
+      // a count reads only its index, never the rows (subTopic is in no index, updatedAt in no live one)
+      for (const s of steps.filter((s) => /sokka_tasks\b/.test(s))) {
+        expect(s).toMatch(
+          shape.from || shape.to || shape.subTopic ? /^SEARCH sokka_tasks USING/ : /^SEARCH sokka_tasks USING COVERING/,
+        );
+      }
     });
   }
 });

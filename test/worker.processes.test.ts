@@ -54,7 +54,6 @@ it("crash: a worker SIGKILLed mid-task loses nothing; another takes the task aft
 it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each executed exactly once", async () => {
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });
-  await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
   const raw = createClient({ url: db.url });
   await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
 
@@ -63,6 +62,9 @@ it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each exe
     (_, i) => spawnFixture("worker-proc.mjs", [db.url, "load", `w${i}`, "4", "30000", "count"]),
   );
   await Promise.all(children.map((c) => c.printed("ready")));
+  // The tasks come once every process waits for them: made before, the first process to start could run all
+  // 1,000 before the last one started (it did, once the store got faster).
+  await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
   // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
   const terminated = async () =>
     Number((await raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated'")).rows[0].n);

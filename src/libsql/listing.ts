@@ -1,32 +1,43 @@
 /**
- * Listing and counting tasks: keyset pages ordered by `updatedAt`, then
- * `taskId`, in either direction, each an index-only search (see `listSql`).
+ * Listing and counting tasks: keyset pages in either direction, each an
+ * index-only search per status (see `listSql`). Live tasks (`starting`,
+ * `running`, `snoozed`) come in reservation order, resting ones by
+ * `updatedAt`, then `taskId`; over several statuses, status by status.
  *
  * @module
  */
 
-import { decodeCursor, encodeCursor } from "../cursor.ts";
-import { CursorOptionsSchema, invalid, ListFiltersSchema, parseOrThrow } from "../schemas.ts";
+import { decodeCursor, encodeCursor, type SortKey } from "../cursor.ts";
+import { CursorOptionsSchema, invalid, ListFiltersSchema, parseOrThrow, STATUSES } from "../schemas.ts";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
 import type { StoreContext } from "./context.ts";
+import type { Row } from "./driver.ts";
 import { rowToTask } from "./rows.ts";
 import * as sql from "./sql.ts";
 
-/** The filters present (in `ListShape` order) and their arguments. */
-function filterArgs(f: ListFilters): [sql.FilterShape, (string | number)[]] {
-  const args: (string | number)[] = [];
+/** The filters present (in `FilterShape` order) and their arguments. */
+function filterArgs(f: ListFilters): [sql.FilterShape, (string | number | null)[]] {
+  const args: (string | number | null)[] = [];
   if (f.topic !== undefined) args.push(f.topic);
   if (f.subTopic !== undefined) args.push(f.subTopic);
-  if (f.status !== undefined) args.push(f.status);
   if (f.from !== undefined) args.push(f.from);
   if (f.to !== undefined) args.push(f.to);
   return [{
     topic: f.topic !== undefined,
     subTopic: f.subTopic !== undefined,
-    status: f.status !== undefined,
+    status: f.status !== undefined ? STATUSES.indexOf(f.status) : -1,
     from: f.from !== undefined,
     to: f.to !== undefined,
   }, args];
+}
+
+/** A listing row's status group and sort key (the `g`, `k1`… columns of `listSql`). */
+function placeOf(r: Row): [number, SortKey] {
+  const rank = Number(r.g);
+  const key: SortKey = r.k3 === null
+    ? [Number(r.k1), String(r.k2)]
+    : [String(r.k1), Number(r.k2), Number(r.k3), Number(r.k4)];
+  return [rank, key];
 }
 
 /** One page of the tasks matching `filters`, with cursors to the next and previous pages. */
@@ -39,36 +50,51 @@ export async function listTasks<D>(
   const c = parseOrThrow(CursorOptionsSchema, cursorOpts ?? {}, "listTasks");
   const at = c.cursor != null ? decodeCursor(c.cursor) : null;
   const order = c.order ?? at?.order ?? "asc";
+  const [where, args] = filterArgs(f);
   if (at && at.order !== order) {
     throw invalid("listTasks", [{
       path: "cursor",
       message: `belongs to a listing in ${at.order} order, not ${order}`,
     }], "invalid-cursor");
   }
+  if (at && where.status >= 0 && at.rank !== where.status) {
+    throw invalid("listTasks", [{
+      path: "cursor",
+      message: `belongs to a listing of ${STATUSES[at.rank]} tasks, not ${f.status}`,
+    }], "invalid-cursor");
+  }
   const back = at?.back ?? false;
   const limit = c.limit ?? 100;
-  const [where, args] = filterArgs(f);
-  if (at) args.push(at.updatedAt, at.taskId);
-  args.push(limit + 1);
+  const key: (string | number | null)[] = at ? [...at.key] : [];
+  while (key.length < 4) key.push(null);
+  args.push(...key, limit + 1);
   // Walking back from a cursor is the same scan in the other direction, then reversed.
-  const text = sql.listSql({ ...where, after: at !== null, desc: (order === "desc") !== back });
-  const rs = await ctx.run({ sql: text, args }, "read", "listTasks");
-  const more = rs.rows.length > limit;
-  const data = rs.rows.slice(0, limit).map((r) => rowToTask<D>(r));
-  if (back) data.reverse();
+  const arms = sql.listSql({ ...where, after: at ? at.rank : -1, desc: (order === "desc") !== back });
+  // One status: one search. Several: one search each, in one read transaction, taken in order until full.
+  const sets = arms.length === 1
+    ? [await ctx.run({ sql: arms[0], args }, "read", "listTasks")]
+    : await ctx.batch(arms.map((text) => ({ sql: text, args })), "read", arms.length * (limit + 1));
+  const found = sets.flatMap((rs) => rs.rows);
+  const more = found.length > limit;
+  const rows = found.slice(0, limit);
+  if (back) rows.reverse();
+  const data = rows.map((r) => rowToTask<D>(r));
   // Forward: a next page if more rows came, a previous one if we came from a cursor; backward: the mirror.
   const hasNext = back ? true : more;
   const hasPrev = back ? more : at !== null;
-  const first = data[0];
-  const last = data[data.length - 1];
+  const cursorAt = (r: Row | undefined, back: boolean) => {
+    if (!r) return null;
+    const [rank, key] = placeOf(r);
+    return encodeCursor({ rank, key, order, back });
+  };
   return {
     data,
-    cursor: hasNext && last ? encodeCursor({ ...last, order, back: false }) : null,
-    prevCursor: hasPrev && first ? encodeCursor({ ...first, order, back: true }) : null,
+    cursor: hasNext ? cursorAt(rows[rows.length - 1], false) : null,
+    prevCursor: hasPrev ? cursorAt(rows[0], true) : null,
   };
 }
 
-/** How many tasks match `filters` (one search per status when none is given). */
+/** How many tasks match `filters` (one count per status when none is given). */
 export async function countTasks(ctx: StoreContext, filters: ListFilters = {}): Promise<number> {
   const f = parseOrThrow(ListFiltersSchema, filters ?? {}, "countTasks");
   const [where, args] = filterArgs(f);

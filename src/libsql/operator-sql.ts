@@ -60,10 +60,10 @@ export const PAUSED_TOPICS = "SELECT topic, paused_at FROM sokka_paused_topics O
  * the lock between batches.
  */
 export const PRUNE_BATCH = `DELETE FROM sokka_tasks WHERE id IN (
-    SELECT id FROM sokka_tasks WHERE status = ?1 AND updated_at < ${NOW} - ?2 ORDER BY updated_at LIMIT ?3
+    SELECT id FROM sokka_tasks WHERE status = ?1 AND ready_at IS NULL AND updated_at < ${NOW} - ?2 ORDER BY updated_at LIMIT ?3
   )`;
 
 /** As `PRUNE_BATCH`, only tasks of topic ?4: a search of (topic, status, updated_at). */
 export const PRUNE_TOPIC_BATCH = `DELETE FROM sokka_tasks WHERE id IN (
-    SELECT id FROM sokka_tasks WHERE topic = ?4 AND status = ?1 AND updated_at < ${NOW} - ?2 ORDER BY updated_at LIMIT ?3
+    SELECT id FROM sokka_tasks WHERE topic = ?4 AND status = ?1 AND ready_at IS NULL AND updated_at < ${NOW} - ?2 ORDER BY updated_at LIMIT ?3
   )`;

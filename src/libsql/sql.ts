@@ -7,6 +7,8 @@
  * @module
  */
 
+import { LIVE_COUNT, STATUSES } from "../schemas.ts";
+
 /** The database clock in epoch milliseconds. */
 export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 
@@ -161,26 +163,40 @@ const RESERVE_SET = `status = CASE WHEN ${EXHAUSTED} THEN 'failed' ELSE 'running
   ${TOUCH}`;
 /** Topic ?1 is paused: nothing of it is reserved (an uncorrelated subquery, evaluated once per statement). */
 export const PAUSED = "EXISTS (SELECT 1 FROM sokka_paused_topics WHERE topic = ?1)";
-/** Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then oldest; served by the partial index. */
-const RESERVABLE =
-  `SELECT id FROM sokka_tasks WHERE topic = ?1 AND ready_at <= ${NOW} AND NOT ${PAUSED} ORDER BY priority, ready_at, id`;
+/** The live statuses, each a range of the reservable index (status, topic, priority, ready_at). */
+const LIVE = STATUSES.slice(0, LIVE_COUNT);
+/**
+ * Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then
+ * oldest. One ordered walk of the reservable index per live status, merged by
+ * SQLite (no sort); LIMIT, added by the caller, stops the walks.
+ */
+const reservableArm = (status: string) =>
+  `SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE status = '${status}' AND topic = ?1 AND ready_at <= ${NOW}`;
+const RESERVABLE = `SELECT id FROM (${
+  LIVE.map(reservableArm).join(" UNION ALL ")
+} ORDER BY p, r, id) WHERE NOT ${PAUSED}`;
 
-/** The distinct priorities of topic ?1's live tasks, as rows `p(v)`: one seek of the reservable index each. */
-export const LIVE_PRIORITIES = `WITH RECURSIVE p(v) AS (
-    SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL
+/**
+ * The distinct priorities of topic ?1's live tasks per live status, as rows
+ * `p(s, v)`: one seek of the reservable index each.
+ */
+export const LIVE_PRIORITIES = `WITH RECURSIVE p(s, v) AS (
+    SELECT s, (SELECT min(priority) FROM sokka_tasks WHERE status = s AND topic = ?1 AND ready_at IS NOT NULL)
+      FROM (${LIVE.map((s, i) => `SELECT '${s}'${i ? "" : " AS s"}`).join(" UNION ALL ")})
     UNION ALL
-    SELECT (SELECT min(priority) FROM sokka_tasks WHERE topic = ?1 AND ready_at IS NOT NULL AND priority > v)
+    SELECT s, (SELECT min(priority) FROM sokka_tasks WHERE status = s AND topic = ?1 AND ready_at IS NOT NULL AND priority > v)
     FROM p WHERE v IS NOT NULL
   )`;
 /** Over `LIVE_PRIORITIES`: the soonest `ready_at` of any of them (the first entry of each priority after the NULLs). */
 export const SOONEST_READY =
-  "min((SELECT min(ready_at) FROM sokka_tasks WHERE topic = ?1 AND priority = v AND ready_at IS NOT NULL))";
+  "min((SELECT min(ready_at) FROM sokka_tasks WHERE status = s AND topic = ?1 AND priority = v AND ready_at IS NOT NULL))";
 
 /**
  * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
- * NULL: none is live): an idle waiter sleeps that long. The partial index is
- * ordered by priority first, so this walks its priorities (a loose index
- * scan: one seek per distinct priority of the topic's live tasks) and takes
+ * NULL: none is live): an idle waiter sleeps that long. Within a status and
+ * topic the partial index is ordered by priority first, so this walks its
+ * priorities (a loose index scan: one seek per live status and distinct
+ * priority of the topic's live tasks) and takes
  * the soonest `ready_at` of each; no table read, no write lock.
  */
 export const NEXT_READY = `${LIVE_PRIORITIES}
@@ -262,93 +278,120 @@ export const REVOKE_LEASE = `UPDATE sokka_tasks
   WHERE task_id = w_id AND record_ver = w_rv AND +status IN ('running', 'snoozed')
   RETURNING ${COLUMNS}`;
 
-/** Tasks per topic and status; an index-only scan of sokka_tasks_by_topic_status. */
-export const TOPIC_STATS = "SELECT topic, status, count(*) AS n FROM sokka_tasks GROUP BY topic, status ORDER BY topic";
+/**
+ * Tasks per topic and status: live ones counted on the reservable index
+ * (status, topic, …), resting ones on (topic, status, …); both index-only.
+ */
+export const TOPIC_STATS =
+  `SELECT topic, status, count(*) AS n FROM sokka_tasks WHERE ready_at IS NOT NULL GROUP BY status, topic
+  UNION ALL SELECT topic, status, count(*) AS n FROM sokka_tasks WHERE ready_at IS NULL GROUP BY topic, status`;
 
 /** Filters of a listing that are present, in a fixed order. */
 export interface FilterShape {
   topic: boolean;
   subTopic: boolean;
-  status: boolean;
+  /** The status filter, as an index into `STATUSES` (-1: none): it picks the index and the order. */
+  status: number;
   from: boolean;
   to: boolean;
 }
 
-/** A listing: its filters, whether it resumes past a cursor, and its direction. */
+/** A listing: its filters, the status group its cursor is in (-1: no cursor), and its direction. */
 export interface ListShape extends FilterShape {
-  after: boolean;
+  after: number;
   desc: boolean;
 }
 
-const listCache = new Map<string, string>();
-
-/** Every status, in the order of the schema's CHECK. */
-const STATUSES = ["starting", "running", "snoozed", "held", "failed", "terminated", "cancelled"];
+/**
+ * The sort key of a listing row: a group (the status's place in `STATUSES`)
+ * and up to four key columns. A live task is keyed as the reservable index
+ * orders it, (topic, priority, ready_at, id): its reservation order within a
+ * topic. A resting one as (updated_at, task_id), the resting indexes' order.
+ * Keeping live tasks out of any index on `updated_at` is what lets a task's
+ * transitions write no listing entry until it rests (README.md, Performance).
+ */
+const KEYS_LIVE = "topic AS k1, priority AS k2, ready_at AS k3, id AS k4";
+const KEYS_RESTING = "updated_at AS k1, task_id AS k2, NULL AS k3, NULL AS k4";
 
 /**
- * The WHERE clause of the filters present, with numbered parameters in
- * `ListShape` order (`?1` the first filter present, …); `status` is either the
- * next parameter or, for one arm of a listing over every status, a literal.
+ * One status's part of a listing or count: the filters present (numbered
+ * parameters in `FilterShape` order, then the cursor's four keys), the status
+ * as a literal (it selects the index), and the keyset condition when this is
+ * the status the cursor is in; `listing` false: a count of the filters.
  */
-function whereOf(shape: ListShape | FilterShape, status: string | null): string {
+function armOf(shape: ListShape | FilterShape, rank: number, listing: boolean): string {
+  const live = rank < LIVE_COUNT;
   let n = 0;
-  const where: string[] = [];
+  const where = [`status = '${STATUSES[rank]}'`, live ? "ready_at IS NOT NULL" : "ready_at IS NULL"];
   if (shape.topic) where.push(`topic = ?${++n}`);
   if (shape.subTopic) where.push(`sub_topic = ?${++n}`);
-  if (shape.status) where.push(`status = ?${++n}`);
-  else if (status) where.push(`status = '${status}'`);
   if (shape.from) where.push(`updated_at >= ?${++n}`);
   if (shape.to) where.push(`updated_at <= ?${++n}`);
-  if ("after" in shape && shape.after) {
-    where.push(`(updated_at, task_id) ${shape.desc ? "<" : ">"} (?${n + 1}, ?${n + 2})`);
+  if (!listing) return `SELECT count(*) FROM sokka_tasks WHERE ${where.join(" AND ")}`;
+  // The key columns this status is ordered by (a topic filtered on is constant: left out).
+  const cols = !live ? ["updated_at", "task_id"] : shape.topic ? ["priority", "ready_at", "id"] : [
+    "topic",
+    "priority",
+    "ready_at",
+    "id",
+  ];
+  const ls = shape as ListShape;
+  if (ls.after === rank) {
+    const first = live && shape.topic ? 2 : 1; // which of the cursor's keys the columns start at
+    const params = cols.map((_, i) => `?${n + first + i}`);
+    where.push(`(${cols.join(", ")}) ${ls.desc ? "<" : ">"} (${params.join(", ")})`);
   }
-  return where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  const dir = ls.desc ? " DESC" : "";
+  return `SELECT ${rank} AS g, ${live ? KEYS_LIVE : KEYS_RESTING}, ${COLUMNS} FROM sokka_tasks
+    WHERE ${where.join(" AND ")}
+    ORDER BY ${cols.map((c) => c + dir).join(", ")} LIMIT ?${n + 5}`;
 }
 
-/** How many parameters the filters (and cursor) of `shape` take. */
-function paramCount(shape: ListShape | FilterShape): number {
-  const after = "after" in shape && shape.after ? 2 : 0;
-  return +shape.topic + +shape.subTopic + +shape.status + +shape.from + +shape.to + after;
+/** How many parameters the filters of `shape` take (the cursor's four keys follow them, then the limit). */
+export function filterCount(shape: FilterShape): number {
+  return +shape.topic + +shape.subTopic + +shape.from + +shape.to;
 }
+
+/** The statuses a listing reads, in its order: the one filtered on, else all but those the cursor is past. */
+function ranksOf(shape: ListShape): number[] {
+  if (shape.status >= 0) return [shape.status];
+  const all = STATUSES.map((_, i) => i);
+  const left = shape.after < 0 ? all : all.filter((r) => (shape.desc ? r <= shape.after : r >= shape.after));
+  return shape.desc ? left.reverse() : left;
+}
+
+const listCache = new Map<string, string[]>();
 
 /**
- * The listing statement for the filters present and the direction; at most
- * 128 shapes, each built once. Arguments follow the order of `ListShape`
- * (the cursor's updatedAt and taskId for `after`), then the limit.
- *
- * The only listing indexes are (status, updated_at, task_id) and (topic,
- * status, updated_at, task_id): every transition rewrites the entries of
- * each index that holds `updated_at`, so each one costs every task twice
- * (measured: four such indexes held a worker's tick to 19k tasks/s of bare
- * SQL, two to 26k, none 43k). A listing without a status filter is therefore
- * one ordered search per status, merged by SQLite (`UNION ALL … ORDER BY`
- * runs as a merge of ordered co-routines: no sort, no scan, and LIMIT stops
- * each arm early).
+ * The statements of a listing, one per status it reads, in listing order:
+ * each is one ordered search of an index (the reservable index for a live
+ * status, a resting index for the others), stopped by its LIMIT. Every one
+ * takes the same arguments: the filters in `FilterShape` order, the cursor's
+ * four keys (nulls without a cursor), then the limit. Statuses follow one
+ * another, so the caller reads them in order until the page is full (in one
+ * read transaction). Each shape is built once.
  */
-export function listSql(shape: ListShape): string {
-  const key = `L${+shape.topic}${+shape.subTopic}${+shape.status}${+shape.from}${+shape.to}${+shape.after}${+shape
+export function listSql(shape: ListShape): string[] {
+  const key = `L${+shape.topic}${+shape.subTopic}${shape.status}${+shape.from}${+shape.to}${shape.after}${+shape
     .desc}`;
   let sql = listCache.get(key);
   if (sql === undefined) {
-    const dir = shape.desc ? "DESC" : "ASC";
-    const limit = `?${paramCount(shape) + 1}`;
-    const arm = (status: string | null) =>
-      `SELECT updated_at AS u, task_id AS i, ${COLUMNS} FROM sokka_tasks${whereOf(shape, status)}`;
-    const arms = shape.status ? [arm(null)] : STATUSES.map(arm);
-    sql = `${arms.join("\n      UNION ALL ")}\n      ORDER BY u ${dir}, i ${dir} LIMIT ${limit}`;
+    sql = ranksOf(shape).map((r) => armOf(shape, r, true));
     listCache.set(key, sql);
   }
   return sql;
 }
 
-/** How many tasks match the filters present (arguments as for `listSql`, no cursor, no limit): one search per status. */
+const countCache = new Map<string, string>();
+
+/** How many tasks match the filters present (arguments: the filters, as for `listSql`): one count per status. */
 export function countSql(shape: FilterShape): string {
-  const key = `C${+shape.topic}${+shape.subTopic}${+shape.status}${+shape.from}${+shape.to}`;
-  let sql = listCache.get(key);
+  const key = `C${+shape.topic}${+shape.subTopic}${shape.status}${+shape.from}${+shape.to}`;
+  let sql = countCache.get(key);
   if (sql === undefined) {
-    const one = (status: string | null) => `(SELECT count(*) FROM sokka_tasks${whereOf(shape, status)})`;
-    sql = `SELECT ${shape.status ? one(null) : STATUSES.map(one).join(" + ")} AS n`;
-    listCache.set(key, sql);
+    const ranks = shape.status >= 0 ? [shape.status] : STATUSES.map((_, i) => i);
+    sql = `SELECT ${ranks.map((r) => `(${armOf(shape, r, false)})`).join(" + ")} AS n`;
+    countCache.set(key, sql);
   }
   return sql;
 }
