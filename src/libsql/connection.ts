@@ -55,15 +55,19 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * run made no closures (execution.ts), three runs each grew it +45–56 MB every
  * 300 rows, +48–55 MB every 450, +56–58 MB every 600 (1,200: +64 MB); 450 keeps
  * a margin under 60 MB and cuts the time a busy worker spends waiting out
- * setTimeout's 1 ms floor (8 % of it at 300) by a third.
+ * setTimeout's 1 ms floor (8 % of it at 300) by a third. A driver that knows
+ * a cheaper way to reach that turn says so (`Driver.turns`: the native driver
+ * yields with `setImmediate` every 100 rows, with no floor to wait out).
  */
 const TURN_EVERY = 450;
 let statementsSinceTurn = 0;
-const turn = (statements: number): Promise<void> | undefined => {
+/** Counts `statements` rows moved; returns the wait for a turn when one is due (the driver's own, if it has one). */
+const turn = (statements: number, driver: Driver): Promise<void> | undefined => {
   statementsSinceTurn += statements;
-  if (statementsSinceTurn < TURN_EVERY) return undefined;
+  const own = driver.turns;
+  if (statementsSinceTurn < (own ? own.every : TURN_EVERY)) return undefined;
   statementsSinceTurn = 0;
-  return sleep(0);
+  return own ? own.yield() : sleep(0);
 };
 
 /** How a driver error is to be treated. */
@@ -246,7 +250,7 @@ export class Connection {
 
   async #attempt<T>(op: () => Promise<T>, repeat: Repeat, statements: number): Promise<T> {
     const began = Date.now();
-    const pause = turn(statements);
+    const pause = turn(statements, this.client);
     if (pause) await pause;
     for (let attempt = 0;; attempt++) {
       // a closed store refuses even when its (injected, still open) client would answer

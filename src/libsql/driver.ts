@@ -53,4 +53,11 @@ export interface Driver {
   /** All in one transaction: `"write"` takes the write lock at once, `"read"` is read-only. */
   batch(stmts: Statement[], mode: "read" | "write"): Promise<Result[]>;
   close(): void;
+  /**
+   * A driver whose calls resolve without I/O and that frees native memory
+   * only from a later turn of the event loop says how to yield that turn, and
+   * every how many rows moved (see `turn` in connection.ts). Absent: a
+   * macrotask (`setTimeout`) every 450 rows.
+   */
+  readonly turns?: { every: number; yield(): Promise<void> };
 }
