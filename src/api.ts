@@ -75,11 +75,12 @@ export function tasks<D>(taskq: TaskQ, taskGroupId: string): Promise<Task<D>[]> 
 /**
  * One page of tasks; pass the page's `cursor` back for the next one (`null`
  * after the last). The order is status by status (`starting`, `running`,
- * `snoozed`, `held`, `failed`, `terminated`, `cancelled`): a live task
- * (`starting`, `running`, `snoozed`) in reservation order (topic, priority,
- * the time it is or becomes reservable, creation), so the first `starting`
- * task of a topic is the one `reserveTask` takes next; a resting one by
- * `updatedAt`, then `taskId`. `order: "desc"` reverses all of it.
+ * `snoozed`, `held`, `failed`, `terminated`, `cancelled`): a `starting` task
+ * in reservation order (topic, priority, the time it is or becomes
+ * reservable, creation), so the first one of a topic is the one
+ * `reserveTask` takes next; a `running` or `snoozed` one by topic, then the
+ * time its lease or snooze runs out; a resting one by `updatedAt`, then
+ * `taskId`. `order: "desc"` reverses all of it.
  *
  * @example
  * ```ts

@@ -11,10 +11,10 @@ import { LIVE_COUNT, STATUSES } from "./schemas.ts";
 
 /**
  * A task's place in a listing: its status's place in `STATUSES`, then its key
- * within that status: `[topic, priority, readyAt, rowId]` for a live status,
- * `[updatedAt, taskId]` for a resting one.
+ * within that status: `[topic, priority, readyAt, rowId]` waiting,
+ * `[topic, readyAt, rowId]` running or snoozed, `[updatedAt, taskId]` resting.
  */
-export type SortKey = [string, number, number, number] | [number, string];
+export type SortKey = [string, number, number, number] | [string, number, number] | [number, string];
 
 /** The position a listing resumes from, its order, and whether it walks back (a previous page). */
 export interface Position {
@@ -36,9 +36,10 @@ const int = (x: unknown): x is number => Number.isSafeInteger(x);
 /** Whether `key` has the shape of a key of status group `rank`. */
 function fitsRank(rank: unknown, key: unknown): key is SortKey {
   if (!int(rank) || rank < 0 || rank >= STATUSES.length || !Array.isArray(key)) return false;
-  if (rank < LIVE_COUNT) {
+  if (rank === 0) {
     return key.length === 4 && typeof key[0] === "string" && int(key[1]) && int(key[2]) && int(key[3]);
   }
+  if (rank < LIVE_COUNT) return key.length === 3 && typeof key[0] === "string" && int(key[1]) && int(key[2]);
   return key.length === 2 && int(key[0]) && typeof key[1] === "string" && key[1].length > 0;
 }
 

@@ -51,7 +51,7 @@ export const STATUSES: readonly TaskStatus[] = [
   "terminated",
   "cancelled",
 ];
-/** How many of `STATUSES` are live (`starting`, `running`, `snoozed`): listed in reservation order, not by update time. */
+/** How many of `STATUSES` are live (`starting`, `running`, `snoozed`): listed by their live indexes, not by update time. */
 export const LIVE_COUNT = 3;
 
 /**
@@ -143,9 +143,9 @@ export const EpochMs = v.pipe(
 export const Order = v.pipe(
   v.picklist(["asc", "desc"], 'must be "asc" or "desc"'),
   v.description(
-    "asc (default): status by status from starting to cancelled; starting, running and snoozed tasks in " +
-      "reservation order (topic, priority, ready time, creation), the others by updatedAt, then taskId. " +
-      "desc: the reverse",
+    "asc (default): status by status from starting to cancelled; starting tasks in reservation order " +
+      "(topic, priority, ready time, creation), running and snoozed ones by topic, then when their lease or " +
+      "snooze runs out, the others by updatedAt, then taskId. desc: the reverse",
   ),
 );
 

@@ -169,9 +169,10 @@ export interface CursorOptions {
 /** One page of `listTasks`; `cursor` is `null` when there is no more. */
 export interface Page<D = unknown> {
   /**
-   * The tasks of this page, status by status in `STATUSES` order: `starting`,
-   * `running` and `snoozed` tasks in reservation order (topic, priority, ready
-   * time, creation), the others by `updatedAt`, then `taskId`; all reversed
+   * The tasks of this page, status by status in `STATUSES` order: `starting`
+   * tasks in reservation order (topic, priority, ready time, creation),
+   * `running` and `snoozed` ones by topic, then the time their lease or
+   * snooze runs out, the others by `updatedAt`, then `taskId`; all reversed
    * with `order: "desc"`.
    */
   data: Task<D>[];
@@ -385,7 +386,7 @@ export interface TaskQ {
   task<D = unknown>(taskId: string): Promise<Task<D> | null>;
   /** All tasks of a group, oldest first. */
   tasks<D = unknown>(taskGroupId: string): Promise<Task<D>[]>;
-  /** Keyset-paginated listing: status by status, live tasks in reservation order, resting ones by `updatedAt`. */
+  /** Keyset-paginated listing: status by status, waiting tasks in reservation order, resting ones by `updatedAt` (see `Page.data`). */
   listTasks<D = unknown>(filters?: ListFilters, cursor?: CursorOptions): Promise<Page<D>>;
   /** How many tasks match `filters` (counted on an index). */
   countTasks(filters?: ListFilters): Promise<number>;

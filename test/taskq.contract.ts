@@ -817,6 +817,19 @@ export function taskqContract(target: Target) {
       expect((await taskq.reserveTask(topic, "p"))!.taskId).toBe(starting[0].taskId);
     });
 
+    it("lists snoozed tasks by when their snooze ends", async () => {
+      await taskq.createTasks(Array.from({ length: 3 }, (_, i) => ({ topic, data: i })));
+      const [a, b, c] = await taskq.reserveTasks(topic, "p", 3);
+      for (const [t, ms] of [[a, 50_000], [b, 10_000], [c, 30_000]] as const) {
+        await taskq.snooze(t.taskId, "p", ms, { leaseId: t.leaseId! });
+      }
+      const page = await taskq.listTasks({ topic, status: "snoozed" }, { limit: 2 });
+      expect(page.data.map((t) => t.taskId)).toEqual([b.taskId, c.taskId]);
+      const rest = await taskq.listTasks({ topic, status: "snoozed" }, { limit: 2, cursor: page.cursor });
+      expect(rest.data.map((t) => t.taskId)).toEqual([a.taskId]);
+      expect(rest.cursor).toBeNull();
+    });
+
     it("lists resting tasks by updatedAt, then taskId", async () => {
       const created = await taskq.createTasks(Array.from({ length: 6 }, (_, i) => ({ topic, data: i })));
       const ended: Task[] = [];

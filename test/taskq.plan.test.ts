@@ -45,32 +45,42 @@ function expectIndexed(steps: string[], index?: string) {
 }
 
 describe("query plans", () => {
-  it("reserveTask and reserveTasks search the partial reservable index, one ordered search per live status, merged", async () => {
-    const one = await plan(sql.RESERVE_ONE, ["t1", "p", 1000]);
-    expectIndexed(one, "sokka_tasks_reservable");
-    // the index's order within (status, topic) is (priority, ready_at, id), the reservation order: the three
-    // live statuses are merged without a sort, and LIMIT stops the walk
-    const text = one.join("\n");
-    expect(text.match(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\?\)/g))
-      .toHaveLength(3);
-    expect(text).toContain("MERGE (UNION ALL)");
-    const many = await plan(sql.RESERVE_MANY, ["t1", "p", 1000, 32]);
-    expectIndexed(many, "sokka_tasks_reservable");
-    expect(many.join("\n")).toContain("MERGE (UNION ALL)");
+  it("reserveTask and reserveTasks walk the waiting index in order and search the parked one by time", async () => {
+    for (
+      const [text, args] of [[sql.RESERVE_ONE, ["t1", "p", 1000]], [sql.RESERVE_MANY, ["t1", "p", 1000, 32]]] as const
+    ) {
+      const steps = await plan(text, [...args]);
+      const all = steps.join("\n");
+      // the waiting index's order within (status, topic) is (priority, ready_at, id), the reservation order: no
+      // sort of the waiting tasks, and LIMIT stops the walk
+      expect(all).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_waiting \(status=\? AND topic=\?\)\n/);
+      // running and snoozed tasks are searched up to the clock: however many are parked, only the due ones
+      // are read, and only they are sorted before the merge
+      expect(all).toMatch(
+        /SEARCH sokka_tasks USING INDEX sokka_tasks_parked \(status=\? AND topic=\? AND ready_at<\?\)\nUSE TEMP B-TREE FOR ORDER BY/,
+      );
+      expect(all).toContain("MERGE (UNION ALL)");
+      expect(all.match(/TEMP B-TREE/g)).toHaveLength(1);
+      for (const s of steps) if (/^SCAN sokka_tasks\b/.test(s)) expect.unreachable(s);
+    }
   });
 
-  it("an idle waiter's look at the next ready time is a few seeks of the reservable index (one per status and priority)", async () => {
-    const steps = await plan(sql.NEXT_READY, ["t1"]);
-    expectIndexed(steps, "sokka_tasks_reservable");
-    // a loose index scan: one seek per distinct priority ("priority>?"), then the soonest ready_at of each,
-    // answered by the first entry after the NULLs ("priority=? AND ready_at>?"), not a range scan
-    const text = steps.join("\n");
-    expect(text).toMatch(
-      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority>\?\)/,
-    );
-    expect(text).toMatch(
-      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority=\? AND ready_at>\?\)/,
-    );
+  it("an idle waiter's look at the next ready time is a few seeks of the live indexes", async () => {
+    for (const text of [sql.NEXT_READY, act.OLDEST_READY]) {
+      const steps = await plan(text, ["t1"]);
+      expectIndexed(steps, "sokka_tasks_waiting");
+      // a loose index scan of the waiting: one seek per distinct priority ("priority>?"), then the soonest
+      // ready_at of each ("priority=?"); the first entry of each parked status
+      const all = steps.join("\n");
+      expect(all).toMatch(
+        /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_waiting \(status=\? AND topic=\? AND priority>\?\)/,
+      );
+      expect(all).toMatch(
+        /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_waiting \(status=\? AND topic=\? AND priority=\?\)/,
+      );
+      expect(all.match(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_parked \(status=\? AND topic=\?\)/g))
+        .toHaveLength(2);
+    }
   });
 
   it("pruning searches (status, updated_at) or (topic, status, updated_at): no scan, no sort", async () => {
@@ -80,12 +90,7 @@ describe("query plans", () => {
     expectIndexed(one, "sokka_tasks_by_topic_status");
   });
 
-  it("activity and /metrics: the oldest ready task is a few seeks of the reservable index; activity reads its own key", async () => {
-    const oldest = await plan(act.OLDEST_READY, ["t1"]);
-    expectIndexed(oldest, "sokka_tasks_reservable");
-    expect(oldest.join("\n")).toMatch(
-      /SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_reservable \(status=\? AND topic=\? AND priority=\? AND ready_at>\?\)/,
-    );
+  it("activity and /metrics: activity reads its own key; counts per topic and status read the indexes alone", async () => {
     const topic = await plan(act.TOPIC_ACTIVITY_SINCE, [3_600_000, "t1"]);
     expect(topic.join("\n")).toMatch(/SEARCH sokka_activity USING PRIMARY KEY \(topic=\? AND minute>\?\)/);
     // the whole-table reads of the small activity table walk its key in order: no sort
@@ -96,7 +101,8 @@ describe("query plans", () => {
     }
     // the counts per topic and status are one walk of each partial index, no table read, no sort
     const stats = (await plan(sql.TOPIC_STATS, [])).join("\n");
-    expect(stats).toMatch(/SCAN sokka_tasks USING COVERING INDEX sokka_tasks_reservable/);
+    expect(stats).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_waiting/);
+    expect(stats).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_parked/);
     expect(stats).toMatch(/SCAN sokka_tasks USING COVERING INDEX sokka_tasks_by_topic_status/);
     expect(stats).not.toMatch(/TEMP B-TREE/);
   });
@@ -141,22 +147,25 @@ describe("query plans", () => {
 
   const RUNNING = STATUSES.indexOf("running");
   const FAILED = STATUSES.indexOf("failed");
-  /** Each listing shape, and the indexes its plan must show. */
+  const LIVE = ["sokka_tasks_waiting", "sokka_tasks_parked"];
+  /** Each listing shape, and the indexes its plan must show (live ones first). */
   const shapes: [string, Partial<sql.ListShape>, string[]][] = [
-    // without a status filter: one ordered search per status, merged (no sort)
-    ["no filter", {}, ["sokka_tasks_reservable", "sokka_tasks_by_status"]],
-    ["topic", { topic: true }, ["sokka_tasks_reservable", "sokka_tasks_by_topic_status"]],
-    ["topic + subTopic", { topic: true, subTopic: true }, ["sokka_tasks_reservable", "sokka_tasks_by_topic_status"]],
-    ["a live status", { status: RUNNING }, ["sokka_tasks_reservable"]],
+    // without a status filter: one ordered search per status, one after another
+    ["no filter", {}, [...LIVE, "sokka_tasks_by_status"]],
+    ["topic", { topic: true }, [...LIVE, "sokka_tasks_by_topic_status"]],
+    ["topic + subTopic", { topic: true, subTopic: true }, [...LIVE, "sokka_tasks_by_topic_status"]],
+    ["waiting", { status: 0 }, ["sokka_tasks_waiting"]],
+    ["a parked status", { status: RUNNING }, ["sokka_tasks_parked"]],
     ["a resting status", { status: FAILED }, ["sokka_tasks_by_status"]],
-    ["topic + a live status", { topic: true, status: RUNNING }, ["sokka_tasks_reservable"]],
+    ["topic + waiting", { topic: true, status: 0 }, ["sokka_tasks_waiting"]],
+    ["topic + a parked status", { topic: true, status: RUNNING }, ["sokka_tasks_parked"]],
     ["topic + a resting status", { topic: true, status: FAILED }, ["sokka_tasks_by_topic_status"]],
     ["topic + a resting status + subTopic", { topic: true, status: FAILED, subTopic: true }, [
       "sokka_tasks_by_topic_status",
     ]],
-    ["time range", { from: true, to: true }, ["sokka_tasks_reservable", "sokka_tasks_by_status"]],
-    ["topic + time range", { topic: true, from: true, to: true }, ["sokka_tasks_reservable", "sokka_tasks_by_"]],
-    ["a live status + time range", { status: RUNNING, from: true }, ["sokka_tasks_reservable"]],
+    ["time range", { from: true, to: true }, [...LIVE, "sokka_tasks_by_status"]],
+    ["topic + time range", { topic: true, from: true, to: true }, [...LIVE, "sokka_tasks_by_"]],
+    ["a parked status + time range", { status: RUNNING, from: true }, ["sokka_tasks_parked"]],
     ["a resting status + time range", { status: FAILED, from: true }, ["sokka_tasks_by_status"]],
   ];
   for (const [name, shape, indexes] of shapes) {
@@ -188,14 +197,13 @@ describe("query plans", () => {
             for (const s of one.filter((s) => /sokka_tasks\b/.test(s))) expect(s).toMatch(/^SEARCH sokka_tasks USING/);
             steps.push(...one);
           }
-          // past a cursor, a listing over every status skips those behind it: the live ones ascending from a
-          // resting status, the resting ones descending from a live status
-          const across = shape.status === undefined && after >= 0;
-          const expected = across && after >= LIVE_COUNT && !desc
-            ? indexes.slice(1)
-            : across && after < LIVE_COUNT && desc
-            ? indexes.slice(0, 1)
-            : indexes;
+          // past a cursor, a listing over every status skips those behind it; each status read shows its index
+          const read = STATUSES.map((_, r) => r).filter((r) =>
+            shape.status !== undefined || after < 0 || (desc ? r <= after : r >= after)
+          );
+          const expected = shape.status !== undefined
+            ? indexes
+            : [...new Set(read.map((r) => indexes[r === 0 ? 0 : r < LIVE_COUNT ? 1 : 2]))];
           for (const index of expected) expect(steps.join("\n")).toContain(index);
         });
       }

@@ -1,12 +1,12 @@
 /**
  * The statements that read what happened per topic (`sokka_activity`, counted
  * by a trigger in schema.ts) and how long the oldest ready task has waited.
- * Each is a range or point search of a primary key or the reservable index.
+ * Each is a range or point search of a primary key or the live indexes.
  *
  * @module
  */
 
-import { LIVE_PRIORITIES, NOW, SOONEST_READY } from "./sql.ts";
+import { NOW, SOONEST_READY } from "./sql.ts";
 
 /** How long minutes are kept one by one; older ones are folded into each topic's totals (minute 0). */
 export const ACTIVITY_KEEP_MS = 2 * 86_400_000;
@@ -33,11 +33,11 @@ export const ACTIVITY_TOTALS = `SELECT topic, ${SUMS} FROM sokka_activity GROUP 
 /**
  * ?1 topic: the earliest `ready_at` of its live tasks and the clock. When it
  * is not later than the clock, that task has been ready (waiting to be
- * reserved) for the difference. A loose index scan over the topic's
- * priorities, as `NEXT_READY` in sql.ts; no table read.
+ * reserved) for the difference. Index seeks only, as `NEXT_READY` in
+ * sql.ts; no table read.
  */
-export const OLDEST_READY = `${LIVE_PRIORITIES}
-  SELECT ${SOONEST_READY} AS ready_at, ${NOW} AS now FROM p WHERE v IS NOT NULL`;
+export const OLDEST_READY = `${SOONEST_READY}
+  SELECT min(r) AS ready_at, ${NOW} AS now FROM soonest`;
 
 /**
  * Folds the minutes older than ACTIVITY_KEEP_MS into each topic's minute 0 (so

@@ -8,7 +8,7 @@
  */
 
 import { decodeCursor, encodeCursor, type SortKey } from "../cursor.ts";
-import { CursorOptionsSchema, invalid, ListFiltersSchema, parseOrThrow, STATUSES } from "../schemas.ts";
+import { CursorOptionsSchema, invalid, ListFiltersSchema, LIVE_COUNT, parseOrThrow, STATUSES } from "../schemas.ts";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import type { Row } from "./driver.ts";
@@ -34,9 +34,11 @@ function filterArgs(f: ListFilters): [sql.FilterShape, (string | number | null)[
 /** A listing row's status group and sort key (the `g`, `k1`… columns of `listSql`). */
 function placeOf(r: Row): [number, SortKey] {
   const rank = Number(r.g);
-  const key: SortKey = r.k3 === null
-    ? [Number(r.k1), String(r.k2)]
-    : [String(r.k1), Number(r.k2), Number(r.k3), Number(r.k4)];
+  const key: SortKey = rank === 0
+    ? [String(r.k1), Number(r.k2), Number(r.k3), Number(r.k4)]
+    : rank < LIVE_COUNT
+    ? [String(r.k1), Number(r.k2), Number(r.k3)]
+    : [Number(r.k1), String(r.k2)];
   return [rank, key];
 }
 

@@ -7,14 +7,15 @@
  */
 
 import type { Driver } from "./driver.ts";
+import { PARKED, WAITING } from "./sql.ts";
 
 /**
  * `ready_at` is the column reservation looks at: when the task becomes
  * reservable (creation, `runAt`, hand-back or the end of a retry's backoff
  * for `starting`, lease expiry for `running`, snooze end for `snoozed`) and
- * NULL once it is final. The partial
- * index over it therefore holds only live tasks: reserving costs the same
- * whatever the number of finished ones.
+ * NULL once it rests (held or final). The partial indexes over live tasks
+ * (WAITING, PARKED in sql.ts) therefore hold none of those: reserving costs
+ * the same whatever the number of finished ones.
  */
 /**
  * The activity counters and the status whose entry each counts. One narrow
@@ -60,10 +61,10 @@ const MIGRATIONS: string[][] = [
       failures INTEGER NOT NULL DEFAULT 0,
       result TEXT
     )`,
-    // Live tasks (starting, running, snoozed): reservation walks it per status, in priority, ready time, then
-    // creation (id) order, and listing live tasks walks it the same way. Every live step rewrites its entry
-    // anyway (ready_at moves), so `status` leading it costs nothing more.
-    `CREATE INDEX sokka_tasks_reservable ON sokka_tasks (status, topic, priority, ready_at) WHERE ready_at IS NOT NULL`,
+    // Live tasks, see WAITING and PARKED in sql.ts: reservation and listing walk these. Every live step moves a
+    // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.
+    `CREATE INDEX sokka_tasks_waiting ON sokka_tasks (status, topic, priority, ready_at) WHERE ${WAITING}`,
+    `CREATE INDEX sokka_tasks_parked ON sokka_tasks (status, topic, ready_at) WHERE ${PARKED}`,
     // Only tasks that share another task's group: a task alone in its own group (the default) is found by
     // task_id, so creating one writes no entry here (measured: one-by-one creates ~15 % faster).
     `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id) WHERE task_group_id <> task_id`,

@@ -163,44 +163,58 @@ const RESERVE_SET = `status = CASE WHEN ${EXHAUSTED} THEN 'failed' ELSE 'running
   ${TOUCH}`;
 /** Topic ?1 is paused: nothing of it is reserved (an uncorrelated subquery, evaluated once per statement). */
 export const PAUSED = "EXISTS (SELECT 1 FROM sokka_paused_topics WHERE topic = ?1)";
-/** The live statuses, each a range of the reservable index (status, topic, priority, ready_at). */
-const LIVE = STATUSES.slice(0, LIVE_COUNT);
 /**
- * Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then
- * oldest. One ordered walk of the reservable index per live status, merged by
- * SQLite (no sort); LIMIT, added by the caller, stops the walks.
+ * The live tasks are in two partial indexes, each named by its condition
+ * (every statement that searches one repeats the condition word for word, which
+ * is how SQLite knows the index holds what it needs). Waiting tasks by
+ * (topic, priority, ready_at): the reservation order. Running and snoozed
+ * ones by (status, topic, ready_at): only those whose lease or snooze ran out
+ * are reservable, and a search by time stops at the first that has not,
+ * however many are parked.
  */
-const reservableArm = (status: string) =>
-  `SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE status = '${status}' AND topic = ?1 AND ready_at <= ${NOW}`;
-const RESERVABLE = `SELECT id FROM (${
-  LIVE.map(reservableArm).join(" UNION ALL ")
-} ORDER BY p, r, id) WHERE NOT ${PAUSED}`;
+export const WAITING = "status = 'starting'";
+/** See `WAITING`. */
+export const PARKED = "status IN ('running', 'snoozed')";
 
 /**
- * The distinct priorities of topic ?1's live tasks per live status, as rows
- * `p(s, v)`: one seek of the reservable index each.
+ * Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then
+ * oldest. Waiting ones come in that order from their index; running and
+ * snoozed ones that are due are searched by time and sorted (only the due
+ * ones: usually none or a few); SQLite merges the two (no sort of the
+ * waiting), and LIMIT, added by the caller, stops the walk.
  */
-export const LIVE_PRIORITIES = `WITH RECURSIVE p(s, v) AS (
-    SELECT s, (SELECT min(priority) FROM sokka_tasks WHERE status = s AND topic = ?1 AND ready_at IS NOT NULL)
-      FROM (${LIVE.map((s, i) => `SELECT '${s}'${i ? "" : " AS s"}`).join(" UNION ALL ")})
+const RESERVABLE = `SELECT id FROM (
+    SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE ${WAITING} AND topic = ?1 AND ready_at <= ${NOW}
     UNION ALL
-    SELECT s, (SELECT min(priority) FROM sokka_tasks WHERE status = s AND topic = ?1 AND ready_at IS NOT NULL AND priority > v)
+    SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE ${PARKED} AND topic = ?1 AND ready_at <= ${NOW}
+    ORDER BY p, r, id
+  ) WHERE NOT ${PAUSED}`;
+
+/**
+ * The soonest `ready_at` among topic ?1's live tasks, as rows `r` (NULLs
+ * where none): for the waiting ones a loose index scan (one seek per distinct
+ * priority, then the first entry of each), for the parked ones the first entry
+ * of each status. Index seeks only, no table read.
+ */
+export const SOONEST_READY = `WITH RECURSIVE p(v) AS (
+    SELECT min(priority) FROM sokka_tasks WHERE ${WAITING} AND topic = ?1
+    UNION ALL
+    SELECT (SELECT min(priority) FROM sokka_tasks WHERE ${WAITING} AND topic = ?1 AND priority > v)
     FROM p WHERE v IS NOT NULL
+  ), soonest(r) AS (
+    SELECT (SELECT min(ready_at) FROM sokka_tasks WHERE ${WAITING} AND topic = ?1 AND priority = v) FROM p
+    WHERE v IS NOT NULL
+    UNION ALL SELECT min(ready_at) FROM sokka_tasks WHERE ${PARKED} AND status = 'running' AND topic = ?1
+    UNION ALL SELECT min(ready_at) FROM sokka_tasks WHERE ${PARKED} AND status = 'snoozed' AND topic = ?1
   )`;
-/** Over `LIVE_PRIORITIES`: the soonest `ready_at` of any of them (the first entry of each priority after the NULLs). */
-export const SOONEST_READY =
-  "min((SELECT min(ready_at) FROM sokka_tasks WHERE status = s AND topic = ?1 AND priority = v AND ready_at IS NOT NULL))";
 
 /**
  * How many ms until the next task of topic ?1 is reservable (≤ 0: one is now;
- * NULL: none is live): an idle waiter sleeps that long. Within a status and
- * topic the partial index is ordered by priority first, so this walks its
- * priorities (a loose index scan: one seek per live status and distinct
- * priority of the topic's live tasks) and takes
- * the soonest `ready_at` of each; no table read, no write lock.
+ * NULL: none is live, or the topic is paused): an idle waiter sleeps that
+ * long. See `SOONEST_READY`; no write lock.
  */
-export const NEXT_READY = `${LIVE_PRIORITIES}
-  SELECT ${SOONEST_READY} - ${NOW} AS wait FROM p WHERE v IS NOT NULL AND NOT ${PAUSED}`;
+export const NEXT_READY = `${SOONEST_READY}
+  SELECT min(r) - ${NOW} AS wait FROM soonest WHERE NOT ${PAUSED}`;
 
 /** Changes when another connection (another process) commits; costs no table read. */
 export const DATA_VERSION = "PRAGMA data_version";
@@ -278,12 +292,10 @@ export const REVOKE_LEASE = `UPDATE sokka_tasks
   WHERE task_id = w_id AND record_ver = w_rv AND +status IN ('running', 'snoozed')
   RETURNING ${COLUMNS}`;
 
-/**
- * Tasks per topic and status: live ones counted on the reservable index
- * (status, topic, …), resting ones on (topic, status, …); both index-only.
- */
+/** Tasks per topic and status: one walk of each partial index, index-only. */
 export const TOPIC_STATS =
-  `SELECT topic, status, count(*) AS n FROM sokka_tasks WHERE ready_at IS NOT NULL GROUP BY status, topic
+  `SELECT topic, 'starting' AS status, count(*) AS n FROM sokka_tasks WHERE ${WAITING} GROUP BY topic
+  UNION ALL SELECT topic, status, count(*) AS n FROM sokka_tasks WHERE ${PARKED} GROUP BY status, topic
   UNION ALL SELECT topic, status, count(*) AS n FROM sokka_tasks WHERE ready_at IS NULL GROUP BY topic, status`;
 
 /** Filters of a listing that are present, in a fixed order. */
@@ -303,15 +315,21 @@ export interface ListShape extends FilterShape {
 }
 
 /**
- * The sort key of a listing row: a group (the status's place in `STATUSES`)
- * and up to four key columns. A live task is keyed as the reservable index
- * orders it, (topic, priority, ready_at, id): its reservation order within a
- * topic. A resting one as (updated_at, task_id), the resting indexes' order.
- * Keeping live tasks out of any index on `updated_at` is what lets a task's
- * transitions write no listing entry until it rests (README.md, Performance).
+ * How each status is listed: the condition of its index and the columns it
+ * is ordered by (its sort key, as `k1…k4`). A waiting task is keyed as the
+ * reservation orders it, (topic, priority, ready_at, id); a running or
+ * snoozed one by (topic, ready_at, id): when its lease or snooze runs out; a
+ * resting one by (updated_at, task_id). Keeping live tasks out of any index
+ * on `updated_at` is what lets a task's steps write no listing entry until it
+ * rests (README.md, Performance).
  */
-const KEYS_LIVE = "topic AS k1, priority AS k2, ready_at AS k3, id AS k4";
-const KEYS_RESTING = "updated_at AS k1, task_id AS k2, NULL AS k3, NULL AS k4";
+function orderOf(rank: number): { where: string; cols: string[] } {
+  if (rank === 0) return { where: WAITING, cols: ["topic", "priority", "ready_at", "id"] };
+  if (rank < LIVE_COUNT) {
+    return { where: `status = '${STATUSES[rank]}' AND ${PARKED}`, cols: ["topic", "ready_at", "id"] };
+  }
+  return { where: `status = '${STATUSES[rank]}' AND ready_at IS NULL`, cols: ["updated_at", "task_id"] };
+}
 
 /**
  * One status's part of a listing or count: the filters present (numbered
@@ -320,29 +338,25 @@ const KEYS_RESTING = "updated_at AS k1, task_id AS k2, NULL AS k3, NULL AS k4";
  * the status the cursor is in; `listing` false: a count of the filters.
  */
 function armOf(shape: ListShape | FilterShape, rank: number, listing: boolean): string {
-  const live = rank < LIVE_COUNT;
+  const { where: own, cols: all } = orderOf(rank);
   let n = 0;
-  const where = [`status = '${STATUSES[rank]}'`, live ? "ready_at IS NOT NULL" : "ready_at IS NULL"];
+  const where = [own];
   if (shape.topic) where.push(`topic = ?${++n}`);
   if (shape.subTopic) where.push(`sub_topic = ?${++n}`);
   if (shape.from) where.push(`updated_at >= ?${++n}`);
   if (shape.to) where.push(`updated_at <= ?${++n}`);
   if (!listing) return `SELECT count(*) FROM sokka_tasks WHERE ${where.join(" AND ")}`;
-  // The key columns this status is ordered by (a topic filtered on is constant: left out).
-  const cols = !live ? ["updated_at", "task_id"] : shape.topic ? ["priority", "ready_at", "id"] : [
-    "topic",
-    "priority",
-    "ready_at",
-    "id",
-  ];
+  // A topic filtered on is constant: left out of the order and of the keyset condition.
+  const skip = shape.topic && all[0] === "topic" ? 1 : 0;
+  const cols = all.slice(skip);
   const ls = shape as ListShape;
   if (ls.after === rank) {
-    const first = live && shape.topic ? 2 : 1; // which of the cursor's keys the columns start at
-    const params = cols.map((_, i) => `?${n + first + i}`);
+    const params = cols.map((_, i) => `?${n + 1 + skip + i}`);
     where.push(`(${cols.join(", ")}) ${ls.desc ? "<" : ">"} (${params.join(", ")})`);
   }
+  const keys = [0, 1, 2, 3].map((i) => `${all[i] ?? "NULL"} AS k${i + 1}`).join(", ");
   const dir = ls.desc ? " DESC" : "";
-  return `SELECT ${rank} AS g, ${live ? KEYS_LIVE : KEYS_RESTING}, ${COLUMNS} FROM sokka_tasks
+  return `SELECT ${rank} AS g, ${keys}, ${COLUMNS} FROM sokka_tasks
     WHERE ${where.join(" AND ")}
     ORDER BY ${cols.map((c) => c + dir).join(", ")} LIMIT ?${n + 5}`;
 }
@@ -364,8 +378,8 @@ const listCache = new Map<string, string[]>();
 
 /**
  * The statements of a listing, one per status it reads, in listing order:
- * each is one ordered search of an index (the reservable index for a live
- * status, a resting index for the others), stopped by its LIMIT. Every one
+ * each is one ordered search of an index (a live index for a live status, a
+ * resting index for the others), stopped by its LIMIT. Every one
  * takes the same arguments: the filters in `FilterShape` order, the cursor's
  * four keys (nulls without a cursor), then the limit. Statuses follow one
  * another, so the caller reads them in order until the page is full (in one

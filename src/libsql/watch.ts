@@ -11,7 +11,7 @@
  *    poll of an idle process costs ~0.5 ms of CPU (a timer wake-up and a
  *    driver call from cold caches), so 100 ms is ~0.5 % of a core.
  * 3. Time: each waiter reads when its topic's next task is due (one seek of
- *    the reservable index: a snooze ending, a lease lapsing) and sleeps until
+ *    the live indexes: a snooze ending, a lease lapsing) and sleeps until
  *    then.
  *
  * A remote database has no change signal: there the caller's deadline (the
