@@ -4,7 +4,17 @@
  * the status transitions, fencing, expiry, listing and validation.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTask, listTasks, scrollTasks, type Task, task, TaskError, type TaskQ, tasks } from "../mod.ts";
+import {
+  createTask,
+  listTasks,
+  scrollTasks,
+  type Task,
+  task,
+  type TaskDef,
+  TaskError,
+  type TaskQ,
+  tasks,
+} from "../mod.ts";
 import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
 
 /** Every task of `topic`, to show that a refused call wrote nothing. */
@@ -300,6 +310,24 @@ export function taskqContract(target: Target) {
       expect(stored.length).toBe(2500);
       // what createTasks returned is exactly what is stored, field by field
       expect([...created].sort((a, b) => a.taskId.localeCompare(b.taskId))).toEqual(stored);
+    });
+
+    it("stores each kind of batch exactly as it returns it: bare, mixed topics, later fields", async () => {
+      const other = uniq("other");
+      const batches = [
+        // only topic and data (one topic), one with its own id: the bare statement
+        [{ topic, data: { a: 'x"y' } }, { topic, taskId: uniq("id"), data: [1, 2] }, { topic }],
+        // two topics, a description: the plain statement
+        [{ topic, data: 1 }, { topic: other, taskDescription: "d" }, { topic, taskGroupId: "g" }],
+        // a later field: the full one
+        [{ topic, priority: 3 }, { topic, delayMs: 60_000, data: null }],
+      ];
+      const created: Task[] = [];
+      for (const defs of batches) created.push(...await taskq.createTasks(defs as TaskDef[]));
+      const byId = (a: Task, b: Task) => a.taskId.localeCompare(b.taskId);
+      const stored = [...await snapshot(taskq, topic), ...await snapshot(taskq, other)].sort(byId);
+      expect([...created].sort(byId)).toEqual(stored);
+      expect(created.map((t) => t.data)).toEqual([{ a: 'x"y' }, [1, 2], null, 1, null, null, null, null]);
     });
 
     it("returns [] for []", async () => {

@@ -37,17 +37,43 @@ const INSERT_CHUNK = 1000;
 const isPlain = (r: Row) =>
   r.length === 7 || (r[7] === null && r[8] === null && r[9] === null && r[10] === null && r[11] === null);
 
-/** Rows' JSON argument and statement: the plain one when no row gives a later field (see `PLAIN_ROW_VALUES`). */
-function rowsArg(rows: Row[], full: string, plain: string): [string, string] {
-  if (rows.every(isPlain)) {
-    return [
-      plain,
-      JSON.stringify(
-        rows.every((r) => r.length === 7) ? rows : rows.map((r) => r.slice(0, 7)),
-      ),
-    ];
+/** The three forms of one insert statement, by the rows they take (see `INSERT_COLUMNS` in sql.ts). */
+interface RowStatements {
+  full: string;
+  plain: string;
+  bare: string;
+}
+const ALL_OR_NOTHING: RowStatements = {
+  full: sql.INSERT_TASKS_JSON,
+  plain: sql.INSERT_PLAIN_TASKS_JSON,
+  bare: sql.INSERT_BARE_TASKS_JSON,
+};
+const EACH: RowStatements = {
+  full: sql.INSERT_TASKS_EACH,
+  plain: sql.INSERT_PLAIN_TASKS_EACH,
+  bare: sql.INSERT_BARE_TASKS_EACH,
+};
+
+/** Whether a plain row gives only its id, topic and data (see `BARE_ROW_VALUES`). */
+const isBare = (r: Row, topic: Row[number]) =>
+  r[1] === r[0] && r[2] === null && r[3] === topic && r[4] === sql.DEFAULT_SUB_TOPIC && r[5] === null && isPlain(r);
+
+/**
+ * The statement for `rows`, in its leanest form: bare when every row only
+ * names its id, topic (the same one) and data; plain when no row gives a
+ * later field (see `PLAIN_ROW_VALUES`); else full.
+ */
+function rowsStatement(rows: Row[], forms: RowStatements): Statement {
+  const topic = rows[0][3];
+  if (rows.every((r) => isBare(r, topic))) {
+    return { sql: forms.bare, args: [JSON.stringify(rows.map((r) => [r[0], r[6]])), topic] };
   }
-  return [full, JSON.stringify(rows.map((r) => (r.length === 7 ? [...r, null, null, null, null, null] : r)))];
+  if (rows.every(isPlain)) {
+    const plain = rows.every((r) => r.length === 7) ? rows : rows.map((r) => r.slice(0, 7));
+    return { sql: forms.plain, args: [JSON.stringify(plain)] };
+  }
+  const full = rows.map((r) => (r.length === 7 ? [...r, null, null, null, null, null] : r));
+  return { sql: forms.full, args: [JSON.stringify(full)] };
 }
 
 /**
@@ -67,7 +93,7 @@ function toRow(input: unknown, maxDataBytes: number, what: string, short = false
     def.taskGroupId ?? taskId,
     def.taskDescription ?? null,
     def.topic,
-    def.subTopic ?? "default",
+    def.subTopic ?? sql.DEFAULT_SUB_TOPIC,
     def.timeoutMs ?? null,
     data,
   ];
@@ -196,8 +222,8 @@ export class Creates {
       const rs = await this.#ctx.run(oneRow(sql.INSERT_TASK, batch[0].row), "write", "createTask");
       if (rs.rows.length) times.set(batch[0].row[0] as string, Number(rs.rows[0].created_at));
     } else {
-      const [text, arg] = rowsArg(batch.map((c) => c.row), sql.INSERT_TASKS_EACH, sql.INSERT_PLAIN_TASKS_EACH);
-      const rs = await this.#ctx.run({ sql: text, args: [arg] }, "write", "createTask", batch.length);
+      const stmt = rowsStatement(batch.map((c) => c.row), EACH);
+      const rs = await this.#ctx.run(stmt, "write", "createTask", batch.length);
       for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
     }
     const made = new Map<PendingCreate, Task>();
@@ -225,8 +251,10 @@ export class Creates {
   async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
     const list = parseOrThrow(DefsSchema, defs, "createTasks");
     const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`, true));
+    // Only ids the caller gave can repeat or exist already (made ones carry 80 random bits).
     const seen = new Set<string>();
     for (let i = 0; i < rows.length; i++) {
+      if ((list[i] as TaskDef).taskId === undefined) continue;
       const id = rows[i][0] as string;
       if (seen.has(id)) throw invalid("createTasks", [{ path: `${i}.taskId`, message: `repeats task id ${id}` }]);
       seen.add(id);
@@ -234,8 +262,7 @@ export class Creates {
     if (!rows.length) return [];
     const stmts: Statement[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const [text, arg] = rowsArg(rows.slice(i, i + INSERT_CHUNK), sql.INSERT_TASKS_JSON, sql.INSERT_PLAIN_TASKS_JSON);
-      stmts.push({ sql: text, args: [arg] });
+      stmts.push(rowsStatement(rows.slice(i, i + INSERT_CHUNK), ALL_OR_NOTHING));
       stmts.push(oneRow(sql.CREATED_AT, [rows[i][0]]));
     }
     let results: Result[];

