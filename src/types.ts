@@ -25,7 +25,7 @@ export type TaskStatus = "starting" | "running" | "snoozed" | "held" | "failed" 
 
 /** A stored task, as every read and write of the store returns it. */
 export interface Task<D = unknown> {
-  /** Unique id; generated when not given: 25 base36 characters, time-ordered (48-bit ms time, 80 random bits). */
+  /** Unique id; generated when not given: 25 base36 characters, time-ordered (10 of epoch ms, 15 random). */
   taskId: string;
   /** Group the task belongs to; defaults to `taskId`. */
   taskGroupId: string;

@@ -251,7 +251,7 @@ export class Creates {
   async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
     const list = parseOrThrow(DefsSchema, defs, "createTasks");
     const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`, true));
-    // Only ids the caller gave can repeat or exist already (made ones carry 80 random bits).
+    // Only ids the caller gave can repeat or exist already (made ones carry 77 random bits).
     const seen = new Set<string>();
     for (let i = 0; i < rows.length; i++) {
       if ((list[i] as TaskDef).taskId === undefined) continue;
