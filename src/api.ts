@@ -80,7 +80,8 @@ export function tasks<D>(taskq: TaskQ, taskGroupId: string): Promise<Task<D>[]> 
  * reservable, creation), so the first one of a topic is the one
  * `reserveTask` takes next; a `running` or `snoozed` one by topic, then the
  * time its lease or snooze runs out; a resting one by `updatedAt`, then
- * `taskId`. `order: "desc"` reverses all of it.
+ * `taskId`. `order: "desc"` reverses the order within each status (newest
+ * first); the statuses still come from `starting` to `cancelled`.
  *
  * @example
  * ```ts

@@ -145,7 +145,8 @@ export const Order = v.pipe(
   v.description(
     "asc (default): status by status from starting to cancelled; starting tasks in reservation order " +
       "(topic, priority, ready time, creation), running and snoozed ones by topic, then when their lease or " +
-      "snooze runs out, the others by updatedAt, then taskId. desc: the reverse",
+      "snooze runs out, the others by updatedAt, then taskId. desc: each status's order reversed (newest " +
+      "first), the statuses still from starting to cancelled",
   ),
 );
 

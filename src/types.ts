@@ -160,8 +160,9 @@ export interface CursorOptions {
   /** A page's `cursor` (the next page) or `prevCursor` (the previous one); absent or `null` for the first page. */
   cursor?: string | null;
   /**
-   * `"asc"` (default) or `"desc"` (the reverse: resting tasks newest first, the
-   * statuses from `cancelled` back to `starting`). A cursor keeps the order it was made in.
+   * `"asc"` (default) or `"desc"`: each status's own order reversed (newest
+   * first); the statuses still come from `starting` to `cancelled`, so live
+   * work leads either way. A cursor keeps the order it was made in.
    */
   order?: "asc" | "desc";
 }
@@ -172,7 +173,7 @@ export interface Page<D = unknown> {
    * The tasks of this page, status by status in `STATUSES` order: `starting`
    * tasks in reservation order (topic, priority, ready time, creation),
    * `running` and `snoozed` ones by topic, then the time their lease or
-   * snooze runs out, the others by `updatedAt`, then `taskId`; all reversed
+   * snooze runs out, the others by `updatedAt`, then `taskId`; each reversed
    * with `order: "desc"`.
    */
   data: Task<D>[];

@@ -838,6 +838,27 @@ export function taskqContract(target: Target) {
         failed.taskId, // failed
         done.taskId, // terminated
       ]);
+      // newest first: each status's order reversed, the statuses still from starting on; and back again
+      const desc: string[][] = [];
+      let page = await taskq.listTasks({ topic }, { limit: 7, order: "desc" });
+      desc.push(page.data.map((t) => t.taskId));
+      while (page.cursor) {
+        page = await taskq.listTasks({ topic }, { limit: 7, cursor: page.cursor });
+        desc.push(page.data.map((t) => t.taskId));
+      }
+      const expectedDesc = [
+        ...byPriority.slice(3).map((t) => t.taskId).reverse(),
+        running[1].taskId,
+        failed.taskId,
+        done.taskId,
+      ];
+      expect(desc.flat()).toEqual(expectedDesc);
+      const backwards: string[][] = [];
+      while (page.prevCursor) {
+        page = await taskq.listTasks({ topic }, { limit: 7, cursor: page.prevCursor });
+        backwards.unshift(page.data.map((t) => t.taskId));
+      }
+      expect(backwards).toEqual(desc.slice(0, -1));
       // one status at a time, in the same order
       const starting = (await taskq.listTasks({ topic, status: "starting" }, { limit: 100 })).data;
       expect(starting.map((t) => t.taskId)).toEqual(byPriority.slice(3).map((t) => t.taskId));

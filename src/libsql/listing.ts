@@ -71,7 +71,7 @@ export async function listTasks<D>(
   while (key.length < 4) key.push(null);
   args.push(...key, limit + 1);
   // Walking back from a cursor is the same scan in the other direction, then reversed.
-  const arms = sql.listSql({ ...where, after: at ? at.rank : -1, desc: (order === "desc") !== back });
+  const arms = sql.listSql({ ...where, after: at ? at.rank : -1, desc: (order === "desc") !== back, back });
   // One status: one search. Several: one search each, in one read transaction, taken in order until full.
   const sets = arms.length === 1
     ? [await ctx.run({ sql: arms[0], args }, "read", "listTasks")]

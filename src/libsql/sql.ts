@@ -334,7 +334,10 @@ export interface FilterShape {
 /** A listing: its filters, the status group its cursor is in (-1: no cursor), and its direction. */
 export interface ListShape extends FilterShape {
   after: number;
+  /** Each status's own order reversed (`order: "desc"`, or walking back an ascending listing). */
   desc: boolean;
+  /** The statuses from last to first: walking back to a previous page (whatever the order within each). */
+  back: boolean;
 }
 
 /**
@@ -393,8 +396,8 @@ export function filterCount(shape: FilterShape): number {
 function ranksOf(shape: ListShape): number[] {
   if (shape.status >= 0) return [shape.status];
   const all = STATUSES.map((_, i) => i);
-  const left = shape.after < 0 ? all : all.filter((r) => (shape.desc ? r <= shape.after : r >= shape.after));
-  return shape.desc ? left.reverse() : left;
+  const left = shape.after < 0 ? all : all.filter((r) => (shape.back ? r <= shape.after : r >= shape.after));
+  return shape.back ? left.reverse() : left;
 }
 
 const listCache = new Map<string, string[]>();
@@ -410,7 +413,7 @@ const listCache = new Map<string, string[]>();
  */
 export function listSql(shape: ListShape): string[] {
   const key = `L${+shape.topic}${+shape.subTopic}${shape.status}${+shape.from}${+shape.to}${shape.after}${+shape
-    .desc}`;
+    .desc}${+shape.back}`;
   let sql = listCache.get(key);
   if (sql === undefined) {
     sql = ranksOf(shape).map((r) => armOf(shape, r, true));
