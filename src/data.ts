@@ -31,7 +31,10 @@ export function encodeData(
   field = "data",
   code: "invalid-task" | "invalid-outcome" = "invalid-task",
 ): string {
-  const found = findNonJson(data, new Set(), 0);
+  // First without tracking the path's objects: a cycle then shows as nesting too deep, and only that case
+  // is walked again, with them, to tell which it is.
+  let found = findNonJson(data, null, 0);
+  if (found && !found.keys) found = findNonJson(data, new Set(), 0);
   if (found) {
     // the path is built only now, from the keys gathered on the way back up (none for a nesting problem)
     const problem = { path: [field, ...(found.keys ?? [])].join("."), message: found.message };
@@ -59,8 +62,12 @@ interface NonJson {
   message: string;
 }
 
-/** The first value JSON cannot carry, with the keys that lead to it (gathered only once one is found). */
-function findNonJson(value: unknown, seen: Set<object>, depth: number): NonJson | null {
+/**
+ * The first value JSON cannot carry, with the keys that lead to it (gathered
+ * only once one is found). `seen`: the objects on the path from the top, to
+ * name a cycle; null: not tracked (a cycle then ends as nesting too deep).
+ */
+function findNonJson(value: unknown, seen: Set<object> | null, depth: number): NonJson | null {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -69,7 +76,7 @@ function findNonJson(value: unknown, seen: Set<object>, depth: number): NonJson 
       return Number.isFinite(value) ? null : { keys: [], message: `is ${value}, which JSON cannot carry` };
     case "object": {
       if (value === null) return null;
-      if (seen.has(value)) return { keys: [], message: "is a circular reference" };
+      if (seen?.has(value)) return { keys: [], message: "is a circular reference" };
       if (depth >= MAX_DEPTH) return { message: `is nested deeper than ${MAX_DEPTH} levels` };
       const proto = Object.getPrototypeOf(value);
       const isArray = Array.isArray(value);
@@ -77,7 +84,7 @@ function findNonJson(value: unknown, seen: Set<object>, depth: number): NonJson 
         const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
         return { keys: [], message: `is a ${name}, not a plain JSON object` };
       }
-      seen.add(value);
+      seen?.add(value);
       if (isArray) {
         for (let i = 0; i < value.length; i++) {
           const p = findNonJson(value[i], seen, depth + 1);
@@ -90,7 +97,7 @@ function findNonJson(value: unknown, seen: Set<object>, depth: number): NonJson 
           if (p) return (p.keys?.unshift(key), p);
         }
       }
-      seen.delete(value);
+      seen?.delete(value);
       return null;
     }
     default:
