@@ -67,7 +67,10 @@ it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each exe
   await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
   // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
   const terminated = async () =>
-    Number((await raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated'")).rows[0].n);
+    Number(
+      (await raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated' AND ready_at IS NULL"))
+        .rows[0].n,
+    );
   const deadline = Date.now() + 50_000;
   while ((await terminated()) < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   children.forEach((c) => c.kill("SIGTERM"));
