@@ -83,6 +83,22 @@ it("a one-row statement returns its row (or none); its write is committed and it
   d.close();
 });
 
+it("a statement read whole and then as one row runs with its new arguments each time", async () => {
+  // libsql 0.5.29's get() after all() on one prepared statement re-ran the all()'s arguments
+  const d = await driver();
+  await d.execute("CREATE TABLE t (a INTEGER)");
+  const insert = "INSERT INTO t (a) SELECT value FROM json_each(?1) RETURNING a";
+  expect((await d.execute({ sql: insert, args: ["[1,2]"] })).rows).toEqual([{ a: 1 }, { a: 2 }]);
+  expect((await d.execute(oneRow(insert, ["[3]"]))).rows).toEqual([{ a: 3 }]);
+  expect((await d.execute({ sql: insert, args: ["[4]"] })).rows).toEqual([{ a: 4 }]);
+  expect((await d.execute(oneRow(insert, ["[5]"]))).rows).toEqual([{ a: 5 }]);
+  expect((await d.execute("SELECT a FROM t ORDER BY a")).rows.map((r) => r.a)).toEqual([1, 2, 3, 4, 5]);
+  const read = "SELECT a FROM t WHERE a >= ?1 ORDER BY a";
+  expect((await d.execute({ sql: read, args: [4] })).rows).toEqual([{ a: 4 }, { a: 5 }]);
+  expect((await d.execute(oneRow(read, [2]))).rows).toEqual([{ a: 2 }]);
+  d.close();
+});
+
 it("a failed batch is rolled back whole, throws SQLite's base code, and the connection goes on", async () => {
   const d = await driver();
   await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY)");

@@ -744,6 +744,25 @@ export function taskqContract(target: Target) {
     });
   });
 
+  describe("a lone write after a batch of the same transition", () => {
+    it("moves its own task, and the batch's tasks only once", async () => {
+      // one statement text serves both: a driver that kept the batch's arguments would redo the batch instead
+      const [a, b, c] = [await inStatus("running"), await inStatus("running"), await inStatus("running")];
+      const op = (t: Task) => ({ op: "extendLease" as const, taskId: t.taskId, pid: "p1", leaseId: t.leaseId! });
+      const batch = await taskq.applyWrites([op(a), op(b)]);
+      expect(batch.map((r) => r.task?.recordVer)).toEqual([a.recordVer + 1, b.recordVer + 1]);
+      const lone = await taskq.extendLease(c.taskId, "p1", { leaseId: c.leaseId! });
+      expect(lone).toMatchObject({ taskId: c.taskId, recordVer: c.recordVer + 1 });
+      const done = await taskq.applyWrites([{ ...op(a), op: "terminate" }, { ...op(b), op: "terminate" }]);
+      expect(done.map((r) => r.task?.status)).toEqual(["terminated", "terminated"]);
+      expect(await taskq.terminate(c.taskId, "p1", { leaseId: c.leaseId! })).toMatchObject({
+        taskId: c.taskId,
+        status: "terminated",
+      });
+      for (const t of [a, b]) expect((await taskq.task(t.taskId))!.recordVer).toBe(t.recordVer + 2);
+    });
+  });
+
   describe("applyWritesAndReserve", () => {
     it("writes, then reserves, in one call: a task the writes hand back can be taken again at once", async () => {
       const topic = uniq("tick");

@@ -41,6 +41,18 @@ type Open = (path: string, options: { timeout: number }) => NativeDatabase;
 /** Statements kept prepared per connection (the store sends a few dozen texts). */
 const CACHE_SIZE = 200;
 
+/**
+ * The cache key of a statement: its text, and whether it is read with `get()`.
+ * A statement is only ever read one way. `libsql` 0.5.29 leaves a statement
+ * that `all()` read to its end un-reset, and `get()` binds without a reset
+ * first: the bind fails unseen and `get()` runs the statement again with the
+ * arguments of the `all()` before it. A lone terminate after a batch of them
+ * then re-ran the batch's tuples and missed its own task; an INSERT re-inserted
+ * the earlier rows. (`get()` after `get()` and `all()` after either are
+ * sound: `get()` resets after itself, `all()` before itself.)
+ */
+const keyOf = (sql: string, oneRow: boolean): string => oneRow ? "1" + sql : sql;
+
 let loading: Promise<Open | null> | undefined;
 
 /** The native driver's opener, or null where the package cannot be loaded (once per process). */
@@ -216,16 +228,18 @@ export class NativeDriver implements Driver {
     if (this.#closed) throw new NativeDriverError("The client is closed", "CLIENT_CLOSED");
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
-    let prepared = this.#prepared.get(sql);
+    const one = (stmt as { oneRow?: true }).oneRow === true;
+    const key = keyOf(sql, one);
+    let prepared = this.#prepared.get(key);
     try {
-      if (prepared) this.#prepared.delete(sql); // re-inserted below: most recently used last
+      if (prepared) this.#prepared.delete(key); // re-inserted below: most recently used last
       else prepared = this.#db.prepare(sql);
       const result = !prepared.reader
         ? { rows: [], rowsAffected: prepared.run(args).changes }
-        : (stmt as { oneRow?: true }).oneRow
+        : one
         ? { rows: rowOf(prepared.get(args)), rowsAffected: 0 }
         : { rows: prepared.all(args), rowsAffected: 0 };
-      this.#prepared.set(sql, prepared);
+      this.#prepared.set(key, prepared);
       if (this.#prepared.size > CACHE_SIZE) this.#prepared.delete(this.#prepared.keys().next().value!);
       return result;
     } catch (e) {
