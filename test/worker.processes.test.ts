@@ -63,7 +63,8 @@ it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each exe
   );
   await Promise.all(children.map((c) => c.printed("ready")));
   // The tasks come once every process waits for them: made before, the first process to start could run all
-  // 1,000 before the last one started (it did, once the store got faster).
+  // 1,000 before the last one started (it did, once the store got faster). Each takes 5 ms ("count"), so two
+  // processes need over 600 ms for them all: the third, idle until its next look, cannot miss them either.
   await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
   // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
   const terminated = async () =>
