@@ -47,6 +47,25 @@ it("a database held locked by another connection gives unavailable/store-unavail
   await taskq.close();
 });
 
+it("the schema refuses, from any writer, a status that is not one of the seven", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.createTask({ topic: "t", taskId: "a" });
+  const raw = createClient({ url: db.url });
+  for (const status of ["starting", "running", "snoozed", "held", "failed", "terminated", "cancelled"]) {
+    await raw.execute({ sql: "UPDATE sokka_tasks SET status = ? WHERE task_id = 'a'", args: [status] });
+  }
+  for (const status of ["done", "", "Running"]) {
+    const e = await rejection(
+      raw.execute({ sql: "UPDATE sokka_tasks SET status = ? WHERE task_id = 'a'", args: [status] }),
+    );
+    expect(String(e.message)).toMatch(/CHECK constraint failed/);
+  }
+  expect((await taskq.task("a"))!.status).toBe("cancelled");
+  raw.close();
+  await taskq.close();
+});
+
 it("an injected client is used as is and is not closed by close()", async () => {
   db = tempDbUrl();
   const client = createClient({ url: db.url });
