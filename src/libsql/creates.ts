@@ -7,11 +7,10 @@
  */
 
 import { oneRow, type Result, type Statement } from "./driver.ts";
-import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { invalid, parseOrThrow, TaskDefSchema } from "../schemas.ts";
+import { AnyArray, invalid, parseOrThrow, TaskDefSchema } from "../schemas.ts";
 import { NextTurn } from "../turns.ts";
 import type { Task, TaskDef } from "../types.ts";
 import { toTaskError } from "./connection.ts";
@@ -27,8 +26,6 @@ interface PendingCreate {
   resolve(task: Task): void;
   reject(error: unknown): void;
 }
-
-const DefsSchema = v.array(v.unknown(), "must be an array");
 
 /** Rows per INSERT statement of `createTasks`. */
 const INSERT_CHUNK = 1000;
@@ -111,6 +108,18 @@ function toRow(input: unknown, maxDataBytes: number, what: string, short = false
     def.runAt ?? null,
   );
   return row;
+}
+
+/**
+ * `e`, thrown for the `i`th definition of a `createTasks` call, naming it
+ * (built only on failure: a name built for every definition cost
+ * `createTasks(10,000)` 6 % in a cold process, A/B medians of 11: 142.9k ->
+ * 152.3k/s).
+ */
+function atIndex(e: unknown, i: number): unknown {
+  if (!(e instanceof TaskError)) return e;
+  const message = e.message.replace(/^createTasks/, `createTasks [${i}]`);
+  return new TaskError(e.type, e.code, message, { details: e.details, issues: e.issues, cause: e.cause });
 }
 
 /** The Task just inserted from its row and the time the database gave it. */
@@ -249,11 +258,17 @@ export class Creates {
 
   /** Many tasks, all or none, in one round trip: a statement per 1,000 rows, each followed by its rows' time. */
   async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
-    const list = parseOrThrow(DefsSchema, defs, "createTasks");
-    const rows = list.map((d, i) => toRow(d, this.#ctx.maxDataBytes, `createTasks [${i}]`, true));
+    const list = parseOrThrow(AnyArray, defs, "createTasks");
+    const rows: Row[] = new Array(list.length);
+    let i = 0;
+    try {
+      for (; i < list.length; i++) rows[i] = toRow(list[i], this.#ctx.maxDataBytes, "createTasks", true);
+    } catch (e) {
+      throw atIndex(e, i);
+    }
     // Only ids the caller gave can repeat or exist already (made ones carry 77 random bits).
     const seen = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
+    for (i = 0; i < rows.length; i++) {
       if ((list[i] as TaskDef).taskId === undefined) continue;
       const id = rows[i][0] as string;
       if (seen.has(id)) throw invalid("createTasks", [{ path: `${i}.taskId`, message: `repeats task id ${id}` }]);

@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
 import {
+  AnyArray,
   ErrorMessage,
   fields,
   Name,
@@ -182,7 +183,7 @@ export async function applyWrites<D>(
   ops: WriteOp[],
   reserve: { sql: string; args: (string | number)[] } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
-  const list = parseOrThrow(v.array(v.unknown(), "must be an array"), ops, "applyWrites");
+  const list = parseOrThrow(AnyArray, ops, "applyWrites");
   return await send<D>(ctx, list.map((op) => planOrError(() => plan(ctx, op as WriteOp))), reserve);
 }
 
