@@ -136,6 +136,27 @@ it("sqld's TRANSACTION_TIMEOUT (it rolled the transaction back, so nothing appli
   expect(classifyDriverError({ code: "TRANSACTION_TIMEOUT", message: "Transaction timed out" })).toBe("busy");
 });
 
+it("a write batch waits out another connection's write up to its busy timeout, then is SQLITE_BUSY and commits later", async () => {
+  const holder = await driver(0);
+  await holder.execute("CREATE TABLE t (n INTEGER)");
+  const other = await driver(30);
+  await holder.execute("BEGIN IMMEDIATE");
+  const began = performance.now();
+  const busy = await rejection(other.batch([{ sql: "INSERT INTO t VALUES (1)", args: [] }], "write"));
+  expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
+  expect(performance.now() - began).toBeGreaterThanOrEqual(25); // it waited (its own pauses), not refused at once
+  await holder.execute("ROLLBACK");
+  // the refused BEGIN left nothing active: the next batch commits, and the busy timeout is the store's again
+  const [, timeout] = await other.batch(
+    [{ sql: "INSERT INTO t VALUES (2)", args: [] }, "PRAGMA busy_timeout"],
+    "write",
+  );
+  expect(Object.values(timeout.rows[0])).toEqual([30]);
+  expect((await holder.execute("SELECT n FROM t")).rows).toEqual([{ n: 2 }]);
+  other.close();
+  holder.close();
+});
+
 it("a database locked by another connection is SQLITE_BUSY; a closed driver is CLIENT_CLOSED", async () => {
   const holder = await driver(0);
   await holder.execute("CREATE TABLE t (n INTEGER)");
