@@ -141,10 +141,13 @@ it("a write batch waits out another connection's write up to its busy timeout, t
   await holder.execute("CREATE TABLE t (n INTEGER)");
   const other = await driver(30);
   await holder.execute("BEGIN IMMEDIATE");
-  const began = performance.now();
-  const busy = await rejection(other.batch([{ sql: "INSERT INTO t VALUES (1)", args: [] }], "write"));
-  expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
-  expect(performance.now() - began).toBeGreaterThanOrEqual(25); // it waited (its own pauses), not refused at once
+  // the first time through SQLite's own busy wait, the second (contended now) in pauses of its own
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const began = performance.now();
+    const busy = await rejection(other.batch([{ sql: "INSERT INTO t VALUES (1)", args: [] }], "write"));
+    expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(25); // it waited, not refused at once
+  }
   await holder.execute("ROLLBACK");
   // the refused BEGIN left nothing active: the next batch commits, and the busy timeout is the store's again
   const [, timeout] = await other.batch(

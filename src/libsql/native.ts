@@ -172,6 +172,8 @@ const NATIVE_TURNS = immediate
   ? { every: 100, yield: () => new Promise<void>((r) => void immediate(r)) }
   : { every: 450, yield: () => new Promise<void>((r) => setTimeout(r, 0)) };
 
+/** How long after a BEGIN had to wait the next ones wait in short pauses of their own (`#beginWrite`). */
+const CONTENDED_MS = 1000;
 /** What `Atomics.wait` waits on (nothing ever notifies it: each wait runs its full pause). */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
@@ -184,7 +186,10 @@ export class NativeDriver implements Driver {
   readonly #prepared = new Map<string, NativeStatement>();
 
   readonly #busyTimeoutMs: number;
-  #begin: NativeStatement | undefined;
+  /** The statements of a contended BEGIN (see `#beginWrite`). */
+  #own: { begin: NativeStatement; noWait: NativeStatement; wait: NativeStatement } | undefined;
+  /** Until when (performance.now()) a BEGIN takes the lock in short pauses of its own. */
+  #contendedUntil = 0;
 
   constructor(open: Open, path: string, busyTimeoutMs: number) {
     this.#busyTimeoutMs = busyTimeoutMs;
@@ -208,35 +213,55 @@ export class NativeDriver implements Driver {
   }
 
   /**
-   * BEGIN IMMEDIATE, tried again after pauses of 0.05 ms doubling to 1 ms
-   * while another connection writes, up to the busy timeout. SQLite's own
-   * busy wait sleeps 1 ms, then 2, 5, 10… while another process's write
-   * transaction (a worker's tick) lasts well under a millisecond: two worker
-   * processes on one file lost a tenth of one process's rate to those sleeps.
-   * Only the BEGIN waits this way (its busy timeout is 0 for that statement);
-   * inside a transaction SQLite's own wait still covers its brief internal
-   * locks. 6 alternating pairs of the bench's 1- and 2-process rows, ratio
-   * 2 ÷ 1: median 0.88× before, 0.97× after.
+   * BEGIN IMMEDIATE. SQLite's own busy wait sleeps 1 ms, then 2, 5, 10…
+   * while another process's write transaction (a worker's tick) holds the
+   * lock well under a millisecond: two worker processes on one file lost a
+   * tenth of one process's rate to those sleeps. So once a BEGIN has had to
+   * wait, for the next second each BEGIN runs with a busy timeout of 0 and
+   * is tried again after pauses of 0.05 ms doubling to 1 ms, up to the busy
+   * timeout (inside the transaction SQLite's own wait still covers its brief
+   * internal locks). Uncontended, a BEGIN is one statement: setting the
+   * timeout around every one cost a worker at concurrency 1 about 15 %.
+   * 6 alternating pairs of the bench's 1- and 2-process rows, ratio 2 ÷ 1:
+   * median 0.88× with SQLite's wait alone, 0.96× with this (a worker at
+   * concurrency 1, alone: ~6.5k tasks/s, as before).
    */
   #beginWrite(): void {
-    this.#run("PRAGMA busy_timeout = 0");
+    if (this.#closed) throw new NativeDriverError("The client is closed", "CLIENT_CLOSED");
+    // Its own statements, each run again (run() resets it first): a BEGIN refused as busy stays active until
+    // reset, and an active statement keeps the connection from committing ("SQL statements in progress").
+    const own = this.#own ??= {
+      begin: this.#db.prepare("BEGIN IMMEDIATE"),
+      noWait: this.#db.prepare("PRAGMA busy_timeout = 0"),
+      wait: this.#db.prepare(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`),
+    };
+    const began = performance.now();
+    if (began >= this.#contendedUntil) {
+      try {
+        own.begin.run([]);
+      } catch (e) {
+        throw mapError(e);
+      } finally {
+        if (performance.now() - began > 0.5) this.#contendedUntil = performance.now() + CONTENDED_MS;
+      }
+      return;
+    }
+    own.noWait.run([]);
     try {
-      const deadline = performance.now() + this.#busyTimeoutMs;
-      // one statement run again (run() resets it first): a BEGIN refused as busy stays active until reset,
-      // and an active statement keeps the connection from committing ("SQL statements in progress")
-      const begin = this.#begin ??= this.#db.prepare("BEGIN IMMEDIATE");
+      const deadline = began + this.#busyTimeoutMs;
       for (let pause = 0.05;; pause = Math.min(pause * 2, 1)) {
         try {
-          begin.run([]);
+          own.begin.run([]);
           return;
         } catch (raw) {
           const e = mapError(raw) as { code?: string };
           if (e.code !== "SQLITE_BUSY" || performance.now() >= deadline) throw e;
+          this.#contendedUntil = performance.now() + CONTENDED_MS;
           Atomics.wait(PAUSE, 0, 0, pause); // a synchronous pause, as SQLite's own busy wait is
         }
       }
     } finally {
-      this.#run(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
+      own.wait.run([]);
     }
   }
 
