@@ -37,9 +37,9 @@ async function history(taskq, n) {
     const k = Math.min(100_000, n - done);
     await taskq.client.execute({
       sql: `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1)
-        INSERT INTO sokka_tasks (task_id, task_group_id, topic, sub_topic, status, record_ver, data, created_at,
+        INSERT INTO sokka_tasks (task_id, topic, sub_topic, status, record_ver, data, created_at,
           updated_at, attempts, result)
-        SELECT 'old-' || (?2 + x), 'old-' || (?2 + x), 'history', 'default', 'terminated', 3, 'null', ?3, ?3 + x % 1000, 1, 'null'
+        SELECT 'old-' || (?2 + x), 'history', 'default', 'terminated', 3, 'null', ?3, ?3 + x % 1000, 1, 'null'
         FROM c`,
       args: [k, done, old],
     });

@@ -125,3 +125,50 @@ it("createTask: a random definition is created or refused by field, and a refusa
     { numRuns: 500 },
   );
 });
+
+it("createTasks: a random list is created whole, or refused for its first bad definition as createTask refuses it", async () => {
+  // mostly definitions of topic and data alone (createTasks asks valibot once per topic for those), some not
+  const bareish = fc.record(
+    { topic: fc.constantFrom("t", "t", "t", "u", "", 7), data: fc.oneof(anyValue, fc.constant(() => 1)) },
+    { requiredKeys: [] },
+  );
+  const def = fc.oneof({ weight: 8, arbitrary: bareish }, {
+    weight: 1,
+    arbitrary: input(["topic", "data", "priority"]),
+  });
+  const alone = createTaskQ({ url: ":memory:" }); // each definition, one createTask at a time
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(def, { minLength: 1, maxLength: 12 }), async (defs) => {
+        let expected: { i: number; e: TaskError } | undefined;
+        const one: unknown[] = [];
+        for (let i = 0; i < defs.length && !expected; i++) {
+          try {
+            const t = await alone.createTask(defs[i] as never);
+            one.push([t.topic, t.subTopic, t.priority, t.data, t.taskGroupId === t.taskId]);
+          } catch (e) {
+            expected = { i, e: e as TaskError };
+          }
+        }
+        const before = await taskq.countTasks();
+        try {
+          const created = await taskq.createTasks(defs as never);
+          expect(expected).toBeUndefined();
+          expect(created.map((t) => [t.topic, t.subTopic, t.priority, t.data, t.taskGroupId === t.taskId])).toEqual(
+            one,
+          );
+          expect(await taskq.countTasks()).toBe(before + defs.length);
+        } catch (e) {
+          if (!expected) throw e;
+          const err = e as TaskError;
+          expect([err.type, err.code]).toEqual([expected.e.type, expected.e.code]);
+          expect(err.message).toBe(expected.e.message.replace(/^createTask/, `createTasks [${expected.i}]`));
+          expect(await taskq.countTasks()).toBe(before);
+        }
+      }),
+      { numRuns: 600 },
+    );
+  } finally {
+    await alone.close();
+  }
+});

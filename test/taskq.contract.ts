@@ -361,6 +361,42 @@ export function taskqContract(target: Target) {
       expectTaskError(await rejection(taskq.createTasks("nope" as never)), "bad-request", "invalid-task");
       expect(await snapshot(taskq, topic)).toEqual([]);
     });
+
+    it("checks each of many definitions of topic and data alone (valibot sees one per topic) like any other", async () => {
+      const bare = (i: number): TaskDef => ({ topic, data: { i } });
+      const withAt = (at: number, def: unknown) => Array.from({ length: 1500 }, (_, i) => i === at ? def : bare(i));
+      const refusals: [unknown[], string, string][] = [
+        [withAt(0, { topic: "" }), "[0]", "topic"], // the one valibot checks
+        [withAt(1200, { topic: "" }), "[1200]", "topic"],
+        [withAt(1200, { topic, data: () => 1 }), "[1200]", "data"],
+        [withAt(1200, { topic, data: new Date() }), "[1200]", "data"],
+        [withAt(700, { topic, data: 1, extra: true }), "[700]", "extra"],
+        [withAt(700, { topic: 7, data: 1 }), "[700]", "topic"],
+        [withAt(1499, { topic, data: 1n }), "[1499]", "data"],
+      ];
+      for (const [defs, at, field] of refusals) {
+        const e = await rejection(taskq.createTasks(defs as TaskDef[]));
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect(e.message).toContain(at);
+        expect(e.message).toContain(field);
+      }
+      expect(await snapshot(taskq, topic)).toEqual([]);
+      // what valibot reads in a definition, inherited keys included, still counts
+      const inherits = Object.assign(Object.create({ priority: 3 }), { topic, data: "p" });
+      const other = uniq("other");
+      const created = await taskq.createTasks([bare(0), inherits, { topic, data: undefined }, { topic: other }]);
+      expect(created.map((t) => [t.topic, t.priority, t.data])).toEqual([
+        [topic, 0, { i: 0 }],
+        [topic, 3, "p"],
+        [topic, 0, null],
+        [other, 0, null],
+      ]);
+      expect([...created].sort((a, b) => a.taskId.localeCompare(b.taskId))).toEqual(
+        [...await snapshot(taskq, topic), ...await snapshot(taskq, other)].sort((a, b) =>
+          a.taskId.localeCompare(b.taskId)
+        ),
+      );
+    });
   });
 
   describe("task and tasks", () => {
@@ -392,6 +428,14 @@ export function taskqContract(target: Target) {
       expect((await tasks(taskq, first.taskId)).map((t) => t.data)).toEqual(["first", "joined"]);
       expect((await tasks(taskq, g)).map((t) => t.taskId)).toEqual([early.taskId, own.taskId, late[0].taskId]);
       expect(joined.taskGroupId).toBe(first.taskId);
+      // a task that names its own id as its group is in its own group, by either create, and read back so
+      const selfId = uniq("self");
+      const self = await taskq.createTask({ topic, taskId: selfId, taskGroupId: selfId, data: "self" });
+      const [selfToo] = await taskq.createTasks([{ topic, taskId: `${selfId}-2`, taskGroupId: `${selfId}-2` }]);
+      expect([self.taskGroupId, selfToo.taskGroupId]).toEqual([selfId, `${selfId}-2`]);
+      expect((await taskq.task(selfId))!.taskGroupId).toBe(selfId);
+      expect((await tasks(taskq, selfId)).map((t) => t.data)).toEqual(["self"]);
+      expect((await tasks(taskq, `${selfId}-2`)).map((t) => t.taskId)).toEqual([selfToo.taskId]);
     });
 
     it("refuses bad ids", async () => {

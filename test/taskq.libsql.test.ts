@@ -66,6 +66,21 @@ it("the schema refuses, from any writer, a status that is not one of the seven",
   await taskq.close();
 });
 
+it("a task's own group is stored as NULL, and the schema refuses its id as a second copy", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.createTask({ topic: "t", taskId: "a", taskGroupId: "a" });
+  await taskq.createTasks([{ topic: "t", taskId: "b" }, { topic: "t", taskId: "c", taskGroupId: "a" }]);
+  const raw = createClient({ url: db.url });
+  const groups = await raw.execute("SELECT task_id, task_group_id FROM sokka_tasks ORDER BY task_id");
+  expect(groups.rows.map((r) => [r.task_id, r.task_group_id])).toEqual([["a", null], ["b", null], ["c", "a"]]);
+  const e = await rejection(raw.execute("UPDATE sokka_tasks SET task_group_id = task_id WHERE task_id = 'c'"));
+  expect(String(e.message)).toMatch(/CHECK constraint failed/);
+  expect((await taskq.tasks("a")).map((t) => [t.taskId, t.taskGroupId])).toEqual([["a", "a"], ["c", "a"]]);
+  raw.close();
+  await taskq.close();
+});
+
 it("an injected client is used as is and is not closed by close()", async () => {
   db = tempDbUrl();
   const client = createClient({ url: db.url });

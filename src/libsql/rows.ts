@@ -10,7 +10,8 @@ import type { Backoff, Task, TaskStatus } from "../types.ts";
 
 type RowArray = [
   taskId: string,
-  taskGroupId: string,
+  /** null: the task's own group (see the schema) */
+  taskGroupId: string | null,
   taskDescription: string | null,
   topic: string,
   subTopic: string,
@@ -38,7 +39,7 @@ export function rowToTask<D>(row: Row): Task<D> {
   const a = JSON.parse(row.r as string) as RowArray;
   return {
     taskId: a[0],
-    taskGroupId: a[1],
+    taskGroupId: a[1] ?? a[0],
     taskDescription: a[2],
     topic: a[3],
     subTopic: a[4],

@@ -80,7 +80,7 @@ export const DEFAULT_SUB_TOPIC = "default";
  * measured on this schema, the INSERT alone ran 237k rows/s from plain rows
  * and 303k from bare ones.
  */
-const BARE_ROW_VALUES = `value ->> 0, value ->> 0, NULL, ?2, '${DEFAULT_SUB_TOPIC}', 'starting', 1, NULL, value ->> 1,
+const BARE_ROW_VALUES = `value ->> 0, NULL, NULL, ?2, '${DEFAULT_SUB_TOPIC}', 'starting', 1, NULL, value ->> 1,
          now, now, 0, now, 0, NULL, NULL`;
 /** The values of `INSERT_COLUMNS` from a JSON task row (`value`) and the clock (`now`). */
 const ROW_VALUES =
@@ -153,12 +153,12 @@ export const EXISTING_IDS_JSON = "SELECT task_id FROM sokka_tasks WHERE task_id 
 export const SELECT_TASK = `SELECT ${COLUMNS} FROM sokka_tasks WHERE task_id = ?1`;
 
 /**
- * A group's tasks in creation order: the task whose id is the group's (alone in
- * its group by default, so not in the partial group index), then the others
+ * A group's tasks in creation order: the task whose id is the group's (its
+ * `task_group_id` NULL, so not in the partial group index), then the others
  * from that index; both arms come ordered by id, so SQLite merges them.
  */
-export const SELECT_GROUP = `SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_id = ?1 AND task_group_id = ?1
-  UNION ALL SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_group_id = ?1 AND task_group_id <> task_id
+export const SELECT_GROUP = `SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_id = ?1 AND task_group_id IS NULL
+  UNION ALL SELECT id, ${COLUMNS} FROM sokka_tasks WHERE task_group_id = ?1
   ORDER BY id`;
 
 /** What a refused transition is classified by (read only after the write touched no row). */
