@@ -66,6 +66,30 @@ it("the schema refuses, from any writer, a status that is not one of the seven",
   await taskq.close();
 });
 
+it("createTasks reports a constraint other than an existing id as it is, not as task-already-exists", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.createTask({ topic: "t", taskId: "a" });
+  const raw = createClient({ url: db.url });
+  // fault injection: a constraint the store does not know of, raised by the second row
+  await raw.execute(
+    "CREATE TRIGGER refuse_boom BEFORE INSERT ON sokka_tasks WHEN NEW.topic = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END",
+  );
+  for (const defs of [[{ topic: "t" }, { topic: "boom" }], [{ topic: "t", taskId: "b" }, { topic: "boom" }]]) {
+    const e = await rejection(taskq.createTasks(defs));
+    expect(e).toBeInstanceOf(TaskError);
+    expect(e.code).not.toBe("task-already-exists");
+    expect(e.message).toMatch(/boom refused/);
+  }
+  // an existing id is still the conflict it was
+  const e = await rejection(taskq.createTasks([{ topic: "t", taskId: "a" }, { topic: "t" }]));
+  expect([e.type, e.code]).toEqual(["conflict", "task-already-exists"]);
+  expect(e.message).toContain("a already exist");
+  expect(await taskq.countTasks()).toBe(1);
+  raw.close();
+  await taskq.close();
+});
+
 it("a task's own group is stored as NULL, and the schema refuses its id as a second copy", async () => {
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });

@@ -342,7 +342,10 @@ export class Creates {
     try {
       results = await this.#ctx.batch(stmts, "write", stmts.length);
     } catch (e) {
-      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") throw await this.#taken(given);
+      // a constraint is a conflict only when given ids exist; any other (a CHECK, NOT NULL) is reported as it is
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
+        throw await this.#taken(given) ?? toTaskError(e, "createTasks");
+      }
       throw toTaskError(e, "createTasks");
     }
     const created: Task<D>[] = new Array(list.length);
@@ -362,20 +365,20 @@ export class Creates {
     return created;
   }
 
-  /** The conflict of a `createTasks` that hit existing ids, naming them (one read). */
-  async #taken(ids: Set<string>): Promise<TaskError> {
+  /** The conflict of a `createTasks` that hit existing ids, naming them (one read); null when none of `ids` exists. */
+  async #taken(ids: Set<string>): Promise<TaskError | null> {
+    if (!ids.size) return null;
     const rs = await this.#ctx.run(
       { sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...ids])] },
       "read",
       "createTasks",
     );
     const taken = rs.rows.map((r) => r.task_id as string);
+    if (!taken.length) return null;
     return new TaskError(
       "conflict",
       "task-already-exists",
-      `createTasks: ${
-        taken.length ? `task(s) ${taken.slice(0, 10).join(", ")} already exist` : "a task already exists"
-      }; nothing was created`,
+      `createTasks: task(s) ${taken.slice(0, 10).join(", ")} already exist; nothing was created`,
       { details: { taskIds: taken } },
     );
   }
