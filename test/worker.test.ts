@@ -232,6 +232,20 @@ describe("worker", () => {
     expect(timeouts).toEqual([{ task: expect.objectContaining({ taskId: t.taskId }), timeoutMs: 150 }]);
   });
 
+  it("keeps a task alive until its timeout, then times it out (one timer serves both)", async () => {
+    const t = await taskq.createTask({ topic: "t", timeoutMs: 1200 });
+    let signal: AbortSignal | undefined;
+    start({ pid: "w1", leaseTimeMs: 300, pfn: (_task, ctx) => ((signal = ctx.signal), new Promise(() => {})) });
+    const done = await settled(t.taskId);
+    expect(done).toMatchObject({ status: "failed", error: "timed out after 1200 ms", attempts: 1 });
+    // several keepalives renewed the 300 ms lease before the timeout (reserve, keepalives, the failed attempt)
+    expect(done.recordVer).toBeGreaterThan(4);
+    expect((signal!.reason as Error).name).toBe("TimeoutError");
+    // after the end no keepalive follows: the task stays as it was written
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await taskq.task(t.taskId))!.recordVer).toBe(done.recordVer);
+  });
+
   it("the worker's timeoutMs applies when the task has none", async () => {
     const t = await taskq.createTask({ topic: "t" });
     start({ timeoutMs: 100, pfn: () => new Promise(() => {}) });
