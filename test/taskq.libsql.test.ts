@@ -5,7 +5,7 @@
 import { createClient, type InStatement } from "@libsql/client";
 import { createClient as createWebClient } from "@libsql/client/web";
 import { afterEach, expect, inject, it } from "vitest";
-import { createTaskQ, TaskError } from "../mod.ts";
+import { createTaskQ, type TaskDef, TaskError } from "../mod.ts";
 import { SCHEMA_VERSION } from "../src/libsql/schema.ts";
 import { rejection, tempDbUrl } from "./helpers.ts";
 
@@ -47,11 +47,16 @@ it("a database held locked by another connection gives unavailable/store-unavail
   await taskq.close();
 });
 
-it("the schema refuses, from any writer, a status that is not one of the seven", async () => {
+/** A store on a new temp file with `first` created, and a raw client on the same file (to write past the store). */
+async function storeWithRaw(first: TaskDef) {
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });
-  await taskq.createTask({ topic: "t", taskId: "a" });
-  const raw = createClient({ url: db.url });
+  await taskq.createTask(first);
+  return { taskq, raw: createClient({ url: db.url }) };
+}
+
+it("the schema refuses, from any writer, a status that is not one of the seven", async () => {
+  const { taskq, raw } = await storeWithRaw({ topic: "t", taskId: "a" });
   for (const status of ["starting", "running", "snoozed", "held", "failed", "terminated", "cancelled"]) {
     await raw.execute({ sql: "UPDATE sokka_tasks SET status = ? WHERE task_id = 'a'", args: [status] });
   }
@@ -67,10 +72,7 @@ it("the schema refuses, from any writer, a status that is not one of the seven",
 });
 
 it("createTasks reports a constraint other than an existing id as it is, not as task-already-exists", async () => {
-  db = tempDbUrl();
-  const taskq = createTaskQ({ url: db.url });
-  await taskq.createTask({ topic: "t", taskId: "a" });
-  const raw = createClient({ url: db.url });
+  const { taskq, raw } = await storeWithRaw({ topic: "t", taskId: "a" });
   // fault injection: a constraint the store does not know of, raised by the second row
   await raw.execute(
     "CREATE TRIGGER refuse_boom BEFORE INSERT ON sokka_tasks WHEN NEW.topic = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END",
@@ -91,11 +93,8 @@ it("createTasks reports a constraint other than an existing id as it is, not as 
 });
 
 it("a task's own group is stored as NULL, and the schema refuses its id as a second copy", async () => {
-  db = tempDbUrl();
-  const taskq = createTaskQ({ url: db.url });
-  await taskq.createTask({ topic: "t", taskId: "a", taskGroupId: "a" });
+  const { taskq, raw } = await storeWithRaw({ topic: "t", taskId: "a", taskGroupId: "a" });
   await taskq.createTasks([{ topic: "t", taskId: "b" }, { topic: "t", taskId: "c", taskGroupId: "a" }]);
-  const raw = createClient({ url: db.url });
   const groups = await raw.execute("SELECT task_id, task_group_id FROM sokka_tasks ORDER BY task_id");
   expect(groups.rows.map((r) => [r.task_id, r.task_group_id])).toEqual([["a", null], ["b", null], ["c", "a"]]);
   const e = await rejection(raw.execute("UPDATE sokka_tasks SET task_group_id = task_id WHERE task_id = 'c'"));
