@@ -39,7 +39,9 @@ it("a database held locked by another connection gives unavailable/store-unavail
   const e = await rejection(taskq.createTask({ topic: "t", taskId: "during" }));
   expect(e).toBeInstanceOf(TaskError);
   expect([e.type, e.code]).toEqual(["unavailable", "store-unavailable"]);
-  expect(e.message).toMatch(/SQLITE_BUSY/);
+  expect(e.message).toMatch(/locked by another writer/);
+  expect(e.message).not.toMatch(/SQLITE_|database is locked/); // the store's words, not the driver's
+  expect(e.cause.code).toBe("SQLITE_BUSY");
   await tx.rollback();
   locker.close();
   expect(await taskq.task("during")).toBeNull();

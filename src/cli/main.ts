@@ -16,6 +16,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { TaskError } from "../errors.ts";
 import { createTaskQ } from "../libsql/taskq.ts";
 import { filePath } from "../libsql/native.ts";
+import { safeUrl } from "../libsql/url.ts";
 import { STATUSES } from "../schemas.ts";
 import type { Task, TaskDef, TaskQ, TaskStatus } from "../types.ts";
 import { CliError } from "./cli-error.ts";
@@ -50,7 +51,7 @@ const json = (text: string): unknown => {
 function open(g: Global, mayCreate: boolean): TaskQ {
   const url = g.url ?? process.env.SOKKA_URL ?? "file:sokka.db";
   if (!mayCreate && (url.startsWith("file:") && !url.startsWith("file::memory:")) && !existsSync(filePath(url))) {
-    throw new CliError(`no database at ${filePath(url)} (${url}); pass --url or set SOKKA_URL`, 1);
+    throw new CliError(`no database at ${filePath(url)} (${safeUrl(url)}); pass --url or set SOKKA_URL`, 1);
   }
   return createTaskQ({ url, authToken: g.authToken ?? process.env.SOKKA_AUTH_TOKEN });
 }

@@ -302,7 +302,7 @@ export class NativeDriver implements Driver {
       else prepared = this.#db.prepare(sql);
       const result = !prepared.reader
         ? { rows: [], rowsAffected: prepared.run(args).changes }
-        : one
+        : one && readsOnly(sql)
         ? { rows: rowOf(prepared.get(args)), rowsAffected: 0 }
         : { rows: prepared.all(args), rowsAffected: 0 };
       this.#prepared.set(key, prepared);
@@ -313,6 +313,20 @@ export class NativeDriver implements Driver {
       throw mapError(e);
     }
   }
+}
+
+/**
+ * Whether a statement only reads, so that `get()` may answer it. A write
+ * (`INSERT`/`UPDATE … RETURNING`) is always read with `all()`: `get()` steps
+ * once and then resets the statement, and an auto-commit that fails at that
+ * reset (disk full, I/O error) is not reported: the row came back though
+ * nothing was stored (300 creates on a full disk all resolved, none stored).
+ * `all()` steps to the end, where the commit's error surfaces.
+ */
+function readsOnly(sql: string): boolean {
+  return /^\s*(SELECT|VALUES)\b/i.test(sql) ||
+    (/^\s*WITH\b/i.test(sql) && !/\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql)) ||
+    /^\s*PRAGMA\s+\w+\s*$/i.test(sql);
 }
 
 /** The rows of a one-row read: its row (without the timing `get()` adds to it), or none. */

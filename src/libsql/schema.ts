@@ -7,6 +7,7 @@
  */
 
 import type { Driver } from "./driver.ts";
+import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
 import { PARKED, WAITING } from "./sql.ts";
 
@@ -126,7 +127,11 @@ async function currentVersion(client: Driver): Promise<number> {
 
 function checkNotNewer(version: number): void {
   if (version > SCHEMA_VERSION) {
-    throw new Error(`database schema version ${version} is newer than this sokka (${SCHEMA_VERSION}); upgrade sokka`);
+    throw new TaskError(
+      "unavailable",
+      "store-unavailable",
+      `opening the store: database schema version ${version} is newer than this sokka (${SCHEMA_VERSION}); upgrade sokka`,
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, openFileClient, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import type { Driver } from "./driver.ts";
 import { filePath, LocalDriver } from "./native.ts";
+import { hasCredentials, openFailure, safeUrl } from "./url.ts";
 import { RetentionSchema } from "./operator.ts";
 import { LibsqlTaskQ } from "./store.ts";
 import { CHANGE_POLL_MS } from "./watch.ts";
@@ -32,6 +33,7 @@ const OptionsSchema = fields({
     v.pipe(
       v.string("must be a string"),
       v.minLength(1, "must not be empty"),
+      v.check((u) => !hasCredentials(u), "must not carry a user name or password (pass authToken)"),
       v.description("a libSQL URL (file:, :memory:, libsql:, http(s):, ws(s):)"),
     ),
   ),
@@ -95,11 +97,16 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
         release = () => client.close();
       }
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      throw new TaskError("bad-request", "invalid-options", `createTaskQ: url ${url} cannot be opened: ${reason}`, {
-        cause: e,
-        issues: [{ path: "url", message: `cannot be opened: ${reason}` }],
-      });
+      const reason = openFailure(e, url);
+      throw new TaskError(
+        "bad-request",
+        "invalid-options",
+        `createTaskQ: url ${safeUrl(url)} cannot be opened: ${reason}`,
+        {
+          cause: e,
+          issues: [{ path: "url", message: `cannot be opened: ${reason}` }],
+        },
+      );
     }
   }
   const pragmas = own && client.protocol === "file"
