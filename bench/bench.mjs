@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 import { WAL_AUTOCHECKPOINT_PAGES } from "../dist/src/libsql/taskq.js";
-import { filePath, loadNative, NativeDriver } from "../dist/src/libsql/native.js";
+import { filePath } from "../dist/src/libsql/file-driver.js";
+import { SqliteDriver } from "../dist/src/libsql/sqlite-driver.js";
+import { chooseLibrary } from "../dist/src/drivers/select.js";
 import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
@@ -54,7 +56,7 @@ let dbCount = 0;
 /**
  * The raw client as every real program must drive the embedded driver: one
  * macrotask every 500 statements (sokka's Connection yields by rows moved:
- * on this driver a `setImmediate` every 100, see src/libsql/native.ts), so the
+ * on this driver a `setImmediate` every 100, see src/drivers/load.ts), so the
  * driver's native memory is freed as the loop goes (the "driver memory" rows
  * show what happens otherwise). Raw rows and sokka rows thus pay the same
  * memory cost; without it a raw loop defers all of it past its timing.
@@ -77,18 +79,26 @@ function withTurns(client) {
 }
 
 /**
+ * The SQLite library of every `file:` row: the default of this runtime
+ * (src/drivers/select.ts), or the one SOKKA_DRIVER names (`libsql`,
+ * `better-sqlite3`, `node:sqlite`, `bun:sqlite`), for sokka and the raw rows
+ * alike, so that an A/B of two drivers is two runs of this script.
+ */
+export const DRIVER = process.env.SOKKA_DRIVER || undefined;
+
+/**
  * A fresh database with sokka's schema, opened by sokka (WAL, synchronous=NORMAL, a checkpoint every
  * WAL_AUTOCHECKPOINT_PAGES), plus a raw connection on it with the same settings through the driver sokka's own `file:` stores use
- * (the `libsql` package, statements kept prepared: src/libsql/native.ts), or, with
+ * (the same SQLite library, statements kept prepared: src/libsql/sqlite-driver.ts), or, with
  * `driver = "client"`, through `@libsql/client`.
  */
 async function freshDb(driver = "native") {
   const url = `file:${join(dir, `b${dbCount++}.db`)}`;
-  const taskq = createTaskQ({ url });
+  const taskq = createTaskQ({ url, driver: DRIVER });
   await taskq.listTasks({}, { limit: 1 }); // creates the schema, sets WAL
   const raw = withTurns(
     driver === "native"
-      ? new NativeDriver(await loadNative(), filePath(url), 5000)
+      ? new SqliteDriver((await chooseLibrary(DRIVER)).lib, filePath(url), 5000)
       : createClient({ url, concurrency: 1, timeout: 5000 }),
   );
   await raw.execute("PRAGMA synchronous = NORMAL");

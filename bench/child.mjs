@@ -4,7 +4,7 @@
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
 const [mode, url, topic, a, b] = process.argv.slice(2);
-const taskq = createTaskQ({ url });
+const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
 const noop = () => ok();
 
 if (mode === "e2e") {

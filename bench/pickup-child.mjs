@@ -6,7 +6,7 @@
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
 const [mode, url, ...rest] = process.argv.slice(2);
-const taskq = createTaskQ({ url });
+const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
 const clock = () => performance.timeOrigin + performance.now();
 await taskq.createTask({ topic: "pickup-warm-up" }); // the schema exists before any worker idles
 

@@ -182,7 +182,7 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
 export async function pickupBench({ idles = [1_000, 10_000, 60_000], pickups = 50, idleCpuMs = 60_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "sokka-bench-pickup-"));
   const url = `file:${join(dir, "pickup.db")}`;
-  const taskq = createTaskQ({ url });
+  const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
   await taskq.createTask({ topic: "pickup-warm-up" });
   const port = await freePort();
   const server = spawnChild("http-server.mjs", [], { PORT: String(port), SOKKA_URL: url });

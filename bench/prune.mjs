@@ -22,7 +22,7 @@ export function setPruneSize(finished, baseMs) {
 
 if (process.argv[2] === "--prune") {
   // the child: prune, then print what it did
-  const taskq = createTaskQ({ url: process.argv[3] });
+  const taskq = createTaskQ({ url: process.argv[3], driver: process.env.SOKKA_DRIVER || undefined });
   const t0 = performance.now();
   const deleted = await taskq.pruneTasks({ olderThanMs: 7 * DAY, statuses: ["terminated"] });
   process.stdout.write(JSON.stringify({ deleted, ms: performance.now() - t0 }) + "\n");
@@ -49,7 +49,7 @@ async function history(taskq, n) {
 export async function pruneBench() {
   const dir = mkdtempSync(join(tmpdir(), "sokka-bench-prune-"));
   const url = `file:${join(dir, "prune.db")}`;
-  const taskq = createTaskQ({ url });
+  const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
   try {
     await taskq.countTasks();
     await history(taskq, FINISHED);

@@ -194,6 +194,15 @@ export interface TaskQOptions {
    * edge worker). `url`/`authToken` are then ignored and `close()` leaves it open.
    */
   client?: Client;
+  /**
+   * `file:` and `:memory:` databases only: the SQLite library to open them
+   * with. Default: per runtime, the first that loads and carries a SQLite
+   * without the WAL-reset bug (≥ 3.51.3): under Node `better-sqlite3`, else
+   * `node:sqlite`; under Bun `bun:sqlite`; under Deno `node:sqlite`.
+   * `"libsql"` (SQLite 3.45.1, with the bug) only when named, or when
+   * nothing else loads; a `warning` event says so either way.
+   */
+  driver?: "better-sqlite3" | "node:sqlite" | "bun:sqlite" | "libsql";
   /** Lease length when the caller gives none. Default 120000. */
   leaseTimeMs?: number;
   /** Snooze length when an outcome gives none. Default 300000. */
@@ -481,6 +490,33 @@ export interface TaskQ {
   close(): Promise<void>;
   /** Aborts when `close()` is called; its reason is the `store-closed` TaskError. */
   readonly signal: AbortSignal;
+  /**
+   * Which driver and SQLite the store runs on (opens the store if it is not
+   * open yet).
+   *
+   * @example
+   * ```ts
+   * const { driver, sqliteVersion } = await taskq.storeInfo(); // e.g. "better-sqlite3", "3.53.2"
+   * ```
+   */
+  storeInfo(): Promise<StoreInfo>;
+  /**
+   * Listens to the store's `warning` events (e.g. a `file:` database on a
+   * SQLite with the WAL-reset bug), each given once per store. A warning is
+   * printed with `console.warn` unless a listener calls
+   * `event.preventDefault()`.
+   */
+  addEventListener<K extends keyof TaskQEventMap>(
+    type: K,
+    listener: (event: TaskQEventMap[K]) => void,
+    options?: boolean | ListenerOptions,
+  ): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof TaskQEventMap>(
+    type: K,
+    listener: (event: TaskQEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
   /** Lease length used when a caller gives none. */
   readonly leaseTimeMs: number;
   /** Snooze length used when an outcome gives none. */
@@ -589,6 +625,34 @@ export interface StopOptions {
   drain?: boolean;
   /** How long a draining stop waits before it aborts what still runs. Default: the worker's timeout. */
   timeoutMs?: number;
+}
+
+/** What a store runs on (`TaskQ.storeInfo()`). */
+export interface StoreInfo {
+  /**
+   * The driver: for an embedded database the SQLite library (`better-sqlite3`,
+   * `node:sqlite`, `bun:sqlite`, `libsql`), else `@libsql/client`.
+   */
+  driver: string;
+  /** `sqlite_version()` of the database (of the server, for a remote one). */
+  sqliteVersion: string;
+}
+
+/** The store's warnings: `sqlite-wal-reset-bug`, a `file:` database on a SQLite from 3.7.0 to 3.51.2. */
+export type TaskQWarningCode = "sqlite-wal-reset-bug";
+
+/** A store's warning (`TaskQ.addEventListener("warning", …)`). */
+export interface TaskQWarning {
+  /** What is wrong and how to fix it. */
+  message: string;
+  /** Which warning (see {@link TaskQWarningCode}). */
+  code: TaskQWarningCode;
+}
+
+/** The events of a {@link TaskQ} and what their `detail` holds. */
+export interface TaskQEventMap {
+  /** Something about the store a user should fix (given once per store and code). */
+  warning: CustomEvent<TaskQWarning>;
 }
 
 /** A running worker; listen to its events with `addEventListener`. */

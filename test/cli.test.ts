@@ -105,6 +105,8 @@ describe("commands (Node, file: database)", () => {
     expect((await sokkaJson<Task>(["retry", id], env)).status).toBe("starting");
 
     expect(await sokkaJson(["pause", "seed"], env)).toEqual({ topic: "seed", paused: true });
+    const info = await sokkaJson<{ driver: string; sqliteVersion: string }>(["info"], env);
+    expect(info).toEqual(await taskq.storeInfo()); // the CLI (Node) opens the file as this test process does
     const stats = await sokkaJson<{ topic: string; paused: boolean; counts: Record<string, number> }[]>(["stats"], env);
     const direct = await taskq.topicStats();
     const timeless = (xs: typeof direct) => xs.map(({ oldestReadyAgeMs: _, ...rest }) => rest); // the age moves on

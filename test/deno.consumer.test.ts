@@ -3,7 +3,7 @@
  * Deno uses a local copy of a JSR package: its deno.json `links` to the
  * checkout, whose deno.json `imports` declare the dependencies (npm:
  * specifiers, matching package.json). It runs a task through a worker, its
- * statements through the native driver.
+ * statements through Deno's own SQLite (`node:sqlite`).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -34,7 +34,7 @@ const seen: unknown[] = [];
 const w = worker({ taskq, topic: "greet", pfn: (task) => (seen.push(task.data), ok()) });
 await new Promise<void>((resolve) => w.addEventListener("completed", () => resolve(), { once: true }));
 await w.stop();
-const driver = (taskq as unknown as { client: { kind: string } }).client.kind;
+const { driver } = await taskq.storeInfo();
 console.log(JSON.stringify({ seen, status: (await taskq.task(t.taskId))?.status, driver }));
 await taskq.close();
 `,
@@ -45,7 +45,7 @@ await taskq.close();
     expect(JSON.parse(out.stdout.trim().split("\n").at(-1)!)).toEqual({
       seen: [{ name: "Ada" }],
       status: "terminated",
-      driver: "native", // the libsql package loaded (src/libsql/native.ts), not the fallback
+      driver: "node:sqlite", // Deno's own SQLite (src/drivers/node-sqlite.ts), chosen for its version
     });
   } finally {
     dir.cleanup();

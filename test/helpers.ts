@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client/web";
 import { inject } from "vitest";
 import { createTaskQ, type TaskQ, type TaskQOptions } from "../mod.ts";
+import { chooseLibrary, currentRuntime } from "../src/drivers/select.ts";
+import { filePath } from "../src/libsql/file-driver.ts";
+import { SqliteDriver, type SqliteDriverName } from "../src/libsql/sqlite-driver.ts";
 
 /** A database the contract suite runs against. */
 export interface Target {
@@ -102,4 +105,30 @@ export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<
     return e;
   }
   throw new Error("expected a rejection, but it resolved");
+}
+
+/**
+ * A raw connection on a `file:` database, to read or write past the store,
+ * through the same SQLite library this runtime's stores use. Never a second
+ * SQLite library on one file in one process: two copies of SQLite in a
+ * process do not see each other's locks (sqlite.org/howtocorrupt.html,
+ * 2.2.1); a `@libsql/client` next to a `better-sqlite3` store wrote while the
+ * store thought it held the write lock.
+ */
+export async function rawDb(url: string, busyTimeoutMs = 5_000): Promise<SqliteDriver> {
+  return new SqliteDriver((await chooseLibrary()).lib, filePath(url), busyTimeoutMs);
+}
+
+/**
+ * The SQLite libraries this runtime must have for `file:` databases (a
+ * missing one fails the suites that run on each; none is skipped): its
+ * default first (src/drivers/select.ts), then the others it can load.
+ */
+export function fileDrivers(): SqliteDriverName[] {
+  const runtime = currentRuntime();
+  if (runtime === "bun") return ["bun:sqlite", "libsql"];
+  if (runtime === "deno") return ["node:sqlite", "libsql"];
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  const nodeSqlite = major > 22 || (major === 22 && minor >= 13);
+  return nodeSqlite ? ["better-sqlite3", "node:sqlite", "libsql"] : ["better-sqlite3", "libsql"];
 }

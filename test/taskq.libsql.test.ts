@@ -7,7 +7,8 @@ import { createClient as createWebClient } from "@libsql/client/web";
 import { afterEach, expect, inject, it } from "vitest";
 import { createTaskQ, type TaskDef, TaskError } from "../mod.ts";
 import { SCHEMA_VERSION } from "../src/libsql/schema.ts";
-import { rejection, tempDbUrl } from "./helpers.ts";
+import { rawDb, rejection, tempDbUrl, waitFor } from "./helpers.ts";
+import { rmSync } from "node:fs";
 
 let db: ReturnType<typeof tempDbUrl>;
 afterEach(() => db?.cleanup());
@@ -33,16 +34,16 @@ it("a database held locked by another connection gives unavailable/store-unavail
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url, busyTimeoutMs: 10, busyRetryMs: 200 });
   await taskq.createTask({ topic: "t", taskId: "before" });
-  const locker = createClient({ url: db.url });
-  const tx = await locker.transaction("write"); // holds the write lock
-  await tx.execute("UPDATE sokka_tasks SET task_description = 'locked' WHERE task_id = 'before'");
+  const locker = await rawDb(db.url);
+  await locker.execute("BEGIN IMMEDIATE"); // holds the write lock
+  await locker.execute("UPDATE sokka_tasks SET task_description = 'locked' WHERE task_id = 'before'");
   const e = await rejection(taskq.createTask({ topic: "t", taskId: "during" }));
   expect(e).toBeInstanceOf(TaskError);
   expect([e.type, e.code]).toEqual(["unavailable", "store-unavailable"]);
   expect(e.message).toMatch(/locked by another writer/);
   expect(e.message).not.toMatch(/SQLITE_|database is locked/); // the store's words, not the driver's
   expect(e.cause.code).toBe("SQLITE_BUSY");
-  await tx.rollback();
+  await locker.execute("ROLLBACK");
   locker.close();
   expect(await taskq.task("during")).toBeNull();
   expect((await taskq.createTask({ topic: "t", taskId: "after" })).taskId).toBe("after");
@@ -54,7 +55,7 @@ async function storeWithRaw(first: TaskDef) {
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });
   await taskq.createTask(first);
-  return { taskq, raw: createClient({ url: db.url }) };
+  return { taskq, raw: await rawDb(db.url) };
 }
 
 it("the schema refuses, from any writer, a status that is not one of the seven", async () => {
@@ -121,7 +122,7 @@ it("the schema is created lazily, once, even when several stores open a new data
   db = tempDbUrl();
   const stores = Array.from({ length: 5 }, () => createTaskQ({ url: db.url }));
   await Promise.all(stores.map((s, i) => s.createTask({ topic: "t", data: i })));
-  const check = createClient({ url: db.url });
+  const check = await rawDb(db.url);
   const version = await check.execute("SELECT version FROM sokka_schema");
   expect(version.rows.map((r) => Number(r.version))).toEqual([SCHEMA_VERSION]);
   expect(Number((await check.execute("SELECT count(*) AS n FROM sokka_tasks")).rows[0].n)).toBe(5);
@@ -131,7 +132,7 @@ it("the schema is created lazily, once, even when several stores open a new data
 
 it("refuses a database whose schema is newer than this code, without touching it", async () => {
   db = tempDbUrl();
-  const setup = createClient({ url: db.url });
+  const setup = await rawDb(db.url);
   await setup.execute("CREATE TABLE sokka_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
   await setup.execute({ sql: "INSERT INTO sokka_schema VALUES (1, ?)", args: [SCHEMA_VERSION + 1] });
   const taskq = createTaskQ({ url: db.url });
@@ -240,4 +241,18 @@ it("a store on a libSQL server keeps at most 2 write requests in flight (sqld ca
   expect(most).toBe(2);
   await taskq.close();
   real.close();
+});
+
+it("a database file deleted under a running store is noticed: its calls then reject with store-unavailable", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url });
+  await taskq.createTask({ topic: "t", taskId: "before" });
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(db.path + suffix, { force: true });
+  // checked at most once a second: within that second a write still lands in the deleted file
+  const e = await waitFor(() => taskq.createTask({ topic: "t" }).then(() => null, (err) => err), 5_000, "a refusal");
+  expect(e).toBeInstanceOf(TaskError);
+  expect([e.type, e.code]).toEqual(["unavailable", "store-unavailable"]);
+  expect(e.message).toMatch(/the database file was deleted or replaced since the store opened it/);
+  expect((await rejection(taskq.task("before"))).code).toBe("store-unavailable");
+  await taskq.close();
 });

@@ -3,10 +3,9 @@
  * on one file with exactly-once execution, and a process that exits by
  * itself after stop().
  */
-import { createClient } from "@libsql/client";
 import { afterEach, expect, it } from "vitest";
 import { createTaskQ, ok, scrollTasks, type Task, worker } from "../mod.ts";
-import { tempDbUrl, waitFor } from "./helpers.ts";
+import { rawDb, tempDbUrl, waitFor } from "./helpers.ts";
 import { spawnFixture } from "./processes.ts";
 
 let db: ReturnType<typeof tempDbUrl>;
@@ -54,7 +53,7 @@ it("crash: a worker SIGKILLed mid-task loses nothing; another takes the task aft
 it("load: 1,000 tasks, 3 worker processes × concurrency 4 on one file: each executed exactly once", async () => {
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });
-  const raw = createClient({ url: db.url });
+  const raw = await rawDb(db.url);
   await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
 
   const children = Array.from(
@@ -148,7 +147,7 @@ it("pause: pausing a topic stops reservation in another process at once; resumin
   db = tempDbUrl();
   const taskq = createTaskQ({ url: db.url });
   await taskq.countTasks(); // the schema exists before the child opens the file
-  const raw = createClient({ url: db.url });
+  const raw = await rawDb(db.url);
   await raw.execute("CREATE TABLE executions (task_id TEXT NOT NULL, pid TEXT NOT NULL)");
   const child = spawnFixture("worker-proc.mjs", [db.url, "paused", "other", "4", "30000", "count"]);
   await child.printed("ready");

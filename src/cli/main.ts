@@ -15,7 +15,7 @@ import process from "node:process";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { TaskError } from "../errors.ts";
 import { createTaskQ } from "../libsql/taskq.ts";
-import { filePath } from "../libsql/native.ts";
+import { filePath } from "../libsql/file-driver.ts";
 import { safeUrl } from "../libsql/url.ts";
 import { STATUSES } from "../schemas.ts";
 import type { Task, TaskDef, TaskQ, TaskStatus } from "../types.ts";
@@ -229,6 +229,17 @@ export function program(): Command {
     .description("count tasks per topic and status; show paused topics")
     .action((_o, cmd: Command) =>
       withStore(cmd, false, async (q, g) => print(g, await q.topicStats(), (s) => statsTable(s, STATUSES)))
+    );
+
+  cli.command("info")
+    .description("show the driver and the SQLite version the database is opened with")
+    .action((_o, cmd: Command) =>
+      withStore(
+        cmd,
+        false,
+        async (q, g) =>
+          print(g, await q.storeInfo(), (i) => `driver         ${i.driver}\nsqliteVersion  ${i.sqliteVersion}`),
+      )
     );
 
   cli.command("serve")

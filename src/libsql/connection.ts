@@ -81,6 +81,8 @@ const STORAGE_TROUBLE: Record<string, string> = {
   SQLITE_IOERR: "the database file could not be read or written (an I/O error)",
   SQLITE_CANTOPEN: "the database file cannot be opened (a missing directory, or no permission)",
   SQLITE_READONLY: "the database cannot be written (read-only)",
+  SQLITE_READONLY_DBMOVED:
+    "the database file was deleted or replaced since the store opened it (restart to open the file now at that path)",
   SQLITE_CORRUPT: "the database file is damaged",
   SQLITE_NOTADB: "the file is not a SQLite database",
   SQLITE_NOMEM: "the database ran out of memory",
@@ -157,7 +159,9 @@ export function toTaskError(e: unknown, what: string): TaskError {
       return new TaskError(
         "unavailable",
         "store-unavailable",
-        `${what}: the store is unavailable: ${STORAGE_TROUBLE[baseCode(e)]}`,
+        `${what}: the store is unavailable: ${
+          STORAGE_TROUBLE[String((e as { extendedCode?: unknown }).extendedCode)] ?? STORAGE_TROUBLE[baseCode(e)]
+        }`,
         opts,
       );
     case "timeout":

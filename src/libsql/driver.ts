@@ -1,8 +1,18 @@
 /**
  * The driver boundary: what the store needs of a SQLite driver, and nothing
  * more. A `@libsql/client` Client is one (remote databases, injected
- * clients); `native.ts` is another (a `file:` database through the `libsql`
- * package with prepared statements kept, see there for why).
+ * clients); `SqliteDriver` (sqlite-driver.ts) is another: an embedded
+ * database through a synchronous SQLite library (`better-sqlite3`,
+ * `node:sqlite`, `bun:sqlite`, `libsql`; one adapter file each in
+ * `src/drivers/`), opened at first use by `FileDriver` (file-driver.ts).
+ * What a driver can do is in its flags, read by the store once: `protocol`
+ * (`"file"`: answers without I/O, one connection per process and file,
+ * `PRAGMA data_version` tells of other connections' commits) and `turns`.
+ *
+ * Limits every statement the store sends keeps, so that a driver with them
+ * (Cloudflare D1) fits without the store changing: at most 100 bound
+ * parameters, and at most 32 arguments to any SQL function
+ * (test/statements.limits.test.ts checks every statement sent).
  *
  * @module
  */
@@ -48,6 +58,10 @@ export function oneRow(sql: string, args: InArgs = []): OneRowStatement {
 export interface Driver {
   /** `"file"` for an embedded database (answers without I/O; one connection per process and file). */
   readonly protocol: string;
+  /** The library underneath (`better-sqlite3`, `node:sqlite`, `bun:sqlite`, `libsql`); absent: `@libsql/client`. */
+  readonly name?: string;
+  /** Set once open when its SQLite carries a known defect worth a `warning` event (see src/drivers/select.ts). */
+  readonly warning?: string;
   readonly closed: boolean;
   execute(stmt: Statement): Promise<Result>;
   /** All in one transaction: `"write"` takes the write lock at once, `"read"` is read-only. */

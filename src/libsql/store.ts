@@ -25,9 +25,11 @@ import type {
   PruneOptions,
   ReserveOptions,
   Retention,
+  StoreInfo,
   Task,
   TaskDef,
   TaskQ,
+  TaskQWarning,
   TerminateOptions,
   TopicStats,
   WaitOptions,
@@ -43,6 +45,7 @@ import { foldActivity, readActivity, topicStats } from "./activity.ts";
 import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
+import { injectedWarning, isPatched, WAL_RESET_WARNING } from "./sqlite-version.ts";
 import * as sql from "./sql.ts";
 import { Watcher } from "./watch.ts";
 import { applyWorkerWrites, applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
@@ -77,7 +80,8 @@ export interface Settings {
   retention?: Retention;
 }
 
-export class LibsqlTaskQ implements TaskQ {
+/** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
+export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
   readonly leaseTimeMs: number;
   readonly snoozeTimeMs: number;
   readonly #conn: Connection;
@@ -89,10 +93,13 @@ export class LibsqlTaskQ implements TaskQ {
   readonly #watcher: Watcher;
   readonly #ctx: StoreContext;
   readonly #creates: Creates;
+  /** Warnings given (each once per store). */
+  readonly #warned = new Set<string>();
   /** When retention last ran (performance.now()); it runs first `everyMs` after the store opens. */
   #retainedAt = performance.now();
 
   constructor(conn: Connection, settings: Settings) {
+    super();
     this.#conn = conn;
     this.#settings = settings;
     this.leaseTimeMs = settings.leaseTimeMs;
@@ -357,6 +364,32 @@ export class LibsqlTaskQ implements TaskQ {
       await conn.applyPragmas();
     }
     await conn.retry(() => migrate(conn.client), "write");
+    let warning = conn.client.warning;
+    if (warning === undefined && !conn.client.name && conn.client.protocol === "file") {
+      // an injected @libsql/client on a file: its SQLite is the libsql package's
+      const rs = await conn.retry(() => conn.client.execute("SELECT sqlite_version() AS v"), "read");
+      const version = String(rs.rows[0].v);
+      if (!isPatched(version)) warning = injectedWarning(version);
+    }
+    if (warning) this.#warn({ message: warning, code: WAL_RESET_WARNING });
+  }
+
+  /**
+   * A `warning` event, once per store and code; printed with `console.warn`
+   * unless a listener calls `preventDefault()` (as a page's
+   * `unhandledrejection` is).
+   */
+  #warn(w: TaskQWarning): void {
+    if (this.#warned.has(w.code)) return;
+    this.#warned.add(w.code);
+    if (this.dispatchEvent(new CustomEvent("warning", { detail: w, cancelable: true }))) {
+      console.warn(`sokka: ${w.message}`);
+    }
+  }
+
+  async storeInfo(): Promise<StoreInfo> {
+    const rs = await this.#run(oneRow("SELECT sqlite_version() AS v"), "read", "storeInfo");
+    return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: String(rs.rows[0].v) };
   }
 
   #reserveArgs(topic: string, pid: string, opts: ReserveOptions | undefined, what: string): number {

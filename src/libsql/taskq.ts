@@ -8,11 +8,12 @@
 import { type Client, createClient } from "@libsql/client";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { fields, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, openFileClient, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import type { Driver } from "./driver.ts";
-import { filePath, LocalDriver } from "./native.ts";
+import { FileDriver, filePath } from "./file-driver.ts";
+import type { SqliteDriverName } from "./sqlite-driver.ts";
 import { hasCredentials, openFailure, safeUrl } from "./url.ts";
 import { RetentionSchema } from "./operator.ts";
 import { LibsqlTaskQ } from "./store.ts";
@@ -27,6 +28,14 @@ import { CHANGE_POLL_MS } from "./watch.ts";
  * then grows to ~32 MB (8,000 × 4 KiB) before it is copied back.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 8_000;
+
+/** The SQLite libraries a `file:` store can be asked to use (`driver`). */
+const DRIVERS = [
+  "better-sqlite3",
+  "node:sqlite",
+  "bun:sqlite",
+  "libsql",
+] as const satisfies readonly SqliteDriverName[];
 
 const OptionsSchema = fields({
   url: v.optional(
@@ -50,6 +59,9 @@ const OptionsSchema = fields({
   changePollMs: v.optional(PositiveMs),
   requestTimeoutMs: v.optional(PositiveMs),
   retention: v.optional(RetentionSchema),
+  driver: v.optional(
+    v.picklist(DRIVERS, `must be one of ${DRIVERS.map((d) => `"${d}"`).join(", ")} (file: and :memory: databases)`),
+  ),
 }, "createTaskQ options");
 
 /**
@@ -68,6 +80,13 @@ const OptionsSchema = fields({
  */
 export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
+  const embedded = opts.client === undefined && /^(file:|:memory:$)/.test(opts.url ?? "file:");
+  if (opts.driver !== undefined && !embedded) {
+    throw invalid("createTaskQ", [{
+      path: "driver",
+      message: "chooses the SQLite library of a file: or :memory: database; a remote URL or a client has its own",
+    }], "invalid-options");
+  }
   const own = opts.client === undefined;
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let client: Driver;
@@ -80,15 +99,9 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     const isMemory = url === ":memory:" || url.startsWith("file::memory:");
     const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
     const open = (): Driver => {
-      const opened = createClient({
-        url,
-        authToken: opts.authToken,
-        // One connection with a long busy timeout: SQLite waits for other
-        // processes' locks itself (see connection.ts for why not several).
-        ...(isFile ? { timeout: busyTimeoutMs, concurrency: 1 } : { fetch: boundedFetch(requestTimeoutMs) }),
-      });
-      // a file: database goes through the native driver with statements kept prepared (native.ts)
-      return isFile ? new LocalDriver(opened, filePath(url), busyTimeoutMs) : opened;
+      // a file: database goes through a SQLite library chosen by the SQLite it carries (file-driver.ts)
+      if (isFile) return new FileDriver(filePath(url), { busyTimeoutMs, driver: opts.driver });
+      return createClient({ url, authToken: opts.authToken, fetch: boundedFetch(requestTimeoutMs) });
     };
     try {
       if (isFile && !isMemory) ({ client, release } = openFileClient(url, open));
@@ -126,7 +139,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   });
   const url = opts.url ?? "file:sokka.db";
   const isMemory = url === ":memory:" || url.startsWith("file::memory:");
-  return new LibsqlTaskQ(conn, {
+  const store = new LibsqlTaskQ(conn, {
     // Stores of this process on one URL are one database (and a file shares one client); ":memory:" is one per store.
     key: own && !isMemory ? url : client,
     changeSignal: client.protocol === "file" && !(own && isMemory),
@@ -137,6 +150,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     closeWaitMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
     retention: opts.retention,
   });
+  return store as LibsqlTaskQ & TaskQ; // its EventTarget methods, typed by TaskQEventMap
 }
 
 /**

@@ -1,0 +1,269 @@
+/**
+ * The store's embedded driver (src/libsql/sqlite-driver.ts) on every SQLite
+ * library this runtime has (src/drivers/): statements kept prepared, rows by
+ * column name, SQLite's base error codes, a failed batch rolled back, the
+ * short-pause BEGIN, a write read to its end, a replaced file noticed. And
+ * which library a `file:` store opens by default, with which SQLite.
+ */
+import { expandConfig } from "@libsql/core/config";
+import { rmSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTaskQ, TaskError } from "../mod.ts";
+import { classifyDriverError } from "../src/libsql/connection.ts";
+import { oneRow } from "../src/libsql/driver.ts";
+import { filePath } from "../src/libsql/file-driver.ts";
+import { SqliteDriver, type SqliteDriverName, type SqliteLibrary } from "../src/libsql/sqlite-driver.ts";
+import { loadFileIdentity } from "../src/drivers/file-identity.ts";
+import { chooseLibrary, currentRuntime, isPatched } from "../src/drivers/select.ts";
+import { loadBetterSqlite3 } from "../src/drivers/better-sqlite3.ts";
+import { loadNodeSqlite } from "../src/drivers/node-sqlite.ts";
+import { loadBunSqlite } from "../src/drivers/bun-sqlite.ts";
+import { loadLibsql } from "../src/drivers/libsql.ts";
+import { fileDrivers, rejection, tempDbUrl } from "./helpers.ts";
+
+const runtime = currentRuntime();
+
+/** The libraries each runtime must have (a missing one fails the suite; none is skipped). */
+const EXPECTED = fileDrivers();
+
+/** The default library per runtime (see src/drivers/select.ts), and the SQLite it must carry. */
+const DEFAULT: SqliteDriverName = runtime === "bun"
+  ? "bun:sqlite"
+  : runtime === "deno"
+  ? "node:sqlite"
+  : "better-sqlite3";
+
+const loaders: Record<SqliteDriverName, () => Promise<SqliteLibrary | null>> = {
+  "better-sqlite3": loadBetterSqlite3,
+  "node:sqlite": loadNodeSqlite,
+  "bun:sqlite": loadBunSqlite,
+  libsql: loadLibsql,
+};
+
+let db: ReturnType<typeof tempDbUrl> | undefined;
+afterEach(() => {
+  db?.cleanup();
+  db = undefined;
+});
+
+it(`${runtime} has the SQLite libraries it should: ${EXPECTED.join(", ")}`, async () => {
+  const found: SqliteDriverName[] = [];
+  for (const name of EXPECTED) if (await loaders[name]()) found.push(name);
+  expect(found).toEqual(EXPECTED);
+});
+
+it(`a file: store opens ${DEFAULT} by default here, on a SQLite without the WAL-reset bug, with no warning`, async () => {
+  db = tempDbUrl();
+  for (const url of [db.url, ":memory:"]) {
+    const taskq = createTaskQ({ url });
+    const warnings: unknown[] = [];
+    taskq.addEventListener("warning", (e) => warnings.push(e.detail));
+    await taskq.createTask({ topic: "t" });
+    const info = await taskq.storeInfo();
+    expect(info.driver, url).toBe(DEFAULT);
+    expect(isPatched(info.sqliteVersion), `${url}: SQLite ${info.sqliteVersion}`).toBe(true);
+    const [major, minor, patch] = info.sqliteVersion.split(".").map(Number);
+    expect(major * 1e6 + minor * 1e3 + patch, info.sqliteVersion).toBeGreaterThanOrEqual(3_051_003);
+    expect(warnings).toEqual([]);
+    await taskq.close();
+  }
+});
+
+it("the libsql driver, when chosen, runs and warns (once) that its SQLite carries the WAL-reset bug", async () => {
+  db = tempDbUrl();
+  const taskq = createTaskQ({ url: db.url, driver: "libsql" });
+  const warnings: { code: string; message: string }[] = [];
+  taskq.addEventListener("warning", (e) => (warnings.push(e.detail), e.preventDefault()));
+  await taskq.createTask({ topic: "t" });
+  await taskq.createTask({ topic: "t" });
+  expect(await taskq.storeInfo()).toEqual({ driver: "libsql", sqliteVersion: "3.45.1" });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0].code).toBe("sqlite-wal-reset-bug");
+  expect(warnings[0].message).toMatch(/SQLite 3\.45\.1 \(through libsql\) carries the WAL-reset bug/);
+  expect(warnings[0].message).toMatch(/Fix: /);
+  await taskq.close();
+});
+
+it("isPatched knows the fixed release and its back-ports", () => {
+  const cases: [string, boolean][] = [
+    ["3.45.1", false],
+    ["3.51.2", false],
+    ["3.51.3", true],
+    ["3.52.0", true],
+    ["3.44.5", false],
+    ["3.44.6", true],
+    ["3.50.6", false],
+    ["3.50.7", true],
+    ["3.6.23", true], // before WAL existed
+    ["3.7.0", false],
+  ];
+  for (const [v, patched] of cases) expect(isPatched(v), v).toBe(patched);
+});
+
+it("a driver named but not loadable here is refused by name at first use", async () => {
+  // Bun loads better-sqlite3's package, but its addon refuses to open ("not yet supported in Bun")
+  const other: SqliteDriverName = runtime === "bun" ? "better-sqlite3" : "bun:sqlite";
+  const taskq = createTaskQ({ url: ":memory:", driver: other });
+  const e = await rejection(taskq.createTask({ topic: "t" }));
+  expect(e).toBeInstanceOf(TaskError);
+  expect([e.code, e.issues?.[0]?.path]).toEqual(["invalid-options", "driver"]);
+  await taskq.close();
+  expect(() => createTaskQ({ url: "http://127.0.0.1:1", driver: "libsql" })).toThrow(
+    /driver chooses the SQLite library/,
+  );
+});
+
+it("a file: URL names the path @libsql/client opens", () => {
+  for (
+    const url of [
+      "file:sokka.db",
+      "file:/tmp/x.db",
+      "file:///tmp/x.db",
+      "file://localhost/tmp/x.db",
+      "file:a%20b.db",
+      "file:./a b.db",
+      ":memory:",
+      "file::memory:",
+    ]
+  ) {
+    expect(filePath(url), url).toBe(expandConfig({ url }, true).path);
+  }
+});
+
+describe.each(EXPECTED)("the %s driver", (name) => {
+  async function driver(timeoutMs = 0): Promise<SqliteDriver> {
+    const lib = await loaders[name]();
+    expect(lib, `${name} loads in ${runtime}`).not.toBeNull();
+    db ??= tempDbUrl();
+    return new SqliteDriver(lib!, filePath(db.url), timeoutMs, await loadFileIdentity());
+  }
+
+  it("rows come back by column name; a write says how many rows it changed", async () => {
+    const d = await driver();
+    await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)");
+    const ins = await d.execute({ sql: "INSERT INTO t VALUES (?, ?), (?, ?)", args: ["a", 1, "b", true] });
+    expect(ins.rowsAffected).toBe(2);
+    const numbered = await d.execute({
+      sql: "SELECT id, n FROM t WHERE n >= ?2 AND id <> ?1 ORDER BY id",
+      args: ["z", 1],
+    });
+    expect(numbered.rows.map((r) => ({ ...r }))).toEqual([{ id: "a", n: 1 }, { id: "b", n: 1 }]);
+    const upd = await d.execute({ sql: "UPDATE t SET n = n + 1 WHERE id = ? RETURNING id, n", args: ["a"] });
+    expect([upd.rows, upd.rowsAffected]).toEqual([[{ id: "a", n: 2 }], 0]);
+    d.close();
+  });
+
+  it("a one-row statement returns its row (or none); its write is committed and its lock released at once", async () => {
+    const d = await driver();
+    await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)");
+    const ins = await d.execute(oneRow("INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id, n", ["a", 1]));
+    expect(ins.rows).toEqual([{ id: "a", n: 1 }]);
+    const again = await d.execute(
+      oneRow("INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id, n", ["a", 2]),
+    );
+    expect(again.rows).toEqual([]);
+    expect((await d.execute(oneRow("SELECT n FROM t WHERE id = ?", ["none"]))).rows).toEqual([]);
+    // another connection reads the row and writes at once: nothing left open
+    const other = new SqliteDriver((await loaders[name]())!, filePath(db!.url), 0);
+    expect((await other.execute({ sql: "SELECT n FROM t WHERE id = 'a'", args: [] })).rows).toEqual([{ n: 1 }]);
+    expect((await other.execute("UPDATE t SET n = 5 WHERE id = 'a'")).rowsAffected).toBe(1);
+    other.close();
+    // in a batch too, and a one-row read of a statement that returns several gives the first
+    const [first] = await d.batch([oneRow("SELECT id FROM t UNION ALL SELECT 'z' ORDER BY 1", [])], "read");
+    expect(first.rows).toEqual([{ id: "a" }]);
+    d.close();
+  });
+
+  it("a statement read whole and then as one row runs with its new arguments each time", async () => {
+    // libsql 0.5.29's get() after all() on one prepared statement re-ran the all()'s arguments
+    const d = await driver();
+    await d.execute("CREATE TABLE t (a INTEGER)");
+    const insert = "INSERT INTO t (a) SELECT value FROM json_each(?1) RETURNING a";
+    expect((await d.execute({ sql: insert, args: ["[1,2]"] })).rows).toEqual([{ a: 1 }, { a: 2 }]);
+    expect((await d.execute(oneRow(insert, ["[3]"]))).rows).toEqual([{ a: 3 }]);
+    expect((await d.execute({ sql: insert, args: ["[4]"] })).rows).toEqual([{ a: 4 }]);
+    expect((await d.execute(oneRow(insert, ["[5]"]))).rows).toEqual([{ a: 5 }]);
+    expect((await d.execute("SELECT a FROM t ORDER BY a")).rows.map((r) => r.a)).toEqual([1, 2, 3, 4, 5]);
+    const read = "SELECT a FROM t WHERE a >= ?1 ORDER BY a";
+    expect((await d.execute({ sql: read, args: [4] })).rows).toEqual([{ a: 4 }, { a: 5 }]);
+    expect((await d.execute(oneRow(read, [2]))).rows).toEqual([{ a: 2 }]);
+    d.close();
+  });
+
+  it("a failed batch is rolled back whole, throws SQLite's base code, and the connection goes on", async () => {
+    const d = await driver();
+    await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY)");
+    await d.execute({ sql: "INSERT INTO t VALUES (?)", args: ["taken"] });
+    const e = await rejection(
+      d.batch([
+        { sql: "INSERT INTO t VALUES (?)", args: ["new"] },
+        { sql: "INSERT INTO t VALUES (?)", args: ["taken"] },
+      ], "write"),
+    );
+    expect([e.code, classifyDriverError(e)]).toEqual(["SQLITE_CONSTRAINT", "constraint"]);
+    // the extended code by name where the library gives one (node:sqlite gives only the number: 1555)
+    expect(["SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT"]).toContain(e.extendedCode);
+    expect(e.message).toMatch(/^SQLITE_CONSTRAINT: UNIQUE constraint failed/);
+    // the statement that failed runs again (it was not kept half-done) and the batch left nothing behind
+    const ok = await d.batch([{ sql: "INSERT INTO t VALUES (?)", args: ["other"] }], "write");
+    expect(ok[0].rowsAffected).toBe(1);
+    expect((await d.execute("SELECT id FROM t ORDER BY id")).rows.map((r) => r.id)).toEqual(["other", "taken"]);
+    d.close();
+  });
+
+  it("more statement texts than the cache holds all still run", async () => {
+    const d = await driver();
+    await d.execute("CREATE TABLE t (n INTEGER)");
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 250; i++) await d.execute({ sql: `INSERT INTO t VALUES (? + ${i})`, args: [round] });
+    }
+    expect((await d.execute("SELECT count(*) AS n, sum(n) AS s FROM t")).rows[0]).toEqual({
+      n: 500,
+      s: 2 * 31125 + 250,
+    });
+    d.close();
+  });
+
+  it("sqld's TRANSACTION_TIMEOUT (it rolled the transaction back, so nothing applied) is retried as busy", () => {
+    expect(classifyDriverError({ code: "TRANSACTION_TIMEOUT", message: "Transaction timed out" })).toBe("busy");
+  });
+
+  it("a write batch waits out another connection's write up to its busy timeout, then is SQLITE_BUSY and commits later", async () => {
+    const holder = await driver(0);
+    await holder.execute("CREATE TABLE t (n INTEGER)");
+    const other = await driver(30);
+    await holder.execute("BEGIN IMMEDIATE");
+    // the first time through SQLite's own busy wait, the second (contended now) in pauses of its own
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const began = performance.now();
+      const busy = await rejection(other.batch([{ sql: "INSERT INTO t VALUES (1)", args: [] }], "write"));
+      expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
+      expect(performance.now() - began).toBeGreaterThanOrEqual(25); // it waited, not refused at once
+    }
+    await holder.execute("ROLLBACK");
+    // the refused BEGIN left nothing active: the next batch commits, and the busy timeout is the store's again
+    const [, timeout] = await other.batch(
+      [{ sql: "INSERT INTO t VALUES (2)", args: [] }, "PRAGMA busy_timeout"],
+      "write",
+    );
+    expect(Object.values(timeout.rows[0])).toEqual([30]);
+    expect((await holder.execute("SELECT n FROM t")).rows).toEqual([{ n: 2 }]);
+    other.close();
+    holder.close();
+  });
+
+  it("a database locked by another connection is SQLITE_BUSY; a closed driver is CLIENT_CLOSED", async () => {
+    const holder = await driver(0);
+    await holder.execute("CREATE TABLE t (n INTEGER)");
+    const other = await driver(0);
+    await holder.execute("BEGIN IMMEDIATE");
+    const busy = await rejection(other.execute("INSERT INTO t VALUES (1)"));
+    expect([busy.code, classifyDriverError(busy)]).toEqual(["SQLITE_BUSY", "busy"]);
+    await holder.execute("ROLLBACK");
+    expect((await other.execute("INSERT INTO t VALUES (1)")).rowsAffected).toBe(1);
+    other.close();
+    const closed = await rejection(other.execute("SELECT 1"));
+    expect([closed.code, classifyDriverError(closed)]).toEqual(["CLIENT_CLOSED", "closed"]);
+    holder.close();
+  });
+});
