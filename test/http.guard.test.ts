@@ -344,6 +344,12 @@ describe("control characters in a dashboard action's path", () => {
       );
     }
     expect(await snapshot(taskq)).toBe(before);
+    // pages on such a path (and the refusals above) still link to the dashboard itself
+    for (const path of ["/ui/tasks/a%0D%0AX", "/ui/groups/a%0D%0AX", "/ui/tasks/a%0D%0AX/hold"]) {
+      const res = await app.request(path, { method: path.endsWith("hold") ? "POST" : "GET" });
+      expect(res.status, path).toBeLessThan(500);
+      expect(await res.text(), path).toContain('<a href="/ui/tasks">Tasks</a>');
+    }
   });
 });
 

@@ -37,7 +37,7 @@ interface FormState {
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
   ui.use("*", pageHeaders(PAGE_SCRIPTS));
-  const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/, "/ui");
+  const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/s, "/ui"); // s: a decoded path may hold a line break
   const isFragment = (c: Context) => c.req.header("x-sokka-fragment") === "1";
   /** This page's own path and query, for its in-place refresh. */
   const here = (c: Context) => {
