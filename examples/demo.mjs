@@ -8,12 +8,21 @@ import { sokkaRoutes } from "sokka/http";
 
 /**
  * Starts the demo's store, workers and trickle; returns the app and how to stop it all.
- * @param {{ url?: string }} [options]
+ * `allowedHosts` and `allowedOrigins` go to `sokkaRoutes` (names it answers to, other sites that may write).
+ * @param {{ url?: string, allowedHosts?: string[], allowedOrigins?: string[] }} [options]
  */
-export function createDemo({ url = "file:sokka.db" } = {}) {
+export function createDemo({ url = "file:sokka.db", allowedHosts = [], allowedOrigins = [] } = {}) {
   const taskq = createTaskQ({ url });
+  /** @type {Hono} */
+  let routes;
+  try {
+    routes = sokkaRoutes({ taskq, allowedHosts, allowedOrigins }); // refuses a malformed name or origin
+  } catch (e) {
+    void taskq.close();
+    throw e;
+  }
   // the redirect first: the routes answer every other path (unknown ones with a JSON 404)
-  const app = new Hono().get("/", (c) => c.redirect("/ui")).route("/", sokkaRoutes({ taskq }));
+  const app = new Hono().get("/", (c) => c.redirect("/ui")).route("/", routes);
 
   /** @type {(ms: number, signal: AbortSignal) => Promise<void>} */
   const sleep = (ms, signal) =>

@@ -1,12 +1,29 @@
 // @ts-check
 // Node: `npm start` — the demo (examples/demo.mjs: a TaskQ on an embedded
 // file:sokka.db, the API and the dashboard, a worker per demo topic) served
-// by @hono/node-server on 127.0.0.1:$PORT (default 8787).
+// by @hono/node-server on 127.0.0.1:$PORT (default 8787). It answers to
+// localhost and IP addresses, and to the host names listed in
+// SOKKA_ALLOWED_HOSTS; pages of the origins listed in SOKKA_ALLOWED_ORIGINS
+// may send writes (both comma-separated).
 import { serve } from "@hono/node-server";
 import { banner, createDemo } from "./demo.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
-const demo = createDemo({ url: process.env.SOKKA_URL });
+/** @param {string | undefined} text */
+const list = (text) => (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+/** @type {ReturnType<typeof createDemo>} */
+let demo;
+try {
+  demo = createDemo({
+    url: process.env.SOKKA_URL,
+    allowedHosts: list(process.env.SOKKA_ALLOWED_HOSTS),
+    allowedOrigins: list(process.env.SOKKA_ALLOWED_ORIGINS),
+  });
+} catch (e) {
+  if (/** @type {{ code?: string }} */ (e).code !== "invalid-options") throw e;
+  console.error(/** @type {Error} */ (e).message); // names the refused entry of SOKKA_ALLOWED_HOSTS / _ORIGINS
+  process.exit(2);
+}
 const server = serve({ fetch: demo.app.fetch, hostname: "127.0.0.1", port }, (info) => console.log(banner(info.port)));
 
 let stopping = false;

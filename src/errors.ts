@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   "route-not-found": "not-found",
   "wrong-owner": "forbidden",
   "lease-expired": "forbidden",
+  "cross-site-request": "forbidden",
+  "host-not-allowed": "forbidden",
   "task-already-exists": "conflict",
   "invalid-status": "conflict",
   "invalid-status-transition": "conflict",

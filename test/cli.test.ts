@@ -4,7 +4,8 @@
  * `file:` database and the suite's sqld. Output is parsed (`--json`) and
  * checked against the store; bad arguments exit 2 with one line.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
@@ -216,6 +217,23 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
+/** One request over node:http, which sends the `Host` it is given (fetch may not). */
+function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -245,6 +263,67 @@ describe("long-running commands", () => {
     expect((await taskq.task("from-http"))?.topic).toBe("web");
     child.kill("SIGTERM");
     expect((await child.exit).code).toBe(0);
+  });
+
+  it("serve answers only the names it serves: a rebinding Host is refused; --allowed-host and --allowed-origin widen it", async () => {
+    const port = await freePort();
+    const child = spawnProcess("node", [
+      BIN,
+      "serve",
+      "--port",
+      String(port),
+      "--allowed-host",
+      "queue.example.com",
+      "--allowed-origin",
+      "https://admin.example.com",
+    ], { env });
+    try {
+      await until("the server", async () => (await fetch(`http://127.0.0.1:${port}/topics`)).ok || undefined);
+      const at = (method: string, path: string, headers: Record<string, string>) =>
+        rawRequest(port, method, path, headers);
+      // a page on a name rebound to 127.0.0.1: same-origin to the browser, refused by its Host
+      const rebound = { host: `rebind.attacker.example:${port}`, origin: `http://rebind.attacker.example:${port}` };
+      for (const [method, path] of [["GET", "/tasks"], ["GET", "/ui"], ["POST", "/topics/seed/pause"]]) {
+        const r = await at(method, path, { ...rebound, "sec-fetch-site": "same-origin" });
+        expect([r.status, JSON.parse(r.body).error.code], `${method} ${path}`).toEqual([403, "host-not-allowed"]);
+      }
+      // a page of another site: refused; of the allowed origin: a write
+      const foreign = { host: `localhost:${port}`, "sec-fetch-site": "cross-site" };
+      const evil = await at("POST", "/topics/seed/pause", { ...foreign, origin: "https://evil.example" });
+      expect([evil.status, JSON.parse(evil.body).error.code]).toEqual([403, "cross-site-request"]);
+      expect((await taskq.topicStats()).find((s) => s.topic === "seed")?.paused).toBe(false);
+      for (const host of [`queue.example.com:${port}`, `localhost:${port}`, `127.0.0.1:${port}`]) {
+        expect((await at("GET", "/tasks/seed-1", { host })).status, host).toBe(200);
+      }
+      const admin = await at("POST", "/topics/seed/pause", { ...foreign, origin: "https://admin.example.com" });
+      expect(admin.status).toBe(204);
+      expect((await taskq.topicStats()).find((s) => s.topic === "seed")?.paused).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+      await child.exit;
+    }
+  });
+
+  it("serve: a bad port, address, host name or origin exits 2 with one line, before opening the database", async () => {
+    const url = `file:${db.path}.never`;
+    for (
+      const [args, extra] of [
+        [["--port", "99999"], {}],
+        [["--port", "0"], {}],
+        [["--port", "80a"], {}],
+        [[], { PORT: "99999" }],
+        [["--host", "bad/host"], {}],
+        [["--allowed-host", "https://queue.example.com"], {}],
+        [["--allowed-host", "queue.example.com:8787"], {}],
+        [["--allowed-origin", "https://admin.example.com/path"], {}],
+        [["--allowed-origin", "admin.example.com"], {}],
+      ] as [string[], Record<string, string>][]
+    ) {
+      const r = await sokka(["serve", ...args], { SOKKA_URL: url, ...extra });
+      expect(r.code, `${args.join(" ")} ${JSON.stringify(extra)}: ${r.stderr}`).toBe(2);
+      oneLine(r);
+    }
+    expect(existsSync(`${db.path}.never`)).toBe(false);
   });
 
   it("work runs a handler module's tasks and stops gracefully on SIGTERM", async () => {

@@ -5,6 +5,7 @@
  * HTTP. (The Cloudflare example is bundled and checked in edge.bundle.test.ts.)
  */
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDbUrl, waitFor } from "./helpers.ts";
@@ -23,10 +24,14 @@ afterEach(async () => {
   running = [];
 });
 
-async function start(command: string, args: string[]): Promise<{ base: string; child: Child }> {
+async function start(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ base: string; child: Child }> {
   const db = tempDbUrl();
   const port = await freePort();
-  const child = spawnProcess(command, args, { cwd: root, env: { PORT: String(port), SOKKA_URL: db.url } });
+  const child = spawnProcess(command, args, { cwd: root, env: { PORT: String(port), SOKKA_URL: db.url, ...env } });
   running.push({ child, cleanup: db.cleanup, url: db.url });
   const base = `http://127.0.0.1:${port}`;
   let exited = false;
@@ -43,6 +48,18 @@ async function start(command: string, args: string[]): Promise<{ base: string; c
 }
 
 const json = async (res: Response) => ({ status: res.status, body: await res.json() });
+/** One request over node:http, which sends the `Host` it is given. */
+function rawRequest(port: number, method: string, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 const post = (url: string, body: unknown) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -95,6 +112,49 @@ describe("runtime examples", () => {
     const q = createTaskQ({ url: running.find((r) => r.child === child)!.url });
     for (const id of ids) expect((await q.task(id))?.status).toBe("starting");
     await q.close();
+  });
+
+  it("Node (npm start): answers only localhost, IP addresses and SOKKA_ALLOWED_HOSTS; SOKKA_ALLOWED_ORIGINS may write", async () => {
+    const entry = /node (\S+)$/.exec(JSON.parse(readFileSync(`${root}package.json`, "utf8")).scripts.start)![1];
+    const { base } = await start(process.execPath, [entry], {
+      SOKKA_ALLOWED_HOSTS: "queue.example.com",
+      SOKKA_ALLOWED_ORIGINS: "https://admin.example.com, https://ops.example.com",
+    });
+    const port = Number(new URL(base).port);
+    const rebound = { host: `rebind.attacker.example:${port}`, origin: `http://rebind.attacker.example:${port}` };
+    for (const [method, path] of [["GET", "/ui"], ["GET", "/tasks"], ["POST", "/topics/email/pause"]]) {
+      const r = await rawRequest(port, method, path, { ...rebound, "sec-fetch-site": "same-origin" });
+      expect([r.status, JSON.parse(r.body).error.code], `${method} ${path}`).toEqual([403, "host-not-allowed"]);
+    }
+    for (const host of [`queue.example.com:${port}`, `localhost:${port}`, `127.0.0.1:${port}`]) {
+      expect((await rawRequest(port, "GET", "/topics", { host })).status, host).toBe(200);
+    }
+    const paused = async () =>
+      (await json(await fetch(`${base}/topics`))).body.find((t: any) => t.topic === "email")?.paused;
+    const foreign = { host: `127.0.0.1:${port}`, "sec-fetch-site": "cross-site" };
+    const evil = await rawRequest(port, "POST", "/topics/email/pause", { ...foreign, origin: "https://evil.example" });
+    expect([evil.status, JSON.parse(evil.body).error.code]).toEqual([403, "cross-site-request"]);
+    expect(await paused()).not.toBe(true);
+    const ops = await rawRequest(port, "POST", "/topics/email/pause", {
+      ...foreign,
+      origin: "https://ops.example.com",
+    });
+    expect(ops.status).toBe(204);
+    expect(await paused()).toBe(true);
+    // a malformed entry: one line naming it, exit 2
+    const db = tempDbUrl();
+    try {
+      const bad = spawnProcess(process.execPath, [entry], {
+        cwd: root,
+        env: { PORT: String(await freePort()), SOKKA_URL: db.url, SOKKA_ALLOWED_HOSTS: "http://queue.example.com" },
+      });
+      const out = await bad.exit;
+      expect(out.code).toBe(2);
+      expect(out.stderr.trim()).toMatch(/^sokkaRoutes: allowedHosts\.0 must be a host name such as/);
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      db.cleanup();
+    }
   });
 
   it("Bun: Bun.serve takes a signup and the worker in the same process sends the mail", async () => {

@@ -22,6 +22,7 @@ import type { Task, TaskDef, TaskQ, TaskStatus } from "../types.ts";
 import { CliError } from "./cli-error.ts";
 import { parseDuration, statsTable, taskDetail, tasksTable } from "./output.ts";
 import { serve } from "./serve.ts";
+import { allowedHost, allowedOrigin, listenAddress, port, serveOptions } from "./serve-options.ts";
 import { work } from "./work.ts";
 
 interface Global {
@@ -244,11 +245,18 @@ export function program(): Command {
 
   cli.command("serve")
     .description("serve the HTTP API and the dashboard (/ui) on this database")
-    .option("--port <port>", "TCP port (env PORT; default 8787)", int("port"))
-    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "TCP port (env PORT; default 8787)", port)
+    .option("--host <host>", "address to listen on", listenAddress, "127.0.0.1")
+    .option(
+      "--allowed-host <name>",
+      "also answer requests that name the server so (repeatable; localhost, IP addresses and --host always)",
+      allowedHost,
+    )
+    .option("--allowed-origin <origin>", "let pages of this origin send writes (repeatable)", allowedOrigin)
     .action(async (o, cmd: Command) => {
       const g = cmd.optsWithGlobals<Global>();
-      await serve(open(g, true), { port: o.port ?? Number(process.env.PORT ?? 8787), host: o.host });
+      const options = serveOptions(o, process.env); // before the store opens: a bad PORT creates nothing
+      await serve(open(g, true), options);
     });
 
   cli.command("work")

@@ -43,9 +43,20 @@ async function listen(fetch: Fetch, port: number, hostname: string): Promise<Run
   });
 }
 
+/** What `sokka serve` serves on: its listen address and the names and origins it admits (see `sokkaRoutes`). */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** Host names it answers to besides localhost and IP addresses (against DNS rebinding). */
+  allowedHosts: string[];
+  /** Origins of other sites whose pages may send writes. */
+  allowedOrigins: string[];
+}
+
 /** Serves until SIGINT or SIGTERM; resolves once the server and the store are closed. */
-export async function serve(taskq: TaskQ, o: { port: number; host: string }): Promise<void> {
-  const app = new Hono().get("/", (c) => c.redirect("/ui")).route("/", sokkaRoutes({ taskq }));
+export async function serve(taskq: TaskQ, o: ServeOptions): Promise<void> {
+  const routes = sokkaRoutes({ taskq, allowedHosts: o.allowedHosts, allowedOrigins: o.allowedOrigins });
+  const app = new Hono().get("/", (c) => c.redirect("/ui")).route("/", routes);
   let server: Running;
   try {
     server = await listen(app.fetch, o.port, o.host);

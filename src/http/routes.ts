@@ -13,10 +13,14 @@ import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
 import type { Task, TaskQ } from "../types.ts";
+import { crossSiteGuard, OriginSchema } from "./cross-site.ts";
 import { errorResponse, onError } from "./errors.ts";
+import { hostCheck, HostNameSchema } from "./host-check.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
+import { pageHeaders } from "./page-headers.ts";
 import { referencePage } from "./reference.ts";
+import { PAGE_SCRIPTS } from "./ui/layout.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
   ActivityQuery,
@@ -39,6 +43,22 @@ export interface SokkaRoutesOptions {
   taskq: TaskQ;
   /** Largest accepted request body in bytes. Default 1.5 MiB (room for the store's default 1 MiB of data). */
   maxBodyBytes?: number;
+  /**
+   * Origins (`https://admin.example.com`) of other sites whose pages may send
+   * writes. Every other write a browser sends from another origin (its
+   * `Sec-Fetch-Site` is `cross-site` or `same-site`, or its `Origin` is not the
+   * request's own) is refused, 403 `forbidden/cross-site-request`. Requests
+   * with neither header (curl, server-side clients) are not affected.
+   */
+  allowedOrigins?: string[];
+  /**
+   * The host names the routes answer to (`queue.example.com`), against DNS
+   * rebinding: a request whose `Host` names another is refused, 403
+   * `forbidden/host-not-allowed`, reads included. `localhost` and IP
+   * addresses always pass (neither can be a rebinding name); the port is not
+   * compared. Default: no check (your app's own host routing decides).
+   */
+  allowedHosts?: string[];
 }
 
 const OptionsSchema = fields({
@@ -47,6 +67,8 @@ const OptionsSchema = fields({
     v.description("the store, a TaskQ from createTaskQ()"),
   ),
   maxBodyBytes: v.optional(PositiveMs),
+  allowedOrigins: v.optional(v.array(OriginSchema, "must be an array of origins")),
+  allowedHosts: v.optional(v.array(HostNameSchema, "must be an array of host names")),
 }, "sokkaRoutes options");
 
 /** `application/json` or any `+json` media type, as Hono's JSON validator reads it. */
@@ -139,22 +161,44 @@ const routeNotFound = (c: Context) =>
  * 404 (`not-found/route-not-found`), so mount it at its own prefix, or after
  * your own routes.
  *
+ * Writes sent by a browser from a page of another origin are refused (403
+ * `forbidden/cross-site-request`) unless `allowedOrigins` lists it; requests
+ * with no `Origin` and no `Sec-Fetch-Site` (curl, server-side clients) pass.
+ * With `allowedHosts`, a request whose `Host` is none of those names (nor
+ * `localhost` or an IP address) is refused (403 `forbidden/host-not-allowed`):
+ * set it when the server is reachable from a browser by a name, against DNS
+ * rebinding. The dashboard and `/docs` forbid being framed.
+ *
  * @example
  * ```ts
  * import { Hono } from "hono";
  * import { createTaskQ } from "sokka";
  * import { sokkaRoutes } from "sokka/http";
  * const app = new Hono();
- * app.route("/sokka", sokkaRoutes({ taskq: createTaskQ({ url: "file:sokka.db" }) }));
+ * app.route(
+ *   "/sokka",
+ *   sokkaRoutes({
+ *     taskq: createTaskQ({ url: "file:sokka.db" }),
+ *     allowedHosts: ["queue.example.com"], // answer only to this name (and localhost, IP addresses)
+ *     allowedOrigins: ["https://admin.example.com"], // this site's pages may write too
+ *   }),
+ * );
  * export default app;
  * ```
  */
 export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
-  const { taskq, maxBodyBytes } = parseOrThrow(OptionsSchema, options, "sokkaRoutes", "invalid-options");
+  const { taskq, maxBodyBytes, allowedOrigins, allowedHosts } = parseOrThrow(
+    OptionsSchema,
+    options,
+    "sokkaRoutes",
+    "invalid-options",
+  );
   const maxSize = maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
   app.notFound(routeNotFound);
+  if (allowedHosts) app.use("*", hostCheck(allowedHosts));
+  app.use("*", crossSiteGuard(allowedOrigins));
   app.use("*", limitBody(maxSize));
 
   app.route("/ui", uiRoutes(taskq));
@@ -201,7 +245,11 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   app.get("/topics", async (c) => c.json(await taskq.topicStats()));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/docs", (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))));
+  app.get(
+    "/docs",
+    pageHeaders(PAGE_SCRIPTS),
+    (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))),
+  );
   app.get("/metrics", async (c) => {
     const text = renderMetrics(await taskq.topicStats());
     return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });

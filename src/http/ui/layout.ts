@@ -65,6 +65,9 @@ const REFRESH = `(function(){var els=document.querySelectorAll("[data-refresh]")
 setInterval(function(){if(document.hidden)return;els.forEach(function(el){fetch(el.getAttribute("data-refresh"),{headers:{"x-sokka-fragment":"1"}})
 .then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null)el.innerHTML=t}).catch(function(){})})},5000)})();`;
 
+/** Every inline script of the pages, by its exact text: their Content-Security-Policy lets these run and no other. */
+export const PAGE_SCRIPTS: readonly string[] = [REFRESH];
+
 /** A whole page. `base` is the dashboard's own path (e.g. "/sokka/ui"). */
 export function page(base: string, title: string, body: Html): Html {
   return html`

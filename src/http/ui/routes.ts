@@ -1,22 +1,24 @@
 /**
  * The dashboard (`GET /ui` and below): server-rendered with `hono/html`, no
  * bundler, no CDN, no client framework; works with JS off (the one script
- * only refreshes lists in place). Form posts are protected by Hono's `csrf`
- * middleware. A refused form is shown again with what was typed and the
+ * only refreshes lists in place). Writes from other sites are refused by the
+ * routes around it (`crossSiteGuard`); its pages carry a Content-Security-Policy
+ * (`pageHeaders`). A refused form is shown again with what was typed and the
  * error beside its field.
  *
  * @module
  */
 
 import { type Context, Hono } from "hono";
-import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
 import type { Activity, ListFilters, Page, Task, TaskQ, TaskStatus, TopicStats } from "../../types.ts";
 import { dayChart, hourChart } from "./charts.ts";
-import { badge, type Html, notice, page, time } from "./layout.ts";
+import { pageHeaders } from "../page-headers.ts";
+import { badge, type Html, notice, page, PAGE_SCRIPTS, time } from "./layout.ts";
+import { pathParam } from "./path-param.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
 const DASHBOARD_PID = "sokka-dashboard";
@@ -34,8 +36,8 @@ interface FormState {
 /** The dashboard as a Hono app, to be mounted at `/ui` of the routes. */
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
-  ui.use("*", csrf());
-  const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/, "/ui");
+  ui.use("*", pageHeaders(PAGE_SCRIPTS));
+  const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/s, "/ui"); // s: a decoded path may hold a line break
   const isFragment = (c: Context) => c.req.header("x-sokka-fragment") === "1";
   /** This page's own path and query, for its in-place refresh. */
   const here = (c: Context) => {
@@ -66,7 +68,7 @@ export function uiRoutes(taskq: TaskQ): Hono {
   });
 
   ui.post("/topics/:topic/:action", async (c) => {
-    const topic = c.req.param("topic");
+    const topic = pathParam(c, "topic");
     const action = c.req.param("action");
     if (action === "pause") await taskq.pauseTopic(topic);
     else if (action === "resume") await taskq.resumeTopic(topic);
@@ -216,7 +218,7 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
   });
 
   ui.post("/tasks/:taskId/:action", async (c) => {
-    const id = c.req.param("taskId");
+    const id = pathParam(c, "taskId");
     const f = await c.req.parseBody();
     const action = c.req.param("action");
     switch (action) {
