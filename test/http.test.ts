@@ -173,10 +173,13 @@ describe("JSON API", () => {
   it("names a missing field and what it must be; a non-object body says what came; a wrong content type is 415", async () => {
     const missing = await json(await post("/tasks", {}));
     expect(missing).toMatchObject({ status: 400, body: { error: { code: "invalid-task" } } });
-    expect(missing.body.error.message).toBe("body: topic is required: a non-empty string of at most 255 characters");
+    expect(missing.body.error.message).toBe(
+      "body: topic is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
+    );
     expect(missing.body.error.issues).toEqual([{
       path: "topic",
-      message: "is required: a non-empty string of at most 255 characters",
+      message:
+        "is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
     }]);
     const array = await json(await post("/tasks", [{ topic: "t" }]));
     expect(array.status).toBe(400);
@@ -187,7 +190,9 @@ describe("JSON API", () => {
       'priorty is not a field of a task definition (did you mean "priority"?)',
     );
     const noPid = await json(await post("/topics/t/reserve", {}));
-    expect(noPid.body.error.message).toBe("body: pid is required: a non-empty string of at most 255 characters");
+    expect(noPid.body.error.message).toBe(
+      "body: pid is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
+    );
     for (
       const [type, payload] of [
         ["application/x-www-form-urlencoded", "topic=t"],
@@ -318,7 +323,7 @@ describe("pull consumers", () => {
       const noLease = await json(await post(`/tasks/w/${action}`, { pid: "anyone" }));
       expect(noLease.status, action).toBe(400);
       expect(noLease.body.error.message).toBe(
-        "body: leaseId is required: a non-empty string of at most 255 characters",
+        "body: leaseId is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
       );
       const guessed = await json(await post(`/tasks/w/${action}`, { pid: "anyone", leaseId: "guess" }));
       // complete/fail: the fence refuses (403); a waiting task cannot snooze or be extended at all (409)

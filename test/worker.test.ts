@@ -561,7 +561,7 @@ describe("concurrency and stopping", () => {
     };
     expect(message(() => worker({} as never))).toBe(
       "worker: taskq is required: the store, a TaskQ from createTaskQ(); " +
-        "topic is required: a non-empty string of at most 255 characters; " +
+        "topic is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace; " +
         "pfn is required: your function (task, { signal, pid }) => Outcome",
     );
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), concurrancy: 8 } as never))).toContain(
