@@ -493,3 +493,30 @@ describe("an operator's actions over HTTP", () => {
     expect(badPrune.body.error.issues[0].path).toBe("olderThanMs");
   });
 });
+
+describe("error text over HTTP", () => {
+  it("error text and a cancel reason over 4,000 characters are cut with a marker; the outcome is written", async () => {
+    const roomy = sokkaRoutes({ taskq }); // the default body limit, 1.5 MiB
+    const send = (path: string, body: unknown) =>
+      roomy.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const cut = (s: string) => s.slice(0, 4_000 - "…(truncated)".length) + "…(truncated)";
+    const huge = "e".repeat(1_000_000);
+    await taskq.createTasks([{ topic: "t" }, { topic: "t" }, { topic: "t" }]);
+    const [a, b] = await taskq.reserveTasks("t", "p", 2);
+    const failed = await json(
+      await send(`/tasks/${a.taskId}/fail`, { pid: "p", leaseId: a.leaseId, errorMessage: huge }),
+    );
+    expect(failed).toMatchObject({ status: 200, body: { status: "failed", error: cut(huge) } });
+    const writes = await json(
+      await send("/writes", { writes: [{ op: "fail", taskId: b.taskId, pid: "p", leaseId: b.leaseId, error: huge }] }),
+    );
+    expect(writes.body.results[0].task).toMatchObject({ status: "failed", error: cut(huge) });
+    const waiting = (await taskq.listTasks({ status: "starting" })).data[0];
+    const cancelled = await json(await send(`/tasks/${waiting.taskId}/cancel`, { reason: `r${huge}` }));
+    expect(cancelled).toMatchObject({ status: 200, body: { status: "cancelled", error: cut(`r${huge}`) } });
+  });
+});

@@ -5,10 +5,11 @@
  * entry point that takes one, naming the field and writing nothing; an odd but
  * valid name is read back exactly as given everywhere; free text (a
  * description, an error, a cancel reason) keeps its control characters, NUL
- * included.
+ * included; error text and cancel reasons are cut to 4,000 characters.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { drain, ok, TaskError, type TaskQ, worker } from "../mod.ts";
+import { drain, ok, type Task, TaskError, type TaskQ, worker } from "../mod.ts";
+import { MAX_ERROR_CHARS, TRUNCATED } from "../src/schemas.ts";
 import { rejection, type Target, uniq } from "./helpers.ts";
 
 /** Names the store refuses, and what the message says about each. */
@@ -182,6 +183,30 @@ export function namesContract(target: Target) {
       }
       const listed = (await taskq.listTasks({ topic })).data;
       expect(listed.map((t) => t.taskDescription)).toEqual([TEXT, TEXT, TEXT, TEXT]);
+    });
+
+    it(`error text and cancel reasons are cut to ${MAX_ERROR_CHARS} characters ending in "${TRUNCATED}", the outcome still written`, async () => {
+      const cut = (s: string) => s.slice(0, MAX_ERROR_CHARS - TRUNCATED.length) + TRUNCATED;
+      const huge = "e".repeat(900_000);
+      await taskq.createTasks([{ topic }, { topic }, { topic }, { topic }]);
+      const [a, b, c] = await taskq.reserveTasks(topic, "p1", 3);
+      const failed = await taskq.fail(a.taskId, "p1", huge, { leaseId: a.leaseId! });
+      expect(failed).toMatchObject({ status: "failed", error: cut(huge) });
+      expect(failed.error).toHaveLength(MAX_ERROR_CHARS);
+      const [w] = await taskq.applyWrites([{ op: "fail", taskId: b.taskId, pid: "p1", error: `x${huge}` }]);
+      expect(w.task).toMatchObject({ status: "failed", error: cut(`x${huge}`) });
+      // exactly the cap: kept whole
+      const exact = "z".repeat(MAX_ERROR_CHARS);
+      expect((await taskq.fail(c.taskId, "p1", exact)).error).toBe(exact);
+      // never between the halves of a surrogate pair
+      const paired = "p".repeat(MAX_ERROR_CHARS - TRUNCATED.length - 1) + "😀" + "q".repeat(50);
+      const starting = (await taskq.listTasks({ topic, status: "starting" })).data[0];
+      const reason = (await taskq.cancelTask(starting.taskId, paired)).error!;
+      expect(reason).toBe("p".repeat(MAX_ERROR_CHARS - TRUNCATED.length - 1) + TRUNCATED);
+      const waiting = await taskq.createTask({ topic: uniq("cancel") });
+      const big = await taskq.cancelTask(waiting.taskId, "r".repeat(5_000_000));
+      expect(big.error).toBe(cut("r".repeat(5_000_000)));
+      for (const t of [failed, w.task!, big] as Task[]) expect((await taskq.task(t.taskId))!.error).toBe(t.error);
     });
   });
 }

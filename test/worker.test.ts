@@ -197,6 +197,17 @@ describe("worker", () => {
     );
   });
 
+  it("failed(hugeText) still fails the task, its text cut to 4,000 characters with a marker", async () => {
+    const [a, b] = await taskq.createTasks([{ topic: "t", data: "text" }, { topic: "t", data: "options" }]);
+    const huge = "e".repeat(900_000);
+    start({ pfn: (task) => task.data === "text" ? failed(huge) : failed({ errorMessage: `o${huge}` }) });
+    for (const [t, text] of [[a, huge], [b, `o${huge}`]] as const) {
+      const done = await settled(t.taskId);
+      expect(done.status).toBe("failed");
+      expect(done.error).toBe(text.slice(0, 4_000 - "…(truncated)".length) + "…(truncated)");
+    }
+  });
+
   it("keeps a task longer than its lease alive; it runs exactly once while a second worker polls", async () => {
     const t = await taskq.createTask({ topic: "t" });
     let runs = 0;

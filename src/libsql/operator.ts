@@ -7,7 +7,7 @@
  */
 
 import * as v from "valibot";
-import { checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
+import { capErrorText, checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
 import type { PruneOptions, Retention, Task } from "../types.ts";
 import * as op from "./operator-sql.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
@@ -31,7 +31,7 @@ export async function act<D>(
 ): Promise<Task<D>> {
   checkArg(Name, taskId, action, "taskId");
   if (reason !== undefined) checkArg(ErrorMessage, reason, action, "reason");
-  const args = action === "cancelTask" ? [taskId, reason ?? ""] : [taskId];
+  const args = action === "cancelTask" ? [taskId, capErrorText(reason ?? "")] : [taskId];
   const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
   if (rs.rows.length) {
     const t = rowToTask<D>(rs.rows[0]);
