@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
 import { waitFor } from "./helpers.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { BAD_NAMES } from "./taskq.names.contract.ts";
 
 let taskq: TaskQ;
 let app: ReturnType<typeof sokkaRoutes>;
@@ -494,7 +495,57 @@ describe("an operator's actions over HTTP", () => {
   });
 });
 
-describe("error text over HTTP", () => {
+describe("names and error text over HTTP", () => {
+  it("a name with a control character or outer whitespace, in a path, a query or a body, is a 400 naming the field and writes nothing", async () => {
+    await taskq.createTask({ topic: "t", taskId: "a" });
+    const r = (await taskq.reserveTask("t", "p"))!;
+    const before = JSON.stringify(await taskq.listTasks({}));
+    for (const [bad, says] of BAD_NAMES) {
+      // a lone surrogate has no UTF-8 form, so no URL: it can come only in a JSON body ("\ud800")
+      const seg = /\p{Cs}/u.test(bad) ? null : encodeURIComponent(bad);
+      const fence = { pid: "p", leaseId: r.leaseId };
+      type Request = [field: string, path: string, body?: unknown];
+      const inPath: Request[] = seg === null ? [] : [
+        ["taskId", `/tasks/${seg}`],
+        ["taskGroupId", `/groups/${seg}/tasks`],
+        ["topic", `/tasks?topic=${seg}`],
+        ["subTopic", `/tasks?subTopic=${seg}`],
+        ["topic", `/activity?topic=${seg}`],
+        ["taskId", `/tasks/${seg}/cancel`, {}],
+        ["taskId", `/tasks/${seg}/hold`, {}],
+        ["taskId", `/tasks/${seg}/release`, {}],
+        ["taskId", `/tasks/${seg}/retry`, {}],
+        ["taskId", `/tasks/${seg}/revoke`, { recordVer: r.recordVer }],
+        ["topic", `/topics/${seg}/pause`, {}],
+        ["topic", `/topics/${seg}/resume`, {}],
+        ["topic", `/topics/${seg}/reserve`, { pid: "p" }],
+        ["taskId", `/tasks/${seg}/complete`, fence],
+      ];
+      const inBody: Request[] = [
+        ["topic", "/tasks", { topic: bad }],
+        ["subTopic", "/tasks", { topic: "t", subTopic: bad }],
+        ["taskId", "/tasks", { topic: "t", taskId: bad }],
+        ["taskGroupId", "/tasks", { topic: "t", taskGroupId: bad }],
+        ["pid", "/topics/t/reserve", { pid: bad }],
+        ["pid", "/tasks/a/complete", { ...fence, pid: bad }],
+        ["leaseId", "/tasks/a/fail", { ...fence, leaseId: bad }],
+        ["pid", "/tasks/a/snooze", { ...fence, pid: bad }],
+        ["leaseId", "/tasks/a/extend", { ...fence, leaseId: bad }],
+        ["writes.0.taskId", "/writes", { writes: [{ op: "terminate", taskId: bad, ...fence }] }],
+        ["writes.0.pid", "/writes", { writes: [{ op: "terminate", taskId: "a", ...fence, pid: bad }] }],
+        ["topic", "/prune", { olderThanMs: 0, topic: bad }],
+      ];
+      for (const [field, path, body] of [...inPath, ...inBody]) {
+        const res = await json(await (body === undefined ? app.request(path) : post(path, body)));
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.issues[0], `${path} ${JSON.stringify(body)}`).toEqual({ path: field, message: says });
+        expect(res.body.error.message).toContain(`${field} ${says}`);
+      }
+    }
+    expect(JSON.stringify(await taskq.listTasks({}))).toBe(before);
+    expect((await taskq.topicStats()).map((s) => [s.topic, s.paused])).toEqual([["t", false]]);
+  });
+
   it("error text and a cancel reason over 4,000 characters are cut with a marker; the outcome is written", async () => {
     const roomy = sokkaRoutes({ taskq }); // the default body limit, 1.5 MiB
     const send = (path: string, body: unknown) =>
