@@ -570,4 +570,21 @@ describe("names and error text over HTTP", () => {
     const cancelled = await json(await send(`/tasks/${waiting.taskId}/cancel`, { reason: `r${huge}` }));
     expect(cancelled).toMatchObject({ status: 200, body: { status: "cancelled", error: cut(`r${huge}`) } });
   });
+
+  it("prune with no statuses keeps an old held and an old running task (and waiting ones), deleting only finished ones", async () => {
+    await taskq.createTasks([{ topic: "t", taskId: "held" }, { topic: "t", taskId: "run" }, { topic: "t" }]);
+    await taskq.holdTask("held");
+    await taskq.reserveTask("t", "p"); // "run"
+    const done = await taskq.reserveTask("t", "p");
+    await taskq.terminate(done!.taskId, "p");
+    await taskq.cancelTask((await taskq.createTask({ topic: "u" })).taskId);
+    const last = Math.max(...(await taskq.listTasks({})).data.map((t) => t.updatedAt));
+    await waitFor(() => Date.now() > last + 2, 5_000, "every task to be older than now");
+    const pruned = await json(await post("/prune", { olderThanMs: 0 }));
+    expect(pruned).toMatchObject({ status: 200, body: { deleted: 2 } });
+    expect((await taskq.listTasks({})).data.map((t) => [t.taskId, t.status])).toEqual([
+      ["run", "running"],
+      ["held", "held"],
+    ]);
+  });
 });

@@ -92,6 +92,7 @@ export async function prune(ctx: StoreContext, opts: PruneOptions): Promise<numb
   const o = parseOrThrow(PruneOptionsSchema, opts, "pruneTasks", "invalid-options");
   const batch = o.batchSize ?? 1000;
   let deleted = 0;
+  // no statuses: the final ones only; a held, waiting or running task is never pruned, however old
   for (const status of o.statuses ?? FINAL) {
     for (;;) {
       const stmt = o.topic === undefined
