@@ -30,7 +30,7 @@ const BAD_NAME_CHAR = new RegExp(`[${NOT_IN_NAME}]`);
  * first nor last. A topic "email " would look like "email" everywhere it is
  * shown, and trimming it silently would change the caller's id.
  */
-export const NAME_PATTERN = new RegExp(`^(?:[^${NOT_IN_NAME}\\s](?:[^${NOT_IN_NAME}]*[^${NOT_IN_NAME}\\s])?)?$`);
+const NAME_PATTERN = new RegExp(`^(?:[^${NOT_IN_NAME}\\s](?:[^${NOT_IN_NAME}]*[^${NOT_IN_NAME}\\s])?)?$`);
 /** A lone UTF-16 surrogate: SQLite stores it as U+FFFD, so the name read back would not be the name given. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
