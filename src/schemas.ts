@@ -12,12 +12,63 @@ import type { TaskStatus } from "./types.ts";
 
 const MAX_INT32 = 2 ** 31 - 1;
 
-/** A non-empty string of at most 255 characters (topics, ids, pids). */
+/**
+ * What a name may not contain: the C0 controls (NUL, TAB, CR, LF, …), DEL
+ * and the C1 controls, the Unicode line and paragraph separators, and the
+ * bidirectional controls (ALM, LRM, RLM, the embeddings, overrides and
+ * isolates). The native driver cuts text at NUL where it reads a plain column
+ * (a group-committed create of id "x\0z" was inserted, then reported
+ * `task-already-exists`; /topics showed topic "nul\0byte" as "nul"); the
+ * others break a line in a log, a terminal or a Prometheus label, or make one
+ * name look like another in the dashboard, whose buttons act on the name.
+ */
+const NOT_IN_NAME = "\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069";
+const BAD_NAME_CHAR = new RegExp(`[${NOT_IN_NAME}]`);
+/**
+ * A name as JSON Schema can say it (no flags, no lookaround): empty (the
+ * length check says so), or no refused character, and whitespace neither
+ * first nor last. A topic "email " would look like "email" everywhere it is
+ * shown, and trimming it silently would change the caller's id.
+ */
+const NAME_PATTERN = new RegExp(`^(?:[^${NOT_IN_NAME}\\s](?:[^${NOT_IN_NAME}]*[^${NOT_IN_NAME}\\s])?)?$`);
+/** A lone UTF-16 surrogate: SQLite stores it as U+FFFD, so the name read back would not be the name given. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** `U+000A`. */
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+
+/** Why `name` does not match `NAME_PATTERN`: the first refused character and where, or its whitespace. */
+function nameProblem(name: string): string {
+  const bad = BAD_NAME_CHAR.exec(name);
+  if (bad) {
+    const c = bad[0].charCodeAt(0);
+    const kind = c < 0xa0
+      ? "a control character"
+      : c === 0x2028 || c === 0x2029
+      ? "a line or paragraph separator"
+      : "a bidirectional control";
+    return `must not contain ${kind} (${codePoint(bad[0])} at index ${bad.index})`;
+  }
+  return name.trim() === "" ? "must not be only whitespace" : "must not begin or end with whitespace";
+}
+
+/**
+ * A name (topics, sub-topics, task and group ids, pids, lease ids): 1 to 255
+ * characters, none of them a control character (see `NOT_IN_NAME`), not
+ * beginning or ending with whitespace, and well-formed Unicode.
+ */
 export const Name = v.pipe(
   v.string("must be a string"),
   v.minLength(1, "must not be empty"),
   v.maxLength(255, "must be at most 255 characters"),
-  v.description("a non-empty string of at most 255 characters"),
+  v.regex(NAME_PATTERN, (issue) => nameProblem(issue.input as string)),
+  v.check((s) => !LONE_SURROGATE.test(s), (issue) => {
+    const at = (issue.input as string).search(LONE_SURROGATE);
+    return `must be well-formed Unicode (a lone surrogate ${codePoint((issue.input as string)[at])} at index ${at})`;
+  }),
+  v.description(
+    "a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
+  ),
 );
 
 /** A positive integer of at most 2^31−1 (milliseconds). */
@@ -190,8 +241,38 @@ export const RecordVer = v.pipe(
   v.description("the task's recordVer, a whole number from 1"),
 );
 
-/** A free-text error message of a failed task. */
-export const ErrorMessage = v.pipe(v.string("must be a string"), v.description("a string"));
+/**
+ * Longest error text a task keeps: a failure's message (`failed(text)`,
+ * `fail(…, error)`, the HTTP fail routes), a thrown error, a cancel reason.
+ * Longer text is not refused but cut (see `capErrorText`).
+ */
+export const MAX_ERROR_CHARS = 4_000;
+/** The end of cut error text. */
+export const TRUNCATED = "…(truncated)";
+
+/**
+ * `text` as stored: itself, or when longer than {@link MAX_ERROR_CHARS} its
+ * start cut to end in {@link TRUNCATED}, `MAX_ERROR_CHARS` long
+ * (one shorter rather than between the two halves of a surrogate pair). Cut rather than
+ * refused: the text is evidence of a failure, and refusing it would lose the
+ * failure itself (a worker's `failed(hugeText)` would leave its task running
+ * until the lease ran out, then run it again). Its start says what went wrong.
+ */
+export function capErrorText(text: string): string {
+  if (text.length <= MAX_ERROR_CHARS) return text;
+  let end = MAX_ERROR_CHARS - TRUNCATED.length;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose low half would be cut off
+  return text.slice(0, end) + TRUNCATED;
+}
+
+/** A free-text error message of a failed task (or a cancel reason), stored cut to its first 4,000 characters. */
+export const ErrorMessage = v.pipe(
+  v.string("must be a string"),
+  v.description(
+    `a string; only its first ${MAX_ERROR_CHARS} characters are kept (longer text is cut, ending in "${TRUNCATED}")`,
+  ),
+);
 
 /** The codes of a bad input. */
 export type BadInputCode =

@@ -109,7 +109,11 @@ export type Backoff =
  * ```
  */
 export interface TaskDef<D = unknown> {
-  /** The queue to put the task in (1–255 characters). */
+  /**
+   * The queue to put the task in: a name, as are `taskId`, `taskGroupId` and
+   * `subTopic` — 1–255 characters, no control characters, no whitespace at
+   * either end (README, "Names").
+   */
   topic: string;
   /** Any JSON value; stored and returned exactly. Default `null`. */
   data?: D;
@@ -427,7 +431,8 @@ export interface TaskQ {
   /** → `terminated`, keeping `opts.result` as the task's `result`. */
   terminate<D = unknown>(taskId: string, pid: string, opts?: TerminateOptions): Promise<Task<D>>;
   /**
-   * A failed attempt, with `error` (`""` when none): a running task with
+   * A failed attempt, with `error` (`""` when none; cut to 4,000 characters
+   * ending in `…(truncated)`): a running task with
    * attempts left (its `maxAttempts`, else `opts.retry.maxAttempts`, else 1)
    * → `starting`, reservable after its backoff; otherwise → `failed`.
    */
@@ -464,7 +469,8 @@ export interface TaskQ {
   activity(opts?: ActivityOptions): Promise<Activity>;
   /**
    * Ends a `starting`, `snoozed`, `held` or `running` task as `cancelled`,
-   * keeping `reason` as its `error`. A running task's worker learns it at its
+   * keeping `reason` as its `error` (cut to 4,000 characters ending in
+   * `…(truncated)`). A running task's worker learns it at its
    * next keepalive (its signal aborts with `CancelledError`); its late outcome is
    * refused (`conflict/task-cancelled`) and changes nothing.
    */

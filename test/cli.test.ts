@@ -186,6 +186,15 @@ describe("commands (Node, file: database)", () => {
         ["list", "--status", "done"],
         ["prune", "--older-than", "a while"],
         ["get"],
+        // names with a control character or outer whitespace: refused by the store, by field, in one line
+        ["create", "--topic", "t\nx"],
+        ["create", "--topic", "   "],
+        ["create", "--topic", "t", "--id", "a\tb"],
+        ["create", "--topic", "t", "--sub-topic", "s\u202e"],
+        ["get", "a\r\nb"],
+        ["cancel", " seed-1"],
+        ["pause", "t\u2028"],
+        ["list", "--topic", "t\x1b[31m"],
       ]
     ) {
       const r = await sokka(args, env);
@@ -193,6 +202,10 @@ describe("commands (Node, file: database)", () => {
       oneLine(r);
     }
     expect(await taskq.countTasks({ topic: "t" })).toBe(0); // nothing was created by the refused calls
+    expect((await taskq.topicStats()).map((s) => [s.topic, s.paused])).toEqual([["seed", false]]);
+    expect((await taskq.task("seed-1"))!.status).toBe("starting");
+    const named = await sokka(["create", "--topic", "t", "--id", "a\tb"], env);
+    expect(named.stderr).toBe("sokka: createTask: taskId must not contain a control character (U+0009 at index 1)\n");
 
     const missing = await sokka(["get", "nope"], env);
     expect([missing.code, missing.stderr]).toEqual([1, "sokka: no task nope\n"]);

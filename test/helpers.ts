@@ -14,6 +14,8 @@ export interface Target {
   name: string;
   /** A fresh, empty store (and how to clean it up). */
   make(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Promise<void> };
+  /** Its database is shared with tests running at the same time (the suite's server): a test must not prune it whole. */
+  shared?: true;
 }
 
 /** A temp directory removed by `cleanup`. */
@@ -58,6 +60,7 @@ export const TARGETS: Target[] = [
   },
   {
     name: "remote (sqld over HTTP, @libsql/client/web)",
+    shared: true,
     // Every test gets its own topics/ids (see uniq()), so one shared server database is fine.
     make: (opts) => remoteTaskQ(opts),
   },

@@ -28,9 +28,12 @@ interface Family {
   metrics: { value: string; labels?: Record<string, string> }[];
 }
 
-/** Some history on two topics, one of them named with every character the format escapes. */
+/**
+ * Some history on two topics, one of them named with every character the
+ * format escapes that a name may hold (`"` and `\`; a newline no longer can).
+ */
 async function history(): Promise<string[]> {
-  const odd = 'odd "topic"\\ with\nnewline';
+  const odd = 'odd "topic"\\ with \\n backslashes';
   await taskq.createTasks([
     ...Array.from({ length: 5 }, () => ({ topic: "email" })),
     { topic: odd, maxAttempts: 3 },

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
 import { waitFor } from "./helpers.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { BAD_NAMES } from "./taskq.names.contract.ts";
 
 let taskq: TaskQ;
 let app: ReturnType<typeof sokkaRoutes>;
@@ -173,10 +174,13 @@ describe("JSON API", () => {
   it("names a missing field and what it must be; a non-object body says what came; a wrong content type is 415", async () => {
     const missing = await json(await post("/tasks", {}));
     expect(missing).toMatchObject({ status: 400, body: { error: { code: "invalid-task" } } });
-    expect(missing.body.error.message).toBe("body: topic is required: a non-empty string of at most 255 characters");
+    expect(missing.body.error.message).toBe(
+      "body: topic is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
+    );
     expect(missing.body.error.issues).toEqual([{
       path: "topic",
-      message: "is required: a non-empty string of at most 255 characters",
+      message:
+        "is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
     }]);
     const array = await json(await post("/tasks", [{ topic: "t" }]));
     expect(array.status).toBe(400);
@@ -187,7 +191,9 @@ describe("JSON API", () => {
       'priorty is not a field of a task definition (did you mean "priority"?)',
     );
     const noPid = await json(await post("/topics/t/reserve", {}));
-    expect(noPid.body.error.message).toBe("body: pid is required: a non-empty string of at most 255 characters");
+    expect(noPid.body.error.message).toBe(
+      "body: pid is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
+    );
     for (
       const [type, payload] of [
         ["application/x-www-form-urlencoded", "topic=t"],
@@ -318,7 +324,7 @@ describe("pull consumers", () => {
       const noLease = await json(await post(`/tasks/w/${action}`, { pid: "anyone" }));
       expect(noLease.status, action).toBe(400);
       expect(noLease.body.error.message).toBe(
-        "body: leaseId is required: a non-empty string of at most 255 characters",
+        "body: leaseId is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
       );
       const guessed = await json(await post(`/tasks/w/${action}`, { pid: "anyone", leaseId: "guess" }));
       // complete/fail: the fence refuses (403); a waiting task cannot snooze or be extended at all (409)
@@ -486,5 +492,99 @@ describe("an operator's actions over HTTP", () => {
     const badPrune = await json(await post("/prune", { olderThanMs: -5 }));
     expect(badPrune.status).toBe(400);
     expect(badPrune.body.error.issues[0].path).toBe("olderThanMs");
+  });
+});
+
+describe("names and error text over HTTP", () => {
+  it("a name with a control character or outer whitespace, in a path, a query or a body, is a 400 naming the field and writes nothing", async () => {
+    await taskq.createTask({ topic: "t", taskId: "a" });
+    const r = (await taskq.reserveTask("t", "p"))!;
+    const before = JSON.stringify(await taskq.listTasks({}));
+    for (const [bad, says] of BAD_NAMES) {
+      // a lone surrogate has no UTF-8 form, so no URL: it can come only in a JSON body ("\ud800")
+      const seg = /\p{Cs}/u.test(bad) ? null : encodeURIComponent(bad);
+      const fence = { pid: "p", leaseId: r.leaseId };
+      type Request = [field: string, path: string, body?: unknown];
+      const inPath: Request[] = seg === null ? [] : [
+        ["taskId", `/tasks/${seg}`],
+        ["taskGroupId", `/groups/${seg}/tasks`],
+        ["topic", `/tasks?topic=${seg}`],
+        ["subTopic", `/tasks?subTopic=${seg}`],
+        ["topic", `/activity?topic=${seg}`],
+        ["taskId", `/tasks/${seg}/cancel`, {}],
+        ["taskId", `/tasks/${seg}/hold`, {}],
+        ["taskId", `/tasks/${seg}/release`, {}],
+        ["taskId", `/tasks/${seg}/retry`, {}],
+        ["taskId", `/tasks/${seg}/revoke`, { recordVer: r.recordVer }],
+        ["topic", `/topics/${seg}/pause`, {}],
+        ["topic", `/topics/${seg}/resume`, {}],
+        ["topic", `/topics/${seg}/reserve`, { pid: "p" }],
+        ["taskId", `/tasks/${seg}/complete`, fence],
+      ];
+      const inBody: Request[] = [
+        ["topic", "/tasks", { topic: bad }],
+        ["subTopic", "/tasks", { topic: "t", subTopic: bad }],
+        ["taskId", "/tasks", { topic: "t", taskId: bad }],
+        ["taskGroupId", "/tasks", { topic: "t", taskGroupId: bad }],
+        ["pid", "/topics/t/reserve", { pid: bad }],
+        ["pid", "/tasks/a/complete", { ...fence, pid: bad }],
+        ["leaseId", "/tasks/a/fail", { ...fence, leaseId: bad }],
+        ["pid", "/tasks/a/snooze", { ...fence, pid: bad }],
+        ["leaseId", "/tasks/a/extend", { ...fence, leaseId: bad }],
+        ["writes.0.taskId", "/writes", { writes: [{ op: "terminate", taskId: bad, ...fence }] }],
+        ["writes.0.pid", "/writes", { writes: [{ op: "terminate", taskId: "a", ...fence, pid: bad }] }],
+        ["topic", "/prune", { olderThanMs: 0, topic: bad }],
+      ];
+      for (const [field, path, body] of [...inPath, ...inBody]) {
+        const res = await json(await (body === undefined ? app.request(path) : post(path, body)));
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.issues[0], `${path} ${JSON.stringify(body)}`).toEqual({ path: field, message: says });
+        expect(res.body.error.message).toContain(`${field} ${says}`);
+      }
+    }
+    expect(JSON.stringify(await taskq.listTasks({}))).toBe(before);
+    expect((await taskq.topicStats()).map((s) => [s.topic, s.paused])).toEqual([["t", false]]);
+  });
+
+  it("error text and a cancel reason over 4,000 characters are cut with a marker; the outcome is written", async () => {
+    const roomy = sokkaRoutes({ taskq }); // the default body limit, 1.5 MiB
+    const send = (path: string, body: unknown) =>
+      roomy.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const cut = (s: string) => s.slice(0, 4_000 - "…(truncated)".length) + "…(truncated)";
+    const huge = "e".repeat(1_000_000);
+    await taskq.createTasks([{ topic: "t" }, { topic: "t" }, { topic: "t" }]);
+    const [a, b] = await taskq.reserveTasks("t", "p", 2);
+    const failed = await json(
+      await send(`/tasks/${a.taskId}/fail`, { pid: "p", leaseId: a.leaseId, errorMessage: huge }),
+    );
+    expect(failed).toMatchObject({ status: 200, body: { status: "failed", error: cut(huge) } });
+    const writes = await json(
+      await send("/writes", { writes: [{ op: "fail", taskId: b.taskId, pid: "p", leaseId: b.leaseId, error: huge }] }),
+    );
+    expect(writes.body.results[0].task).toMatchObject({ status: "failed", error: cut(huge) });
+    const waiting = (await taskq.listTasks({ status: "starting" })).data[0];
+    const cancelled = await json(await send(`/tasks/${waiting.taskId}/cancel`, { reason: `r${huge}` }));
+    expect(cancelled).toMatchObject({ status: 200, body: { status: "cancelled", error: cut(`r${huge}`) } });
+  });
+
+  it("prune with no statuses keeps an old held and an old running task (and waiting ones), deleting only finished ones", async () => {
+    await taskq.createTasks([{ topic: "t", taskId: "held" }, { topic: "t", taskId: "run" }, { topic: "t" }]);
+    await taskq.holdTask("held");
+    await taskq.reserveTask("t", "p"); // "run"
+    const done = await taskq.reserveTask("t", "p");
+    await taskq.terminate(done!.taskId, "p");
+    await taskq.cancelTask((await taskq.createTask({ topic: "u" })).taskId);
+    const last = Math.max(...(await taskq.listTasks({})).data.map((t) => t.updatedAt));
+    await waitFor(() => Date.now() > last + 2, 5_000, "every task to be older than now");
+    const pruned = await json(await post("/prune", { olderThanMs: 0 }));
+    expect(pruned).toMatchObject({ status: 200, body: { deleted: 2 } });
+    expect((await taskq.listTasks({})).data.map((t) => [t.taskId, t.status])).toEqual([
+      ["run", "running"],
+      ["held", "held"],
+    ]);
   });
 });

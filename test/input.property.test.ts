@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, drain, ok, TaskError, type TaskQ, worker } from "../mod.ts";
+import { isValidName, nameLike } from "./names.ts";
 
 let taskq: TaskQ;
 beforeAll(() => {
@@ -171,4 +172,33 @@ it("createTasks: a random list is created whole, or refused for its first bad de
   } finally {
     await alone.close();
   }
+});
+
+it("a random name is taken, and read back exactly, exactly when the rule allows it; else refused by field, writing nothing", async () => {
+  const field = fc.constantFrom("topic", "subTopic", "taskId", "taskGroupId", "pid");
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(field, nameLike, async (f, name) => {
+      const topic = `names-${n++}`;
+      const before = await taskq.countTasks();
+      const def = f === "pid" ? { topic } : { topic, [f]: name };
+      try {
+        const t = f === "pid"
+          ? (await taskq.createTask(def), (await taskq.reserveTask(topic, name))!)
+          : await taskq.createTask(def as never);
+        expect(isValidName(name), JSON.stringify(name)).toBe(true);
+        const back = (await taskq.task(t.taskId))!;
+        expect(back[f as keyof typeof back]).toBe(name);
+        if (f === "topic") expect((await taskq.topicStats()).some((s) => s.topic === name)).toBe(true);
+        if (f === "taskGroupId") expect((await taskq.tasks(name)).map((x) => x.taskId)).toContain(t.taskId);
+      } catch (e) {
+        if ((e as TaskError).code === "task-already-exists") return;
+        expect(isValidName(name), `${JSON.stringify(name)}: ${(e as Error).message}`).toBe(false);
+        expectNamedRefusal(e, ["invalid-task"]);
+        expect((e as TaskError).issues![0].path).toBe(f);
+        expect(await taskq.countTasks()).toBe(before + (f === "pid" ? 1 : 0)); // (the pid's task was made first)
+      }
+    }),
+    { numRuns: 400 },
+  );
 });

@@ -116,7 +116,7 @@ export function taskqContract(target: Target) {
       const missing = await rejection(createTask(taskq, {} as never));
       expectTaskError(missing, "bad-request", "invalid-task");
       expect((missing as TaskError).message).toBe(
-        "createTask: topic is required: a non-empty string of at most 255 characters",
+        "createTask: topic is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
       );
       for (const [input, got] of [[[], "an array"], [null, "null"], ["t", "a string"], [5, "a number"]] as const) {
         const e = await rejection(createTask(taskq, input as never));
@@ -516,7 +516,7 @@ export function taskqContract(target: Target) {
         expectTaskError(await rejection(call), "bad-request", "invalid-task");
       }
       expect((await rejection(taskq.reserveTask(topic, undefined as never)) as TaskError).message).toBe(
-        "reserveTask: pid is required: a non-empty string of at most 255 characters",
+        "reserveTask: pid is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace",
       );
       expect((await rejection(taskq.reserveTask(topic, "p", { leaseTime: 5 } as never)) as TaskError).message)
         .toContain('leaseTime is not a field of reserve options (did you mean "leaseTimeMs"?)');

@@ -361,5 +361,26 @@ export function lifecycleContract(target: Target) {
         "invalid-options",
       );
     });
+
+    it("pruneTasks with no statuses deletes only finished tasks: old held, running, snoozed and starting ones stay", async () => {
+      const held = await taskq.holdTask((await taskq.createTask({ topic })).taskId);
+      const run = await running();
+      const snoozed = await taskq.snooze((await running()).taskId, "p1", 60_000);
+      await taskq.terminate((await running()).taskId, "p1");
+      await taskq.fail((await running()).taskId, "p1", "x");
+      await taskq.cancelTask((await taskq.createTask({ topic })).taskId);
+      const starting = await taskq.createTask({ topic });
+      const last = Math.max(...(await taskq.listTasks({ topic })).data.map((t) => t.updatedAt));
+      await waitFor(() => Date.now() > last + 2, 5_000, "every task to be older than now");
+      // the whole store, as an operator prunes it (on the shared server, only this test's topic)
+      expect(await taskq.pruneTasks(target.shared ? { olderThanMs: 0, topic } : { olderThanMs: 0 })).toBe(3);
+      const left = (await taskq.listTasks({ topic })).data;
+      expect(left.map((t) => [t.status, t.taskId])).toEqual([
+        ["starting", starting.taskId],
+        ["running", run.taskId],
+        ["snoozed", snoozed.taskId],
+        ["held", held.taskId],
+      ]);
+    });
   });
 }

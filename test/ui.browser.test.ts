@@ -13,6 +13,28 @@ import { tempDbUrl } from "./helpers.ts";
 
 const XSS_IMG = "<img src=x onerror=alert(1)>";
 const XSS_SCRIPT = "</script><script>window.__pwned = 1; alert(2)</script>";
+/** Out of an attribute's quotes (either kind), then an element. */
+const XSS_ATTR = `"' autofocus onfocus=alert(3) x="'><img src=x onerror=alert(4)>`;
+/**
+ * A task in each state the dashboard shows a field of, every field a payload:
+ * ids, topic, sub-topic, group, description, data, and the owner (running),
+ * the result (terminated), the error (failed), the cancel reason (cancelled).
+ */
+const HOSTILE = {
+  topic: `topic ${XSS_IMG}`,
+  subTopic: `sub ${XSS_SCRIPT}`,
+  group: `group ${XSS_ATTR}`,
+  pid: `pid ${XSS_ATTR} ${XSS_SCRIPT}`,
+  running: `run ${XSS_ATTR}`,
+  terminated: `done ${XSS_SCRIPT}`,
+  failed: `failed ${XSS_IMG}`,
+  cancelled: `cancelled ${XSS_ATTR}`,
+  description: `${XSS_ATTR} ${XSS_SCRIPT}`,
+  data: { html: XSS_SCRIPT, img: XSS_IMG, attr: XSS_ATTR },
+  result: { html: XSS_SCRIPT, attr: XSS_ATTR },
+  error: `${XSS_SCRIPT} ${XSS_ATTR}`,
+  reason: `${XSS_IMG} ${XSS_SCRIPT}`,
+};
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 
 let db: ReturnType<typeof tempDbUrl>;
@@ -32,6 +54,22 @@ beforeAll(async () => {
     { topic: "thumbs", taskId: "xss-script", data: { html: XSS_SCRIPT }, taskDescription: XSS_SCRIPT, subTopic: "sub" },
   ]);
   await taskq.reserveTask("email", "worker-1"); // mail-1 is running
+  const hostile = (taskId: string) =>
+    taskq.createTask({
+      topic: HOSTILE.topic,
+      subTopic: HOSTILE.subTopic,
+      taskGroupId: HOSTILE.group,
+      taskId,
+      taskDescription: HOSTILE.description,
+      data: HOSTILE.data,
+    });
+  for (const id of [HOSTILE.running, HOSTILE.terminated, HOSTILE.failed]) {
+    await hostile(id);
+    expect((await taskq.reserveTask(HOSTILE.topic, HOSTILE.pid))!.taskId).toBe(id);
+  }
+  await taskq.terminate(HOSTILE.terminated, HOSTILE.pid, { result: HOSTILE.result });
+  await taskq.fail(HOSTILE.failed, HOSTILE.pid, HOSTILE.error);
+  await taskq.cancelTask((await hostile(HOSTILE.cancelled)).taskId, HOSTILE.reason);
   await new Promise<void>((resolve) => {
     const server = serve({ fetch: sokkaRoutes({ taskq }).fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
       base = `http://127.0.0.1:${info.port}`;
@@ -91,8 +129,8 @@ it("filters the task list and opens a task", async () => {
   await page.click("button[type=submit]");
   await page.waitForURL(/status=running/);
   const rows = page.locator("table tr td:first-child a");
-  expect(await rows.allTextContents()).toEqual(["mail-1"]);
-  await rows.first().click();
+  expect((await rows.allTextContents()).sort()).toEqual(["mail-1", HOSTILE.running]); // (the hostile fixture's too)
+  await rows.filter({ hasText: /^mail-1$/ }).click();
   await page.waitForURL(/\/ui\/tasks\/mail-1$/);
   expect(await page.locator("[data-testid=task-data]").textContent()).toContain("ada@example.com");
   expect(await page.locator("dd", { hasText: "worker-1" }).count()).toBe(2); // owner and last owner
@@ -124,31 +162,57 @@ it("revokes a lease from the task page", async () => {
   await page.close();
 });
 
-it("renders user-written HTML and scripts as text: nothing executes, nothing is injected", async () => {
-  for (
-    const path of [
-      "/ui",
-      "/ui/tasks",
-      "/ui/tasks?topic=thumbs",
-      "/ui/tasks/xss-img",
-      "/ui/tasks/xss-script",
-      "/ui/groups/xss-script",
-    ]
-  ) {
-    const page = await open(path);
+it("renders user-written HTML and scripts as text in every field: nothing executes, nothing is injected", async () => {
+  const enc = encodeURIComponent;
+  const pages = [
+    "/ui",
+    "/ui/tasks",
+    "/ui/tasks?topic=thumbs",
+    "/ui/tasks/xss-img",
+    "/ui/tasks/xss-script",
+    "/ui/groups/xss-script",
+    `/ui/tasks?topic=${enc(HOSTILE.topic)}`,
+    `/ui/tasks?subTopic=${enc(HOSTILE.subTopic)}`,
+    `/ui/groups/${enc(HOSTILE.group)}`,
+    `/ui/find?taskId=${enc(XSS_ATTR)}`,
+    ...[HOSTILE.running, HOSTILE.terminated, HOSTILE.failed, HOSTILE.cancelled].map((id) => `/ui/tasks/${enc(id)}`),
+  ];
+  const page = await open("/ui");
+  for (const path of pages) {
+    await page.goto(base + path);
     await page.waitForLoadState("load");
     expect(await page.locator("img").count(), path).toBe(0);
+    expect(await page.locator("[onerror], [onfocus], [autofocus]").count(), path).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), path).toBeUndefined();
     expect(await page.locator("script").count(), path).toBe(1); // only the dashboard's own
-    await page.close();
   }
-  const page = await open("/ui/tasks/xss-script");
+  await page.goto(base + "/ui/tasks/xss-script");
   expect(await page.locator("[data-testid=task-data]").textContent()).toContain(XSS_SCRIPT);
   expect(await page.locator("dd", { hasText: "window.__pwned" }).count()).toBe(1);
+  await page.goto(base + "/ui/tasks/xss-img");
+  expect(await page.locator("[data-testid=task-data]").textContent()).toContain(XSS_IMG);
+  // every payload is shown, as the very text it is, where its field is shown
+  const json = (x: unknown) => JSON.stringify(x, null, 2);
+  const names = [HOSTILE.topic, HOSTILE.subTopic, HOSTILE.group, HOSTILE.description];
+  const shows: Record<string, string[]> = {
+    [HOSTILE.running]: [HOSTILE.running, ...names, json(HOSTILE.data), HOSTILE.pid],
+    [HOSTILE.terminated]: [HOSTILE.terminated, ...names, json(HOSTILE.result), HOSTILE.pid],
+    [HOSTILE.failed]: [HOSTILE.failed, ...names, HOSTILE.error, HOSTILE.pid],
+    [HOSTILE.cancelled]: [HOSTILE.cancelled, ...names, HOSTILE.reason],
+  };
+  for (const [id, texts] of Object.entries(shows)) {
+    await page.goto(`${base}/ui/tasks/${enc(id)}`);
+    const text = await page.locator("body").textContent();
+    for (const t of texts) expect(text, `${id}: ${t}`).toContain(t);
+  }
+  await page.goto(`${base}/ui/tasks?topic=${enc(HOSTILE.topic)}`);
+  const listed = await page.locator("body").textContent();
+  for (const t of [...Object.keys(shows), HOSTILE.topic, HOSTILE.subTopic, HOSTILE.description, HOSTILE.pid]) {
+    expect(listed, t).toContain(t);
+  }
+  await page.goto(`${base}/ui`);
+  expect(await page.locator("a", { hasText: HOSTILE.topic }).count()).toBeGreaterThan(0);
   await page.close();
-  const img = await open("/ui/tasks/xss-img");
-  expect(await img.locator("[data-testid=task-data]").textContent()).toContain(XSS_IMG);
-  await img.close();
   expect(dialogs).toEqual([]);
 });
 

@@ -197,6 +197,17 @@ describe("worker", () => {
     );
   });
 
+  it("failed(hugeText) still fails the task, its text cut to 4,000 characters with a marker", async () => {
+    const [a, b] = await taskq.createTasks([{ topic: "t", data: "text" }, { topic: "t", data: "options" }]);
+    const huge = "e".repeat(900_000);
+    start({ pfn: (task) => task.data === "text" ? failed(huge) : failed({ errorMessage: `o${huge}` }) });
+    for (const [t, text] of [[a, huge], [b, `o${huge}`]] as const) {
+      const done = await settled(t.taskId);
+      expect(done.status).toBe("failed");
+      expect(done.error).toBe(text.slice(0, 4_000 - "…(truncated)".length) + "…(truncated)");
+    }
+  });
+
   it("keeps a task longer than its lease alive; it runs exactly once while a second worker polls", async () => {
     const t = await taskq.createTask({ topic: "t" });
     let runs = 0;
@@ -561,7 +572,7 @@ describe("concurrency and stopping", () => {
     };
     expect(message(() => worker({} as never))).toBe(
       "worker: taskq is required: the store, a TaskQ from createTaskQ(); " +
-        "topic is required: a non-empty string of at most 255 characters; " +
+        "topic is required: a non-empty string of at most 255 characters, without control characters or leading/trailing whitespace; " +
         "pfn is required: your function (task, { signal, pid }) => Outcome",
     );
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), concurrancy: 8 } as never))).toContain(

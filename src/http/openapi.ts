@@ -10,7 +10,7 @@
 
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
-import { BackoffSchema, STATUSES, TaskDefSchema } from "../schemas.ts";
+import { BackoffSchema, Name, STATUSES, TaskDefSchema } from "../schemas.ts";
 import {
   ActivityQuery,
   CancelBody,
@@ -352,7 +352,7 @@ export function openApiDocument(): Record<string, unknown> {
       name,
       in: "path",
       required: true,
-      schema: { type: "string", minLength: 1 },
+      schema: json(Name), // a topic or an id: a name as the store checks it
       example: name === "topic" ? "email" : name === "taskGroupId" ? "GROUP_ID" : "TASK_ID",
     }));
     const responses: Record<string, unknown> = {

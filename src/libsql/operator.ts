@@ -7,7 +7,7 @@
  */
 
 import * as v from "valibot";
-import { checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
+import { capErrorText, checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
 import type { PruneOptions, Retention, Task } from "../types.ts";
 import * as op from "./operator-sql.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
@@ -31,7 +31,7 @@ export async function act<D>(
 ): Promise<Task<D>> {
   checkArg(Name, taskId, action, "taskId");
   if (reason !== undefined) checkArg(ErrorMessage, reason, action, "reason");
-  const args = action === "cancelTask" ? [taskId, reason ?? ""] : [taskId];
+  const args = action === "cancelTask" ? [taskId, capErrorText(reason ?? "")] : [taskId];
   const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
   if (rs.rows.length) {
     const t = rowToTask<D>(rs.rows[0]);
@@ -92,6 +92,7 @@ export async function prune(ctx: StoreContext, opts: PruneOptions): Promise<numb
   const o = parseOrThrow(PruneOptionsSchema, opts, "pruneTasks", "invalid-options");
   const batch = o.batchSize ?? 1000;
   let deleted = 0;
+  // no statuses: the final ones only; a held, waiting or running task is never pruned, however old
   for (const status of o.statuses ?? FINAL) {
     for (;;) {
       const stmt = o.topic === undefined

@@ -14,6 +14,7 @@ import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
 import {
   AnyArray,
+  capErrorText,
   ErrorMessage,
   fields,
   Name,
@@ -129,7 +130,7 @@ function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
     : o.op === "fail"
     ? [sql.FAIL, [
       ...fence,
-      o.error ?? "",
+      capErrorText(o.error ?? ""),
       o.retry?.maxAttempts ?? null,
       o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff),
     ]]

@@ -6,11 +6,8 @@
 
 import * as v from "valibot";
 import type { TaskError } from "../errors.ts";
-import { describeValue, ErrorMessage, fields, NonNegativeMs, parseOrThrow } from "../schemas.ts";
+import { capErrorText, describeValue, ErrorMessage, fields, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import type { Outcome } from "../types.ts";
-
-/** Longest error text stored for a thrown error (its class, message and stack). */
-export const MAX_ERROR_CHARS = 4_000;
 
 /**
  * The task is done: it becomes `terminated`. A `result` (any JSON value,
@@ -107,7 +104,7 @@ export function toOutcome(value: unknown): Outcome {
 
 /**
  * A thrown value as stored error text: an Error's class name, message and
- * stack (and its cause's), at most {@link MAX_ERROR_CHARS} characters.
+ * stack (and its cause's), cut to `MAX_ERROR_CHARS` (4,000) characters as all stored error text is.
  */
 export function describeError(error: unknown): string {
   let text: string;
@@ -126,5 +123,5 @@ export function describeError(error: unknown): string {
       text = String(error);
     }
   }
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 12)}…(truncated)` : text;
+  return capErrorText(text);
 }
