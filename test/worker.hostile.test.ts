@@ -264,6 +264,14 @@ describe("a worker given hostile values", () => {
         for (let i = 0; i < 100_000; i++) o = { o };
         throw o;
       },
+      "a long array whose last item cannot be read": () => {
+        // its start is written as JSON, its end never read: the array is cut where the text would be
+        throw [...Array(100_000).fill(0), {
+          toJSON() {
+            throw new Error("never read");
+          },
+        }];
+      },
       "a long chain of long messages": () => {
         let e = new Error("x".repeat(100_000));
         for (let i = 0; i < 1_000; i++) e = new Error("y".repeat(100_000), { cause: e });
@@ -289,6 +297,7 @@ describe("a worker given hostile values", () => {
     expect(done[1].error).toMatch(/^s{3988}…\(truncated\)$/);
     expect(done[2].error).toMatch(/^\{"items":\[\{"i":0\},\{"i":1\},/); // as JSON.stringify begins it
     expect(done[2].error).toMatch(/…\(truncated\)$/);
+    expect(done[4].error).toMatch(/^\[0,0,0,[0,]+…\(truncated\)$/);
     expect(errors).toEqual([]);
   });
 });
