@@ -21,7 +21,7 @@ export const MAX_DEPTH = 256;
  * `bad-request/invalid-task` (or `code`) for values JSON
  * cannot carry (functions, symbols, `BigInt`, `undefined`, non-finite numbers,
  * cycles, non-plain objects such as `Date` or `Map`, nesting deeper than
- * {@link MAX_DEPTH}) and
+ * {@link MAX_DEPTH}, a value whose getters or proxy traps throw) and
  * `too-large/data-too-large` past `maxBytes` UTF-8 bytes.
  */
 export function encodeData(
@@ -33,8 +33,17 @@ export function encodeData(
 ): string {
   // First without tracking the path's objects: a cycle then shows as nesting too deep, and only that case
   // is walked again, with them, to tell which it is.
-  let found = findNonJson(data, null, 0);
-  if (found && !found.keys) found = findNonJson(data, new Set(), 0);
+  let found: NonJson | null;
+  let json: string;
+  try {
+    found = findNonJson(data, null, 0);
+    if (found && !found.keys) found = findNonJson(data, new Set(), 0);
+    json = found ? "" : JSON.stringify(data);
+  } catch {
+    // a getter or proxy trap of the value threw (or a revoked Proxy): whatever it threw, it is refused as input
+    found = { message: "could not be read as JSON (reading it threw)" };
+    json = "";
+  }
   if (found) {
     // the path is built only now, from the keys gathered on the way back up (none for a nesting problem)
     const problem = { path: [field, ...(found.keys ?? [])].join("."), message: found.message };
@@ -42,7 +51,6 @@ export function encodeData(
       issues: [problem],
     });
   }
-  const json = JSON.stringify(data);
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so short text needs no encoding pass.
   const bytes = json.length * 3 <= maxBytes ? json.length : encoder.encode(json).length;
   if (bytes > maxBytes) {

@@ -327,6 +327,64 @@ describe("lease theft", () => {
   });
 });
 
+describe("the fence of the worker's own outcome", () => {
+  it("an ok() written after the lease moved to a new reservation of the SAME pid is refused; the new one is untouched", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const go = gate();
+    // concurrency 1: while its function waits, the worker itself reserves nothing (the test re-reserves as it)
+    const w = start({
+      pid: "w1",
+      leaseTimeMs: 60_000,
+      keepaliveMs: 30_000,
+      pfn: async () => (await go.p, ok("stale")),
+    });
+    const lost = events(w, "lease-lost");
+    const completed = events(w, "completed");
+    const errors = events(w, "error");
+    const first = await waitFor(
+      async () => {
+        const now = (await taskq.task(t.taskId))!;
+        return now.status === "running" ? now : null;
+      },
+      10_000,
+      "w1 to run the task",
+    );
+    await taskq.revokeLease(t.taskId, first.recordVer);
+    const again = (await taskq.reserveTask("t", "w1", { leaseTimeMs: 60_000 }))!;
+    expect(again).toMatchObject({ taskId: t.taskId, pid: "w1", status: "running" });
+    expect(again.leaseId).not.toBe(first.leaseId);
+    go.open(); // the first execution's ok("stale") goes out with the first lease
+    const ev = (await waitFor(() => lost[0], 10_000, "lease-lost")) as { error: TaskError };
+    expect(ev.error).toMatchObject({
+      code: "wrong-owner",
+      message: expect.stringContaining("reserved again since lease"),
+    });
+    expect(completed).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await taskq.task(t.taskId)).toEqual(again); // not a field changed, recordVer included
+    const done = await taskq.terminate(t.taskId, "w1", { leaseId: again.leaseId!, result: "fresh" });
+    expect(done).toMatchObject({ status: "terminated", result: "fresh" });
+  });
+
+  it("an ok() returned after a cancel and before the next keepalive is refused: the task stays cancelled, no result", async () => {
+    const t = await taskq.createTask({ topic: "t" });
+    const go = gate();
+    const w = start({ pid: "w1", leaseTimeMs: 60_000, keepaliveMs: 30_000, pfn: async () => (await go.p, ok("late")) });
+    const cancelled = events(w, "cancelled");
+    const completed = events(w, "completed");
+    const errors = events(w, "error");
+    await waitFor(async () => (await taskq.task(t.taskId))!.status === "running", 10_000, "w1 to run the task");
+    const stopped = await taskq.cancelTask(t.taskId, "not wanted");
+    expect(stopped).toMatchObject({ status: "cancelled", error: "not wanted", result: null });
+    go.open(); // no keepalive came between: the worker learns of the cancel from its outcome's refusal
+    await waitFor(() => cancelled.length === 1, 10_000, "the cancelled event");
+    expect(cancelled).toEqual([expect.objectContaining({ taskId: t.taskId })]);
+    expect(completed).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await taskq.task(t.taskId)).toEqual(stopped); // still cancelled, no result, not a field changed
+  });
+});
+
 const METHODS = [
   "createTask",
   "createTasks",

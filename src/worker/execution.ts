@@ -7,8 +7,9 @@
  */
 
 import type { TaskError } from "../errors.ts";
-import type { ProcessorFn, RetryDefaults, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
-import { describeError, toOutcome } from "./outcome.ts";
+import type { Outcome, ProcessorFn, RetryDefaults, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
+import { describeError, UNDESCRIBABLE } from "./describe.ts";
+import { toOutcome } from "./outcome.ts";
 import { isLeaseLost, retryTransient } from "./transient.ts";
 import type { Writer } from "./writer.ts";
 
@@ -227,11 +228,17 @@ class Run implements Execution {
     }
     // a stop while the function ran (it called stop() itself) comes first, as it happened first
     if (this.#stopped) return "aborted";
-    if (typeof (value as PromiseLike<unknown>)?.then !== "function") return { value };
+    let then: unknown;
+    try {
+      then = (value as PromiseLike<unknown> | undefined)?.then;
+    } catch (error) {
+      return { error }; // a getter or a revoked Proxy: as Promise.resolve() would read it
+    }
+    if (typeof then !== "function") return { value };
     return new Promise<First>((resolve) => {
       this.#settle = resolve;
       try {
-        (value as PromiseLike<unknown>).then((v) => resolve({ value: v }), (error: unknown) => resolve({ error }));
+        then.call(value, (v: unknown) => resolve({ value: v }), (error: unknown) => resolve({ error }));
       } catch (error) {
         resolve({ error }); // a thenable whose then() throws, as Promise.resolve() would read it
       }
@@ -260,9 +267,15 @@ class Run implements Execution {
       return this.#write("released", { op: "revokeLease", taskId, recordVer: this.#recordVer });
     }
 
-    const outcome = "error" in ended
-      ? { event: "failed" as const, errorMessage: describeError(ended.error) }
-      : toOutcome(ended.value);
+    let outcome: Outcome;
+    try {
+      outcome = "error" in ended
+        ? { event: "failed", errorMessage: describeError(ended.error) }
+        : toOutcome(ended.value);
+    } catch {
+      // neither throws by design; should a hostile value still find a way (a stack overflow), the attempt fails
+      outcome = { event: "failed", errorMessage: UNDESCRIBABLE };
+    }
     switch (outcome.event) {
       case "completed":
         return this.#write("completed", { op: "terminate", taskId, pid, leaseId: leaseId!, result: outcome.result });
@@ -301,7 +314,7 @@ class Run implements Execution {
       }
       // the store was closed under us: the lease simply expires, as after a crash
       if ((error as TaskError).code === "store-closed") return "lost";
-      // ok(result) with a result the store refuses (not JSON, too large): the attempt fails, saying why
+      // ok(result) with a result the store refuses (not JSON, too large, unreadable): the attempt fails, saying why
       const code = (error as TaskError).code;
       if (op.op === "terminate" && (code === "invalid-outcome" || code === "data-too-large")) {
         return this.#write("failed", this.#failOp(`ok(result) was refused: ${(error as TaskError).message}`));

@@ -5,9 +5,12 @@
  */
 
 import * as v from "valibot";
-import type { TaskError } from "../errors.ts";
+import { TaskError } from "../errors.ts";
 import { capErrorText, describeValue, ErrorMessage, fields, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import type { Outcome } from "../types.ts";
+import { describeError } from "./describe.ts";
+
+export { describeError } from "./describe.ts";
 
 /**
  * The task is done: it becomes `terminated`. A `result` (any JSON value,
@@ -76,52 +79,46 @@ export const INVALID_RESPONSE = "processing function returned invalid response";
 /**
  * Reads what a processor function returned; anything that is not a valid
  * Outcome fails the task with {@link INVALID_RESPONSE} and what was wrong.
+ * Never throws: a value whose getters or proxy traps throw fails the task
+ * with what they threw.
  */
 export function toOutcome(value: unknown): Outcome {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const { event, ...rest } = value as Record<string, unknown>;
-    try {
+  try {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const { event, ...rest } = value as Record<string, unknown>;
       if (event === "completed" && Object.keys(rest).every((k) => k === "result")) return ok(rest.result);
       if (event === "failed") return failed(rest as { errorMessage?: string });
       if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
-    } catch (e) {
-      return { event: "failed", errorMessage: `${INVALID_RESPONSE}: ${(e as TaskError).message}` };
+      return {
+        event: "failed",
+        errorMessage: capErrorText(
+          `${INVALID_RESPONSE}: ${
+            event === "completed"
+              ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
+              : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
+          }`,
+        ),
+      };
     }
     return {
       event: "failed",
-      errorMessage: `${INVALID_RESPONSE}: ${
-        event === "completed"
-          ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
-          : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
-      }`,
+      errorMessage: `${INVALID_RESPONSE}: got ${describeValue(value)}; return ok(), failed() or snoozed()`,
+    };
+  } catch (e) {
+    // a helper's refusal names the field; anything else came from a getter or proxy trap of the value
+    const refused = refusalOf(e);
+    return {
+      event: "failed",
+      errorMessage: capErrorText(`${INVALID_RESPONSE}: ${refused ?? `reading it threw ${describeError(e)}`}`),
     };
   }
-  return {
-    event: "failed",
-    errorMessage: `${INVALID_RESPONSE}: got ${describeValue(value)}; return ok(), failed() or snoozed()`,
-  };
 }
 
-/**
- * A thrown value as stored error text: an Error's class name, message and
- * stack (and its cause's), cut to `MAX_ERROR_CHARS` (4,000) characters as all stored error text is.
- */
-export function describeError(error: unknown): string {
-  let text: string;
-  if (error instanceof Error) {
-    const head = `${error.name}: ${error.message}`;
-    const stack = typeof error.stack === "string" ? error.stack : "";
-    // V8 and JSC differ: V8's stack starts with "Name: message", JSC's is frames only.
-    text = stack.startsWith(head) ? stack : stack ? `${head}\n${stack}` : head;
-    if (error.cause !== undefined) text += `\nCaused by: ${describeError(error.cause)}`;
-  } else if (typeof error === "string") {
-    text = error;
-  } else {
-    try {
-      text = JSON.stringify(error) ?? String(error);
-    } catch {
-      text = String(error);
-    }
+/** The message of an `invalid-outcome` refusal; undefined for anything else (read without ever throwing). */
+function refusalOf(e: unknown): string | undefined {
+  try {
+    return e instanceof TaskError && e.code === "invalid-outcome" ? e.message : undefined;
+  } catch {
+    return undefined; // a revoked Proxy cannot even be asked its class
   }
-  return capErrorText(text);
 }
