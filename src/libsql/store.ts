@@ -29,7 +29,11 @@ import type {
   TaskDef,
   TaskQ,
   TerminateOptions,
+  TopicPage,
+  TopicPageOptions,
   TopicStats,
+  TopicTotals,
+  TopicTotalsOptions,
   WaitOptions,
   WriteOp,
   WriteResult,
@@ -40,6 +44,7 @@ import type { Reservable, StoreContext } from "./context.ts";
 import { Creates } from "./creates.ts";
 import { countTasks, listTasks } from "./listing.ts";
 import { foldActivity, readActivity, topicStats } from "./activity.ts";
+import { topicPage, topicTotals } from "./topics.ts";
 import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
@@ -259,6 +264,14 @@ export class LibsqlTaskQ implements TaskQ {
 
   topicStats(): Promise<TopicStats[]> {
     return topicStats(this.#ctx);
+  }
+
+  topicPage(opts?: TopicPageOptions): Promise<TopicPage> {
+    return topicPage(this.#ctx, opts);
+  }
+
+  topicTotals(opts?: TopicTotalsOptions): Promise<TopicTotals> {
+    return topicTotals(this.#ctx, opts);
   }
 
   activity(opts?: ActivityOptions): Promise<Activity> {
