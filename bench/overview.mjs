@@ -79,8 +79,9 @@ function routes(before) {
   return [
     ...all.slice(0, 1),
     ["overview, in-place refresh (the fragment)", "/ui?fragment=1"],
-    ["overview, last page", "/ui?before="],
-    ["overview, search `topic-0099`", "/ui?q=topic-0099"],
+    ["overview, last page", "/ui?last=1"],
+    ["overview, search `topic-00099`", "/ui?prefix=topic-00099"],
+    ["a topic's page (its charts)", "/ui/topics/topic-005000"],
     ...all.slice(1),
   ];
 }

@@ -9,12 +9,13 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
+import { type BadInputCode, fields, intRange, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
 import type { Task, TaskQ } from "../types.ts";
 import { errorResponse, onError } from "./errors.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { METRICS_CONTENT_TYPE, readMetrics, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { referencePage } from "./reference.ts";
 import { uiRoutes } from "./ui/routes.ts";
@@ -26,10 +27,12 @@ import {
   ExtendBody,
   FailBody,
   ListQuery,
+  MetricsQuery,
   PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
 
@@ -39,7 +42,24 @@ export interface SokkaRoutesOptions {
   taskq: TaskQ;
   /** Largest accepted request body in bytes. Default 1.5 MiB (room for the store's default 1 MiB of data). */
   maxBodyBytes?: number;
+  /**
+   * Compress the answers to GET requests (the dashboard, `/metrics`,
+   * listings) with gzip or deflate for clients that accept it, through
+   * `hono/compress` (the web-standard `CompressionStream`). Writes and the
+   * pull consumers' routes are never compressed. Default `true`; turn it
+   * off behind a proxy or platform that compresses already.
+   */
+  compress?: boolean;
+  /**
+   * Most topics `GET /metrics` lists by name (the first in name order); the
+   * others are summed into one series per metric labelled
+   * `overflow="true"`. Default 500 (about 7,000 series, some 360 KB).
+   */
+  metricsTopics?: number;
 }
+
+/** Topics `/metrics` lists by name when `metricsTopics` is not given. */
+export const DEFAULT_METRICS_TOPICS = 500;
 
 const OptionsSchema = fields({
   taskq: v.pipe(
@@ -47,6 +67,8 @@ const OptionsSchema = fields({
     v.description("the store, a TaskQ from createTaskQ()"),
   ),
   maxBodyBytes: v.optional(PositiveMs),
+  compress: v.optional(v.boolean("must be true or false")),
+  metricsTopics: v.optional(intRange(1, 100_000)),
 }, "sokkaRoutes options");
 
 /** `application/json` or any `+json` media type, as Hono's JSON validator reads it. */
@@ -101,6 +123,19 @@ function limitBody(maxSize: number): MiddlewareHandler {
 }
 
 /**
+ * `hono/compress` on the answers to GET requests only. The big answers are
+ * reads (a dashboard page refreshed every 5 s per open tab, `/metrics`, a
+ * listing); a write's answer is one task, and `fetch` in Node, Bun and Deno
+ * asks for gzip by default, so compressing every answer would cost a pull
+ * consumer's hot path a compression and a decompression per request for a
+ * few hundred bytes.
+ */
+function compressReads(): MiddlewareHandler {
+  const gzip = compress();
+  return (c, next) => (c.req.method === "GET" ? gzip(c, next) : next());
+}
+
+/**
  * Validates the JSON body with `schema` through the store's own
  * `parseOrThrow`, so HTTP and in-process callers read the same messages: each
  * refused field, and what it must be.
@@ -150,12 +185,18 @@ const routeNotFound = (c: Context) =>
  * ```
  */
 export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
-  const { taskq, maxBodyBytes } = parseOrThrow(OptionsSchema, options, "sokkaRoutes", "invalid-options");
+  const { taskq, maxBodyBytes, compress: compressed = true, metricsTopics = DEFAULT_METRICS_TOPICS } = parseOrThrow(
+    OptionsSchema,
+    options,
+    "sokkaRoutes",
+    "invalid-options",
+  );
   const maxSize = maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
   app.notFound(routeNotFound);
   app.use("*", limitBody(maxSize));
+  if (compressed) app.use("*", compressReads());
 
   app.route("/ui", uiRoutes(taskq));
 
@@ -198,12 +239,12 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     ...optionalBody(EmptyBody),
     async (c) => c.json(await taskq.retryTask(c.req.param("taskId"))),
   );
-  app.get("/topics", async (c) => c.json(await taskq.topicStats()));
+  app.get("/topics", query(TopicsQuery), async (c) => c.json(await taskq.topicPage(c.req.valid("query"))));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.get("/docs", (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))));
-  app.get("/metrics", async (c) => {
-    const text = renderMetrics(await taskq.topicStats());
+  app.get("/metrics", query(MetricsQuery), async (c) => {
+    const text = renderMetrics(await readMetrics(taskq, metricsTopics, c.req.valid("query").prefix));
     return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });
   });
   app.post("/topics/:topic/pause", ...optionalBody(EmptyBody), async (c) => {

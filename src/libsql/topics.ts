@@ -102,7 +102,9 @@ async function statsOf(ctx: StoreContext, page: string[]): Promise<TopicStats[]>
 export async function topicPage(ctx: StoreContext, opts?: TopicPageOptions): Promise<TopicPage> {
   const o = parseOrThrow(TopicPageSchema, opts ?? {}, "topicPage", "invalid-options");
   const at = o.cursor != null ? decodeTopicCursor(o.cursor) : null;
-  if (at && o.last) throw invalid("topicPage", [{ path: "last", message: "cannot be given with cursor" }]);
+  if (at && o.last) {
+    throw invalid("topicPage", [{ path: "last", message: "cannot be given with cursor" }], "invalid-options");
+  }
   const limit = o.limit ?? DEFAULT_TOPIC_LIMIT;
   const lo = o.prefix ?? "";
   const hi = o.prefix === undefined ? null : prefixEnd(o.prefix);
