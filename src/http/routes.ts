@@ -46,8 +46,10 @@ export interface SokkaRoutesOptions {
    * Compress the answers to GET requests (the dashboard, `/metrics`,
    * listings) with gzip or deflate for clients that accept it, through
    * `hono/compress` (the web-standard `CompressionStream`). Writes and the
-   * pull consumers' routes are never compressed. Default `true`; turn it
-   * off behind a proxy or platform that compresses already.
+   * pull consumers' routes are never compressed. Default `true`, except on
+   * Cloudflare Workers, which compress every answer themselves (one
+   * compressed here would be compressed twice); turn it off behind a proxy
+   * that compresses already.
    */
   compress?: boolean;
   /**
@@ -123,6 +125,13 @@ function limitBody(maxSize: number): MiddlewareHandler {
 }
 
 /**
+ * Whether this runs on Cloudflare Workers (workerd), whose runtime encodes
+ * every answer that has a `Content-Encoding` itself.
+ */
+const onWorkers = () =>
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+
+/**
  * `hono/compress` on the answers to GET requests only. The big answers are
  * reads (a dashboard page refreshed every 5 s per open tab, `/metrics`, a
  * listing); a write's answer is one task, and `fetch` in Node, Bun and Deno
@@ -185,12 +194,13 @@ const routeNotFound = (c: Context) =>
  * ```
  */
 export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
-  const { taskq, maxBodyBytes, compress: compressed = true, metricsTopics = DEFAULT_METRICS_TOPICS } = parseOrThrow(
-    OptionsSchema,
-    options,
-    "sokkaRoutes",
-    "invalid-options",
-  );
+  const { taskq, maxBodyBytes, compress: compressed = !onWorkers(), metricsTopics = DEFAULT_METRICS_TOPICS } =
+    parseOrThrow(
+      OptionsSchema,
+      options,
+      "sokkaRoutes",
+      "invalid-options",
+    );
   const maxSize = maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
