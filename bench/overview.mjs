@@ -15,8 +15,11 @@ import { sokkaRoutes } from "../dist/src/http/mod.js";
 
 export const OVERVIEW_HEADING = "## Overview with many topics";
 
+/** The name of the bench's `i`th topic. */
+const topicName = (i) => `topic-${String(i).padStart(6, "0")}`;
+
 /** Seeds `n` topics: per topic one waiting task, one completed and one failed (in chunks of 1,000 topics). */
-export async function seedTopics(taskq, n, name = (i) => `topic-${String(i).padStart(6, "0")}`) {
+export async function seedTopics(taskq, n, name = topicName) {
   const CHUNK = 1_000;
   for (let from = 0; from < n; from += CHUNK) {
     const topics = Array.from({ length: Math.min(CHUNK, n - from) }, (_, i) => name(from + i));
@@ -73,7 +76,7 @@ export async function measure(port, routes) {
 }
 
 /** The routes measured: the new overview's pages, or only the old three (`--before`, for the code before paging). */
-function routes(before) {
+function routes(before, n) {
   const all = [["overview (`/ui`)", "/ui"], ["`GET /topics`", "/topics"], ["`GET /metrics`", "/metrics"]];
   if (before) return all;
   return [
@@ -81,7 +84,7 @@ function routes(before) {
     ["overview, in-place refresh (the fragment)", "/ui?fragment=1"],
     ["overview, last page", "/ui?last=1"],
     ["overview, search `topic-00099`", "/ui?prefix=topic-00099"],
-    ["a topic's page (its charts)", "/ui/topics/topic-005000"],
+    ["a topic's page (its charts)", `/ui/topics/${topicName(Math.floor(n / 2))}`],
     ...all.slice(1),
   ];
 }
@@ -120,7 +123,7 @@ export async function overviewBench(n, before = false) {
     const port = await new Promise((resolve) => {
       server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(info.port));
     });
-    return await measure(port, routes(before));
+    return await measure(port, routes(before, n));
   } finally {
     server?.close();
     await taskq.close();

@@ -123,6 +123,27 @@ export function topicsContract(target: Target) {
     expect((await taskq.topicTotals({ prefix: sub, after: prefix })).counts.starting).toBe(9); // before the range
   });
 
+  it("activity({ topics }) reads those topics' minutes only, in one call; bad lists are refused by name", async () => {
+    const [a, b, c] = ["a", "b", "c"].map((n) => prefix + n);
+    await taskq.createTasks([a, b, c, a].map((topic) => ({ topic })));
+    for (const t of [a, b, c, a]) await taskq.terminate((await taskq.reserveTask(t, "p"))!.taskId, "p");
+    const got = await taskq.activity({ topics: [c, a] });
+    expect([...new Set(got.minutes.map((m) => m.topic))].sort()).toEqual([a, c]);
+    expect(got.minutes.filter((m) => m.topic === a).reduce((n, m) => n + m.completed, 0)).toBe(2);
+    for (
+      const [opts, path] of [
+        [{ topics: [] }, "topics"],
+        [{ topics: Array(1001).fill(a) }, "topics"],
+        [{ topics: [""] }, "topics.0"],
+        [{ topic: a, topics: [b] }, "topics"],
+      ] as const
+    ) {
+      const e = await rejection(taskq.activity(opts as never));
+      expect(e, JSON.stringify(opts).slice(0, 40)).toBeInstanceOf(TaskError);
+      expect((e as TaskError).issues?.map((i) => i.path)).toContain(path);
+    }
+  });
+
   it("refuses bad options and foreign cursors by name", async () => {
     for (
       const [opts, path] of [
