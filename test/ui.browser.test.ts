@@ -341,6 +341,7 @@ it("charts each topic's completed and failed tasks per minute (last hour and day
   expect(await spark.locator("title").textContent()).toContain("3 completed and 1 failed in the last hour");
   const idle = overview.locator("tr", { has: overview.locator("a", { hasText: /^email$/ }) }).locator("td.spark");
   expect(await idle.textContent()).toBe("idle");
+  await overview.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
   // the topic's own page, from its name: the full charts
   await overview.locator("a", { hasText: /^charts$/ }).click();
   await overview.waitForURL(/\/ui\/topics\/charts$/);

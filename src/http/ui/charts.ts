@@ -121,7 +121,8 @@ export function sparkline(activity: Activity, topic: string): Html {
     <svg class="spark" viewBox="0 0 60 ${SPARK_H}" preserveAspectRatio="none" role="img" data-completed="${c}"
       data-failed="${f}"
       data-peak="${peak}"><title>${c} completed and ${f} failed in the last hour (peak ${peak} a minute)</title>${raw(
-        `<path class="completed" d="${done}"/><path class="failed" d="${failed}"/>`,
+        `<line x1="0" y1="${SPARK_H}" x2="60" y2="${SPARK_H}" class="base"/>` +
+          `<path class="completed" d="${done}"/><path class="failed" d="${failed}"/>`,
       )}</svg>
   `;
 }
@@ -137,5 +138,6 @@ svg.chart line.base{stroke:var(--line)}
 figcaption{font-size:12px;color:var(--muted)}.ok{color:var(--terminated)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px 20px}
 svg.spark{width:120px;height:20px;display:block}svg.spark path{stroke-width:.8;fill:none}
+svg.spark line.base{stroke:var(--line);vector-effect:non-scaling-stroke}
 svg.spark path.completed{stroke:var(--terminated)}svg.spark path.failed{stroke:var(--failed)}
 `;
