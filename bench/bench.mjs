@@ -15,6 +15,7 @@ import { chooseLibrary } from "../dist/src/drivers/select.js";
 import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
+import { overviewSection } from "./overview.mjs";
 import { peersSection } from "./peers-section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
 import { pruneBench, pruneTable, setPruneSize } from "./prune.mjs";
@@ -621,12 +622,14 @@ ${pickup}
 
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;
-  // the peer section comes from another command (bench/peers-section.mjs): carried over as it is
+  // the overview and peer sections come from other commands (bench/overview.mjs --write,
+  // bench/peers-section.mjs): carried over as they are
   const file = new URL("../BENCHMARKS.md", import.meta.url);
-  let peers = "";
+  let carried = [];
   try {
-    peers = peersSection(readFileSync(file, "utf8"));
+    const old = readFileSync(file, "utf8");
+    carried = [overviewSection(old), peersSection(old)].filter(Boolean);
   } catch { /* no file yet */ }
-  writeFileSync(file, peers ? `${md.trimEnd()}\n\n${peers}` : md);
+  writeFileSync(file, [md.trimEnd(), ...carried.map((x) => x.trimEnd())].join("\n\n") + "\n");
   console.error("wrote BENCHMARKS.md");
 }

@@ -1,7 +1,8 @@
 /**
- * The opaque keyset cursor of a listing: the status group and sort key of
- * the last (or, walking back, the first) task of a page, the listing's order
- * and direction, as base64url JSON.
+ * The opaque keyset cursors of a listing (the status group and sort key of
+ * the last, or walking back the first, task of a page, the listing's order
+ * and direction) and of a page of topics (the last or first topic's name and
+ * the direction), as base64url JSON.
  *
  * @module
  */
@@ -24,11 +25,25 @@ export interface Position {
   back: boolean;
 }
 
+/** A value as base64url JSON. */
+function pack(value: unknown): string {
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(value))));
+  return b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The value of base64url JSON; throws on anything else. */
+function unpack(cursor: string): unknown {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(cursor)) throw new Error("bad characters");
+  const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+  const json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+    Uint8Array.from(bin, (c) => c.charCodeAt(0)),
+  );
+  return JSON.parse(json);
+}
+
 /** Encodes a position as an opaque cursor. */
 export function encodeCursor(at: Position): string {
-  const json = JSON.stringify([3, at.rank, at.key, at.order === "desc" ? 1 : 0, at.back ? 1 : 0]);
-  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(json)));
-  return b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return pack([3, at.rank, at.key, at.order === "desc" ? 1 : 0, at.back ? 1 : 0]);
 }
 
 const int = (x: unknown): x is number => Number.isSafeInteger(x);
@@ -46,12 +61,7 @@ function fitsRank(rank: unknown, key: unknown): key is SortKey {
 /** Decodes a cursor, or throws `bad-request/invalid-cursor`. */
 export function decodeCursor(cursor: string): Position {
   try {
-    if (!/^[A-Za-z0-9_-]{1,4096}$/.test(cursor)) throw new Error("bad characters");
-    const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const json = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-      Uint8Array.from(bin, (c) => c.charCodeAt(0)),
-    );
-    const value: unknown = JSON.parse(json);
+    const value = unpack(cursor);
     if (
       Array.isArray(value) && value.length === 5 && value[0] === 3 && fitsRank(value[1], value[2]) &&
       (value[3] === 0 || value[3] === 1) && (value[4] === 0 || value[4] === 1)
@@ -62,6 +72,33 @@ export function decodeCursor(cursor: string): Position {
     // fall through to the one error below
   }
   throw invalidCursor("is not a cursor returned by listTasks");
+}
+
+/** Where a page of topics resumes: after `topic` (the next page), or before it walking back (a previous page). */
+export interface TopicPosition {
+  topic: string;
+  back: boolean;
+}
+
+/** Encodes a place in the topics' name order as an opaque cursor of `topicPage`. */
+export function encodeTopicCursor(at: TopicPosition): string {
+  return pack([4, at.topic, at.back ? 1 : 0]);
+}
+
+/** Decodes a cursor of `topicPage`, or throws `bad-request/invalid-cursor`. */
+export function decodeTopicCursor(cursor: string): TopicPosition {
+  try {
+    const value = unpack(cursor);
+    if (
+      Array.isArray(value) && value.length === 3 && value[0] === 4 && typeof value[1] === "string" &&
+      value[1].length > 0 && (value[2] === 0 || value[2] === 1)
+    ) {
+      return { topic: value[1], back: value[2] === 1 };
+    }
+  } catch {
+    // fall through to the one error below
+  }
+  throw invalidCursor("is not a cursor returned by topicPage");
 }
 
 /** `bad-request/invalid-cursor`, with what is wrong with it. */

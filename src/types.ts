@@ -339,6 +339,52 @@ export interface ActivityOptions {
   sinceMs?: number;
   /** Only this topic. */
   topic?: string;
+  /** Only these topics (1 to 1000 of them; not with `topic`): one read for a page of topics, as the dashboard's. */
+  topics?: string[];
+}
+
+/** Which page of topics `TaskQ.topicPage` reads: topics in name order, a page at a time. */
+export interface TopicPageOptions {
+  /** Topics per page, 1–1000. Default 100. */
+  limit?: number;
+  /** A page's `cursor` (the next page) or `prevCursor` (the previous one); absent or `null` for the first page. */
+  cursor?: string | null;
+  /** Only topics that start with this text, compared exactly as stored (case counts). */
+  prefix?: string;
+  /** The last page (the last `limit` topics by name) rather than the first; not with `cursor`. */
+  last?: boolean;
+}
+
+/** One page of `topicPage`. */
+export interface TopicPage {
+  /**
+   * The topics of this page, in name order (byte order of their UTF-8, as
+   * SQLite compares text), each as `topicStats()` describes it: every topic
+   * with tasks, activity or a pause.
+   */
+  data: TopicStats[];
+  /** Pass it back for the next page; `null` on the last one. */
+  cursor: string | null;
+  /** Pass it back for the previous page; `null` on the first one. */
+  prevCursor: string | null;
+}
+
+/** Which topics `TaskQ.topicTotals` sums. */
+export interface TopicTotalsOptions {
+  /** Only topics that start with this text. */
+  prefix?: string;
+  /** Only topics after this one in name order: those a listing of the first topics up to it left out. */
+  after?: string;
+}
+
+/** The counts of `TopicStats`, summed over every topic (or those `TopicTotalsOptions` name). */
+export interface TopicTotals {
+  /** Tasks in each status. */
+  counts: Record<TaskStatus, number>;
+  /** How many topics are paused. */
+  paused: number;
+  /** What happened since the first task, summed over the topics. */
+  totals: ActivityCounts;
 }
 
 /** What `TaskQ.activity` returns: minutes that saw activity (others are all zero), oldest first per topic. */
@@ -458,8 +504,38 @@ export interface TaskQ {
     ops: WriteOp[],
     reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }>;
-  /** How many tasks each topic has in each status, and whether it is paused (for dashboards). */
+  /**
+   * How many tasks each topic has in each status, and whether it is paused:
+   * every topic at once, so its cost and size grow with the number of topics.
+   * Dashboards and scrapers of many topics read `topicPage` instead.
+   */
   topicStats(): Promise<TopicStats[]>;
+  /**
+   * A page of topics in name order, each as `topicStats()` gives it, with
+   * keyset cursors to the pages around it; optionally only the topics that
+   * start with a prefix. Its cost follows the page, not the number of
+   * topics: index seeks to find the page's topics, then one range of each
+   * index for their counts (counting their tasks).
+   *
+   * @example
+   * ```ts
+   * let page = await taskq.topicPage({ limit: 100 });
+   * for (;;) {
+   *   for (const s of page.data) console.log(s.topic, s.counts.starting);
+   *   if (!page.cursor) break;
+   *   page = await taskq.topicPage({ limit: 100, cursor: page.cursor });
+   * }
+   * ```
+   */
+  topicPage(opts?: TopicPageOptions): Promise<TopicPage>;
+  /**
+   * The counts of `topicStats()` summed over every topic (or those starting
+   * with `prefix`, or after `after` in name order): tasks per status, paused
+   * topics, totals, read in one transaction. One range of each index and of
+   * the activity table, not a read per topic: what `/metrics` reports for
+   * the topics it does not list.
+   */
+  topicTotals(opts?: TopicTotalsOptions): Promise<TopicTotals>;
   /**
    * What happened per topic and minute over the last `sinceMs` (default an
    * hour): completions, failures, retries, snoozes, cancels, as counted by

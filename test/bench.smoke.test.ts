@@ -49,3 +49,22 @@ it("bench/bench.mjs --smoke measures every row", () => {
   }
   expect(out).not.toMatch(/NaN|Infinity/);
 }, 240_000);
+
+it("bench/overview.mjs measures every route of the overview, /topics and /metrics", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const out = execFileSync(process.execPath, ["bench/overview.mjs", "300"], { cwd: root, encoding: "utf8" });
+  for (
+    const row of [
+      "overview (`/ui`)",
+      "overview, in-place refresh",
+      "overview, last page",
+      "overview, search",
+      "a topic's page",
+      "`GET /topics`",
+    ]
+  ) {
+    expect(out).toContain(`| ${row}`);
+  }
+  expect(out).toMatch(/\| `GET \/metrics` \| [\d.]+ ms \| [\d.,]+ KB \| [\d.,]+ KB \(gzip\) \|/);
+  expect(out).not.toMatch(/NaN|Infinity/);
+}, 120_000);

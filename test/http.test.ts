@@ -481,8 +481,8 @@ describe("an operator's actions over HTTP", () => {
     await taskq.createTasks([{ topic: "pz", taskId: "p1" }, { topic: "pz", taskId: "p2" }]);
     expect((await app.request("/topics/pz/pause", { method: "POST" })).status).toBe(204);
     expect((await json(await post("/topics/pz/reserve", { pid: "c" }))).status).toBe(204);
-    const topics = (await json(await app.request("/topics"))).body as { topic: string; paused: boolean }[];
-    expect(topics.find((s) => s.topic === "pz")).toMatchObject({ paused: true, counts: { starting: 2 } });
+    const topics = (await json(await app.request("/topics?prefix=pz"))).body as { data: { topic: string }[] };
+    expect(topics.data.find((s) => s.topic === "pz")).toMatchObject({ paused: true, counts: { starting: 2 } });
     expect((await app.request("/topics/pz/resume", { method: "POST" })).status).toBe(204);
     expect((await json(await post("/topics/pz/reserve", { pid: "c" }))).status).toBe(200);
     const done = await taskq.terminate("p2", "x");

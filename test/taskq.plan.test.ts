@@ -8,6 +8,7 @@ import { createTaskQ } from "../mod.ts";
 import * as sql from "../src/libsql/sql.ts";
 import * as op from "../src/libsql/operator-sql.ts";
 import * as act from "../src/libsql/activity-sql.ts";
+import * as tp from "../src/libsql/topics-sql.ts";
 import { LIVE_COUNT, STATUSES } from "../src/schemas.ts";
 import { rawDb, tempDbUrl } from "./helpers.ts";
 
@@ -106,6 +107,32 @@ describe("query plans", () => {
     expect(stats).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_parked/);
     expect(stats).toMatch(/SCAN sokka_tasks USING COVERING INDEX sokka_tasks_by_topic_status/);
     expect(stats).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it("a page of topics: each source of names is searched by seeks, the page's counts by one range each", async () => {
+    for (
+      const [text, args] of [[tp.NAMES_FROM, ["", null, 5]], [tp.NAMES_AFTER, ["t0", null, 5]], [
+        tp.NAMES_BEFORE,
+        [null, "", 5],
+      ]] as const
+    ) {
+      const steps = await plan(text, [...args]);
+      // per source, the first lookup and the recursive one: a search of a range of its index, never a scan
+      expect(steps.filter((s) => /^SEARCH/.test(s))).toHaveLength(12);
+      expect(steps.filter((s) => /^SCAN (sokka|json)/.test(s))).toEqual([]);
+      for (const index of ["waiting", "parked", "by_topic_status"]) {
+        expect(steps.join("\n")).toContain(`sokka_tasks_${index}`);
+      }
+      expect(steps.join("\n")).toContain("SEARCH sokka_paused_topics USING PRIMARY KEY (topic>? AND topic<?)");
+      expect(steps.join("\n")).toContain("SEARCH sokka_activity USING PRIMARY KEY (topic>? AND topic<?)");
+    }
+    for (const text of [tp.PAGE_COUNTS, tp.PAGE_PAUSED, tp.PAGE_TOTALS, ...tp.RANGE_FROM, ...tp.RANGE_AFTER]) {
+      const steps = await plan(text, ["t0", "t2"]);
+      expect(steps.every((s) => !/^SCAN/.test(s)), text).toBe(true);
+      expect(steps.join("\n"), text).toMatch(/topic>\? AND topic<\?/);
+    }
+    const some = await plan(act.TOPICS_ACTIVITY_SINCE, [3_600_000, '["t0","t1"]']);
+    expect(some.join("\n")).toMatch(/SEARCH sokka_activity USING PRIMARY KEY \(topic=\? AND minute>\?\)/);
   });
 
   it("a paused topic is one primary-key seek of sokka_paused_topics", async () => {

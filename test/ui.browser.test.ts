@@ -168,6 +168,9 @@ it("renders user-written HTML and scripts as text in every field: nothing execut
     "/ui",
     "/ui/tasks",
     "/ui/tasks?topic=thumbs",
+    "/ui/topics/thumbs",
+    `/ui/topics/${enc(HOSTILE.topic)}`,
+    `/ui?prefix=${enc(HOSTILE.topic.slice(0, 5))}`,
     "/ui/tasks/xss-img",
     "/ui/tasks/xss-script",
     "/ui/groups/xss-script",
@@ -293,7 +296,7 @@ it("mark failed asks for a reason and a confirmation, then says it worked", asyn
 it("holds at 390 px wide: nothing spills out of the page, and the browser never asks for /favicon.ico", async () => {
   const notFound: string[] = [];
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  for (const path of ["/ui", "/ui/tasks", "/ui/tasks/xss-script", "/ui/new", "/docs"]) {
+  for (const path of ["/ui", "/ui/topics/email", "/ui/tasks", "/ui/tasks/xss-script", "/ui/new", "/docs"]) {
     const page = await context.newPage();
     page.on("response", (r) => r.status() === 404 && notFound.push(r.url()));
     await page.goto(base + path);
@@ -355,6 +358,22 @@ it("pauses and resumes a topic from the overview", async () => {
   await page.close();
 });
 
+it("pauses and resumes a topic from its own page, and comes back to it", async () => {
+  const page = await open("/ui/topics/email");
+  await page.click("button:has-text('Pause')");
+  await page.waitForURL(/\/ui\/topics\/email\?notice=paused$/);
+  expect(await page.locator(".notice").textContent()).toContain("Topic paused");
+  expect((await taskq.topicPage({ prefix: "email", limit: 1 })).data[0].paused).toBe(true);
+  await page.click("button:has-text('Resume')");
+  await page.waitForURL(/\/ui\/topics\/email\?notice=resumed$/);
+  expect((await taskq.topicPage({ prefix: "email", limit: 1 })).data[0].paused).toBe(false);
+  // a topic with nothing is not found
+  const none = await open("/ui/topics/no-such-topic");
+  expect(await none.locator("h1").textContent()).toBe("Not found");
+  await none.close();
+  await page.close();
+});
+
 it("the create form takes priority, max attempts and a delay; a bad one is shown beside its field", async () => {
   const page = await open("/ui/new");
   await page.fill("input[name=topic]", "scheduled");
@@ -381,7 +400,18 @@ it("charts each topic's completed and failed tasks per minute (last hour and day
   const running = await taskq.reserveTasks(topic, "w1", 4);
   for (const t of running.slice(0, 3)) await taskq.terminate(t.taskId, "w1");
   await taskq.fail(running[3].taskId, "w1", "broken");
-  const page = await open("/ui");
+  // the overview's row: the last hour as a sparkline; an idle topic has a word, not a chart
+  const overview = await open("/ui");
+  const spark = overview.locator("tr", { has: overview.locator("a", { hasText: /^charts$/ }) }).locator("svg.spark");
+  expect([await spark.getAttribute("data-completed"), await spark.getAttribute("data-failed")]).toEqual(["3", "1"]);
+  expect(await spark.locator("title").textContent()).toContain("3 completed and 1 failed in the last hour");
+  const idle = overview.locator("tr", { has: overview.locator("a", { hasText: /^email$/ }) }).locator("td.spark");
+  expect(await idle.textContent()).toBe("idle");
+  await overview.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
+  // the topic's own page, from its name: the full charts
+  await overview.locator("a", { hasText: /^charts$/ }).click();
+  await overview.waitForURL(/\/ui\/topics\/charts$/);
+  const page = overview;
   const card = page.locator(`.card[data-topic="${topic}"]`);
   const store = (await taskq.activity({ topic, sinceMs: 3_600_000 })).minutes;
   const sum = (k: "completed" | "failed") => store.reduce((n, m) => n + m[k], 0);
@@ -408,7 +438,7 @@ it("charts each topic's completed and failed tasks per minute (last hour and day
     });
   }
   expect(await card.locator("svg.chart.hour rect.completed[height]:not([height='0.0'])").count()).toBeGreaterThan(0);
-  await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
+  await page.screenshot({ path: `${ARTIFACTS}topic.png`, fullPage: true });
   await page.close();
 });
 

@@ -19,10 +19,12 @@ import {
   ExtendBody,
   FailBody,
   ListQuery,
+  MetricsQuery,
   PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
 
@@ -63,6 +65,13 @@ const TaskOut = v.strictObject({
   result: v.unknown(),
 });
 const Counts = v.strictObject({ completed: int, failed: int, retried: int, snoozed: int, cancelled: int });
+const TopicStatsOut = v.strictObject({
+  topic: str,
+  counts: v.strictObject(Object.fromEntries(STATUSES.map((s) => [s, int]))),
+  paused: v.boolean(),
+  oldestReadyAgeMs: nullable(int),
+  totals: Counts,
+});
 const ErrorOut = v.object({
   error: v.object({
     type: str,
@@ -76,13 +85,8 @@ const ErrorOut = v.object({
 const SCHEMAS: Record<string, JsonSchema> = {
   Task: json(TaskOut),
   Page: json(v.strictObject({ data: v.array(TaskOut), cursor: nullable(str), prevCursor: nullable(str) })),
-  TopicStats: json(v.strictObject({
-    topic: str,
-    counts: v.strictObject(Object.fromEntries(STATUSES.map((s) => [s, int]))),
-    paused: v.boolean(),
-    oldestReadyAgeMs: nullable(int),
-    totals: Counts,
-  })),
+  TopicStats: json(TopicStatsOut),
+  TopicPage: json(v.strictObject({ data: v.array(TopicStatsOut), cursor: nullable(str), prevCursor: nullable(str) })),
   Activity: json(
     v.strictObject({ now: int, minutes: v.array(v.strictObject({ topic: str, minute: int, ...Counts.entries })) }),
   ),
@@ -182,11 +186,12 @@ export const OPERATIONS: Operation[] = [
   {
     method: "get",
     path: "/topics",
-    id: "topicStats",
-    summary: "Counts per topic and status, pauses, totals, the oldest ready task's age",
+    id: "topicPage",
+    summary: "A page of topics in name order: counts per status, pause, totals, the oldest ready task's age",
     tag: "topics",
-    ok: { status: 200, schema: { type: "array", items: ref("TopicStats") }, description: "one entry per topic" },
-    errors: [],
+    query: { schema: TopicsQuery, example: { limit: "100", prefix: "email" } },
+    ok: { status: 200, schema: ref("TopicPage"), description: "a page of topics and the cursors around it" },
+    errors: [400],
   },
   ...(["pause", "resume"] as const).map((name): Operation => ({
     method: "post",
@@ -226,10 +231,11 @@ export const OPERATIONS: Operation[] = [
     method: "get",
     path: "/metrics",
     id: "metrics",
-    summary: "Prometheus metrics (text format 0.0.4)",
+    summary: "Prometheus metrics (text format 0.0.4); past the cap of listed topics, the rest summed as overflow",
     tag: "monitoring",
+    query: { schema: MetricsQuery, example: { prefix: "email" } },
     ok: { status: 200, text: "text/plain", description: "the exposition" },
-    errors: [],
+    errors: [400],
   },
   {
     method: "get",

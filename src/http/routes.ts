@@ -9,14 +9,15 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { type BadInputCode, fields, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
+import { type BadInputCode, fields, intRange, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
 import type { Task, TaskQ } from "../types.ts";
 import { crossSiteGuard, OriginSchema } from "./cross-site.ts";
 import { errorResponse, onError } from "./errors.ts";
 import { hostCheck, HostNameSchema } from "./host-check.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { METRICS_CONTENT_TYPE, readMetrics, renderMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { pageHeaders } from "./page-headers.ts";
 import { referencePage } from "./reference.ts";
@@ -30,10 +31,12 @@ import {
   ExtendBody,
   FailBody,
   ListQuery,
+  MetricsQuery,
   PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
 
@@ -59,7 +62,26 @@ export interface SokkaRoutesOptions {
    * compared. Default: no check (your app's own host routing decides).
    */
   allowedHosts?: string[];
+  /**
+   * Compress the answers to GET requests (the dashboard, `/metrics`,
+   * listings) with gzip or deflate for clients that accept it, through
+   * `hono/compress` (the web-standard `CompressionStream`). Writes and the
+   * pull consumers' routes are never compressed. Default `true`, except on
+   * Cloudflare Workers, which compress every answer themselves (one
+   * compressed here would be compressed twice); turn it off behind a proxy
+   * that compresses already.
+   */
+  compress?: boolean;
+  /**
+   * Most topics `GET /metrics` lists by name (the first in name order); the
+   * others are summed into one series per metric labelled
+   * `overflow="true"`. Default 500 (about 7,000 series, some 360 KB).
+   */
+  metricsTopics?: number;
 }
+
+/** Topics `/metrics` lists by name when `metricsTopics` is not given. */
+export const DEFAULT_METRICS_TOPICS = 500;
 
 const OptionsSchema = fields({
   taskq: v.pipe(
@@ -69,6 +91,8 @@ const OptionsSchema = fields({
   maxBodyBytes: v.optional(PositiveMs),
   allowedOrigins: v.optional(v.array(OriginSchema, "must be an array of origins")),
   allowedHosts: v.optional(v.array(HostNameSchema, "must be an array of host names")),
+  compress: v.optional(v.boolean("must be true or false")),
+  metricsTopics: v.optional(intRange(1, 100_000)),
 }, "sokkaRoutes options");
 
 /** `application/json` or any `+json` media type, as Hono's JSON validator reads it. */
@@ -120,6 +144,26 @@ function limitBody(maxSize: number): MiddlewareHandler {
     }
     return streaming(c, next);
   };
+}
+
+/**
+ * Whether this runs on Cloudflare Workers (workerd), whose runtime encodes
+ * every answer that has a `Content-Encoding` itself.
+ */
+const onWorkers = () =>
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+
+/**
+ * `hono/compress` on the answers to GET requests only. The big answers are
+ * reads (a dashboard page refreshed every 5 s per open tab, `/metrics`, a
+ * listing); a write's answer is one task, and `fetch` in Node, Bun and Deno
+ * asks for gzip by default, so compressing every answer would cost a pull
+ * consumer's hot path a compression and a decompression per request for a
+ * few hundred bytes.
+ */
+function compressReads(): MiddlewareHandler {
+  const gzip = compress();
+  return (c, next) => (c.req.method === "GET" ? gzip(c, next) : next());
 }
 
 /**
@@ -187,12 +231,14 @@ const routeNotFound = (c: Context) =>
  * ```
  */
 export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
-  const { taskq, maxBodyBytes, allowedOrigins, allowedHosts } = parseOrThrow(
-    OptionsSchema,
-    options,
-    "sokkaRoutes",
-    "invalid-options",
-  );
+  const {
+    taskq,
+    maxBodyBytes,
+    allowedOrigins,
+    allowedHosts,
+    compress: compressed = !onWorkers(),
+    metricsTopics = DEFAULT_METRICS_TOPICS,
+  } = parseOrThrow(OptionsSchema, options, "sokkaRoutes", "invalid-options");
   const maxSize = maxBodyBytes ?? 1_572_864;
   const app = new Hono();
   app.onError(onError);
@@ -200,6 +246,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   if (allowedHosts) app.use("*", hostCheck(allowedHosts));
   app.use("*", crossSiteGuard(allowedOrigins));
   app.use("*", limitBody(maxSize));
+  if (compressed) app.use("*", compressReads());
 
   app.route("/ui", uiRoutes(taskq));
 
@@ -242,7 +289,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     ...optionalBody(EmptyBody),
     async (c) => c.json(await taskq.retryTask(c.req.param("taskId"))),
   );
-  app.get("/topics", async (c) => c.json(await taskq.topicStats()));
+  app.get("/topics", query(TopicsQuery), async (c) => c.json(await taskq.topicPage(c.req.valid("query"))));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.get(
@@ -250,8 +297,8 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     pageHeaders(PAGE_SCRIPTS),
     (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))),
   );
-  app.get("/metrics", async (c) => {
-    const text = renderMetrics(await taskq.topicStats());
+  app.get("/metrics", query(MetricsQuery), async (c) => {
+    const text = renderMetrics(await readMetrics(taskq, metricsTopics, c.req.valid("query").prefix));
     return c.body(text, 200, { "content-type": METRICS_CONTENT_TYPE });
   });
   app.post("/topics/:topic/pause", ...optionalBody(EmptyBody), async (c) => {

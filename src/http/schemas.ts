@@ -49,6 +49,30 @@ export const ListQuery = fields({
   cursor: v.optional(v.string("must be a string")),
 }, "a listing query (topic, subTopic, status, from, to, limit, order, cursor)");
 
+/** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
+export const TopicsQuery = fields({
+  limit: v.optional(
+    queryNumber(
+      v.pipe(v.number(), v.minValue(1, "must be at least 1"), v.maxValue(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)),
+      `topics per page, 1 to ${MAX_LIMIT} (default 100)`,
+    ),
+  ),
+  cursor: v.optional(v.pipe(v.string("must be a string"), v.description("a page's cursor or prevCursor"))),
+  prefix: v.optional(v.pipe(Name, v.description("only topics starting with this text"))),
+  last: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"], 'must be "true" or "false"'),
+      v.transform((x) => x === "true"),
+      v.description("true: the last page (not with cursor)"),
+    ),
+  ),
+}, "a topics query (limit, cursor, prefix, last)");
+
+/** `GET /metrics` query: only the topics starting with a prefix (a scrape config's `params`). */
+export const MetricsQuery = fields({
+  prefix: v.optional(v.pipe(Name, v.description("only topics starting with this text"))),
+}, "a metrics query (prefix)");
+
 /** `GET /activity` query: how far back (ms, up to two days) and an optional topic. */
 export const ActivityQuery = fields({
   sinceMs: v.optional(

@@ -27,6 +27,14 @@ export const ACTIVITY_SINCE = `SELECT topic, minute, completed, failed, retried,
 export const TOPIC_ACTIVITY_SINCE = `SELECT topic, minute, completed, failed, retried, snoozed, cancelled, ${NOW} AS now
   FROM sokka_activity WHERE topic = ?2 AND minute >= ${SINCE} ORDER BY minute`;
 
+/**
+ * ?1 ms back, ?2 a JSON array of topics: their counts per minute since then
+ * (a range of the primary key per topic), and the clock.
+ */
+export const TOPICS_ACTIVITY_SINCE =
+  `SELECT topic, minute, completed, failed, retried, snoozed, cancelled, ${NOW} AS now
+  FROM sokka_activity WHERE topic IN (SELECT value FROM json_each(?2)) AND minute >= ${SINCE} ORDER BY topic, minute`;
+
 /** Every topic's counts since its first task: the counters of /metrics. */
 export const ACTIVITY_TOTALS = `SELECT topic, ${SUMS} FROM sokka_activity GROUP BY topic`;
 

@@ -8,7 +8,7 @@
  */
 
 import * as v from "valibot";
-import { fields, intRange, Name, parseOrThrow } from "../schemas.ts";
+import { fields, intRange, invalid, Name, parseOrThrow } from "../schemas.ts";
 import { STATUSES } from "../schemas.ts";
 import type { Activity, ActivityCounts, ActivityMinute, ActivityOptions, TaskStatus, TopicStats } from "../types.ts";
 import * as q from "./activity-sql.ts";
@@ -18,14 +18,25 @@ import type { Row } from "./driver.ts";
 import { pausedTopics } from "./operator.ts";
 import { TOPIC_STATS } from "./sql.ts";
 
+/** Most topics one `activity` call may name (`topics`). */
+const MAX_TOPICS = 1000;
+
 const ActivityOptionsSchema = v.optional(
   fields({
     sinceMs: v.optional(intRange(1, ACTIVITY_KEEP_MS, `milliseconds, 1 to ${ACTIVITY_KEEP_MS}`)),
     topic: v.optional(Name),
-  }, "activity options { sinceMs?, topic? }"),
+    topics: v.optional(
+      v.pipe(
+        v.array(Name, "must be an array of topics"),
+        v.minLength(1, "must not be empty"),
+        v.maxLength(MAX_TOPICS, `must name at most ${MAX_TOPICS} topics`),
+      ),
+    ),
+  }, "activity options { sinceMs?, topic?, topics? }"),
 );
 
-const counts = (r: Row): ActivityCounts => ({
+/** The activity counters of a row (0 where a sum found no row). */
+export const counts = (r: Row): ActivityCounts => ({
   completed: Number(r.completed ?? 0),
   failed: Number(r.failed ?? 0),
   retried: Number(r.retried ?? 0),
@@ -38,11 +49,16 @@ export const NO_ACTIVITY: ActivityCounts = { completed: 0, failed: 0, retried: 0
 
 export async function readActivity(ctx: StoreContext, opts?: ActivityOptions): Promise<Activity> {
   const o = parseOrThrow(ActivityOptionsSchema, opts, "activity", "invalid-options");
+  if (o?.topic !== undefined && o.topics !== undefined) {
+    throw invalid("activity", [{ path: "topics", message: "cannot be given with topic" }], "invalid-options");
+  }
   const since = o?.sinceMs ?? 3_600_000;
   const rs = await ctx.run(
-    o?.topic === undefined
-      ? { sql: q.ACTIVITY_SINCE, args: [since] }
-      : { sql: q.TOPIC_ACTIVITY_SINCE, args: [since, o.topic] },
+    o?.topic !== undefined
+      ? { sql: q.TOPIC_ACTIVITY_SINCE, args: [since, o.topic] }
+      : o?.topics !== undefined
+      ? { sql: q.TOPICS_ACTIVITY_SINCE, args: [since, JSON.stringify(o.topics)] }
+      : { sql: q.ACTIVITY_SINCE, args: [since] },
     "read",
     "activity",
   );
@@ -68,14 +84,21 @@ export async function activityTotals(ctx: StoreContext): Promise<Map<string, Act
 export async function oldestReady(ctx: StoreContext, topics: string[]): Promise<Map<string, number | null>> {
   if (!topics.length) return new Map();
   const sets = await ctx.batch(topics.map((t) => ({ sql: q.OLDEST_READY, args: [t] })), "read", topics.length);
-  return new Map(topics.map((t, i) => {
-    const r = sets[i].rows[0];
-    const ready = r?.ready_at;
-    return [
-      t,
-      ready === null || ready === undefined || Number(ready) > Number(r.now) ? null : Number(r.now) - Number(ready),
-    ];
-  }));
+  return new Map(topics.map((t, i) => [t, readyAge(sets[i].rows[0])]));
+}
+
+/** How long the task of an `OLDEST_READY` row has been ready; null when none is (yet). */
+export function readyAge(r: Row | undefined): number | null {
+  const ready = r?.ready_at;
+  return ready === null || ready === undefined || Number(ready) > Number(r!.now)
+    ? null
+    : Number(r!.now) - Number(ready);
+}
+
+/** A topic's stats with no task, no pause and no activity yet. */
+export function emptyStats(topic: string): TopicStats {
+  const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
+  return { topic, counts, paused: false, oldestReadyAgeMs: null, totals: { ...NO_ACTIVITY } };
 }
 
 /** Folds minutes older than ACTIVITY_KEEP_MS into the totals (one transaction); errors are left to the next pass. */
@@ -94,12 +117,9 @@ export async function topicStats(ctx: StoreContext): Promise<TopicStats[]> {
   const stats = (topic: string) => {
     let s = byTopic.get(topic);
     if (!s) {
-      const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
-      const total = totals.get(topic) ?? NO_ACTIVITY;
-      byTopic.set(
-        topic,
-        s = { topic, counts, paused: paused.has(topic), oldestReadyAgeMs: null, totals: { ...total } },
-      );
+      byTopic.set(topic, s = emptyStats(topic));
+      s.paused = paused.has(topic);
+      s.totals = { ...(totals.get(topic) ?? NO_ACTIVITY) };
     }
     return s;
   };

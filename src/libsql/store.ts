@@ -31,7 +31,11 @@ import type {
   TaskQ,
   TaskQWarning,
   TerminateOptions,
+  TopicPage,
+  TopicPageOptions,
   TopicStats,
+  TopicTotals,
+  TopicTotalsOptions,
   WaitOptions,
   WriteOp,
   WriteResult,
@@ -42,6 +46,7 @@ import type { Reservable, StoreContext } from "./context.ts";
 import { Creates } from "./creates.ts";
 import { countTasks, listTasks } from "./listing.ts";
 import { foldActivity, readActivity, topicStats } from "./activity.ts";
+import { topicPage, topicTotals } from "./topics.ts";
 import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
@@ -266,6 +271,14 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   topicStats(): Promise<TopicStats[]> {
     return topicStats(this.#ctx);
+  }
+
+  topicPage(opts?: TopicPageOptions): Promise<TopicPage> {
+    return topicPage(this.#ctx, opts);
+  }
+
+  topicTotals(opts?: TopicTotalsOptions): Promise<TopicTotals> {
+    return topicTotals(this.#ctx, opts);
   }
 
   activity(opts?: ActivityOptions): Promise<Activity> {

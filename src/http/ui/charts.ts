@@ -1,9 +1,10 @@
 /**
- * The overview's activity charts: completed and failed tasks per minute of
+ * The dashboard's activity charts: completed and failed tasks per minute of
  * one topic, over the last hour (60 stacked bars) and the last day (two
- * lines of 1,440 points), as server-rendered SVG: no script, so they work
- * with JavaScript off and in any runtime. Each chart carries its numbers in
- * `data-` attributes and a `<title>` that says them in words.
+ * lines of 1,440 points) on the topic's page, and the last hour as a
+ * sparkline in each row of the overview, as server-rendered SVG: no script,
+ * so they work with JavaScript off and in any runtime. Each chart carries its
+ * numbers in `data-` attributes and a `<title>` that says them in words.
  *
  * @module
  */
@@ -98,6 +99,34 @@ export function dayChart(activity: Activity, topic: string): Html {
   );
 }
 
+const SPARK_H = 20;
+
+/**
+ * The last hour in a table cell: a bar per minute (completed below, failed
+ * above) as two paths of vertical strokes, under 2 KB whatever happened; a
+ * word, not a chart, when nothing completed or failed.
+ */
+export function sparkline(activity: Activity, topic: string): Html {
+  const s = perMinute(activity, topic, 60);
+  const c = sum(s.completed);
+  const f = sum(s.failed);
+  if (c + f === 0) return html`<span class="muted" data-completed="0" data-failed="0">idle</span>`;
+  const peak = Math.max(...s.completed.map((x, i) => x + s.failed[i]));
+  const y = (n: number) => (SPARK_H - (n / peak) * SPARK_H).toFixed(1);
+  const strokes = (from: (i: number) => number, to: (i: number) => number) =>
+    s.minutes.map((_, i) => (to(i) > from(i) ? `M${i + 0.5} ${y(from(i))}V${y(to(i))}` : "")).join("");
+  const done = strokes(() => 0, (i) => s.completed[i]);
+  const failed = strokes((i) => s.completed[i], (i) => s.completed[i] + s.failed[i]);
+  return html`
+    <svg class="spark" viewBox="0 0 60 ${SPARK_H}" preserveAspectRatio="none" role="img" data-completed="${c}"
+      data-failed="${f}"
+      data-peak="${peak}"><title>${c} completed and ${f} failed in the last hour (peak ${peak} a minute)</title>${raw(
+        `<line x1="0" y1="${SPARK_H}" x2="60" y2="${SPARK_H}" class="base"/>` +
+          `<path class="completed" d="${done}"/><path class="failed" d="${failed}"/>`,
+      )}</svg>
+  `;
+}
+
 /** The charts' styles (added to the page's stylesheet). */
 export const CHART_STYLE = `
 figure.chart{margin:0;min-width:0}svg.chart{width:100%;height:90px;display:block}
@@ -108,4 +137,7 @@ svg.chart polyline.completed{stroke:var(--terminated)}svg.chart polyline.failed{
 svg.chart line.base{stroke:var(--line)}
 figcaption{font-size:12px;color:var(--muted)}.ok{color:var(--terminated)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px 20px}
+svg.spark{width:120px;height:20px;display:block}svg.spark path{stroke-width:.8;fill:none}
+svg.spark line.base{stroke:var(--line);vector-effect:non-scaling-stroke}
+svg.spark path.completed{stroke:var(--terminated)}svg.spark path.failed{stroke:var(--failed)}
 `;

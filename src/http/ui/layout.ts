@@ -35,7 +35,7 @@ th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--a
 .badge.starting{background:var(--starting)}.badge.running{background:var(--running)}.badge.snoozed{background:var(--snoozed)}
 .badge.failed{background:var(--failed)}.badge.terminated{background:var(--terminated)}
 .badge.held{background:var(--held)}.badge.cancelled{background:var(--cancelled)}
-form.inline{display:inline}form.inline button{padding:1px 8px;font-size:12px}
+form.inline{display:inline}form.inline button,td button{padding:1px 8px;font-size:12px}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
 input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}
 input[type=datetime-local]{min-width:13.5em}textarea{width:100%}

@@ -14,11 +14,11 @@ import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
-import type { Activity, ListFilters, Page, Task, TaskQ, TaskStatus, TopicStats } from "../../types.ts";
-import { dayChart, hourChart } from "./charts.ts";
+import type { ListFilters, Page, Task, TaskQ, TaskStatus } from "../../types.ts";
 import { pageHeaders } from "../page-headers.ts";
 import { badge, type Html, notice, page, PAGE_SCRIPTS, time } from "./layout.ts";
 import { pathParam } from "./path-param.ts";
+import { pageParams, searchForm, topicFragment, TOPICS_PER_PAGE, topicsFragment } from "./overview.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
 const DASHBOARD_PID = "sokka-dashboard";
@@ -73,19 +73,83 @@ export function uiRoutes(taskq: TaskQ): Hono {
     if (action === "pause") await taskq.pauseTopic(topic);
     else if (action === "resume") await taskq.resumeTopic(topic);
     else throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
-    return c.redirect(`${base(c)}?notice=${action === "pause" ? "paused" : "resumed"}`, 303);
+    // back where the button was: the topic's page, or the same page of the overview
+    const f = await c.req.parseBody();
+    const back = f.from === "topic" ? `${base(c)}/topics/${encodeURIComponent(topic)}` : base(c);
+    const params = f.from === "topic" ? new URLSearchParams() : pageParams(f);
+    params.set("notice", action === "pause" ? "paused" : "resumed");
+    return c.redirect(`${back}?${params}`, 303);
   });
 
   ui.get("/", async (c) => {
-    const [stats, activity] = await Promise.all([taskq.topicStats(), taskq.activity({ sinceMs: 86_400_000 })]);
-    const body = html`<div class="card scroll">${overview(base(c), stats)}</div>${activitySection(stats, activity)}`;
+    const q = c.req.query();
+    const where = pageParams(q);
+    let body: Html;
+    let refused = false;
+    let error: string | undefined;
+    try {
+      const topics = await taskq.topicPage({
+        limit: TOPICS_PER_PAGE,
+        prefix: where.get("prefix") ?? undefined,
+        cursor: where.get("cursor"),
+        last: where.has("last") || undefined,
+      });
+      const activity = topics.data.length
+        ? await taskq.activity({ topics: topics.data.map((s) => s.topic), sinceMs: 3_600_000 })
+        : { now: Date.now(), minutes: [] };
+      body = topicsFragment(base(c), where, topics, activity);
+    } catch (e) {
+      if (!(e instanceof TaskError) || e.type !== "bad-request") throw e;
+      refused = true;
+      const issue = e.issues?.[0];
+      error = issue?.path === "prefix" ? issue.message : undefined;
+      body = html`<div class="alert" role="alert">${
+        error ? "Fix the search above to list topics." : "That page is no longer valid; start from the first page."
+      } <a href="${base(c)}">First page</a></div>`;
+    }
+    if (isFragment(c)) return c.html(body);
+    return c.html(
+      page(
+        base(c),
+        "Overview",
+        html`
+          <h1>Topics</h1>
+          ${notice(q.notice)} ${searchForm(base(c), q.prefix ?? "", error)}
+          <div data-refresh="${here(c)}">${body}</div>
+          <p class="muted">Counts refresh every 5 s. A topic's own page has its charts of the last hour and day.</p>
+        `,
+      ),
+      refused ? 400 : 200,
+    );
+  });
+
+  ui.get("/topics/:topic", async (c) => {
+    const topic = c.req.param("topic");
+    // the first topic that starts with its name is the topic itself, if it has tasks, activity or a pause
+    const [found, activity] = await Promise.all([
+      taskq.topicPage({ prefix: topic, limit: 1 }),
+      taskq.activity({ topic, sinceMs: 86_400_000 }),
+    ]);
+    const s = found.data[0]?.topic === topic ? found.data[0] : null;
+    if (!s) {
+      throw new TaskError(
+        "not-found",
+        "route-not-found",
+        `no topic ${topic}: it has no tasks, no activity and no pause`,
+      );
+    }
+    const body = topicFragment(base(c), s, activity);
     if (isFragment(c)) return c.html(body);
     return c.html(page(
       base(c),
-      "Overview",
+      topic,
       html`
-        <h1>Topics</h1>
+        ${notice(c.req.query("notice"))}
+        <h1>Topic <code>${topic}</code></h1>
         <div data-refresh="${here(c)}">${body}</div>
+        <p><a href="${base(c)}/tasks?topic=${encodeURIComponent(topic)}">Its tasks</a> · <a href="${base(
+          c,
+        )}?prefix=${encodeURIComponent(topic)}">On the overview</a></p>
         <p class="muted">Counts and charts refresh every 5 s.</p>
       `,
     ));
@@ -296,69 +360,6 @@ function errorOf(state: FormState, field: string): Html | string {
 
 function invalidAttrs(state: FormState, field: string): Html | string {
   return state.errors[field] ? html`class="invalid" aria-invalid="true" aria-describedby="${field}-error"` : "";
-}
-
-function overview(base: string, stats: Awaited<ReturnType<TaskQ["topicStats"]>>): Html {
-  // the pause / resume control sits in the topic's own cell, which stays in view on a narrow screen
-  const control = (s: TopicStats) =>
-    html`<form class="inline" method="post" action="${base}/topics/${encodeURIComponent(s.topic)}/${
-      s.paused ? "resume" : "pause"
-    }">${
-      s.paused
-        ? html`<span class="badge held">paused</span> <button class="secondary">Resume</button>`
-        : html`<button class="secondary">Pause</button>`
-    }</form>`;
-  return html`<table>
-        <tr><th>topic</th>${
-    STATUSES.map((s) => html`<th class="num">${s}</th>`)
-  }<th class="num">total</th><th class="num">oldest ready</th></tr>
-        ${
-    stats.length ? "" : html`
-      <tr>
-        <td colspan="${STATUSES.length + 3}" class="muted">No tasks yet.</td>
-      </tr>
-    `
-  }
-        ${
-    stats.map((s) =>
-      html`<tr><td><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}">${s.topic}</a> ${control(s)}</td>
-${
-        STATUSES.map((st) =>
-          html`<td class="num"><a href="${base}/tasks?topic=${encodeURIComponent(s.topic)}&status=${st}">${
-            s.counts[st]
-          }</a></td>`
-        )
-      }
-<td class="num">${Object.values(s.counts).reduce((a, b) => a + b, 0)}</td><td class="num" data-oldest-ready-ms="${
-        s.oldestReadyAgeMs ?? ""
-      }">${age(s.oldestReadyAgeMs)}</td></tr>`
-    )
-  }
-      </table>`;
-}
-
-/** A wait as people read it: 45 s, 12 min, 3 h, 2 d; "—" for none. */
-function age(ms: number | null): string {
-  if (ms === null) return "—";
-  const s = ms / 1000;
-  return s < 60
-    ? `${Math.floor(s)} s`
-    : s < 3600
-    ? `${Math.floor(s / 60)} min`
-    : s < 86400
-    ? `${Math.floor(s / 3600)} h`
-    : `${Math.floor(s / 86400)} d`;
-}
-
-/** Per topic: completed and failed per minute over the last hour and day. */
-function activitySection(stats: TopicStats[], activity: Activity): Html | string {
-  if (!stats.length) return "";
-  return html`<h2>Activity</h2>${
-    stats.map((s) =>
-      html`<div class="card" data-topic="${s.topic}"><b>${s.topic}</b>
-        <div class="charts">${hourChart(activity, s.topic)}${dayChart(activity, s.topic)}</div></div>`
-    )
-  }`;
 }
 
 function filterForm(base: string, state: FormState): Html {

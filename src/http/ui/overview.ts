@@ -1,0 +1,160 @@
+/**
+ * The dashboard's overview (`/ui`) and a topic's own page
+ * (`/ui/topics/:topic`). However many topics there are, the overview shows a
+ * page of them ({@link TOPICS_PER_PAGE}, in name order, found by keyset
+ * cursors or by the start of their name): a row each with its counts per
+ * status, how long its oldest ready task has waited, a pause / resume button
+ * and a sparkline of its last hour. A topic's page has the full charts (the
+ * last hour and the last day, per minute). The in-place refresh reads the
+ * same page again, and nothing more.
+ *
+ * @module
+ */
+
+import { html } from "hono/html";
+import { STATUSES } from "../../schemas.ts";
+import type { Activity, TopicPage, TopicStats } from "../../types.ts";
+import { dayChart, hourChart, sparkline } from "./charts.ts";
+import { type Html, time } from "./layout.ts";
+
+/** Topics per page of the overview. */
+export const TOPICS_PER_PAGE = 50;
+
+/** The query keys that say which page of the overview is shown (kept by its pager and its pause buttons). */
+export const PAGE_KEYS = ["prefix", "cursor", "last"] as const;
+
+/** The keys of `PAGE_KEYS` present (and non-empty) in `values`, as a query string's parameters. */
+export function pageParams(values: Record<string, unknown>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const k of PAGE_KEYS) if (typeof values[k] === "string" && values[k]) params.set(k, values[k] as string);
+  return params;
+}
+
+/** A wait as people read it: 45 s, 12 min, 3 h, 2 d; "—" for none. */
+function age(ms: number | null): string {
+  if (ms === null) return "—";
+  const s = ms / 1000;
+  return s < 60
+    ? `${Math.floor(s)} s`
+    : s < 3600
+    ? `${Math.floor(s / 60)} min`
+    : s < 86400
+    ? `${Math.floor(s / 3600)} h`
+    : `${Math.floor(s / 86400)} d`;
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** The search: topics whose name starts with what is typed. */
+export function searchForm(base: string, prefix: string, error?: string): Html {
+  return html`<form class="filters card" method="get" action="${base}" role="search">
+<label>topics starting with<input name="prefix" value="${prefix}" ${
+    error ? html`class="invalid" aria-invalid="true" aria-describedby="prefix-error"` : ""
+  }>${error ? html`<span class="field-error" id="prefix-error" role="alert">prefix ${error}</span>` : ""}</label>
+<button type="submit">Find topics</button>${prefix ? html`<a href="${base}">All topics</a>` : ""}</form>`;
+}
+
+function head(spark: boolean): Html {
+  return html`<tr><th>topic</th>${
+    STATUSES.map((s) => html`<th class="num">${s}</th>`)
+  }<th class="num">total</th><th class="num">oldest ready</th>${spark ? html`<th>last hour</th>` : ""}</tr>`;
+}
+
+/** A topic's row: its name (a link to its page) and pause control, counts (each a link to its tasks), age. */
+function row(base: string, s: TopicStats, spark: Html | null): Html {
+  const t = encodeURIComponent(s.topic);
+  // the pause / resume control sits in the topic's own cell, which stays in view on a narrow screen; the buttons
+  // submit the table's one form, which carries where to come back to
+  const action = `${base}/topics/${t}/${s.paused ? "resume" : "pause"}`;
+  const control = s.paused
+    ? html`<span class="badge held">paused</span> <button class="secondary" formaction="${action}">Resume</button>`
+    : html`<button class="secondary" formaction="${action}">Pause</button>`;
+  return html`<tr><td><a href="${base}/topics/${t}">${s.topic}</a> ${control}</td>${
+    STATUSES.map((st) =>
+      html`<td class="num">${
+        s.counts[st] ? html`<a href="${base}/tasks?topic=${t}&status=${st}">${s.counts[st]}</a>` : "0"
+      }</td>`
+    )
+  }<td class="num">${total(s.counts)}</td><td class="num" data-oldest-ready-ms="${s.oldestReadyAgeMs ?? ""}">${
+    age(s.oldestReadyAgeMs)
+  }</td>${spark ? html`<td class="spark">${spark}</td>` : ""}</tr>`;
+}
+
+/** The form round the rows: a post of a row's button carries `hidden` (where to come back to). */
+function table(hidden: URLSearchParams, rows: Html): Html {
+  return html`<form method="post">${
+    [...hidden].map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
+  }<div class="card scroll"><table>${rows}</table></div></form>`;
+}
+
+/** Each topic's minutes, so each sparkline reads only its own. */
+function byTopic(activity: Activity): Map<string, Activity> {
+  const out = new Map<string, Activity>();
+  for (const m of activity.minutes) {
+    let a = out.get(m.topic);
+    if (!a) out.set(m.topic, a = { now: activity.now, minutes: [] });
+    a.minutes.push(m);
+  }
+  return out;
+}
+
+/**
+ * The overview's refreshed part: the page's rows and the pager. `activity`
+ * holds the last hour of the page's topics. Nothing here is summed over
+ * every topic: that would count every task at each refresh (the task list
+ * counts one status, when asked).
+ */
+export function topicsFragment(base: string, where: URLSearchParams, page: TopicPage, activity: Activity): Html {
+  const prefix = where.get("prefix") ?? "";
+  const minutes = byTopic(activity);
+  const none = { now: activity.now, minutes: [] };
+  const empty = prefix
+    ? html`No topic starts with <code>${prefix}</code>.`
+    : where.has("cursor")
+    ? "No topics on this page."
+    : "No tasks yet.";
+  const rows = html`
+    ${head(true)}${page.data.length
+      ? page.data.map((s) => row(base, s, sparkline(minutes.get(s.topic) ?? none, s.topic)))
+      : html`
+        <tr>
+          <td colspan="${STATUSES.length + 4}" class="muted">${empty}</td>
+        </tr>
+      `}
+  `;
+  return html`${table(where, rows)}${pager(base, prefix, page)}`;
+}
+
+function pager(base: string, prefix: string, page: TopicPage): Html {
+  const to = (key?: string, value?: string) => {
+    const params = new URLSearchParams();
+    if (prefix) params.set("prefix", prefix);
+    if (key && value) params.set(key, value);
+    const q = params.toString();
+    return q ? `${base}?${q}` : base;
+  };
+  return html`
+    <p
+      class="pager">${page.prevCursor
+        ? html`<a href="${to()}" rel="first">First page</a><a href="${
+          to("cursor", page.prevCursor)
+        }" rel="prev">← Previous page</a>`
+        : ""}${page.cursor
+        ? html`<a href="${to("cursor", page.cursor)}" rel="next">Next page →</a><a href="${
+          to("last", "1")
+        }" rel="last">Last page</a>`
+        : html`<span class="muted">End of list.</span>`}<span class="muted">refreshed <span data-testid="refreshed">${time(
+          Date.now(),
+        )}</span></span></p>
+  `;
+}
+
+/** A topic's page, refreshed in place: its row, then its charts of the last hour and the last day. */
+export function topicFragment(base: string, s: TopicStats, activity: Activity): Html {
+  return html`
+    ${table(new URLSearchParams({ from: "topic" }), html`${head(false)}${row(base, s, null)}`)}
+    <div class="card" data-topic="${s.topic}">
+      <div class="charts">${hourChart(activity, s.topic)}${dayChart(activity, s.topic)}</div>
+    </div>
+  `;
+}
