@@ -130,7 +130,7 @@ describe("runtime examples", () => {
       expect((await rawRequest(port, "GET", "/topics", { host })).status, host).toBe(200);
     }
     const paused = async () =>
-      (await json(await fetch(`${base}/topics`))).body.find((t: any) => t.topic === "email")?.paused;
+      (await json(await fetch(`${base}/topics`))).body.data.find((t: any) => t.topic === "email")?.paused;
     const foreign = { host: `127.0.0.1:${port}`, "sec-fetch-site": "cross-site" };
     const evil = await rawRequest(port, "POST", "/topics/email/pause", { ...foreign, origin: "https://evil.example" });
     expect([evil.status, JSON.parse(evil.body).error.code]).toEqual([403, "cross-site-request"]);
