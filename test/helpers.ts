@@ -32,7 +32,8 @@ export function tempDbUrl(): { url: string; path: string; cleanup(): void } {
 }
 
 /**
- * `:memory:`, a temp `file:` database, and a real libSQL server (sqld, started
+ * `:memory:`, a temp `file:` database on each SQLite library the runtime has
+ * (`fileDrivers()`), and a real libSQL server (sqld, started
  * by the global setup, or SOKKA_TEST_URL) reached the way an edge worker
  * reaches it: an injected client of `@libsql/client/web` over HTTP.
  */
@@ -44,11 +45,13 @@ export const TARGETS: Target[] = [
       return { taskq, cleanup: () => taskq.close() };
     },
   },
-  {
-    name: "file:",
+  ...fileDrivers().map((driver, i): Target => ({
+    // the runtime's default library first, as plain "file:"; then each other one it has
+    name: i === 0 ? "file:" : `file: (${driver})`,
     make: (opts) => {
       const db = tempDbUrl();
-      const taskq = createTaskQ({ ...opts, url: db.url });
+      const taskq = createTaskQ({ ...opts, url: db.url, ...(i === 0 ? {} : { driver }) });
+      taskq.addEventListener("warning", (e) => e.preventDefault()); // libsql's, known
       return {
         taskq,
         cleanup: async () => {
@@ -57,7 +60,7 @@ export const TARGETS: Target[] = [
         },
       };
     },
-  },
+  })),
   {
     name: "remote (sqld over HTTP, @libsql/client/web)",
     shared: true,

@@ -7,28 +7,42 @@ import { createClient as createWebClient } from "@libsql/client/web";
 import { afterEach, expect, inject, it } from "vitest";
 import { createTaskQ, type TaskDef, TaskError } from "../mod.ts";
 import { SCHEMA_VERSION } from "../src/libsql/schema.ts";
-import { rawDb, rejection, tempDbUrl, waitFor } from "./helpers.ts";
+import { fileDrivers, rawDb, rejection, tempDbUrl, waitFor } from "./helpers.ts";
 import { rmSync } from "node:fs";
 
 let db: ReturnType<typeof tempDbUrl>;
 afterEach(() => db?.cleanup());
 
-it("a file database runs in WAL mode with the busy timeout on every connection, even under concurrent calls", async () => {
-  db = tempDbUrl();
-  const taskq = createTaskQ({ url: db.url, busyTimeoutMs: 250 });
-  await taskq.createTask({ topic: "t" });
-  const client = (taskq as unknown as { client: ReturnType<typeof createClient> }).client;
-  const answers = await Promise.all(Array.from({ length: 20 }, () => client.execute("PRAGMA busy_timeout")));
-  expect(answers.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(20).fill(250));
-  const mode = await client.execute("PRAGMA journal_mode");
-  expect(Object.values(mode.rows[0])[0]).toBe("wal");
-  const sync = await Promise.all(Array.from({ length: 5 }, () => client.execute("PRAGMA synchronous")));
-  expect(sync.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(5).fill(1)); // NORMAL
-  // the WAL is copied back every 8,000 pages, not SQLite's 1,000 (each copy syncs the file)
-  const checkpoint = await client.execute("PRAGMA wal_autocheckpoint");
-  expect(Number(Object.values(checkpoint.rows[0])[0])).toBe(8_000);
-  await taskq.close();
-});
+it.each(fileDrivers())(
+  "a file database runs in WAL mode with the busy timeout and the durability settings (%s)",
+  async (driver) => {
+    db = tempDbUrl();
+    const taskq = createTaskQ({ url: db.url, busyTimeoutMs: 250, driver });
+    taskq.addEventListener("warning", (e) => e.preventDefault());
+    await taskq.createTask({ topic: "t" });
+    expect((await taskq.storeInfo()).driver).toBe(driver);
+    const client = (taskq as unknown as { client: ReturnType<typeof createClient> }).client;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.execute("PRAGMA busy_timeout")));
+    expect(answers.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(20).fill(250));
+    const mode = await client.execute("PRAGMA journal_mode");
+    expect(Object.values(mode.rows[0])[0]).toBe("wal");
+    const sync = await Promise.all(Array.from({ length: 5 }, () => client.execute("PRAGMA synchronous")));
+    expect(sync.map((a) => Number(Object.values(a.rows[0])[0]))).toEqual(Array(5).fill(1)); // NORMAL
+    // the WAL is copied back every 8,000 pages, not SQLite's 1,000 (each copy syncs the file)
+    const checkpoint = await client.execute("PRAGMA wal_autocheckpoint");
+    expect(Number(Object.values(checkpoint.rows[0])[0])).toBe(8_000);
+    await taskq.close();
+    // durability "full": an fsync per commit
+    const full = createTaskQ({ url: db.url, durability: "full", driver });
+    full.addEventListener("warning", (e) => e.preventDefault());
+    await full.createTask({ topic: "t" });
+    const fullSync = await (full as unknown as { client: ReturnType<typeof createClient> }).client.execute(
+      "PRAGMA synchronous",
+    );
+    expect(Number(Object.values(fullSync.rows[0])[0])).toBe(2); // FULL
+    await full.close();
+  },
+);
 
 it("a database held locked by another connection gives unavailable/store-unavailable, writes nothing, then recovers", async () => {
   db = tempDbUrl();
