@@ -16,6 +16,7 @@ import * as sql from "../dist/src/libsql/sql.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
 import { overviewSection } from "./overview.mjs";
+import { driversSection } from "./drivers.mjs";
 import { peersSection } from "./peers-section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
 import { pruneBench, pruneTable, setPruneSize } from "./prune.mjs";
@@ -628,7 +629,7 @@ Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratio
   let carried = [];
   try {
     const old = readFileSync(file, "utf8");
-    carried = [overviewSection(old), peersSection(old)].filter(Boolean);
+    carried = [overviewSection(old), driversSection(old), peersSection(old)].filter(Boolean);
   } catch { /* no file yet */ }
   writeFileSync(file, [md.trimEnd(), ...carried.map((x) => x.trimEnd())].join("\n\n") + "\n");
   console.error("wrote BENCHMARKS.md");
