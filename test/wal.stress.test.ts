@@ -10,7 +10,7 @@
  * created with, each terminated task terminated.
  *
  * Time: SOKKA_STRESS_MS of writing per runtime (default 10 s; the file takes
- * about 45 s). SOKKA_STRESS_LIBSQL=<n> adds n runs on the `libsql` driver
+ * about 40 s here). SOKKA_STRESS_LIBSQL=<n> adds n runs on the `libsql` driver
  * (SQLite 3.45.1, which carries the WAL-reset bug): a finding run, not CI
  * (README, "SQLite drivers", says what it found).
  * SOKKA_STRESS_PLANT=ack-unwritten makes each process print one id it
