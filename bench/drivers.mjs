@@ -14,7 +14,8 @@ export const DRIVERS_HEADING = "## SQLite drivers";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const args = process.argv.slice(2);
 const ROUNDS = Number(args[args.indexOf("--rounds") + 1]) || 7;
-const PHASES = ["e2e", "create", "bulk"];
+const PHASES = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : ["e2e", "create", "bulk"];
+const RUNTIMES = args.includes("--runtimes") ? args[args.indexOf("--runtimes") + 1].split(",") : ["node", "bun"];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -67,9 +68,9 @@ if (process.argv[1]?.endsWith("drivers.mjs")) {
     return major > 22 || (major === 22 && minor >= 13);
   })();
   const rows = [
-    ...compare("node", "default", "libsql"),
-    ...(hasNodeSqlite ? compare("node", "node:sqlite", "libsql") : []),
-    ...compare("bun", "bun:sqlite", "libsql"),
+    ...(RUNTIMES.includes("node") ? compare("node", "default", "libsql") : []),
+    ...(RUNTIMES.includes("node") && hasNodeSqlite ? compare("node", "node:sqlite", "libsql") : []),
+    ...(RUNTIMES.includes("bun") ? compare("bun", "bun:sqlite", "libsql") : []),
   ];
   const table = [
     `Node ${process.version}, Bun from the \`bun\` devDependency; ${ROUNDS} samples per driver and phase, each a fresh process, ` +

@@ -200,18 +200,27 @@ export const WAITING = "status = 'starting'";
 export const PARKED = "status IN ('running', 'snoozed')";
 
 /**
- * Reservable tasks of topic ?1: lowest priority first, then oldest-ready, then
- * oldest. Waiting ones come in that order from their index; running and
- * snoozed ones that are due are searched by time and sorted (only the due
- * ones: usually none or a few); SQLite merges the two (no sort of the
- * waiting), and LIMIT, added by the caller, stops the walk.
+ * Up to `limit` reservable tasks of topic ?1: lowest priority first, then
+ * oldest-ready, then oldest. Waiting ones come in that order from their
+ * index; running and snoozed ones that are due are searched by time and
+ * sorted (only the due ones: usually none or a few); SQLite merges the two
+ * (no sort of the waiting), and LIMIT stops the walk. A paused topic gets a
+ * LIMIT of 0: the check sits in the LIMIT, not in a WHERE around the merge,
+ * because SQLite ≥ 3.46 (every patched SQLite sokka runs on) evaluated
+ * `WHERE NOT paused` around the ordered UNION ALL inside an UPDATE far
+ * slower than 3.45 did: the reservation took 2.1× as long on better-sqlite3's
+ * 3.53.2 as on libsql's 3.45.1 (130.7 ms against 63.3 ms for 313
+ * reservations of 32, a worker's 10,000 tasks), the whole worker ran at 0.8×;
+ * with the check in the LIMIT, 3.53.2 ran the bare statement faster than
+ * 3.45.1 (39–43 µs against 49 µs, 32 rows, BEGIN … ROLLBACK loop).
  */
-const RESERVABLE = `SELECT id FROM (
+const reservable = (limit: string) =>
+  `SELECT id FROM (
     SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE ${WAITING} AND topic = ?1 AND ready_at <= ${NOW}
     UNION ALL
     SELECT id, priority AS p, ready_at AS r FROM sokka_tasks WHERE ${PARKED} AND topic = ?1 AND ready_at <= ${NOW}
     ORDER BY p, r, id
-  ) WHERE NOT ${PAUSED}`;
+  ) LIMIT (CASE WHEN ${PAUSED} THEN 0 ELSE ${limit} END)`;
 
 /**
  * The soonest `ready_at` among topic ?1's live tasks, as rows `r` (NULLs
@@ -244,12 +253,12 @@ export const DATA_VERSION = "PRAGMA data_version";
 
 /** ?1 topic, ?2 pid, ?3 lease ms. */
 export const RESERVE_ONE = `UPDATE sokka_tasks SET ${RESERVE_SET}
-  WHERE id = (${RESERVABLE} LIMIT 1)
+  WHERE id = (${reservable("1")})
   RETURNING ${COLUMNS}`;
 
 /** ?1 topic, ?2 pid, ?3 lease ms, ?4 how many. Each row gets its own lease id. */
 export const RESERVE_MANY = `UPDATE sokka_tasks SET ${RESERVE_SET}
-  WHERE id IN (${RESERVABLE} LIMIT ?4)
+  WHERE id IN (${reservable("?4")})
   RETURNING ${COLUMNS}`;
 
 /** Tuples `[task, pid, lease | null, lease ms]`. Refuses an expired lease. */
