@@ -114,15 +114,32 @@ export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<
 }
 
 /**
- * A raw connection on a `file:` database, to read or write past the store,
- * through the same SQLite library this runtime's stores use. Never a second
- * SQLite library on one file in one process: two copies of SQLite in a
- * process do not see each other's locks (sqlite.org/howtocorrupt.html,
- * 2.2.1); a `@libsql/client` next to a `better-sqlite3` store wrote while the
- * store thought it held the write lock.
+ * A store on a `file:` URL through `driver` (or the runtime's default). A
+ * library named on purpose is known to the test: `libsql`'s warning that its
+ * SQLite carries the WAL-reset bug is expected and not printed.
  */
-export async function rawDb(url: string, busyTimeoutMs = 5_000): Promise<SqliteDriver> {
-  return new SqliteDriver((await chooseLibrary()).lib, filePath(url), busyTimeoutMs);
+export function storeOn(url: string, driver?: SqliteDriverName, opts?: TaskQOptions): TaskQ {
+  const taskq = createTaskQ({ ...opts, url, driver });
+  if (driver) {
+    taskq.addEventListener("warning", (e) => e.detail.code === "sqlite-wal-reset-bug" && e.preventDefault());
+  }
+  return taskq;
+}
+
+/**
+ * A raw connection on a `file:` database, to read or write past the store,
+ * through the SQLite library this process's stores on that file use: this
+ * runtime's default, or the `driver` a test named for its stores. Never a
+ * second SQLite library on one file in one process: two copies of SQLite in
+ * a process do not see each other's locks (sqlite.org/howtocorrupt.html,
+ * 2.2.1); a `@libsql/client` next to a `better-sqlite3` store wrote while the
+ * store thought it held the write lock. (Another process may use another.)
+ */
+export async function rawDb(
+  url: string,
+  opts: { driver?: SqliteDriverName; busyTimeoutMs?: number } = {},
+): Promise<SqliteDriver> {
+  return new SqliteDriver((await chooseLibrary(opts.driver)).lib, filePath(url), opts.busyTimeoutMs ?? 5_000);
 }
 
 /**

@@ -1,7 +1,9 @@
-/** Spawning child processes (plain Node running the built package) and collecting what they print. */
+/** Spawning child processes (the test's own runtime running the built package) and collecting what they print. */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { currentRuntime } from "../src/drivers/select.ts";
+import type { SqliteDriverName } from "../src/libsql/sqlite-driver.ts";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -14,9 +16,28 @@ export interface Child {
   printed(text: string): Promise<void>;
 }
 
-/** Starts `node fixtures/<script> ...args`. */
-export function spawnFixture(script: string, args: string[]): Child {
-  return spawnProcess("node", [FIXTURES + script, ...args]);
+/**
+ * Starts `fixtures/<script> ...args` in the runtime and binary the tests run
+ * in (`npm run test:node24` runs its children on Node 24 too; Bun and Deno
+ * theirs). `driver` names the SQLite library the child's store opens
+ * (SOKKA_DRIVER, read by every fixture); without it, the runtime's default.
+ */
+export function spawnFixture(script: string, args: string[], opts: { driver?: SqliteDriverName } = {}): Child {
+  const pre = currentRuntime() === "deno" ? ["run", "-A"] : [];
+  return spawnProcess(process.execPath, [...pre, FIXTURES + script, ...args], {
+    env: { SOKKA_DRIVER: opts.driver ?? "" },
+  });
+}
+
+/**
+ * A child's stderr without Node 22's one-line notice that `node:sqlite` is
+ * experimental (printed once per process that loads it; Node 24 no longer
+ * prints it): what is left is the child's own complaints.
+ */
+export function complaints(stderr: string): string {
+  return stderr
+    .replace(/^\(node:\d+\) ExperimentalWarning: SQLite is an experimental feature[^\n]*\n/m, "")
+    .replace(/^\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n/m, "");
 }
 
 /** Starts any command (e.g. `node_modules/.bin/bun`), output collected like a fixture's. */
@@ -49,7 +70,15 @@ export function spawnProcess(
   return {
     pid: child.pid!,
     exit,
-    kill: (signal = "SIGKILL") => child.kill(signal),
+    // By pid, not child.kill(): Deno (2.9.6) then reports the signal it sent as the way the child ended, even
+    // when the child caught it and exited 0 by itself (a SIGTERM handler); Node reports the same either way.
+    kill: (signal = "SIGKILL") => {
+      try {
+        process.kill(child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
     printed: (text) =>
       stdout.includes(text) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
         waiters.push({ text, resolve });

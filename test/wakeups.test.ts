@@ -8,6 +8,10 @@
  * ended WOKEN (`true`): the backoff alone would end that wait at its deadline
  * (`false`) and still pick the task up, so a pickup by itself proves nothing.
  * Waits are given long deadlines; nothing here asserts a duration.
+ *
+ * Another process's commit is checked once through an injected
+ * `@libsql/client` and once per SQLite library this runtime has for `file:`
+ * databases (fileDrivers()), the child on that library too.
  */
 import { createClient } from "@libsql/client";
 import { serve } from "@hono/node-server";
@@ -17,9 +21,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, ok, snoozed, type Task, type TaskQ, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import type { Statement } from "../src/libsql/driver.ts";
 import { NEXT_READY } from "../src/libsql/sql.ts";
+import type { SqliteDriverName } from "../src/libsql/sqlite-driver.ts";
 import { listenerCount } from "../src/wakeups.ts";
-import { rejection, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
+import { fileDrivers, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
 import { spawnFixture } from "./processes.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -71,12 +77,37 @@ function countingStore() {
   return { taskq, client, url: db.url, looks: () => looks, looked };
 }
 
-/** A child process on the same file that creates one task of `topic` once `trigger` exists. */
-async function otherProcess(url: string, topic: string) {
+/**
+ * A store on a temp file through `driver` that counts the same looks as
+ * `countingStore`, on the store's own connection (one per process and file).
+ */
+function countingFileStore(driver: SqliteDriverName) {
+  const db = tempDbUrl();
+  const taskq = storeOn(db.url, driver);
+  const conn = (taskq as unknown as { client: { execute(stmt: Statement): Promise<unknown> } }).client;
+  const execute = conn.execute.bind(conn);
+  let looks = 0;
+  conn.execute = async (stmt) => {
+    const rs = await execute(stmt);
+    if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY) looks++;
+    return rs;
+  };
+  cleanups.push(async () => {
+    await taskq.close();
+    db.cleanup();
+  });
+  const looked = async (since: number) => {
+    await waitFor(() => looks > since, 30_000, "the wait's own look at the next due time");
+  };
+  return { taskq, url: db.url, looks: () => looks, looked };
+}
+
+/** A child process on the same file (through `driver`) that creates one task of `topic` once `trigger` exists. */
+async function otherProcess(url: string, topic: string, driver?: SqliteDriverName) {
   const dir = tempDir();
   cleanups.push(dir.cleanup);
   const trigger = join(dir.dir, "go");
-  const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger]);
+  const child = spawnFixture("create-on-signal.mjs", [url, topic, trigger], { driver });
   cleanups.push(() => child.kill());
   await child.printed("ready");
   return { trigger, child };
@@ -160,19 +191,6 @@ describe("waitForTask", () => {
     expect(await waiting).toBe(true);
   });
 
-  it("wakes on a task another process commits to the same file (PRAGMA data_version)", async () => {
-    const { taskq, url, looks, looked } = countingStore();
-    const topic = uniq("w");
-    const { trigger, child } = await otherProcess(url, topic);
-    await taskq.task("x"); // schema ready here too
-    const n = looks();
-    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
-    await looked(n);
-    writeFileSync(trigger, "");
-    await child.printed("created");
-    expect(await waiting).toBe(true);
-  });
-
   it("wakes when a snoozed task comes due, and at once when one is already reservable", async () => {
     const { taskq } = fileStore();
     const topic = uniq("w");
@@ -219,19 +237,6 @@ describe("an idle worker is woken", () => {
     expect(w.wokenBefore.get(`${t.taskId}#1`)).toBe(true);
   });
 
-  it("by a task another process creates on the same file", async () => {
-    const { taskq, url, looks, looked } = countingStore();
-    const topic = uniq("w");
-    const { trigger, child } = await otherProcess(url, topic);
-    const w = idleWorker(taskq, topic);
-    await w.longWait(1_000);
-    await looked(looks());
-    writeFileSync(trigger, "");
-    await child.printed("created");
-    await waitFor(() => w.completed.length === 1, 10_000, "the task to complete");
-    expect([...w.wokenBefore.values()]).toEqual([true]);
-  });
-
   it("when its snoozed task comes due", async () => {
     const { taskq } = fileStore();
     const topic = uniq("w");
@@ -246,6 +251,48 @@ describe("an idle worker is woken", () => {
     // due time ends its wait false at a deadline anywhere in its backoff step (150 ms to 60 s), and fails.
     const tie = wait.result === false && Math.abs(wait.startedAt + wait.timeoutMs - dueAt) <= 25;
     expect(wait.result === true || tie, JSON.stringify({ wait, dueAt })).toBe(true);
+  });
+});
+
+/**
+ * The parents another process's commit is seen through: a store on an
+ * injected `@libsql/client` (the child on the runtime's default library), and
+ * a store on each library this runtime has (the child on the same one).
+ */
+const PARENTS: [string, () => ReturnType<typeof countingFileStore>, SqliteDriverName | undefined][] = [
+  ["an injected @libsql/client", () => countingStore(), undefined],
+  ...fileDrivers().map((d): [string, () => ReturnType<typeof countingFileStore>, SqliteDriverName] => [
+    d,
+    () => countingFileStore(d),
+    d,
+  ]),
+];
+
+describe.each(PARENTS)("another process's commit, seen through %s", (_, store, driver) => {
+  it("wakes waitForTask (PRAGMA data_version)", async () => {
+    const { taskq, url, looks, looked } = store();
+    const topic = uniq("w");
+    const { trigger, child } = await otherProcess(url, topic, driver);
+    await taskq.task("x"); // schema ready here too
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await looked(n);
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    expect(await waiting).toBe(true);
+  });
+
+  it("wakes an idle worker", async () => {
+    const { taskq, url, looks, looked } = store();
+    const topic = uniq("w");
+    const { trigger, child } = await otherProcess(url, topic, driver);
+    const w = idleWorker(taskq, topic);
+    await w.longWait(1_000);
+    await looked(looks());
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    await waitFor(() => w.completed.length === 1, 10_000, "the task to complete");
+    expect([...w.wokenBefore.values()]).toEqual([true]);
   });
 });
 
