@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDbUrl, waitFor } from "./helpers.ts";
+import { fileDrivers, tempDbUrl, tempDir, waitFor } from "./helpers.ts";
 import { type Child, freePort, spawnProcess } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -204,6 +204,44 @@ describe("runtime examples", () => {
       expect(stdout).toContain("sent welcome email to linus@example.com");
     } finally {
       db.cleanup();
+    }
+  });
+});
+
+describe("Node without better-sqlite3 (not installed, or its install script not allowed)", () => {
+  // the package made unresolvable in the child, as when it is not installed (node_modules stays as it is)
+  const hide = ["--import", `${root}test/fixtures/without-better-sqlite3.mjs`];
+  // the store falls back to the next library this Node has: node:sqlite (Node ≥ 22.13), else libsql and its warning
+  const fallback = fileDrivers().find((d) => d !== "better-sqlite3")!;
+  const warning = /^sokka: SQLite 3\.45\.1 \(through libsql\) carries the WAL-reset bug/m;
+  const expectWarning = (stderr: string) =>
+    fallback === "libsql" ? expect(stderr).toMatch(warning) : expect(stderr).not.toMatch(/^sokka: /m);
+
+  it(`npm start falls back to ${fallback}, serves, and its workers finish demo tasks`, async () => {
+    const entry = /node (\S+)$/.exec(JSON.parse(readFileSync(`${root}package.json`, "utf8")).scripts.start)![1];
+    const { base, child } = await start(process.execPath, [...hide, entry]);
+    expect((await fetch(`${base}/ui`)).status).toBe(200);
+    await waitFor(
+      async () => (await json(await fetch(`${base}/tasks?status=terminated`))).body.data.length > 0,
+      30_000,
+      "a demo task to be terminated",
+    );
+    child.kill("SIGINT");
+    const { code, stderr } = await child.exit;
+    expect(code, stderr).toBe(0);
+    expectWarning(stderr);
+  });
+
+  it(`examples/quickstart.mjs falls back to ${fallback} and completes its task`, async () => {
+    const dir = tempDir(); // the quickstart opens file:sokka.db in its working directory
+    try {
+      const run = spawnProcess(process.execPath, [...hide, `${root}examples/quickstart.mjs`], { cwd: dir.dir });
+      const { code, stdout, stderr } = await run.exit;
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/^completed \w+ \(terminated, recordVer \d+\)$/m);
+      expectWarning(stderr);
+    } finally {
+      dir.cleanup();
     }
   });
 });
