@@ -143,11 +143,28 @@ export async function rawDb(
 }
 
 /**
+ * The libraries this run is without on purpose (`SOKKA_TEST_WITHOUT`,
+ * comma-separated): `npm run test:node22` / `test:node24` run a Node other
+ * than the one `npm ci` built `better-sqlite3`'s addon for, so that addon
+ * cannot load there (another NODE_MODULE_VERSION) and the store falls back
+ * to `node:sqlite`. test/sqlite.driver.test.ts checks they indeed do not load.
+ */
+export function driversWithout(): SqliteDriverName[] {
+  return (process.env.SOKKA_TEST_WITHOUT ?? "").split(",").map((s) => s.trim()).filter(Boolean) as SqliteDriverName[];
+}
+
+/**
  * The SQLite libraries this runtime must have for `file:` databases (a
  * missing one fails the suites that run on each; none is skipped): its
- * default first (src/drivers/select.ts), then the others it can load.
+ * default first (src/drivers/select.ts), then the others it can load, less
+ * those this run is without on purpose (`driversWithout`).
  */
 export function fileDrivers(): SqliteDriverName[] {
+  const without = driversWithout();
+  return runtimeDrivers().filter((d) => !without.includes(d));
+}
+
+function runtimeDrivers(): SqliteDriverName[] {
   const runtime = currentRuntime();
   if (runtime === "bun") return ["bun:sqlite", "libsql"];
   if (runtime === "deno") return ["node:sqlite", "libsql"];

@@ -19,19 +19,18 @@ import { loadBetterSqlite3 } from "../src/drivers/better-sqlite3.ts";
 import { loadNodeSqlite } from "../src/drivers/node-sqlite.ts";
 import { loadBunSqlite } from "../src/drivers/bun-sqlite.ts";
 import { loadLibsql } from "../src/drivers/libsql.ts";
-import { fileDrivers, rejection, tempDbUrl } from "./helpers.ts";
+import { driversWithout, fileDrivers, rejection, tempDbUrl } from "./helpers.ts";
 
 const runtime = currentRuntime();
 
 /** The libraries each runtime must have (a missing one fails the suite; none is skipped). */
 const EXPECTED = fileDrivers();
 
-/** The default library per runtime (see src/drivers/select.ts), and the SQLite it must carry. */
-const DEFAULT: SqliteDriverName = runtime === "bun"
-  ? "bun:sqlite"
-  : runtime === "deno"
-  ? "node:sqlite"
-  : "better-sqlite3";
+/**
+ * The default library here (see src/drivers/select.ts), and the SQLite it must carry: better-sqlite3 under Node,
+ * node:sqlite where this run is without it on purpose (`npm run test:node22`), bun:sqlite, node:sqlite under Deno.
+ */
+const DEFAULT: SqliteDriverName = EXPECTED[0];
 
 const loaders: Record<SqliteDriverName, () => Promise<SqliteLibrary | null>> = {
   "better-sqlite3": loadBetterSqlite3,
@@ -50,6 +49,12 @@ it(`${runtime} has the SQLite libraries it should: ${EXPECTED.join(", ")}`, asyn
   const found: SqliteDriverName[] = [];
   for (const name of EXPECTED) if (await loaders[name]()) found.push(name);
   expect(found).toEqual(EXPECTED);
+});
+
+it.each(driversWithout())("this run is without %s, as it says: the library does not open here", async (name) => {
+  // better-sqlite3 under a Node it was not built for: the package loads, its addon does not (NODE_MODULE_VERSION)
+  const lib = await loaders[name]();
+  expect(() => lib!.open(":memory:").close()).toThrow();
 });
 
 it(`a file: store opens ${DEFAULT} by default here, on a SQLite without the WAL-reset bug, with no warning`, async () => {
