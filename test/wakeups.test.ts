@@ -203,6 +203,24 @@ describe("waitForTask", () => {
     expect(await taskq.reserveTask(topic, "p")).toMatchObject({ taskId: r.taskId, attempts: 2 });
   });
 
+  it("woken by a due time, the task is reservable: never early by the database's clock (100 rounds)", async () => {
+    // A timer may fire up to 1 ms before its delay has passed by the wall clock; woken then, the
+    // reservation found nothing in 1 to 7 rounds of 100 before the watcher waited 1 ms more.
+    const { taskq } = fileStore();
+    const topic = uniq("w");
+    await taskq.createTask({ topic });
+    let r = (await taskq.reserveTask(topic, "p"))!;
+    let misses = 0;
+    for (let round = 1; round <= 100; round++) {
+      await taskq.snooze(r.taskId, "p", 10, { leaseId: r.leaseId! });
+      expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true);
+      const next = await taskq.reserveTask(topic, "p");
+      if (!next) misses++;
+      r = next ?? await waitFor(() => taskq.reserveTask(topic, "p"), 10_000, "the snoozed task to be reservable");
+    }
+    expect(misses).toBe(0);
+  });
+
   it("ends false at its deadline and when its signal aborts, and stops listening", async () => {
     const { taskq } = fileStore();
     const topic = uniq("w");

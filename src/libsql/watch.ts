@@ -85,11 +85,15 @@ export class Watcher {
       const dueIn = (inMs: number) => {
         if (settled) return;
         if (inMs <= 0) return finish(true);
-        const due = performance.now() + inMs;
+        // 1 ms late rather than early: a timer can fire up to 1 ms before its delay has passed by the
+        // wall clock (Node counts it from the loop's whole-millisecond time), when the database's clock
+        // still has the task not due: woken, the reservation found nothing (1 to 7 wakes in 100 here).
+        const afterMs = inMs + 1;
+        const due = performance.now() + afterMs;
         if (due >= readyDue) return;
         readyDue = due;
         clearTimeout(readyTimer);
-        readyTimer = setTimeout(() => finish(true), inMs);
+        readyTimer = setTimeout(() => finish(true), afterMs);
       };
       const look = () => {
         this.#src.nextReady(topic).then((ms) => ms !== null && dueIn(ms), () => {});
