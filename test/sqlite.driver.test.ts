@@ -7,12 +7,13 @@
  */
 import { expandConfig } from "@libsql/core/config";
 import { rmSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, TaskError } from "../mod.ts";
 import { classifyDriverError } from "../src/libsql/connection.ts";
 import { oneRow } from "../src/libsql/driver.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
-import { SqliteDriver, type SqliteDriverName, type SqliteLibrary } from "../src/libsql/sqlite-driver.ts";
+import { positional, SqliteDriver, type SqliteDriverName, type SqliteLibrary } from "../src/libsql/sqlite-driver.ts";
 import { loadFileIdentity } from "../src/drivers/file-identity.ts";
 import { chooseLibrary, currentRuntime, isPatched } from "../src/drivers/select.ts";
 import { loadBetterSqlite3 } from "../src/drivers/better-sqlite3.ts";
@@ -143,6 +144,45 @@ describe.each(EXPECTED)("the %s driver", (name) => {
     return new SqliteDriver(lib!, filePath(db.url), timeoutMs, await loadFileIdentity());
   }
 
+  it("a lone write refused as busy leaves nothing open: the next one commits at once, and the lock is free", async () => {
+    // libsql 0.5.29 left the refused statement active: the next write ran inside its transaction, was
+    // acknowledged, was invisible to other connections, and was rolled back once the statement was collected
+    const holder = await driver(0);
+    await holder.execute("CREATE TABLE t (n INTEGER)");
+    const other = await driver(10);
+    await holder.execute("BEGIN IMMEDIATE");
+    for (const stmt of ["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1) RETURNING n"]) {
+      const busy = await rejection(other.execute(stmt));
+      expect(classifyDriverError(busy), stmt).toBe("busy");
+    }
+    await holder.execute("ROLLBACK");
+    expect((await other.execute("INSERT INTO t VALUES (2) RETURNING n")).rows.map((r) => r.n)).toEqual([2]);
+    // committed: another connection sees it, and can write (the refused statement holds no lock)
+    expect((await holder.execute("SELECT n FROM t")).rows.map((r) => r.n)).toEqual([2]);
+    expect((await holder.execute("INSERT INTO t VALUES (3)")).rowsAffected).toBe(1);
+    expect((await other.execute("SELECT count(*) AS c FROM t")).rows[0].c).toBe(2);
+    other.close();
+    holder.close();
+  });
+
+  it("a file opened by a relative path is still itself after the process changes directory", async () => {
+    db ??= tempDbUrl();
+    const lib = (await loaders[name]())!;
+    const before = process.cwd();
+    process.chdir(dirname(db.path));
+    try {
+      const d = new SqliteDriver(lib, basename(db.path), 0, await loadFileIdentity());
+      await d.execute("CREATE TABLE t (n INTEGER)");
+      process.chdir("/");
+      // the identity is checked once a second: wait for the check to come, then write
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect((await d.execute("INSERT INTO t VALUES (1)")).rowsAffected).toBe(1);
+      d.close();
+    } finally {
+      process.chdir(before);
+    }
+  });
+
   it("rows come back by column name; a write says how many rows it changed", async () => {
     const d = await driver();
     await d.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)");
@@ -271,4 +311,61 @@ describe.each(EXPECTED)("the %s driver", (name) => {
     expect([closed.code, classifyDriverError(closed)]).toEqual(["CLIENT_CLOSED", "closed"]);
     holder.close();
   });
+});
+
+describe("one SQLite library per file in a process", () => {
+  it("a second library on a file already open is refused by name, whatever the URL's spelling", async () => {
+    if (EXPECTED.length < 2) return; // every runtime here has two (its default and libsql)
+    db = tempDbUrl();
+    const [first, second] = EXPECTED;
+    const a = createTaskQ({ url: db.url, driver: first });
+    await a.createTask({ topic: "t" });
+    // the same file by another spelling of its URL: another connection, so another library would be two SQLites
+    const b = createTaskQ({ url: `file://localhost${db.path}`, driver: second });
+    b.addEventListener("warning", (e) => e.preventDefault());
+    const e = await rejection(b.createTask({ topic: "t" }));
+    expect([e.code, e.issues?.[0]?.path]).toEqual(["invalid-options", "driver"]);
+    expect(e.message).toMatch(/already open in this process through/);
+    // the same URL shares the open connection: naming another library is refused at once
+    expect(() => createTaskQ({ url: db!.url, driver: second })).toThrow(/already open in this process through/);
+    // naming the same one is fine
+    const c = createTaskQ({ url: db.url, driver: first });
+    expect((await c.storeInfo()).driver).toBe(first);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it("a store on a URL not yet opened takes the driver a later store on it names", async () => {
+    db = tempDbUrl();
+    const other = EXPECTED.at(-1)!;
+    const a = createTaskQ({ url: db.url });
+    const b = createTaskQ({ url: db.url, driver: other });
+    for (const q of [a, b]) q.addEventListener("warning", (e) => e.preventDefault());
+    expect((await a.storeInfo()).driver).toBe(other);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe("the ? NNN rewrite for a library without numbered parameters", () => {
+  it("skips literals and comments, and refuses ? mixed with ?NNN", () => {
+    expect(positional("SELECT ?2, '?1', \"?3\", ?1 -- ?9\n /* ?8 */ FROM t")).toEqual({
+      sql: "SELECT ?, '?1', \"?3\", ? -- ?9\n /* ?8 */ FROM t",
+      order: [1, 0],
+    });
+    expect(positional("SELECT ?, ?")).toEqual({ sql: "SELECT ?, ?", order: null });
+    expect(() => positional("SELECT ?2, ?")).toThrow(/mixes/);
+  });
+});
+
+it("an injected @libsql/client in memory is not warned about (it has no WAL); one on a file is", async () => {
+  const { createClient } = await import("@libsql/client");
+  for (const [url, warned] of [[":memory:", false], ["file::memory:", false]] as const) {
+    const client = createClient({ url });
+    const q = createTaskQ({ client });
+    const warnings: string[] = [];
+    q.addEventListener("warning", (e) => (warnings.push(e.detail.code), e.preventDefault()));
+    await q.createTask({ topic: "t" });
+    expect(warnings, url).toEqual(warned ? ["sqlite-wal-reset-bug"] : []);
+    await q.close();
+    client.close();
+  }
 });

@@ -267,6 +267,11 @@ it("a database file deleted under a running store is noticed: its calls then rej
   expect(e).toBeInstanceOf(TaskError);
   expect([e.type, e.code]).toEqual(["unavailable", "store-unavailable"]);
   expect(e.message).toMatch(/the database file was deleted or replaced since the store opened it/);
-  expect((await rejection(taskq.task("before"))).code).toBe("store-unavailable");
+  // every read too, batched ones included (a listing over several statuses, a page of topics), in the store's words
+  for (const read of [() => taskq.task("before"), () => taskq.listTasks({}), () => taskq.topicPage()]) {
+    const r = await rejection(read());
+    expect([r.constructor.name, r.code]).toEqual(["TaskError", "store-unavailable"]);
+    expect(r.message).not.toMatch(/SQLITE_/);
+  }
   await taskq.close();
 });

@@ -30,6 +30,7 @@ export async function loadBetterSqlite3(): Promise<SqliteLibrary | null> {
   return {
     name: "better-sqlite3",
     numberedParams: false, // `?1` binds only by name: the driver rewrites them to `?`
+    resetsOnError: true,
     turns: IMMEDIATE_TURNS,
     open(path) {
       const db = new Database(path);

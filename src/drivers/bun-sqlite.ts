@@ -29,6 +29,7 @@ export async function loadBunSqlite(): Promise<SqliteLibrary | null> {
   return {
     name: "bun:sqlite",
     numberedParams: true,
+    resetsOnError: true,
     turns: IMMEDIATE_TURNS,
     open(path) {
       const db = new Database(path);

@@ -12,12 +12,19 @@ import { importOptional } from "./load.ts";
 interface Fs {
   statSync(path: string, opts: { throwIfNoEntry: false }): { dev: number; ino: number } | undefined;
 }
+interface Path {
+  resolve(path: string): string;
+}
 
 /** The identity check, or null where `node:fs` is missing (or may not read the file). */
 export async function loadFileIdentity(): Promise<FileIdentity | null> {
-  const fs = (await importOptional(["node:fs"])) as Fs | null;
-  if (typeof fs?.statSync !== "function") return null;
+  const [fs, path] = (await Promise.all([importOptional(["node:fs"]), importOptional(["node:path"])])) as [
+    Fs | null,
+    Path | null,
+  ];
+  if (typeof fs?.statSync !== "function" || typeof path?.resolve !== "function") return null;
   return {
+    absolute: (p) => path.resolve(p),
     of(path) {
       try {
         const s = fs.statSync(path, { throwIfNoEntry: false });

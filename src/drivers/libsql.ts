@@ -31,6 +31,7 @@ export async function loadLibsql(): Promise<SqliteLibrary | null> {
   return {
     name: "libsql",
     numberedParams: true,
+    resetsOnError: false, // see SqliteLibrary.resetsOnError
     turns: IMMEDIATE_TURNS,
     open(path) {
       const db = new Database(path);

@@ -39,6 +39,7 @@ export async function loadNodeSqlite(): Promise<SqliteLibrary | null> {
   return {
     name: "node:sqlite",
     numberedParams: true,
+    resetsOnError: true,
     turns: IMMEDIATE_TURNS,
     open(path) {
       const db = new DatabaseSync(path);

@@ -48,8 +48,9 @@ export const CANDIDATES: Record<Runtime, SqliteDriverName[]> = {
 
 /** What to do about an unpatched SQLite, per runtime. */
 const FIX: Record<Runtime, string> = {
-  node: "install better-sqlite3 ≥ 12.8.0 (an optional dependency of sokka: allow its install script) " +
-    'or run Node ≥ 22.13, whose node:sqlite carries SQLite ≥ 3.51.3; then drop any driver: "libsql"',
+  node: "install better-sqlite3 ≥ 12.8.0 (an optional dependency of sokka: allow its install script), " +
+    "or run a Node whose node:sqlite carries SQLite ≥ 3.51.3 (22.23.3 and 24.21.0 do; sokka info shows the version); " +
+    'then drop any driver: "libsql"',
   bun: "upgrade Bun (on macOS Bun uses the system's SQLite)",
   deno: "upgrade Deno",
 };
@@ -62,14 +63,14 @@ export interface Chosen {
   warning?: string;
 }
 
-const loaded = new Map<SqliteDriverName, Promise<{ lib: SqliteLibrary; version: string } | null>>();
+const loaded = new Map<SqliteDriverName, Promise<Loaded>>();
 
 /** A library and the SQLite version it carries (read on a `:memory:` connection: no file is touched), once per process. */
-function load(name: SqliteDriverName): Promise<{ lib: SqliteLibrary; version: string } | null> {
+function load(name: SqliteDriverName): Promise<Loaded> {
   let p = loaded.get(name);
   if (!p) {
-    p = LOADERS[name]().then((lib) => {
-      if (!lib) return null;
+    p = LOADERS[name]().then((lib): Loaded => {
+      if (!lib) return { why: "it is not installed, or this runtime has no such module" };
       try {
         const db = lib.open(":memory:");
         try {
@@ -78,8 +79,9 @@ function load(name: SqliteDriverName): Promise<{ lib: SqliteLibrary; version: st
         } finally {
           db.close();
         }
-      } catch {
-        return null; // present but unusable (an addon built for another Node)
+      } catch (e) {
+        // present but unusable: an addon built for another Node, better-sqlite3 under Bun
+        return { why: `it loads but cannot open a database (${e instanceof Error ? e.message : String(e)})`, cause: e };
       }
     });
     loaded.set(name, p);
@@ -87,14 +89,26 @@ function load(name: SqliteDriverName): Promise<{ lib: SqliteLibrary; version: st
   return p;
 }
 
-/** Thrown when a named driver cannot be loaded here. */
+/** A library that loads and opens (with its SQLite version), or why it does not. */
+type Loaded = { lib: SqliteLibrary; version: string } | { why: string; cause?: unknown };
+
+/** Thrown when a named driver cannot be used here. */
 export class DriverUnavailable extends Error {
-  constructor(readonly driver: SqliteDriverName, runtime: Runtime) {
+  constructor(readonly driver: SqliteDriverName, runtime: Runtime, why: string, cause?: unknown) {
     super(
-      `driver "${driver}" cannot be loaded in ${runtime}` +
-        (driver === "better-sqlite3" ? " (npm install better-sqlite3, and allow its install script)" : ""),
+      `driver "${driver}" cannot be used in ${runtime}: ${why}` +
+        (driver === "better-sqlite3" && !cause ? " (npm install better-sqlite3, and allow its install script)" : ""),
+      cause === undefined ? undefined : { cause },
     );
     this.name = "DriverUnavailable";
+  }
+}
+
+/** Thrown when no SQLite library at all can be used in this runtime (an installation problem, not an option's). */
+export class NoSqliteLibrary extends Error {
+  constructor(runtime: Runtime, whys: string[]) {
+    super(`no SQLite library can be used in ${runtime} for a file: database: ${whys.join("; ")}`);
+    this.name = "NoSqliteLibrary";
   }
 }
 
@@ -108,16 +122,20 @@ export async function chooseLibrary(choice?: SqliteDriverName): Promise<Chosen> 
     };
   if (choice) {
     const c = await load(choice);
-    if (!c) throw new DriverUnavailable(choice, runtime);
+    if (!("lib" in c)) throw new DriverUnavailable(choice, runtime, c.why, c.cause);
     return warn(c);
   }
   let first: { lib: SqliteLibrary; version: string } | null = null;
+  const whys: string[] = [];
   for (const name of [...CANDIDATES[runtime], "libsql" as const]) {
     const c = await load(name);
-    if (!c) continue;
+    if (!("lib" in c)) {
+      whys.push(`${name}: ${c.why}`);
+      continue;
+    }
     if (isPatched(c.version)) return c;
     first ??= c;
   }
-  if (!first) throw new DriverUnavailable(CANDIDATES[runtime][0], runtime);
+  if (!first) throw new NoSqliteLibrary(runtime, whys);
   return warn(first);
 }

@@ -83,7 +83,12 @@ export async function activityTotals(ctx: StoreContext): Promise<Map<string, Act
 /** For each topic, how long its longest-waiting reservable task has been ready (null: none is); one round trip. */
 export async function oldestReady(ctx: StoreContext, topics: string[]): Promise<Map<string, number | null>> {
   if (!topics.length) return new Map();
-  const sets = await ctx.batch(topics.map((t) => ({ sql: q.OLDEST_READY, args: [t] })), "read", topics.length);
+  const sets = await ctx.batch(
+    topics.map((t) => ({ sql: q.OLDEST_READY, args: [t] })),
+    "read",
+    topics.length,
+    "topicStats",
+  );
   return new Map(topics.map((t, i) => [t, readyAge(sets[i].rows[0])]));
 }
 
@@ -103,7 +108,9 @@ export function emptyStats(topic: string): TopicStats {
 
 /** Folds minutes older than ACTIVITY_KEEP_MS into the totals (one transaction); errors are left to the next pass. */
 export async function foldActivity(ctx: StoreContext): Promise<void> {
-  await ctx.batch([{ sql: q.FOLD_ACTIVITY, args: [] }, { sql: q.DROP_FOLDED, args: [] }], "write", 1).catch(() => {});
+  await ctx.batch([{ sql: q.FOLD_ACTIVITY, args: [] }, { sql: q.DROP_FOLDED, args: [] }], "write", 1, "activity").catch(
+    () => {},
+  );
 }
 
 /** Every topic with tasks, activity or a pause: counts per status, pause, totals, and the oldest ready task's age. */

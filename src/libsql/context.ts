@@ -19,8 +19,12 @@ export interface Reservable {
 export interface StoreContext {
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows). */
   run(stmt: Statement, repeat: "read" | "write", what: string, weight?: number): Promise<Result>;
-  /** Several statements in one transaction and one round trip; errors come back as the driver threw them. */
-  batch(stmts: Statement[], mode: "read" | "write", weight: number): Promise<Result[]>;
+  /**
+   * Several statements in one transaction and one round trip. A driver error
+   * comes back as the `TaskError` it maps to (`what` names the operation), the
+   * driver's error as its `cause`.
+   */
+  batch(stmts: Statement[], mode: "read" | "write", weight: number, what: string): Promise<Result[]>;
   /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */
   announce(tasks: Iterable<Reservable>): void;
   /** Whether any waiter in this process listens on this database (else `announce` need not be built). */

@@ -13,7 +13,7 @@ import { newId } from "../ids.ts";
 import { AnyArray, invalid, parseOrThrow, TaskDefSchema } from "../schemas.ts";
 import { NextTurn } from "../turns.ts";
 import type { Task, TaskDef } from "../types.ts";
-import { toTaskError } from "./connection.ts";
+import { classifyDriverError } from "./connection.ts";
 import type { StoreContext } from "./context.ts";
 import * as sql from "./sql.ts";
 
@@ -340,13 +340,11 @@ export class Creates {
     }
     let results: Result[];
     try {
-      results = await this.#ctx.batch(stmts, "write", stmts.length);
+      results = await this.#ctx.batch(stmts, "write", stmts.length, "createTasks");
     } catch (e) {
       // a constraint is a conflict only when given ids exist; any other (a CHECK, NOT NULL) is reported as it is
-      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT") {
-        throw await this.#taken(given) ?? toTaskError(e, "createTasks");
-      }
-      throw toTaskError(e, "createTasks");
+      if (classifyDriverError((e as TaskError).cause) === "constraint") throw await this.#taken(given) ?? e;
+      throw e;
     }
     const created: Task<D>[] = new Array(list.length);
     // a bare batch's rows go through one full row, filled in for each (10,000 of them cost ~3 ms cold)

@@ -10,9 +10,9 @@
 
 import { TaskError } from "../errors.ts";
 import { loadFileIdentity } from "../drivers/file-identity.ts";
-import { chooseLibrary, DriverUnavailable } from "../drivers/select.ts";
+import { chooseLibrary, DriverUnavailable, NoSqliteLibrary } from "../drivers/select.ts";
 import type { Driver, Result, Statement } from "./driver.ts";
-import { SqliteDriver, type SqliteDriverName } from "./sqlite-driver.ts";
+import { OtherLibraryOpen, SqliteDriver, type SqliteDriverName } from "./sqlite-driver.ts";
 
 /** The path a `file:` URL names (the forms `@libsql/client` accepts: `file:rel`, `file:/abs`, `file:///abs`, `file://localhost/abs`, `:memory:`). */
 export function filePath(url: string): string {
@@ -29,7 +29,7 @@ export class FileDriver implements Driver {
   readonly protocol = "file";
   readonly #path: string;
   readonly #busyTimeoutMs: number;
-  readonly #choice: SqliteDriverName | undefined;
+  #choice: SqliteDriverName | undefined;
   #driver: SqliteDriver | null = null;
   #opening: Promise<SqliteDriver> | null = null;
   #closed = false;
@@ -42,6 +42,23 @@ export class FileDriver implements Driver {
     this.#path = path;
     this.#busyTimeoutMs = opts.busyTimeoutMs;
     this.#choice = opts.driver;
+  }
+
+  /**
+   * Another store of this process on the same URL shares this connection: a
+   * driver it names must be the one this connection has (or will have, when
+   * none was named yet). Throws when it cannot be.
+   */
+  use(driver: SqliteDriverName | undefined): void {
+    if (driver === undefined) return;
+    const has = this.#driver?.name ?? this.#choice;
+    if (has === undefined && !this.#opening) this.#choice = driver;
+    else if (has !== driver) {
+      throw new Error(
+        `this url is already open in this process through ${has ?? "the default driver"}, and every store of a ` +
+          `process on one file shares one connection: it cannot be opened through ${driver} too`,
+      );
+    }
   }
 
   /** The library's name once open (`better-sqlite3`, `node:sqlite`, `bun:sqlite`, `libsql`), else undefined. */
@@ -79,14 +96,27 @@ export class FileDriver implements Driver {
           if (e instanceof DriverUnavailable) {
             throw new TaskError("bad-request", "invalid-options", `createTaskQ: ${e.message}`, {
               issues: [{ path: "driver", message: e.message }],
+              cause: e,
             });
+          }
+          if (e instanceof NoSqliteLibrary) {
+            throw new TaskError("unavailable", "store-unavailable", `opening the store: ${e.message}`, { cause: e });
           }
           throw e;
         }),
         loadFileIdentity(),
       ]);
       if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
-      const driver = new SqliteDriver(chosen.lib, this.#path, this.#busyTimeoutMs, identity);
+      let driver: SqliteDriver;
+      try {
+        driver = new SqliteDriver(chosen.lib, this.#path, this.#busyTimeoutMs, identity);
+      } catch (e) {
+        if (!(e instanceof OtherLibraryOpen)) throw e;
+        throw new TaskError("bad-request", "invalid-options", `createTaskQ: ${e.message}`, {
+          issues: [{ path: "driver", message: e.message }],
+          cause: e,
+        });
+      }
       this.sqliteVersion = chosen.version;
       if (this.#path !== ":memory:" && this.#path !== "") this.warning = chosen.warning;
       this.#driver = driver;

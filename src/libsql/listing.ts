@@ -75,7 +75,7 @@ export async function listTasks<D>(
   // One status: one search. Several: one search each, in one read transaction, taken in order until full.
   const sets = arms.length === 1
     ? [await ctx.run({ sql: arms[0], args }, "read", "listTasks")]
-    : await ctx.batch(arms.map((text) => ({ sql: text, args })), "read", arms.length * (limit + 1));
+    : await ctx.batch(arms.map((text) => ({ sql: text, args })), "read", arms.length * (limit + 1), "listTasks");
   const found = sets.flatMap((rs) => rs.rows);
   const more = found.length > limit;
   const rows = found.slice(0, limit);

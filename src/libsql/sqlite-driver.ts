@@ -49,6 +49,16 @@ export interface SqliteLibrary {
   /** The library binds `?NNN` parameters from a plain array (better-sqlite3 does not: they are rewritten). */
   readonly numberedParams: boolean;
   /**
+   * The library resets a statement that failed. `libsql` (0.5.29) does not:
+   * a lone write refused as busy stayed active, holding its transaction open,
+   * and every later write on the connection ran inside it, was acknowledged,
+   * and was rolled back when the stale statement was finally collected
+   * (shown: 2 of 4 acknowledged creates gone). The driver then runs every
+   * lone write in a transaction of its own, so that only a BEGIN can meet a
+   * busy database and a failed write is ended by a ROLLBACK.
+   */
+  readonly resetsOnError: boolean;
+  /**
    * How the library yields the event-loop turn that frees its native memory
    * (see `Driver.turns`); absent: the store's default.
    */
@@ -57,6 +67,8 @@ export interface SqliteLibrary {
 
 /** Tells whether the database file at a path is still the one a connection opened. */
 export interface FileIdentity {
+  /** The path made absolute against the current directory (SQLite opens it so; a later chdir changes nothing). */
+  absolute(path: string): string;
   /** An identity of the file at `path` (device and inode), or null when there is none. */
   of(path: string): string | null;
 }
@@ -139,7 +151,25 @@ export function toDriverError(e: unknown): unknown {
   const base = number !== undefined
     ? BASE_CODES[number & 0xff] ?? `SQLITE_UNKNOWN_${number & 0xff}`
     : /^SQLITE_[A-Z]+/.exec(named!)![0];
-  return new SqliteDriverError(String(err.message), base, named ?? base, number, { cause: e });
+  const extended = named ?? (number !== undefined ? EXTENDED_CODES[number] : undefined) ?? base;
+  return new SqliteDriverError(String(err.message), base, extended, number, { cause: e });
+}
+
+/** Names of the extended codes the store looks at or names (a library that gives only the number: node:sqlite). */
+const EXTENDED_CODES: Record<number, string> = {
+  275: "SQLITE_CONSTRAINT_CHECK",
+  1299: "SQLITE_CONSTRAINT_NOTNULL",
+  1555: "SQLITE_CONSTRAINT_PRIMARYKEY",
+  1811: "SQLITE_CONSTRAINT_TRIGGER",
+  2067: "SQLITE_CONSTRAINT_UNIQUE",
+  1032: "SQLITE_READONLY_DBMOVED",
+};
+
+/** Any error of a library as a `SqliteDriverError` (one that is not SQLite's, a TypeError of a bad argument: misuse). */
+function asDriverError(e: unknown): SqliteDriverError {
+  const mapped = toDriverError(e);
+  if (mapped instanceof SqliteDriverError) return mapped;
+  return new SqliteDriverError(String((e as Error)?.message ?? e), "SQLITE_MISUSE", "SQLITE_MISUSE", 21, { cause: e });
 }
 
 /**
@@ -158,19 +188,57 @@ export function readsOnly(sql: string): boolean {
     /^\s*PRAGMA\s+\w+\s*$/i.test(sql);
 }
 
+/** Whether a statement changes rows (not a read, not a PRAGMA, not a transaction's own BEGIN/COMMIT/ROLLBACK). */
+function isWrite(sql: string): boolean {
+  return /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql) ||
+    (/^\s*WITH\b/i.test(sql) && /\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql));
+}
+
 /** Whether a statement returns rows, by its text (for a library that cannot say): a read, or a write with RETURNING. */
 export function readsRows(sql: string): boolean {
   return readsOnly(sql) || /\bRETURNING\b/i.test(sql) || /^\s*PRAGMA\s+\w+\s*=/i.test(sql);
 }
 
-/** A statement's `?NNN` parameters as plain `?`, and which argument each one takes. */
-function positional(sql: string): { sql: string; order: number[] | null } {
+/**
+ * A statement's `?NNN` parameters as plain `?`, and which argument each one
+ * takes (skipping string literals, quoted names and comments). A text that
+ * mixes `?` and `?NNN` is refused: which argument a plain `?` takes then
+ * depends on the numbers before it.
+ */
+export function positional(sql: string): { sql: string; order: number[] | null } {
   const order: number[] = [];
-  const text = sql.replace(/\?(\d+)/g, (_, n: string) => {
-    order.push(Number(n) - 1);
-    return "?";
-  });
-  return order.length ? { sql: text, order } : { sql, order: null };
+  let out = "";
+  let plain = false;
+  for (let i = 0; i < sql.length;) {
+    const c = sql[i];
+    const end = c === "'" || c === '"' || c === "`"
+      ? sql.indexOf(c, i + 1) + 1
+      : c === "["
+      ? sql.indexOf("]", i + 1) + 1
+      : c === "-" && sql[i + 1] === "-"
+      ? (sql.indexOf("\n", i) + 1 || sql.length)
+      : c === "/" && sql[i + 1] === "*"
+      ? sql.indexOf("*/", i + 2) + 2
+      : -1;
+    if (end > 0) {
+      out += sql.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (end === 0 || end === 1) throw new TypeError(`unterminated quote or comment in: ${sql.slice(0, 80)}`);
+    if (c === "?") {
+      const m = /^\d+/.exec(sql.slice(i + 1));
+      if (m) order.push(Number(m[0]) - 1);
+      else plain = true;
+      out += "?";
+      i += 1 + (m ? m[0].length : 0);
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  if (plain && order.length) throw new TypeError(`a statement mixes ? and ?NNN parameters: ${sql.slice(0, 80)}`);
+  return order.length ? { sql: out, order } : { sql, order: null };
 }
 
 function toSql(v: InValue): unknown {
@@ -201,7 +269,29 @@ interface Prepared {
 /** How long after a BEGIN had to wait the next ones wait in short pauses of their own (`#beginWrite`). */
 const CONTENDED_MS = 1000;
 /** What `Atomics.wait` waits on (nothing ever notifies it: each wait runs its full pause). */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+const PAUSE = typeof SharedArrayBuffer === "function" ? new Int32Array(new SharedArrayBuffer(4)) : null;
+
+/**
+ * Which SQLite library holds each database file open in this process (by the
+ * file's identity), and how many connections. Two copies of SQLite in one
+ * process do not see each other's locks (sqlite.org/howtocorrupt.html,
+ * 2.2.1): closing one drops the other's locks too, and another process then
+ * took the WAL for unused, checkpointed it and deleted it under the open
+ * connection (5 acknowledged creates lost). So a second library on a file
+ * already open is refused.
+ */
+const openFiles = new Map<string, { lib: SqliteDriverName; connections: number }>();
+
+/** Thrown when a file is already open in this process through another SQLite library. */
+export class OtherLibraryOpen extends Error {
+  constructor(readonly path: string, readonly holder: SqliteDriverName, readonly wanted: SqliteDriverName) {
+    super(
+      `the database file ${path} is already open in this process through ${holder}; opening it through ${wanted} too ` +
+        "would put two copies of SQLite on one file, which do not see each other's locks",
+    );
+    this.name = "OtherLibraryOpen";
+  }
+}
 
 /** One connection to an embedded database through a SQLite library, its statements kept prepared. */
 export class SqliteDriver implements Driver {
@@ -229,10 +319,15 @@ export class SqliteDriver implements Driver {
     this.#lib = lib;
     this.name = lib.name;
     this.turns = lib.turns;
-    this.#path = path;
+    const memory = path === ":memory:" || path === "";
+    this.#path = memory || !identity ? path : identity.absolute(path);
     this.#busyTimeoutMs = busyTimeoutMs;
+    this.#identity = memory ? null : identity;
+    const before = this.#identity?.of(this.#path) ?? null;
+    const holder = before === null ? undefined : openFiles.get(before);
+    if (holder && holder.lib !== lib.name) throw new OtherLibraryOpen(this.#path, holder.lib, lib.name);
     try {
-      this.#db = lib.open(path);
+      this.#db = lib.open(this.#path);
       runEither(this.#db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`));
     } catch (e) {
       const mapped = toDriverError(e);
@@ -242,8 +337,15 @@ export class SqliteDriver implements Driver {
         cause: e,
       });
     }
-    this.#identity = path === ":memory:" || path === "" ? null : identity;
-    this.#opened = this.#identity?.of(path) ?? null;
+    this.#opened = this.#identity?.of(this.#path) ?? null;
+    if (this.#opened !== null) {
+      const entry = openFiles.get(this.#opened);
+      if (entry && entry.lib !== lib.name) {
+        this.#db.close();
+        throw new OtherLibraryOpen(this.#path, entry.lib, lib.name);
+      }
+      openFiles.set(this.#opened, { lib: lib.name, connections: (entry?.connections ?? 0) + 1 });
+    }
   }
 
   get closed(): boolean {
@@ -251,6 +353,9 @@ export class SqliteDriver implements Driver {
   }
 
   execute(stmt: Statement): Promise<Result> {
+    if (!this.#lib.resetsOnError && isWrite(typeof stmt === "string" ? stmt : stmt.sql)) {
+      return this.batch([stmt], "write").then((rs) => rs[0]);
+    }
     try {
       this.#check();
       return Promise.resolve(this.#run(stmt));
@@ -286,6 +391,8 @@ export class SqliteDriver implements Driver {
     this.#prepared.clear();
     this.#own = undefined;
     this.#db.close();
+    const entry = this.#opened === null ? undefined : openFiles.get(this.#opened);
+    if (entry && --entry.connections === 0) openFiles.delete(this.#opened!);
   }
 
   /**
@@ -345,28 +452,36 @@ export class SqliteDriver implements Driver {
       try {
         own.begin.run([]);
       } catch (e) {
-        throw toDriverError(e);
+        throw asDriverError(e);
       } finally {
         if (performance.now() - began > 0.5) this.#contendedUntil = performance.now() + CONTENDED_MS;
       }
       return;
     }
     runEither(own.noWait);
+    let begun = false;
     try {
       const deadline = began + this.#busyTimeoutMs;
       for (let pause = 0.05;; pause = Math.min(pause * 2, 1)) {
         try {
           own.begin.run([]);
+          begun = true;
           return;
         } catch (raw) {
-          const e = toDriverError(raw) as { code?: string };
+          const e = asDriverError(raw);
           if (e.code !== "SQLITE_BUSY" || performance.now() >= deadline) throw e;
           this.#contendedUntil = performance.now() + CONTENDED_MS;
-          Atomics.wait(PAUSE, 0, 0, pause); // a synchronous pause, as SQLite's own busy wait is
+          if (PAUSE) Atomics.wait(PAUSE, 0, 0, pause); // a synchronous pause, as SQLite's own busy wait is
         }
       }
     } finally {
-      runEither(own.wait);
+      try {
+        runEither(own.wait);
+      } catch (e) {
+        // the transaction is open but the connection would keep a busy timeout of 0: end it, and say why
+        if (begun) this.#rollback();
+        throw asDriverError(e);
+      }
     }
   }
 
@@ -390,7 +505,7 @@ export class SqliteDriver implements Driver {
       return result;
     } catch (e) {
       // A statement that failed is not kept: it may not have been reset, and would hold its lock.
-      throw toDriverError(e);
+      throw asDriverError(e);
     }
   }
 

@@ -111,7 +111,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     this.snoozeTimeMs = settings.snoozeTimeMs;
     this.#ctx = {
       run: (stmt, repeat, what, weight) => this.#run(stmt, repeat, what, weight),
-      batch: (stmts, mode, weight) => this.#batch(stmts, mode, weight),
+      batch: (stmts, mode, weight, what) => this.#batch(stmts, mode, weight, what),
       announce: (tasks) => this.#announce(tasks),
       listening: () => listening(settings.key),
       maxDataBytes: settings.maxDataBytes,
@@ -343,12 +343,16 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return this.#conn.execute(stmt, repeat, what, weight);
   }
 
-  /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors pass through. */
-  async #batch(stmts: Statement[], mode: "read" | "write", weight: number): Promise<Result[]> {
+  /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors as TaskErrors. */
+  async #batch(stmts: Statement[], mode: "read" | "write", weight: number, what: string): Promise<Result[]> {
     if (!this.#isReady) await this.#ensureReady();
     const client = this.#conn.client;
     const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);
-    return this.#conn.retry(send, mode, weight);
+    try {
+      return await this.#conn.retry(send, mode, weight);
+    } catch (e) {
+      throw toTaskError(e, what);
+    }
   }
 
   #ensureReady(): Promise<void> {
@@ -379,10 +383,16 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     await conn.retry(() => migrate(conn.client), "write");
     let warning = conn.client.warning;
     if (warning === undefined && !conn.client.name && conn.client.protocol === "file") {
-      // an injected @libsql/client on a file: its SQLite is the libsql package's
-      const rs = await conn.retry(() => conn.client.execute("SELECT sqlite_version() AS v"), "read");
+      // an injected @libsql/client on a file (an in-memory one has no file: no WAL): its SQLite is libsql's
+      const rs = await conn.retry(
+        () =>
+          conn.client.execute(
+            "SELECT sqlite_version() AS v, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file",
+          ),
+        "read",
+      );
       const version = String(rs.rows[0].v);
-      if (!isPatched(version)) warning = injectedWarning(version);
+      if (rs.rows[0].file && !isPatched(version)) warning = injectedWarning(version);
     }
     if (warning) this.#warn({ message: warning, code: WAL_RESET_WARNING });
   }

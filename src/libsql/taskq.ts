@@ -104,12 +104,20 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
       return createClient({ url, authToken: opts.authToken, fetch: boundedFetch(requestTimeoutMs) });
     };
     try {
-      if (isFile && !isMemory) ({ client, release } = openFileClient(url, open));
-      else {
+      if (isFile && !isMemory) {
+        ({ client, release } = openFileClient(url, open));
+        try {
+          if (client instanceof FileDriver) client.use(opts.driver);
+        } catch (e) {
+          release();
+          throw invalid("createTaskQ", [{ path: "driver", message: (e as Error).message }], "invalid-options");
+        }
+      } else {
         client = open();
         release = () => client.close();
       }
     } catch (e) {
+      if (e instanceof TaskError) throw e;
       const reason = openFailure(e, url);
       throw new TaskError(
         "bad-request",

@@ -76,6 +76,7 @@ async function statsOf(ctx: StoreContext, page: string[]): Promise<TopicStats[]>
     ],
     "read",
     page.length,
+    "topicPage",
   );
   const byTopic = new Map(page.map((t, i) => {
     const s = emptyStats(t);
@@ -143,7 +144,12 @@ export async function topicTotals(ctx: StoreContext, opts?: TopicTotalsOptions):
   const after = o.after !== undefined && compareText(o.after, lo) >= 0 ? o.after : null;
   const sql = after === null ? q.RANGE_FROM : q.RANGE_AFTER;
   const args = [after ?? lo, hi];
-  const [countRows, pausedRows, totalRows] = await ctx.batch(sql.map((text) => ({ sql: text, args })), "read", 3);
+  const [countRows, pausedRows, totalRows] = await ctx.batch(
+    sql.map((text) => ({ sql: text, args })),
+    "read",
+    3,
+    "topicTotals",
+  );
   const byStatus = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
   for (const r of countRows.rows) byStatus[r.status as TaskStatus] += Number(r.n);
   return { counts: byStatus, paused: Number(pausedRows.rows[0].n), totals: counts(totalRows.rows[0]) };

@@ -25,7 +25,6 @@ import {
   RetryDefaultsSchema,
 } from "../schemas.ts";
 import type { Task, WriteOp, WriteResult } from "../types.ts";
-import { toTaskError } from "./connection.ts";
 import type { StoreContext } from "./context.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask, terminatedTask } from "./rows.ts";
@@ -222,9 +221,7 @@ async function send<D>(
     }));
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
     const weight = sendable.length + (reserve ? Number(reserve.args[3]) : 0);
-    const sets = await ctx.batch(stmts, "write", weight).catch((e) => {
-      throw toTaskError(e, "applyWrites");
-    });
+    const sets = await ctx.batch(stmts, "write", weight, "applyWrites");
     if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
@@ -267,8 +264,6 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
 /** Sets each refused plan's result to why (one read for all of them). */
 async function explain(ctx: StoreContext, refused: Plan[]): Promise<void> {
   const reads = refused.map((p) => oneRow(sql.SELECT_STATE, [p.claim.taskId]));
-  const states = await ctx.batch(reads, "read", reads.length).catch((e) => {
-    throw toTaskError(e, "applyWrites");
-  });
+  const states = await ctx.batch(reads, "read", reads.length, "applyWrites");
   refused.forEach((p, k) => (p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) }));
 }
