@@ -459,28 +459,34 @@ export class SqliteDriver implements Driver {
       return;
     }
     runEither(own.noWait);
-    let begun = false;
+    let failure: unknown;
     try {
-      const deadline = began + this.#busyTimeoutMs;
-      for (let pause = 0.05;; pause = Math.min(pause * 2, 1)) {
-        try {
-          own.begin.run([]);
-          begun = true;
-          return;
-        } catch (raw) {
-          const e = asDriverError(raw);
-          if (e.code !== "SQLITE_BUSY" || performance.now() >= deadline) throw e;
-          this.#contendedUntil = performance.now() + CONTENDED_MS;
-          if (PAUSE) Atomics.wait(PAUSE, 0, 0, pause); // a synchronous pause, as SQLite's own busy wait is
-        }
-      }
-    } finally {
+      this.#beginInPauses(own.begin, began);
+    } catch (e) {
+      failure = e;
+    }
+    try {
+      runEither(own.wait);
+    } catch (e) {
+      // the busy timeout could not be set back: the connection would wait 0 ms from now on; end what began, and say so
+      if (failure === undefined) this.#rollback();
+      throw asDriverError(e);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** BEGIN IMMEDIATE tried again after pauses of 0.05 ms doubling to 1 ms while it is busy, up to the busy timeout. */
+  #beginInPauses(begin: SqliteStatement, began: number): void {
+    const deadline = began + this.#busyTimeoutMs;
+    for (let pause = 0.05;; pause = Math.min(pause * 2, 1)) {
       try {
-        runEither(own.wait);
-      } catch (e) {
-        // the transaction is open but the connection would keep a busy timeout of 0: end it, and say why
-        if (begun) this.#rollback();
-        throw asDriverError(e);
+        begin.run([]);
+        return;
+      } catch (raw) {
+        const e = asDriverError(raw);
+        if (e.code !== "SQLITE_BUSY" || performance.now() >= deadline) throw e;
+        this.#contendedUntil = performance.now() + CONTENDED_MS;
+        if (PAUSE) Atomics.wait(PAUSE, 0, 0, pause); // a synchronous pause, as SQLite's own busy wait is
       }
     }
   }
