@@ -74,6 +74,13 @@ const CASES: [string, () => unknown, RegExp | string][] = [
       throw new Error("no event for you");
     },
   }), new RegExp(`^${INVALID_RESPONSE}: reading it threw Error: no event for you\\n`)],
+  // found by the property test: an empty string thrown stored an empty error
+  ["an empty string, thrown", () => {
+    throw "";
+  }, '(a thrown string: "")'],
+  ["a blank string, thrown", () => {
+    throw " \n";
+  }, '(a thrown string: " \\n")'],
 ];
 
 /** An error whose cause is made only when read, a new one each time: a chain without end and without a cycle. */

@@ -67,7 +67,10 @@ function causeOf(value: unknown): unknown {
 
 /** One value of the chain, at most about 3 × {@link MAX_ERROR_CHARS} characters; never throws. */
 function describeOne(value: unknown): string {
-  if (typeof value === "string") return value.slice(0, PART);
+  // an empty or blank string says nothing of what failed: a stored error always does
+  if (typeof value === "string") {
+    return value.trim() ? value.slice(0, PART) : `(a thrown string: ${JSON.stringify(value)})`;
+  }
   if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
   let isError: boolean;
   try {
