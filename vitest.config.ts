@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Vitest's default (one fewer than the cores) runs one file at a time on CI's 2 cores; most files
+    // wait on processes, browsers and disks rather than compute, so two at a time nearly halves the suite.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ["test/global-setup.ts"],
   },
 });

@@ -5,7 +5,7 @@
  * shipped `.d.ts`.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +28,17 @@ beforeAll(() => {
   const [packed] = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", project.dir], root));
   files = packed.files.map((f: { path: string }) => f.path);
   writeFileSync(join(project.dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  npm(["install", "--prefer-offline", "--no-package-lock", join(project.dir, packed.filename)], project.dir);
+  // --ignore-scripts: better-sqlite3's install script would compile SQLite here (70 s of CPU, CI has no
+  // prebuilt binary to download); the addon `npm ci` built for this Node goes where prebuild-install would
+  // put a downloaded one. Same version or the test rebuilds it, so the consumer never runs without it.
+  npm(["install", "--prefer-offline", "--no-package-lock", "--ignore-scripts", join(project.dir, packed.filename)], project.dir);
+  const addon = (dir: string) => join(dir, "node_modules/better-sqlite3");
+  const version = (dir: string) => JSON.parse(readFileSync(join(addon(dir), "package.json"), "utf8")).version;
+  if (version(root) === version(project.dir)) {
+    cpSync(join(addon(root), "build/Release/better_sqlite3.node"), join(addon(project.dir), "build/Release/better_sqlite3.node"));
+  } else {
+    npm(["rebuild", "better-sqlite3"], project.dir);
+  }
 }, 180_000);
 
 afterAll(() => project?.cleanup());
@@ -76,12 +86,12 @@ const w = worker({ taskq, topic: "hello", maxPollIntervalMs: 50, pfn: (t) => (se
 await new Promise((resolve) => w.addEventListener("completed", resolve, { once: true }));
 await w.stop();
 const res = await sokkaRoutes({ taskq }).request("/tasks/" + created.taskId);
-console.log(JSON.stringify({ seen, http: res.status, status: (await res.json()).status }));
+console.log(JSON.stringify({ seen, http: res.status, status: (await res.json()).status, driver: (await taskq.storeInfo()).driver }));
 await taskq.close();
 `,
     );
     const out = execFileSync(process.execPath, ["main.mjs"], { cwd: project.dir, encoding: "utf8", timeout: 60_000 });
-    expect(JSON.parse(out.trim())).toEqual({ seen: ["Ada"], http: 200, status: "terminated" });
+    expect(JSON.parse(out.trim())).toEqual({ seen: ["Ada"], http: 200, status: "terminated", driver: "better-sqlite3" });
   });
 
   it("installs the sokka binary, which runs from the installed package", () => {
