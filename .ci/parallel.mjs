@@ -13,12 +13,18 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const runs = scripts.map((script) => {
   const started = Date.now();
-  const child = spawn(npm, ["run", script], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "1" } });
+  const child = spawn(npm, ["run", script], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "1" },
+  });
   const chunks = [];
   child.stdout.on("data", (c) => chunks.push(c));
   child.stderr.on("data", (c) => chunks.push(c));
   return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ script, code: code ?? 1, signal, chunks, seconds: (Date.now() - started) / 1000 }))
+    child.on(
+      "close",
+      (code, signal) => resolve({ script, code: code ?? 1, signal, chunks, seconds: (Date.now() - started) / 1000 }),
+    )
   );
 });
 

@@ -31,11 +31,17 @@ beforeAll(() => {
   // --ignore-scripts: better-sqlite3's install script would compile SQLite here (70 s of CPU, CI has no
   // prebuilt binary to download); the addon `npm ci` built for this Node goes where prebuild-install would
   // put a downloaded one. Same version or the test rebuilds it, so the consumer never runs without it.
-  npm(["install", "--prefer-offline", "--no-package-lock", "--ignore-scripts", join(project.dir, packed.filename)], project.dir);
+  npm(
+    ["install", "--prefer-offline", "--no-package-lock", "--ignore-scripts", join(project.dir, packed.filename)],
+    project.dir,
+  );
   const addon = (dir: string) => join(dir, "node_modules/better-sqlite3");
   const version = (dir: string) => JSON.parse(readFileSync(join(addon(dir), "package.json"), "utf8")).version;
   if (version(root) === version(project.dir)) {
-    cpSync(join(addon(root), "build/Release/better_sqlite3.node"), join(addon(project.dir), "build/Release/better_sqlite3.node"));
+    cpSync(
+      join(addon(root), "build/Release/better_sqlite3.node"),
+      join(addon(project.dir), "build/Release/better_sqlite3.node"),
+    );
   } else {
     npm(["rebuild", "better-sqlite3"], project.dir);
   }
@@ -91,7 +97,12 @@ await taskq.close();
 `,
     );
     const out = execFileSync(process.execPath, ["main.mjs"], { cwd: project.dir, encoding: "utf8", timeout: 60_000 });
-    expect(JSON.parse(out.trim())).toEqual({ seen: ["Ada"], http: 200, status: "terminated", driver: "better-sqlite3" });
+    expect(JSON.parse(out.trim())).toEqual({
+      seen: ["Ada"],
+      http: 200,
+      status: "terminated",
+      driver: "better-sqlite3",
+    });
   });
 
   it("installs the sokka binary, which runs from the installed package", () => {
