@@ -63,6 +63,7 @@ export type {
   ProcessorContext,
   ProcessorFn,
   PruneOptions,
+  ReserveManyOptions,
   ReserveOptions,
   Retention,
   RetryDefaults,

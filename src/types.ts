@@ -258,6 +258,16 @@ export interface ReserveOptions {
   leaseTimeMs?: number;
 }
 
+/** Options of `reserveTasks`. */
+export interface ReserveManyOptions extends ReserveOptions {
+  /**
+   * Tasks not to reserve, by id (at most 1,000): `drain()` passes the ones it
+   * reserved and handed back as too long for its budget, so that it does not
+   * take them again and again.
+   */
+  exceptTaskIds?: readonly string[];
+}
+
 /** Options of `waitForTask`. */
 export interface WaitOptions {
   /** Give up after this long (default 30000). */
@@ -453,7 +463,7 @@ export interface TaskQ {
   /** Takes the oldest reservable task of `topic`, or `null` when none. */
   reserveTask<D = unknown>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null>;
   /** Takes up to `n` reservable tasks of `topic` in one statement, each with its own lease. */
-  reserveTasks<D = unknown>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]>;
+  reserveTasks<D = unknown>(topic: string, pid: string, n: number, opts?: ReserveManyOptions): Promise<Task<D>[]>;
   /**
    * Waits until a task of `topic` may be reservable, without polling the
    * table: resolves `true` as soon as one is (created or handed back in this
@@ -697,6 +707,12 @@ export interface DrainResult {
   lost: number;
   /** Tasks cancelled while they ran (`cancelTask`). */
   cancelled: number;
+  /**
+   * Tasks whose timeout did not fit what was left of the budget: reserved,
+   * handed back untouched at once, and not taken again by this drain (not
+   * counted in `reserved`).
+   */
+  tooLong: number;
   /** Wall time of the drain. */
   ms: number;
 }

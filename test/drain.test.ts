@@ -83,6 +83,26 @@ describe.each(Object.entries(STORES))("drain on %s", (_name, make) => {
     expect((await taskq.task(long.taskId))!.status).toBe("starting");
   });
 
+  it.each([1, 4])(
+    "a task too long for the budget is reserved and handed back once per drain, and the tasks behind it still run (concurrency %i)",
+    async (concurrency) => {
+      const long = await taskq.createTask({ topic, timeoutMs: 60_000, maxAttempts: 2, priority: -1 });
+      await taskq.createTasks(Array.from({ length: 5 }, (_, i) => ({ topic, data: i })));
+      const ran: unknown[] = [];
+      for (const round of [1, 2]) {
+        const r = await drain({ taskq, topic, concurrency, budgetMs: 5000, pfn: (t) => (ran.push(t.data), ok()) });
+        expect(r).toMatchObject({ reserved: round === 1 ? 5 : 0, completed: round === 1 ? 5 : 0, tooLong: 1 });
+        expect(r.ms).toBeLessThan(5000); // it ended when the topic had nothing else, not at the budget
+        const t = (await taskq.task(long.taskId))!;
+        expect(t.status).toBe("starting");
+        expect(t.attempts).toBe(round); // reserved once per drain, not once per turn of its loop
+        expect(t.failures).toBe(0);
+        expect(t.recordVer).toBe(long.recordVer + 2 * round); // its reservation and its hand-back, nothing else
+      }
+      expect(ran.sort()).toEqual([0, 1, 2, 3, 4]);
+    },
+  );
+
   it("an aborted signal ends the drain and hands running tasks back", async () => {
     await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
     const ac = new AbortController();

@@ -483,6 +483,25 @@ export function taskqContract(target: Target) {
       expectTaskError(await rejection(taskq.reserveTasks(topic, "p1", 0)), "bad-request", "invalid-task");
     });
 
+    it("reserveTasks passes over the tasks named in exceptTaskIds, waiting or due again", async () => {
+      const [a, b, c] = await taskq.createTasks(Array.from({ length: 3 }, (_, i) => ({ topic, data: i })));
+      const expired = (await taskq.reserveTask(topic, "p0", { leaseTimeMs: 1 }))!; // a: due again at once
+      expect(expired.taskId).toBe(a.taskId);
+      await waitFor(async () => (await taskq.task(a.taskId))!.leaseExpiresAt! < Date.now() - 1, 5_000, "lease out");
+      const got = await taskq.reserveTasks(topic, "p1", 10, { exceptTaskIds: [a.taskId, b.taskId] });
+      expect(got.map((t) => t.taskId)).toEqual([c.taskId]);
+      expect((await taskq.task(b.taskId))!).toMatchObject({ status: "starting", attempts: 0 });
+      expect((await taskq.reserveTasks(topic, "p1", 10)).map((t) => t.taskId).sort()).toEqual(
+        [a.taskId, b.taskId].sort(),
+      );
+      const refused = await rejection(taskq.reserveTasks(topic, "p1", 1, { exceptTaskIds: Array(1001).fill("x") }));
+      expectTaskError(refused, "bad-request", "invalid-task");
+      expect((refused as TaskError).message).toContain("exceptTaskIds");
+      // reserveTask takes one oldest task and has no such option: named, not ignored
+      const one = await rejection(taskq.reserveTask(topic, "p1", { exceptTaskIds: [c.taskId] } as never));
+      expect((one as TaskError).message).toContain("exceptTaskIds");
+    });
+
     it("takes a running task again once its lease expired, with a new lease", async () => {
       const t = await taskq.createTask({ topic });
       const first = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 40 }))!;

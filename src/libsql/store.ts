@@ -23,6 +23,7 @@ import type {
   ListFilters,
   Page,
   PruneOptions,
+  ReserveManyOptions,
   ReserveOptions,
   Retention,
   StoreInfo,
@@ -68,6 +69,10 @@ const ReserveRequestSchema = fields({
   leaseTimeMs: v.optional(PositiveMs),
 }, "a reservation { topic, pid, n, leaseTimeMs? }");
 const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
+const ReserveManyOptionsSchema = v.optional(fields({
+  leaseTimeMs: v.optional(PositiveMs),
+  exceptTaskIds: v.optional(v.pipe(v.array(Name), v.maxLength(1000, "must hold at most 1000 task ids"))),
+}, "reserveTasks options"));
 
 /** A store's settings, defaults applied (see `createTaskQ`). */
 export interface Settings {
@@ -202,7 +207,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   }
 
   async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
-    const lease = this.#reserveArgs(topic, pid, opts, "reserveTask");
+    const { lease } = this.#reserveArgs(topic, pid, opts, "reserveTask", ReserveOptionsSchema);
     // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
     for (;;) {
       const rs = await this.#run(oneRow(sql.RESERVE_ONE, [topic, pid, lease]), "write", "reserveTask");
@@ -212,10 +217,13 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     }
   }
 
-  async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveOptions): Promise<Task<D>[]> {
-    const lease = this.#reserveArgs(topic, pid, opts, "reserveTasks");
+  async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveManyOptions): Promise<Task<D>[]> {
+    const { lease, except } = this.#reserveArgs(topic, pid, opts, "reserveTasks", ReserveManyOptionsSchema);
     checkArg(BatchSize, n, "reserveTasks", "n");
-    const rs = await this.#run({ sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] }, "write", "reserveTasks", n);
+    const statement = except?.length
+      ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, n, JSON.stringify(except)] }
+      : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] };
+    const rs = await this.#run(statement, "write", "reserveTasks", n);
     this.#retain();
     return reservedOf<D>(rs.rows);
   }
@@ -415,10 +423,16 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: String(rs.rows[0].v) };
   }
 
-  #reserveArgs(topic: string, pid: string, opts: ReserveOptions | undefined, what: string): number {
+  #reserveArgs(
+    topic: string,
+    pid: string,
+    opts: ReserveOptions | undefined,
+    what: string,
+    schema: typeof ReserveManyOptionsSchema | typeof ReserveOptionsSchema,
+  ): { lease: number; except?: readonly string[] } {
     checkArg(Name, topic, what, "topic");
     checkArg(Name, pid, what, "pid");
-    const o = parseOrThrow(ReserveOptionsSchema, opts, what);
-    return o?.leaseTimeMs ?? this.leaseTimeMs;
+    const o: v.InferOutput<typeof ReserveManyOptionsSchema> = parseOrThrow(schema, opts, what);
+    return { lease: o?.leaseTimeMs ?? this.leaseTimeMs, except: o?.exceptTaskIds };
   }
 }

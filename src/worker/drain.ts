@@ -37,6 +37,9 @@ const DrainOptionsSchema = fields({
   ),
 }, "drain options");
 
+/** How many too-long tasks a drain passes over before it ends (what one reservation can leave out). */
+const MAX_EXCEPT = 1000;
+
 /**
  * Reserves and runs tasks of `topic` (up to `concurrency` at once) until the
  * topic is empty, `maxTasks` have been taken or the budget would be exceeded,
@@ -62,7 +65,19 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5 * leaseTimeMs, Math.floor(budgetMs / 5)));
   const maxTasks = o.maxTasks ?? Infinity;
   const began = performance.now();
-  const result: DrainResult = { reserved: 0, completed: 0, failed: 0, snoozed: 0, lost: 0, cancelled: 0, ms: 0 };
+  const result: DrainResult = {
+    reserved: 0,
+    completed: 0,
+    failed: 0,
+    snoozed: 0,
+    lost: 0,
+    cancelled: 0,
+    tooLong: 0,
+    ms: 0,
+  };
+  // Tasks whose timeout did not fit what was left of the budget: handed back once, never reserved again by
+  // this drain (a reservation hands a handed-back task straight back; it would spin on it all budget long).
+  const tooLong = new Set<string>();
   const env: ExecEnv = { ...o, timeoutMs, writer: createWriter(o.taskq), emit: () => {} };
   const running = new Set<Execution>();
   let slotFreed = () => {};
@@ -96,19 +111,25 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     while (!aborted()) {
       const left = budgetMs - (performance.now() - began);
       const want = Math.min(o.concurrency - running.size, maxTasks - result.reserved);
-      if (empty || timeoutMs > left || result.reserved >= maxTasks) break;
+      if (empty || timeoutMs > left || result.reserved >= maxTasks || tooLong.size >= MAX_EXCEPT) break;
       if (want <= 0) {
         await new Promise<void>((r) => (slotFreed = r));
         continue;
       }
       let tasks: Task[];
       try {
-        tasks = await reserve(o, want);
+        tasks = await reserve(o, want, tooLong);
       } catch {
         break; // the store is unreachable: end this invocation, the next one tries again
       }
       for (const task of tasks) {
-        if (aborted() || effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
+        if (aborted()) {
+          await handBack(env, task);
+          continue;
+        }
+        if (effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
+          tooLong.add(task.taskId);
+          result.tooLong++;
           await handBack(env, task);
           continue;
         }

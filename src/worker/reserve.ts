@@ -8,8 +8,15 @@
 import type { Task } from "../types.ts";
 import type { Settled } from "./options.ts";
 
-/** Up to `n` tasks of the topic, each with its own lease, in one round trip. */
-export function reserve(o: Pick<Settled, "taskq" | "topic" | "pid" | "leaseTimeMs">, n: number): Promise<Task[]> {
+/** Up to `n` tasks of the topic, each with its own lease, in one round trip; none of `except` (ids). */
+export function reserve(
+  o: Pick<Settled, "taskq" | "topic" | "pid" | "leaseTimeMs">,
+  n: number,
+  except: ReadonlySet<string> = new Set(),
+): Promise<Task[]> {
+  if (except.size > 0) {
+    return o.taskq.reserveTasks(o.topic, o.pid, n, { leaseTimeMs: o.leaseTimeMs, exceptTaskIds: [...except] });
+  }
   if (n === 1) {
     return o.taskq.reserveTask(o.topic, o.pid, { leaseTimeMs: o.leaseTimeMs }).then((t) => (t ? [t] : []));
   }
