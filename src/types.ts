@@ -710,7 +710,7 @@ export interface DrainResult {
   /**
    * Tasks whose timeout did not fit what was left of the budget: reserved,
    * handed back untouched at once, and not taken again by this drain (not
-   * counted in `reserved`).
+   * counted in `reserved`). At 1,000 of them the drain ends.
    */
   tooLong: number;
   /** Wall time of the drain. */

@@ -103,6 +103,31 @@ describe.each(Object.entries(STORES))("drain on %s", (_name, make) => {
     },
   );
 
+  it("beside a task passed over as too long, a drain waits for a slot rather than reserving in a loop", async () => {
+    await taskq.createTask({ topic, timeoutMs: 60_000, priority: -1 });
+    await taskq.createTasks([{ topic, data: "slow" }, { topic, data: "quick" }]);
+    let reservations = 0;
+    const counted = new Proxy(taskq, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key, target);
+        if (key === "reserveTasks" || key === "reserveTask") {
+          return (...args: unknown[]) => (reservations++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const r = await drain({
+      taskq: counted,
+      topic,
+      concurrency: 4,
+      budgetMs: 5000,
+      pfn: async (t) => (t.data === "slow" && await new Promise((res) => setTimeout(res, 300)), ok()),
+    });
+    expect(r).toMatchObject({ reserved: 2, completed: 2, tooLong: 1 });
+    // one that took all three, one after the quick task's slot freed, one after the slow one's
+    expect(reservations).toBeLessThanOrEqual(4);
+  });
+
   it("an aborted signal ends the drain and hands running tasks back", async () => {
     await taskq.createTasks(Array.from({ length: 3 }, () => ({ topic })));
     const ac = new AbortController();

@@ -497,9 +497,26 @@ export function taskqContract(target: Target) {
       const refused = await rejection(taskq.reserveTasks(topic, "p1", 1, { exceptTaskIds: Array(1001).fill("x") }));
       expectTaskError(refused, "bad-request", "invalid-task");
       expect((refused as TaskError).message).toContain("exceptTaskIds");
+      await taskq.createTask({ topic, data: "left" });
+      for (const bad of ["x", [1], ["a\nb"]]) {
+        const e = await rejection(taskq.reserveTasks(topic, "p1", 1, { exceptTaskIds: bad as never }));
+        expectTaskError(e, "bad-request", "invalid-task");
+        expect((e as TaskError).message).toContain("exceptTaskIds");
+      }
+      expect(await taskq.countTasks({ topic, status: "starting" })).toBe(1); // each refusal reserved nothing
       // reserveTask takes one oldest task and has no such option: named, not ignored
       const one = await rejection(taskq.reserveTask(topic, "p1", { exceptTaskIds: [c.taskId] } as never));
       expect((one as TaskError).message).toContain("exceptTaskIds");
+    });
+
+    it("reserveTasks fills the places of tasks that ended failed in it (attempts used up) with the next ones", async () => {
+      const a = await taskq.createTask({ topic, maxAttempts: 1 });
+      expect((await taskq.reserveTask(topic, "p0", { leaseTimeMs: 1 }))!.taskId).toBe(a.taskId);
+      await waitFor(async () => (await taskq.task(a.taskId))!.leaseExpiresAt! < Date.now() - 1, 5_000, "lease out");
+      const b = await taskq.createTask({ topic }); // ready after a's lease ran out: a comes first
+      const got = await taskq.reserveTasks(topic, "p1", 1);
+      expect(got.map((t) => t.taskId)).toEqual([b.taskId]);
+      expect((await taskq.task(a.taskId))!.status).toBe("failed");
     });
 
     it("takes a running task again once its lease expired, with a new lease", async () => {

@@ -71,7 +71,9 @@ const ReserveRequestSchema = fields({
 const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
 const ReserveManyOptionsSchema = v.optional(fields({
   leaseTimeMs: v.optional(PositiveMs),
-  exceptTaskIds: v.optional(v.pipe(v.array(Name), v.maxLength(1000, "must hold at most 1000 task ids"))),
+  exceptTaskIds: v.optional(
+    v.pipe(v.array(Name, "must be an array of task ids"), v.maxLength(1000, "must hold at most 1000 task ids")),
+  ),
 }, "reserveTasks options"));
 
 /** A store's settings, defaults applied (see `createTaskQ`). */
@@ -220,12 +222,21 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveManyOptions): Promise<Task<D>[]> {
     const { lease, except } = this.#reserveArgs(topic, pid, opts, "reserveTasks", ReserveManyOptionsSchema);
     checkArg(BatchSize, n, "reserveTasks", "n");
-    const statement = except?.length
-      ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, n, JSON.stringify(except)] }
-      : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, n] };
-    const rs = await this.#run(statement, "write", "reserveTasks", n);
+    const out: Task<D>[] = [];
+    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it and takes
+    // a place of the n: look again for those places (as reserveTask does), else a short answer reads as "no more"
+    for (;;) {
+      const m = n - out.length;
+      const statement = except?.length
+        ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, m, JSON.stringify(except)] }
+        : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, m] };
+      const rs = await this.#run(statement, "write", "reserveTasks", m);
+      const got = reservedOf<D>(rs.rows);
+      out.push(...got);
+      if (got.length === rs.rows.length || out.length === n) break;
+    }
     this.#retain();
-    return reservedOf<D>(rs.rows);
+    return out;
   }
 
   extendLease<D>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>> {

@@ -89,12 +89,16 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     else if (r === "lost" || r === "released") result.lost++;
     else if (r === "cancelled") result.cancelled++;
   };
-  /** While its tasks run: until a slot frees or a task of the topic may be reservable (see TaskQ.waitForTask). */
+  /**
+   * While its tasks run: until a slot frees or a task of the topic may be reservable (see TaskQ.waitForTask).
+   * Once a task was passed over as too long, only a freed slot: the passed-over task is reservable at once,
+   * so waitForTask would answer at once, again and again (a loop of reservations that find nothing).
+   */
   const slotOrTask = async () => {
     const cut = new AbortController();
     const freed = new Promise<void>((r) => (slotFreed = r));
     const left = Math.max(0, Math.ceil(budgetMs - (performance.now() - began)));
-    const woken = typeof o.taskq.waitForTask === "function"
+    const woken = typeof o.taskq.waitForTask === "function" && tooLong.size === 0
       ? o.taskq.waitForTask(o.topic, { timeoutMs: left, signal: cut.signal }).catch(() => {})
       : freed;
     await Promise.race([freed, woken]);
