@@ -7,6 +7,8 @@
  */
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { readFileSync } from "node:fs";
+import { Hono } from "hono";
 import { afterEach, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
@@ -221,4 +223,45 @@ it("documents a name's rule as a JSON Schema pattern (path parameters and body f
     if (!/\p{Cs}/u.test(bad)) expect(check(bad), JSON.stringify(bad)).toBe(false);
   }
   for (const odd of ODD_NAMES) expect(check(odd), odd).toBe(true);
+});
+
+it("names where its routes are mounted (servers), so a generated client calls /sokka/tasks, not /tasks", async () => {
+  const { taskq } = fresh();
+  const app = new Hono().route("/sokka", sokkaRoutes({ taskq }));
+  const mounted = await (await app.request("/sokka/openapi.json")).json();
+  expect(mounted.servers).toEqual([{ url: "/sokka" }]);
+  expect((await documentOf()).servers).toEqual([{ url: "/" }]);
+  expect((await new Validator().validate(mounted)).valid).toBe(true);
+  // the first server plus a documented path is a route that answers
+  const made = await app.request(`${mounted.servers[0].url}/tasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(mounted.paths["/tasks"].post.requestBody.content["application/json"].example),
+  });
+  expect(made.status).toBe(201);
+});
+
+it("says what each error means where it is answered: 409 on create, the cross-site 403 on every POST, 503 everywhere", async () => {
+  const doc = await documentOf();
+  expect(doc.paths["/tasks"].post.responses[409].description).toMatch(/already exists/);
+  expect(doc.paths["/tasks/{taskId}/cancel"].post.responses[409].description).toMatch(/not in a state/);
+  for (const [path, item] of Object.entries(doc.paths as Json)) {
+    for (const [method, op] of Object.entries(item as Json)) {
+      expect(op.responses[503]?.description, `${method} ${path}`).toMatch(/store-unavailable/);
+      if (method === "post") expect(op.responses[403]?.description, path).toMatch(/cross-site-request/);
+    }
+  }
+  expect(doc.paths["/tasks/{taskId}/snooze"].post.responses[403].description).toMatch(/another worker's.*cross-site/);
+});
+
+it("the README's API reference names every route of the document", async () => {
+  const doc = await documentOf();
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const row = readme.split("\n").find((l) => l.startsWith("| `sokkaRoutes({ taskq, maxBodyBytes"))!;
+  expect(row).toBeDefined();
+  for (const [path, item] of Object.entries(doc.paths as Json)) {
+    for (const method of Object.keys(item as Json)) {
+      expect(row, `${method} ${path}`).toContain(`\`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}\``);
+    }
+  }
 });

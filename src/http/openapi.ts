@@ -27,6 +27,7 @@ import {
   TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
+import { VERSION } from "../version.ts";
 
 type JsonSchema = Record<string, unknown>;
 const json = (schema: v.GenericSchema): JsonSchema => {
@@ -112,6 +113,8 @@ interface Operation {
     description: string;
   };
   errors: number[];
+  /** What an error status means here when it is not what `ERROR_TEXT` says. */
+  errorText?: Partial<Record<number, string>>;
 }
 
 const T = "{taskId}";
@@ -127,6 +130,7 @@ export const OPERATIONS: Operation[] = [
     body: { schema: TaskDefSchema, example: { topic: "email", data: { to: "ada@example.com" }, maxAttempts: 3 } },
     ok: { status: 201, schema: ref("Task"), description: "the task as stored" },
     errors: [400, 409, 413, 415],
+    errorText: { 409: "a task with this `taskId` already exists (task-already-exists); nothing was written" },
   },
   {
     method: "get",
@@ -334,7 +338,12 @@ const ERROR_TEXT: Record<number, string> = {
   409: "the task is not in a state that allows it (its status or lease)",
   413: "too large",
   415: "the body is not JSON",
+  503: "the store is unreachable, timed out or did not commit (store-unavailable, store-timeout): " +
+    "nothing is acknowledged; try again",
 };
+/** Every POST refuses a cross-site request (see cross-site.ts): a 403 beside whatever else 403 means there. */
+const CROSS_SITE = "a cross-site request (forbidden/cross-site-request: `Sec-Fetch-Site` cross-site or same-site, " +
+  "or an `Origin` that is not allowed)";
 
 function queryParameters(schema: v.GenericSchema, example: Record<string, string>) {
   const s = json(schema) as { properties: Record<string, JsonSchema>; required?: string[] };
@@ -349,8 +358,17 @@ function queryParameters(schema: v.GenericSchema, example: Record<string, string
 
 let doc: Record<string, unknown> | undefined;
 
-/** The document (built once). */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * The document (built once), with `servers` naming where the routes are
+ * mounted: `basePath` is the path before `/openapi.json` (`/sokka` for
+ * `app.route("/sokka", sokkaRoutes(…))`), so a generated client calls
+ * `/sokka/tasks`, not `/tasks`.
+ */
+export function openApiDocument(basePath = ""): Record<string, unknown> {
+  return { ...baseDocument(), servers: [{ url: basePath || "/" }] };
+}
+
+function baseDocument(): Record<string, unknown> {
   if (doc) return doc;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
@@ -369,9 +387,15 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
     if (op.ok.also204) responses[204] = { description: "nothing to answer" };
-    for (const status of op.errors) {
+    const errors = new Set([...op.errors, ...(op.method === "post" ? [403] : []), 503]);
+    for (const status of [...errors].sort((a, b) => a - b)) {
+      const text = op.errorText?.[status] ?? ERROR_TEXT[status];
       responses[status] = {
-        description: ERROR_TEXT[status],
+        description: status !== 403 || op.method !== "post"
+          ? text
+          : op.errors.includes(403)
+          ? `${text}, or ${CROSS_SITE}`
+          : CROSS_SITE,
         content: { "application/json": { schema: ref("Error") } },
       };
     }
@@ -395,7 +419,7 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: "3.1.0",
     info: {
       title: "sokka",
-      version: "0.1.0",
+      version: VERSION,
       description:
         "A durable background task queue on libSQL. Every request body and query is validated with the schemas shown here; errors are { error: { type, code, message, issues? } }.",
     },

@@ -291,11 +291,12 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   );
   app.get("/topics", query(TopicsQuery), async (c) => c.json(await taskq.topicPage(c.req.valid("query"))));
   app.get("/activity", query(ActivityQuery), async (c) => c.json(await taskq.activity(c.req.valid("query"))));
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(c.req.path.replace(/\/openapi\.json$/, ""))));
   app.get(
     "/docs",
     pageHeaders(PAGE_SCRIPTS),
-    (c) => c.html(referencePage(openApiDocument(), c.req.path.replace(/\/docs$/, "/ui"))),
+    (c) =>
+      c.html(referencePage(openApiDocument(c.req.path.replace(/\/docs$/, "")), c.req.path.replace(/\/docs$/, "/ui"))),
   );
   app.get("/metrics", query(MetricsQuery), async (c) => {
     const text = renderMetrics(await readMetrics(taskq, metricsTopics, c.req.valid("query").prefix));
