@@ -4,13 +4,13 @@
  * `file:` database and the suite's sqld. Output is parsed (`--json`) and
  * checked against the store; bad arguments exit 2 with one line.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
-import { tempDbUrl, tempDir } from "./helpers.ts";
+import { tempDbUrl, tempDir, waitFor } from "./helpers.ts";
 import { spawnProcess } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -373,6 +373,87 @@ describe("long-running commands", () => {
       const none = await sokka(["work", "--topic", "math", "--handler", `${dir.dir}/absent.mjs`], env);
       expect(none.code).toBe(2);
       oneLine(none);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("what the CLI says of itself and of a worker's tasks (issue 27, item 8)", () => {
+  it("--version prints the version package.json, jsr.json and deno.json give", async () => {
+    const r = await sokka(["--version"], env);
+    expect(r.code).toBe(0);
+    for (const file of ["package.json", "jsr.json", "deno.json"]) {
+      expect(r.stdout.trim(), file).toBe(JSON.parse(readFileSync(`${root}${file}`, "utf8")).version);
+    }
+  });
+
+  it("create takes --timeout and --backoff, and its help says what --max-attempts defaults to", async () => {
+    const t = await sokkaJson<Task>(
+      ["create", "--topic", "email", "--timeout", "5m", "--backoff", '{"type":"fixed","delayMs":5000}'],
+      env,
+    );
+    expect([t.timeoutMs, t.backoff, t.maxAttempts]).toEqual([300_000, { type: "fixed", delayMs: 5000 }, null]);
+    const bad = await sokka(["create", "--topic", "email", "--backoff", '{"type":"fixed"}'], env);
+    expect(bad.code).toBe(2);
+    oneLine(bad);
+    expect(bad.stderr).toMatch(/backoff/);
+    const help = (await sokka(["create", "--help"], env)).stdout.replace(/\s+/g, " ");
+    expect(help).not.toMatch(/\(default 1\)/);
+    expect(help).toMatch(
+      /--max-attempts <n> failed attempts allowed, 1 to 10000 \(default: its worker's --max-attempts, else 1\)/,
+    );
+  });
+
+  it("list's help says the order it lists in (status by status), not 'most recently updated first'", async () => {
+    const help = (await sokka(["list", "--help"], env)).stdout.replace(/\s+/g, " ");
+    expect(help).not.toMatch(/most recently updated|by last update"/);
+    expect(help).toMatch(/status by status/);
+    await taskq.createTask({ topic: "seed", taskId: "seed-2" });
+    await taskq.cancelTask("seed-1");
+    const listed = await sokkaJson<{ data: Task[] }>(["list", "--topic", "seed"], env);
+    expect(listed.data.map((t) => t.status)).toEqual(["starting", "cancelled"]); // status by status, as it says
+  });
+
+  it("work prints a failure with its error, and lease-lost and released events", async () => {
+    const dir = tempDir("sokka-cli-events-");
+    try {
+      const handler = `${dir.dir}/handler.mjs`;
+      writeFileSync(
+        handler,
+        `import { failed, ok } from ${JSON.stringify(`${root}dist/mod.js`)};
+export default (task, { signal }) => task.data === "fail" ? failed("the recipient is unknown")
+  : new Promise((done) => signal.addEventListener("abort", () => done(ok())));
+`,
+      );
+      await taskq.createTask({ topic: "ev", taskId: "f1", data: "fail" });
+      const child = spawnProcess("node", [
+        BIN,
+        "work",
+        "--topic",
+        "ev",
+        "--handler",
+        handler,
+        "--concurrency",
+        "4",
+        "--lease-time",
+        "1s", // keepalives come often: the lost lease is found soon
+        "--json",
+      ], { env });
+      await child.printed(`{"event":"failed","taskId":"f1","error":"the recipient is unknown"}`);
+      await taskq.createTask({ topic: "ev", taskId: "lost", data: "wait" });
+      await waitFor(async () => (await taskq.task("lost"))!.status === "running", 10_000, "lost running");
+      const running = (await taskq.task("lost"))!;
+      await taskq.revokeLease("lost", running.recordVer); // the worker's lease is gone
+      await child.printed(`{"event":"lease-lost","taskId":"lost","error":`);
+      await taskq.createTask({ topic: "ev", taskId: "held", data: "wait" });
+      await waitFor(async () => (await taskq.task("held"))!.status === "running", 10_000, "held running");
+      // the first SIGTERM waits for running tasks (these never end), a second one hands them back; two sent at
+      // once may reach the process as one, so send until the hand-back is printed
+      let released = false;
+      void child.printed(`{"event":"released","taskId":"held"}`).then(() => (released = true), () => {});
+      await waitFor(() => (released || child.kill("SIGTERM"), released), 10_000, "released printed");
+      expect((await child.exit).code).toBe(0);
     } finally {
       dir.cleanup();
     }

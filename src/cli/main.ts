@@ -23,6 +23,7 @@ import { CliError } from "./cli-error.ts";
 import { parseDuration, statsTable, taskDetail, tasksTable } from "./output.ts";
 import { serve } from "./serve.ts";
 import { allowedHost, allowedOrigin, listenAddress, port, serveOptions } from "./serve-options.ts";
+import { VERSION } from "../version.ts";
 import { work } from "./work.ts";
 
 interface Global {
@@ -86,6 +87,7 @@ export function program(): Command {
     )
     .option("--auth-token <token>", "the database's auth token (env SOKKA_AUTH_TOKEN)")
     .option("--json", "print JSON for scripts instead of tables")
+    .version(VERSION, "-V, --version", "print sokka's version")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`sokka: ${text.replace(/^error: /, "")}`) })
     .showSuggestionAfterError()
@@ -103,7 +105,21 @@ export function program(): Command {
     .option("--sub-topic <subTopic>", "its sub-topic")
     .option("--description <text>", "a description shown in listings")
     .option("--priority <n>", "lower runs first (default 0)", int("priority"))
-    .option("--max-attempts <n>", "attempts before it ends failed (default 1)", int("max-attempts"))
+    .option(
+      "--max-attempts <n>",
+      "failed attempts allowed, 1 to 10000 (default: its worker's --max-attempts, else 1)",
+      int("max-attempts"),
+    )
+    .option(
+      "--timeout <duration>",
+      "abort one execution of it after this long, e.g. 5m (wins over its worker's)",
+      duration,
+    )
+    .option(
+      "--backoff <json>",
+      'wait between failed attempts, JSON: {"type":"exponential","baseMs":1000,"capMs":3600000} or {"type":"fixed","delayMs":5000}',
+      json,
+    )
     .option("--delay <duration>", "reservable after this long, e.g. 30s", duration)
     .option("--run-at <time>", "reservable from this ISO time")
     .action((o, cmd: Command) =>
@@ -116,6 +132,8 @@ export function program(): Command {
         if (o.description !== undefined) def.taskDescription = o.description;
         if (o.priority !== undefined) def.priority = o.priority;
         if (o.maxAttempts !== undefined) def.maxAttempts = o.maxAttempts;
+        if (o.timeout !== undefined) def.timeoutMs = o.timeout;
+        if (o.backoff !== undefined) def.backoff = o.backoff as TaskDef["backoff"];
         if (o.delay !== undefined) def.delayMs = o.delay;
         if (o.runAt !== undefined) def.runAt = o.runAt;
         print(g, await q.createTask(def), taskDetail);
@@ -141,13 +159,22 @@ export function program(): Command {
     );
 
   cli.command("list")
-    .description("list tasks, most recently updated first, a page at a time")
+    .description(
+      "list tasks a page at a time, status by status (starting first, cancelled last): waiting ones in the order " +
+        "workers take them, the rest by last update",
+    )
     .option("--topic <topic>", "only tasks of this topic")
     .option("--sub-topic <subTopic>", "only tasks of this sub-topic")
     .addOption(statusOption())
     .option("--limit <n>", "page size, 1 to 1000 (default 100)", int("limit"))
     .option("--cursor <cursor>", "the page to resume from (printed after a page that has more)")
-    .addOption(new Option("--order <order>", "by last update").choices(["desc", "asc"]).default("desc"))
+    .addOption(
+      new Option(
+        "--order <order>",
+        "each status's own order (asc) or reversed, newest first (desc); statuses keep theirs",
+      )
+        .choices(["desc", "asc"]).default("desc"),
+    )
     .action((o, cmd: Command) =>
       withStore(cmd, false, async (q, g) => {
         const page = await q.listTasks(

@@ -65,15 +65,29 @@ export async function work(taskq: TaskQ, o: WorkOptions): Promise<void> {
     timeoutMs: o.timeoutMs,
     maxAttempts: o.maxAttempts,
   });
-  const log = (event: string, detail: { taskId?: string; error?: unknown }) => {
-    if (o.json) process.stdout.write(`${JSON.stringify({ event, taskId: detail.taskId })}\n`);
-    else {
-      const why = detail.error instanceof Error ? `: ${detail.error.message}` : "";
-      process.stderr.write(`sokka: ${event} ${detail.taskId ?? ""}${why}\n`);
-    }
+  // an event's detail is the task, { task, … } (timeout, lease-lost) or the error itself (error)
+  const log = (event: string, detail: unknown) => {
+    const d = (detail ?? {}) as { taskId?: string; task?: { taskId?: string }; error?: unknown };
+    const taskId = d.taskId ?? d.task?.taskId;
+    const error = event === "error" ? detail : event === "failed" || event === "lease-lost" ? d.error : undefined;
+    const why = error instanceof Error ? error.message : typeof error === "string" ? error : undefined;
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ event, taskId, ...(why !== undefined ? { error: why } : {}) })}\n`);
+    } else process.stderr.write(`sokka: ${event}${taskId ? ` ${taskId}` : ""}${why !== undefined ? `: ${why}` : ""}\n`);
   };
-  for (const event of ["completed", "failed", "snoozed", "timeout", "cancelled", "error"] as const) {
-    w.addEventListener(event, (e) => log(event, (e as CustomEvent).detail ?? {}));
+  for (
+    const event of [
+      "completed",
+      "failed",
+      "snoozed",
+      "timeout",
+      "cancelled",
+      "lease-lost",
+      "released",
+      "error",
+    ] as const
+  ) {
+    w.addEventListener(event, (e) => log(event, (e as CustomEvent).detail));
   }
   process.stderr.write(`sokka: working on ${o.topic}; Ctrl-C stops after running tasks finish\n`);
   let signals = 0;
