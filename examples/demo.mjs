@@ -60,6 +60,7 @@ export function createDemo({ url = "file:sokka.db", allowedHosts = [], allowedOr
 
   return {
     app,
+    url,
     /** Stops the trickle and the workers (they hand running tasks back), closes the store; says what was handed back. */
     async stop() {
       clearInterval(trickle);
@@ -74,6 +75,12 @@ export function createDemo({ url = "file:sokka.db", allowedHosts = [], allowedOr
   };
 }
 
-/** @param {number} port */
-export const banner = (port) =>
-  `sokka demo on http://127.0.0.1:${port}/ui  (API at /tasks, /topics/:topic/reserve, …; data in sokka.db)`;
+/**
+ * The line `npm start` prints: where to look, and which database it is on (the URL without its query,
+ * where a token could be).
+ * @param {number} port @param {string} url
+ */
+export const banner = (port, url) =>
+  `sokka demo on http://127.0.0.1:${port}/ui  (API at /tasks, /topics/:topic/reserve, …; data in ${
+    url.replace(/\?.*$/s, "")
+  })`;

@@ -11,6 +11,8 @@
  */
 import { createClient } from "@libsql/client/web";
 import { Hono } from "hono";
+import { validator } from "hono/validator";
+import * as v from "valibot";
 import { createTask, createTaskQ, drain, type DrainResult, ok, type TaskQ } from "sokka";
 import { sokkaRoutes } from "sokka/http";
 
@@ -20,12 +22,22 @@ export const taskq: TaskQ = remote
   : createTaskQ({ url: Deno.env.get("SOKKA_URL") ?? "file:sokka.db" });
 
 export const app: Hono = new Hono();
+app.get("/", (c) => c.redirect("/sokka/ui")); // the address Deno.serve prints leads to the dashboard
 app.route("/sokka", sokkaRoutes({ taskq }));
-app.post("/signup", async (c) => {
-  const { email } = await c.req.json<{ email: string }>();
-  const task = await createTask(taskq, { topic: "welcome-email", data: { email } });
-  return c.json({ taskId: task.taskId }, 202);
-});
+// Hono's validator answers a body that is not JSON with a 400; valibot checks its shape.
+const Signup = v.object({ email: v.pipe(v.string(), v.email()) });
+app.post(
+  "/signup",
+  validator("json", (body, c) => {
+    const r = v.safeParse(Signup, body);
+    return r.success ? r.output : c.json({ error: 'send {"email": "…"}' }, 400);
+  }),
+  async (c) => {
+    const { email } = c.req.valid("json");
+    const task = await createTask(taskq, { topic: "welcome-email", data: { email } });
+    return c.json({ taskId: task.taskId }, 202);
+  },
+);
 
 /**
  * One run of the cron job: what is queued, for up to 50 s, then return. A task

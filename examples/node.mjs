@@ -24,7 +24,10 @@ try {
   console.error(/** @type {Error} */ (e).message); // names the refused entry of SOKKA_ALLOWED_HOSTS / _ORIGINS
   process.exit(2);
 }
-const server = serve({ fetch: demo.app.fetch, hostname: "127.0.0.1", port }, (info) => console.log(banner(info.port)));
+const server = serve(
+  { fetch: demo.app.fetch, hostname: "127.0.0.1", port },
+  (info) => console.log(banner(info.port, demo.url)),
+);
 
 let stopping = false;
 /** @param {string} line @param {number} code */

@@ -63,13 +63,28 @@ function rawRequest(port: number, method: string, path: string, headers: Record<
 const post = (url: string, body: unknown) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
+/** A signup that is not JSON, or not `{ email }`, is a 400 (it was a 500) and queues nothing; `/` leads to the dashboard. */
+async function refusesBadSignups(base: string) {
+  const root = await fetch(`${base}/`, { redirect: "manual" });
+  expect([root.status, root.headers.get("location")]).toEqual([302, "/sokka/ui"]);
+  const text = await fetch(`${base}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "x",
+  });
+  expect(text.status).toBe(400);
+  expect((await post(`${base}/signup`, { mail: "ada@example.com" })).status).toBe(400);
+  expect((await json(await fetch(`${base}/sokka/tasks?topic=welcome-email`))).body.data).toEqual([]);
+}
+
 describe("runtime examples", () => {
   it("Node (npm start): the demo serves the dashboard and its workers finish demo tasks", async () => {
     // what `npm start` runs after its build (the suite's global setup has built dist/ already)
     const script = JSON.parse(readFileSync(`${root}package.json`, "utf8")).scripts.start as string;
     const entry = /^npm run build && node (\S+)$/.exec(script)?.[1];
     expect(entry, `npm start is "${script}"`).toBeDefined();
-    const { base } = await start(process.execPath, [entry!]);
+    const { base, child } = await start(process.execPath, [entry!]);
+    await child.printed(`data in ${running.at(-1)!.url})`); // the database SOKKA_URL names, not always sokka.db
     const ui = await fetch(`${base}/ui`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain("sokka");
@@ -158,8 +173,9 @@ describe("runtime examples", () => {
   });
 
   it("Bun: Bun.serve takes a signup and the worker in the same process sends the mail", async () => {
-    const { base } = await start(bin("bun"), ["examples/bun.ts"]);
+    const { base, child } = await start(bin("bun"), ["examples/bun.ts"]);
     expect((await fetch(`${base}/sokka/ui`)).status).toBe(200);
+    await refusesBadSignups(base);
     const created = await json(await post(`${base}/signup`, { email: "ada@example.com" }));
     expect(created.status).toBe(202);
     const task = await waitFor(
@@ -171,11 +187,14 @@ describe("runtime examples", () => {
       "the welcome email task to be terminated",
     );
     expect(task).toMatchObject({ topic: "welcome-email", data: { email: "ada@example.com" }, attempts: 1 });
+    child.kill("SIGINT"); // Ctrl-C: the worker stops and the store closes, then it exits by itself
+    expect((await child.exit).code).toBe(0);
   });
 
   it("Deno: Deno.serve takes a signup and the task waits for the cron's drain", async () => {
     const { base, child } = await start(bin("deno"), ["run", "-A", "examples/deno.ts"]);
     expect((await fetch(`${base}/sokka/ui`)).status).toBe(200);
+    await refusesBadSignups(base);
     const created = await json(await post(`${base}/signup`, { email: "grace@example.com" }));
     expect(created.status).toBe(202);
     const task = await json(await fetch(`${base}/sokka/tasks/${created.body.taskId}`));
