@@ -141,6 +141,12 @@ const STORE_CASES: Case[] = [
     landed: async (q) => (await statusOf(q, "a")) === "running",
   },
   {
+    name: "reserveTasks passing over some (a drain's, RESERVE_MANY_EXCEPT)",
+    seed: async (q) => ({ a: await waiting(q, "a"), b: await waiting(q, "b") }),
+    act: (q) => api(() => q.reserveTasks(TOPIC, "p", 2, { exceptTaskIds: ["b"] })),
+    landed: async (q) => (await statusOf(q, "a")) === "running",
+  },
+  {
     name: "extendLease",
     seed: withRunning,
     act: (q, s) => api(() => q.extendLease("a", "p", { leaseId: s.t.leaseId, leaseTimeMs: 7_200_000 })),
