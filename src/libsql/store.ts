@@ -230,7 +230,13 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       const statement = except?.length
         ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, m, JSON.stringify(except)] }
         : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, m] };
-      const rs = await this.#run(statement, "write", "reserveTasks", m);
+      let rs;
+      try {
+        rs = await this.#run(statement, "write", "reserveTasks", m);
+      } catch (e) {
+        if (out.length === 0) throw e;
+        break; // what the first statement reserved is committed and leased: hand it over, never drop it
+      }
       const got = reservedOf<D>(rs.rows);
       out.push(...got);
       if (got.length === rs.rows.length || out.length === n) break;
