@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { sectionOf } from "./sections.mjs";
 
 export const DRIVERS_HEADING = "## SQLite drivers";
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -56,10 +57,7 @@ function compare(runtime, a, b) {
 
 /** The section "SQLite drivers" of a BENCHMARKS.md text, or "" when it has none. */
 export function driversSection(md) {
-  const at = md.indexOf(DRIVERS_HEADING);
-  if (at === -1) return "";
-  const next = md.indexOf("\n## ", at + DRIVERS_HEADING.length);
-  return md.slice(at, next === -1 ? undefined : next + 1).trimEnd() + "\n";
+  return sectionOf(md, DRIVERS_HEADING);
 }
 
 if (process.argv[1]?.endsWith("drivers.mjs")) {

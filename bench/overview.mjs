@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createTaskQ } from "../dist/mod.js";
 import { sokkaRoutes } from "../dist/src/http/mod.js";
+import { sectionOf } from "./sections.mjs";
 
 export const OVERVIEW_HEADING = "## Overview with many topics";
 
@@ -133,10 +134,7 @@ export async function overviewBench(n, before = false) {
 
 /** The section "Overview with many topics" of a BENCHMARKS.md text, or "" when it has none. */
 export function overviewSection(md) {
-  const at = md.indexOf(OVERVIEW_HEADING);
-  if (at === -1) return "";
-  const next = md.indexOf("\n## ", at + OVERVIEW_HEADING.length);
-  return md.slice(at, next === -1 ? undefined : next + 1).trimEnd() + "\n";
+  return sectionOf(md, OVERVIEW_HEADING);
 }
 
 if (process.argv[1]?.endsWith("overview.mjs")) {

@@ -3,15 +3,13 @@
 // The section keeps the command and the date; `npm run bench` carries it over unchanged
 // when it regenerates the rest of the file (bench/bench.mjs, PEERS_HEADING).
 import { readFileSync, writeFileSync } from "node:fs";
+import { sectionOf } from "./sections.mjs";
 
 export const PEERS_HEADING = "## Beside plainjob and the ceiling (peer harness)";
 
 /** The peer section of a BENCHMARKS.md text, or "" when it has none. */
 export function peersSection(md) {
-  const at = md.indexOf(PEERS_HEADING);
-  if (at === -1) return "";
-  const next = md.indexOf("\n## ", at + PEERS_HEADING.length);
-  return md.slice(at, next === -1 ? undefined : next + 1).trimEnd() + "\n";
+  return sectionOf(md, PEERS_HEADING);
 }
 
 if (process.argv[1]?.endsWith("peers-section.mjs")) {
