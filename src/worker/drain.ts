@@ -133,7 +133,6 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
         }
         if (effectiveTimeout(task, env) > budgetMs - (performance.now() - began)) {
           tooLong.add(task.taskId);
-          result.tooLong++;
           await handBack(env, task);
           continue;
         }
@@ -155,6 +154,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   } finally {
     offs.forEach((off) => off());
   }
+  result.tooLong = tooLong.size;
   result.ms = Math.round(performance.now() - began);
   return result;
 }
