@@ -117,7 +117,9 @@ export async function* scrollTasks<D>(
 
 /**
  * Ends a waiting, held or running task as `cancelled`, keeping `reason`; a
- * running one's worker aborts it at its next keepalive (`CancelledError`).
+ * running one's worker aborts it (`CancelledError`): at once in this process,
+ * within `changePollMs` in another process on the same `file:` database, at
+ * its next keepalive on a remote database.
  *
  * @example
  * ```ts

@@ -52,6 +52,37 @@ function nameProblem(name: string): string {
   return name.trim() === "" ? "must not be only whitespace" : "must not begin or end with whitespace";
 }
 
+/** How many characters (Unicode code points, as SQLite's `length()` and JSON Schema's `maxLength` count) `s` has. */
+export function charCount(s: string): number {
+  let n = s.length;
+  // each surrogate pair is one character in two UTF-16 units
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * At most `max` characters, counted as code points: 200 emoji are 200
+ * characters, not the 400 UTF-16 units `v.maxLength` would count. Carries
+ * `maxChars` so that the OpenAPI document says `maxLength` (which JSON
+ * Schema counts the same way).
+ */
+export function maxChars(max: number) {
+  // a string of at most `max` UTF-16 units has at most `max` characters: the common case counts nothing
+  return Object.assign(
+    v.check((s: string) => s.length <= max || charCount(s) <= max, `must be at most ${max} characters`),
+    { maxChars: max },
+  );
+}
+
 /**
  * A name (topics, sub-topics, task and group ids, pids, lease ids): 1 to 255
  * characters, none of them a control character (see `NOT_IN_NAME`), not
@@ -60,7 +91,7 @@ function nameProblem(name: string): string {
 export const Name = v.pipe(
   v.string("must be a string"),
   v.minLength(1, "must not be empty"),
-  v.maxLength(255, "must be at most 255 characters"),
+  maxChars(255),
   v.regex(NAME_PATTERN, (issue) => nameProblem(issue.input as string)),
   v.check((s) => !LONE_SURROGATE.test(s), (issue) => {
     const at = (issue.input as string).search(LONE_SURROGATE);
@@ -133,13 +164,32 @@ export function intRange(min: number, max: number, description = `a whole number
   );
 }
 
+/** An exponential backoff's defaults: its first wait, and the most it grows to (as `sql.ts` applies them). */
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_CAP_MS = 3_600_000;
+
 /** How long a failed attempt waits before the next one (see `Backoff`). */
 export const BackoffSchema = v.variant("type", [
-  fields({
-    type: v.literal("exponential"),
-    baseMs: v.optional(PositiveMs),
-    capMs: v.optional(PositiveMs),
-  }, 'an exponential backoff { type: "exponential", baseMs?, capMs? }'),
+  v.pipe(
+    fields({
+      type: v.literal("exponential"),
+      baseMs: v.optional(PositiveMs),
+      capMs: v.optional(PositiveMs),
+    }, 'an exponential backoff { type: "exponential", baseMs?, capMs? }'),
+    // a cap below the base would make every wait the cap: surely not what was meant
+    v.forward(
+      v.check(
+        (b) => (b.capMs ?? BACKOFF_CAP_MS) >= (b.baseMs ?? BACKOFF_BASE_MS),
+        (issue) => {
+          const b = issue.input as { baseMs?: number; capMs?: number };
+          return `must be at least baseMs (${b.baseMs ?? `${BACKOFF_BASE_MS} by default`}), not ${
+            b.capMs ?? `${BACKOFF_CAP_MS} by default`
+          }`;
+        },
+      ),
+      ["capMs"],
+    ),
+  ),
   fields({ type: v.literal("fixed"), delayMs: NonNegativeMs }, 'a fixed backoff { type: "fixed", delayMs }'),
 ], 'must be { type: "exponential", baseMs?, capMs? } or { type: "fixed", delayMs }');
 
@@ -156,14 +206,28 @@ export const RetryDefaultsSchema = fields(
 export const Priority = intRange(-1_000_000, 1_000_000);
 
 /** A point in time: epoch ms, a Date, or (from JSON) an ISO 8601 string; always read as epoch ms. */
+const INSTANT = "a time: epoch milliseconds, a Date, or an ISO 8601 timestamp";
 export const Instant = v.pipe(
   v.union([
-    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-    v.pipe(v.date(), v.check((d) => !Number.isNaN(d.getTime()))),
-    v.pipe(v.string(), v.isoTimestamp()),
-  ], "must be a time: epoch milliseconds, a Date, or an ISO 8601 timestamp"),
+    v.pipe(
+      v.number(`must be ${INSTANT}`),
+      v.integer("must be a whole number of epoch milliseconds"),
+      v.minValue(0, "must not be before 1970 (epoch milliseconds from 0)"),
+      v.maxValue(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER} (epoch milliseconds)`),
+    ),
+    v.pipe(
+      v.date(`must be ${INSTANT}`),
+      v.check((d) => !Number.isNaN(d.getTime()), "must be a valid Date, not Invalid Date"),
+    ),
+    v.pipe(
+      v.string(`must be ${INSTANT}`),
+      v.isoTimestamp((issue) =>
+        `must be an ISO 8601 timestamp such as "2026-12-05T12:00:00Z", not ${JSON.stringify(issue.input)}`
+      ),
+    ),
+  ], `must be ${INSTANT}`),
   v.transform((t): number => (typeof t === "number" ? t : typeof t === "string" ? Date.parse(t) : t.getTime())),
-  v.description("a time: epoch milliseconds, a Date, or an ISO 8601 timestamp"),
+  v.description(INSTANT),
 );
 
 /** A task definition. `data` is checked separately (see `encodeData`). */
@@ -175,7 +239,7 @@ export const TaskDefSchema = fields({
   taskDescription: v.optional(
     v.pipe(
       v.string("must be a string"),
-      v.maxLength(MAX_DESCRIPTION, `must be at most ${MAX_DESCRIPTION} characters`),
+      maxChars(MAX_DESCRIPTION),
       v.description(`a string of at most ${MAX_DESCRIPTION} characters`),
     ),
   ),
@@ -219,8 +283,8 @@ export const ListFiltersSchema = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
   status: v.optional(Status),
-  from: v.optional(EpochMs),
-  to: v.optional(EpochMs),
+  from: v.optional(Instant),
+  to: v.optional(Instant),
 }, "listing filters");
 
 /** Largest page of a listing. */
@@ -332,7 +396,8 @@ export function explain(issue: v.BaseIssue<unknown>, root: v.GenericSchema): Iss
   if (isObjectIssue && keys.length > 0 && issue.expected === "never") {
     const parent = schemaAt(root, keys.slice(0, -1));
     const known = parent ? Object.keys(entriesOf(parent) ?? {}) : [];
-    const noun = parent ? v.getDescription(unwrap(parent)) : undefined;
+    // the noun without the list of its fields some nouns carry ("prune options { olderThanMs, … }"): known lists them
+    const noun = parent ? v.getDescription(unwrap(parent))?.replace(/ [({].*$/, "") : undefined;
     const near = closest(String(keys[keys.length - 1]), known);
     return {
       path,
@@ -396,23 +461,49 @@ function schemaAt(root: v.GenericSchema, keys: (string | number)[]): v.GenericSc
 }
 
 /**
- * The known name closest to `name`: one it is the start of or that starts
- * with it ("timeout" → "timeoutMs"), else the nearest by edit distance (at
- * most a third of its length, at least 2); undefined when none is close.
+ * Names other queues and habits use for a field sokka names otherwise
+ * ("payload" for `data`): suggested when the field exists where the typo was.
+ */
+const ALIASES: Record<string, string[]> = {
+  data: ["payload", "body", "args", "params", "input"],
+  topic: ["queue", "queuename", "name", "handler", "task", "type", "job"],
+  taskId: ["id", "jobid", "key"],
+  taskGroupId: ["groupid", "group", "batchid", "batch"],
+  taskDescription: ["description", "desc", "label", "title"],
+  maxAttempts: ["attempts", "retries", "maxretries", "retry", "tries"],
+  runAt: ["runafter", "scheduledat", "scheduledfor", "startafter", "at", "when"],
+  delayMs: ["delay", "wait", "startin"],
+  timeoutMs: ["timeout", "ttl", "expirein"],
+  priority: ["prio", "pri"],
+  status: ["state"],
+};
+
+/**
+ * The known name closest to `name`: what other queues call it (`ALIASES`:
+ * "payload" → "data"), else one within edit distance 1, else one it is the
+ * start, end or inside of, or that starts with it (at least 3 letters each:
+ * "timeout" → "timeoutMs", "description" → "taskDescription"), else the
+ * nearest by edit distance (at most a third of its length, at least 2);
+ * undefined when none is close.
  */
 export function closest(name: string, known: string[]): string | undefined {
   const lower = name.toLowerCase();
-  const prefix = lower.length >= 3
-    ? known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()))
-    : undefined;
-  if (prefix) return prefix;
+  const alias = known.find((k) => ALIASES[k]?.includes(lower));
+  if (alias) return alias;
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const k of known) {
-    const d = distance(name.toLowerCase(), k.toLowerCase());
+    const d = distance(lower, k.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return best;
+  if (best && bestDistance <= 1) return best;
+  // the shortest known name that contains it, or that it contains, each at least 3 letters long
+  const related = lower.length >= 3
+    ? known
+      .filter((k) => k.length >= 3 && (k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase())))
+      .sort((a, b) => a.length - b.length)[0]
+    : undefined;
+  return related ?? best;
 }
 
 /** Levenshtein distance (names are short). */

@@ -143,7 +143,7 @@ export interface TaskDef<D = unknown> {
   delayMs?: number;
 }
 
-/** Filters of `listTasks`; `from`/`to` bound `updatedAt` (epoch ms, inclusive). */
+/** Filters of `listTasks`; `from`/`to` bound `updatedAt` (inclusive), given as `runAt` is: epoch ms, a Date or an ISO 8601 string. */
 export interface ListFilters {
   /** Only tasks of this topic. */
   topic?: string;
@@ -151,10 +151,10 @@ export interface ListFilters {
   subTopic?: string;
   /** Only tasks in this status. */
   status?: TaskStatus;
-  /** Only tasks updated at or after this epoch ms. */
-  from?: number;
-  /** Only tasks updated at or before this epoch ms. */
-  to?: number;
+  /** Only tasks updated at or after this time (epoch ms, a Date or an ISO 8601 string). */
+  from?: number | Date | string;
+  /** Only tasks updated at or before this time (epoch ms, a Date or an ISO 8601 string). */
+  to?: number | Date | string;
 }
 
 /** Page size (default 100, max 1000), order, and the cursor of the page to resume from. */
@@ -482,6 +482,17 @@ export interface TaskQ {
    * ```
    */
   waitForTask(topic: string, opts?: WaitOptions): Promise<boolean>;
+  /**
+   * Calls `onCancel` when one of the tasks `running()` names is cancelled,
+   * until the returned function is called: at once for a cancel made in
+   * this process on the same database (same `url`, or the same injected
+   * client); within `changePollMs` for one made by another process on the
+   * same `file:` database (one read of the running ids, only when another
+   * connection committed). A remote database has no change signal: a cancel
+   * from elsewhere is learnt at the next keepalive. Workers and drains call
+   * it; optional for other implementations of `TaskQ`.
+   */
+  watchCancels?(running: () => readonly string[], onCancel: (taskId: string, reason: string) => void): () => void;
   /** Renews the lease of a running task owned by `pid`. */
   extendLease<D = unknown>(taskId: string, pid: string, opts?: ExtendOptions): Promise<Task<D>>;
   /** → `terminated`, keeping `opts.result` as the task's `result`. */
@@ -556,9 +567,11 @@ export interface TaskQ {
   /**
    * Ends a `starting`, `snoozed`, `held` or `running` task as `cancelled`,
    * keeping `reason` as its `error` (cut to 4,000 characters ending in
-   * `…(truncated)`). A running task's worker learns it at its
-   * next keepalive (its signal aborts with `CancelledError`); its late outcome is
-   * refused (`conflict/task-cancelled`) and changes nothing.
+   * `…(truncated)`). A running task's worker learns it at once in this
+   * process, within `changePollMs` in another process on the same `file:`
+   * database, and at its next keepalive on a remote database (see
+   * `watchCancels`): its signal aborts with `CancelledError`; its late outcome
+   * is refused (`conflict/task-cancelled`) and changes nothing.
    */
   cancelTask<D = unknown>(taskId: string, reason?: string): Promise<Task<D>>;
   /** Keeps a waiting (`starting` or `snoozed`) task from being reserved: → `held`. */

@@ -49,3 +49,26 @@ export function listen(key: unknown, topic: string, fn: WakeListener): () => voi
 export function listenerCount(key: unknown, topic: string): number {
   return listeners.get(key)?.get(topic)?.size ?? 0;
 }
+
+/** Called with the id of a task just cancelled, and the reason kept with it. */
+export type CancelListener = (taskId: string, reason: string) => void;
+
+/** Cancel listeners by database: running executions learn of a cancel here without waiting for a keepalive. */
+const cancelListeners = new Map<unknown, Set<CancelListener>>();
+
+/** Tells this process's listeners on `key` that `taskId` was cancelled (after the commit). */
+export function announceCancel(key: unknown, taskId: string, reason: string): void {
+  const set = cancelListeners.get(key);
+  if (set) { for (const fn of [...set]) fn(taskId, reason); }
+}
+
+/** Calls `fn` on each cancel committed on `key` in this process until the returned function is called. */
+export function listenCancels(key: unknown, fn: CancelListener): () => void {
+  let set = cancelListeners.get(key);
+  if (!set) cancelListeners.set(key, set = new Set());
+  set.add(fn);
+  return () => {
+    set!.delete(fn);
+    if (set!.size === 0 && cancelListeners.get(key) === set) cancelListeners.delete(key);
+  };
+}

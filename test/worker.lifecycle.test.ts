@@ -142,11 +142,70 @@ for (const target of TARGETS) {
   });
 }
 
+for (const target of TARGETS) {
+  describe(`cancel in this process (${target.name})`, () => {
+    it("cancelling a running task aborts it at once (CancelledError), not at its next keepalive; the others run on", async () => {
+      const { taskq, cleanup } = target.make();
+      try {
+        const topic = uniq("cancel-here");
+        const [doomed, spared] = await taskq.createTasks([{ topic }, { topic }]);
+        const reasons = new Map<string, unknown>();
+        const started = new Set<string>();
+        let release!: () => void;
+        const spared$ = new Promise<void>((r) => (release = r));
+        const w = worker({
+          taskq,
+          topic,
+          concurrency: 2,
+          leaseTimeMs: 600_000, // the first keepalive is minutes away: only the store's own announcement can tell
+          pfn: async (task, { signal }) => {
+            started.add(task.taskId);
+            if (task.taskId === spared.taskId) {
+              await spared$;
+              return ok("spared");
+            }
+            await new Promise((r) => signal.addEventListener("abort", r));
+            reasons.set(task.taskId, signal.reason);
+            return ok("too late");
+          },
+        });
+        const cancelled: Task[] = [];
+        w.addEventListener("cancelled", (e) => cancelled.push(e.detail));
+        await waitFor(() => started.size === 2, 10_000, "both tasks to start");
+        await taskq.cancelTask(doomed.taskId, "changed my mind");
+        await waitFor(() => cancelled.length === 1, 10_000, "the cancelled event");
+        expect(cancelled[0].taskId).toBe(doomed.taskId);
+        expect(reasons.get(doomed.taskId)).toMatchObject({ name: "CancelledError" });
+        expect(String((reasons.get(doomed.taskId) as Error).message)).toContain("changed my mind");
+        release();
+        await waitFor(async () => (await taskq.task(spared.taskId))?.status === "terminated", 10_000, "the other");
+        await w.stop();
+        expect(await taskq.task(doomed.taskId)).toMatchObject({ status: "cancelled", error: "changed my mind" });
+        expect(cancelled).toHaveLength(1); // one event, though the late ok() was refused as well
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
+/** The store as a TaskQ that cannot follow cancels (as another implementation of TaskQ may be). */
+function withoutCancelWatch(taskq: TaskQ): TaskQ {
+  return new Proxy(taskq, {
+    get(t, k) {
+      if (k === "watchCancels") return undefined;
+      const v = Reflect.get(t, k, t);
+      return typeof v === "function" ? v.bind(t) : v;
+    },
+  });
+}
+
 describe("worker and operator (file:)", () => {
   const target = TARGETS.find((t) => t.name.startsWith("file"))!;
 
-  it("cancelling a running task aborts its signal (CancelledError) at the next keepalive; its late ok() changes nothing", async () => {
-    const { taskq, cleanup } = target.make();
+  it("without watchCancels, a running task's cancel comes with its next keepalive; its late ok() changes nothing", async () => {
+    const { taskq: store, cleanup } = target.make();
+    const taskq = withoutCancelWatch(store);
     try {
       const topic = uniq("cancel");
       const t = await taskq.createTask({ topic });

@@ -155,6 +155,22 @@ describe.each(fileDrivers())("on %s", (driver) => {
     await taskq.close();
   });
 
+  it("cancel: a task cancelled by another process stops within a change poll, not at its next keepalive", async () => {
+    db = tempDbUrl();
+    const taskq = storeOn(db.url, driver);
+    const tasks = await taskq.createTasks([{ topic: "cancel-there" }, { topic: "cancel-there" }]);
+    // a 10-minute lease: the child's first keepalive is minutes away, so only the change signal can tell it
+    const child = spawnFixture("worker-proc.mjs", [db.url, "cancel-there", "far", "2", "600000", "hang"], { driver });
+    for (const t of tasks) await child.printed(`started ${t.taskId}`);
+    await taskq.cancelTask(tasks[0].taskId, "not wanted");
+    await child.printed(`cancelled ${tasks[0].taskId}`);
+    // the other task runs on, untouched
+    expect(await taskq.task(tasks[1].taskId)).toMatchObject({ status: "running", pid: "far" });
+    child.kill("SIGKILL");
+    expect((await child.exit).stdout).not.toContain(`cancelled ${tasks[1].taskId}`);
+    await taskq.close();
+  });
+
   it("pause: pausing a topic stops reservation in another process at once; resuming restarts it", async () => {
     db = tempDbUrl();
     const taskq = storeOn(db.url, driver);

@@ -357,7 +357,7 @@ describe("the fence of the worker's own outcome", () => {
     const ev = (await waitFor(() => lost[0], 10_000, "lease-lost")) as { error: TaskError };
     expect(ev.error).toMatchObject({
       code: "wrong-owner",
-      message: expect.stringContaining("reserved again since lease"),
+      message: expect.stringContaining("is not the task's current lease (it was reserved again since"),
     });
     expect(completed).toEqual([]);
     expect(errors).toEqual([]);
@@ -659,7 +659,7 @@ describe("concurrency and stopping", () => {
         [() => snoozed({ snoozeTime: 1.5 }), "snoozed(): snoozeTime must be an integer"],
         [
           () => snoozed({ snooze: 5 } as never),
-          'snooze is not a field of snoozed() options ({ snoozeTime }) (did you mean "snoozeTime"?)',
+          'snooze is not a field of snoozed() options (did you mean "snoozeTime"?)',
         ],
         [() => failed({ message: "x" } as never), "message is not a field of failed() options"],
         [() => failed(5 as never), "failed(): must be failed() options ({ errorMessage }), not a number"],

@@ -31,7 +31,15 @@ import { VERSION } from "../version.ts";
 
 type JsonSchema = Record<string, unknown>;
 const json = (schema: v.GenericSchema): JsonSchema => {
-  const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: "ignore", typeMode: "input" }) as JsonSchema;
+  const { $schema: _, ...rest } = toJsonSchema(schema, {
+    errorMode: "ignore",
+    typeMode: "input",
+    // maxChars (src/schemas.ts) counts code points, as JSON Schema's maxLength does
+    overrideAction: ({ valibotAction, jsonSchema }) => {
+      const max = (valibotAction as { maxChars?: number }).maxChars;
+      return max === undefined ? undefined : { ...jsonSchema, maxLength: max };
+    },
+  }) as JsonSchema;
   return rest;
 };
 

@@ -32,13 +32,23 @@ const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S, descr
     v.description(description),
   );
 
+/** A query-string time: epoch milliseconds (digits) or an ISO 8601 timestamp, as `runAt` takes in a body. */
+const queryTime = v.pipe(
+  v.union([
+    v.pipe(v.string(), v.regex(/^\d{1,16}$/), v.transform(Number)),
+    v.pipe(v.string(), v.isoTimestamp(), v.transform((s) => Date.parse(s))),
+  ], 'must be a time: epoch milliseconds or an ISO 8601 timestamp such as "2026-12-05T12:00:00Z"'),
+  EpochMs,
+  v.description("a time: epoch milliseconds or an ISO 8601 timestamp"),
+);
+
 /** `GET /tasks` query: the listing filters plus `limit`, `order` and `cursor`. */
 export const ListQuery = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
   status: v.optional(Status),
-  from: v.optional(queryNumber(EpochMs, "a time in epoch milliseconds")),
-  to: v.optional(queryNumber(EpochMs, "a time in epoch milliseconds")),
+  from: v.optional(queryTime),
+  to: v.optional(queryTime),
   limit: v.optional(
     queryNumber(
       v.pipe(v.number(), v.minValue(1, "must be at least 1"), v.maxValue(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)),
@@ -47,7 +57,7 @@ export const ListQuery = fields({
   ),
   order: v.optional(Order),
   cursor: v.optional(v.string("must be a string")),
-}, "a listing query (topic, subTopic, status, from, to, limit, order, cursor)");
+}, "a listing query");
 
 /** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
 export const TopicsQuery = fields({
@@ -136,15 +146,27 @@ export const WritesBody = fields({
           { op: v.literal("terminate"), taskId: Name, ...fence, result: v.optional(v.unknown()) },
           "a terminate write { op, taskId, pid, leaseId, result? }",
         ),
-        fields(
-          {
-            op: v.literal("fail"),
-            taskId: Name,
-            ...fence,
-            error: v.optional(ErrorMessage),
-            retry: v.optional(RetryDefaultsSchema),
-          },
-          "a fail write { op, taskId, pid, leaseId, error?, retry? }",
+        // `errorMessage`, as POST /tasks/:taskId/fail names it; `error` (the store's WriteOp name) is kept too
+        v.pipe(
+          fields(
+            {
+              op: v.literal("fail"),
+              taskId: Name,
+              ...fence,
+              errorMessage: v.optional(ErrorMessage),
+              error: v.optional(v.pipe(ErrorMessage, v.description("the same as errorMessage (an older name)"))),
+              retry: v.optional(RetryDefaultsSchema),
+            },
+            "a fail write { op, taskId, pid, leaseId, errorMessage?, retry? }",
+          ),
+          v.forward(
+            v.check(
+              (w) => w.errorMessage === undefined || w.error === undefined,
+              "give errorMessage or error, not both",
+            ),
+            ["error"],
+          ),
+          v.transform(({ errorMessage, ...w }) => (errorMessage === undefined ? w : { ...w, error: errorMessage })),
         ),
         fields(
           { op: v.literal("snooze"), taskId: Name, ...fence, snoozeTime: v.optional(NonNegativeMs) },

@@ -29,6 +29,8 @@ export interface StoreContext {
   announce(tasks: Iterable<Reservable>): void;
   /** Whether any waiter in this process listens on this database (else `announce` need not be built). */
   listening(): boolean;
+  /** Tells this process's running executions on this database that `taskId` was cancelled (after the commit). */
+  announceCancel(taskId: string, reason: string): void;
   readonly maxDataBytes: number;
   readonly leaseTimeMs: number;
   readonly snoozeTimeMs: number;

@@ -9,6 +9,7 @@
 
 import { decodeCursor, encodeCursor, type SortKey } from "../cursor.ts";
 import { CursorOptionsSchema, invalid, ListFiltersSchema, LIVE_COUNT, parseOrThrow, STATUSES } from "../schemas.ts";
+import type * as v from "valibot";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import type { Row } from "./driver.ts";
@@ -16,7 +17,7 @@ import { rowToTask } from "./rows.ts";
 import * as sql from "./sql.ts";
 
 /** The filters present (in `FilterShape` order) and their arguments. */
-function filterArgs(f: ListFilters): [sql.FilterShape, (string | number | null)[]] {
+function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [sql.FilterShape, (string | number | null)[]] {
   const args: (string | number | null)[] = [];
   if (f.topic !== undefined) args.push(f.topic);
   if (f.subTopic !== undefined) args.push(f.subTopic);

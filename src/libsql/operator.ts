@@ -36,6 +36,8 @@ export async function act<D>(
   if (rs.rows.length) {
     const t = rowToTask<D>(rs.rows[0]);
     if (t.status === "starting") ctx.announce([t]);
+    // a worker of this process running it aborts it now, not at its next keepalive
+    else if (action === "cancelTask") ctx.announceCancel(taskId, t.error ?? "");
     return t;
   }
   const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);

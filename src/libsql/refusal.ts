@@ -92,7 +92,7 @@ export function refusal(op: Transition, claim: Claim, state: Row | undefined): T
       return new TaskError(
         "forbidden",
         "wrong-owner",
-        `${what}: the task was reserved again since lease ${claim.leaseId}`,
+        `${what}: lease ${claim.leaseId} is not the task's current lease (it was reserved again since, or the id is wrong)`,
       );
     }
     if (op === "extendLease" && !Number(state.live)) {

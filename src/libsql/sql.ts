@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LIVE_COUNT, STATUSES } from "../schemas.ts";
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, LIVE_COUNT, STATUSES } from "../schemas.ts";
 
 /** The database clock in epoch milliseconds. */
 export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -248,6 +248,10 @@ export const SOONEST_READY = `WITH RECURSIVE p(v) AS (
 export const NEXT_READY = `${SOONEST_READY}
   SELECT min(r) - ${NOW} AS wait FROM soonest WHERE NOT ${PAUSED}`;
 
+/** ?1 JSON array of task ids: those of them that are cancelled (a running worker's look after another process committed). */
+export const CANCELLED_AMONG = `SELECT task_id, error FROM sokka_tasks
+  WHERE task_id IN (SELECT value FROM json_each(?1)) AND status = 'cancelled'`;
+
 /** Changes when another connection (another process) commits; costs no table read. */
 export const DATA_VERSION = "PRAGMA data_version";
 
@@ -303,7 +307,8 @@ export const TERMINATE_BRIEF = `UPDATE sokka_tasks
  * retry together); fixed: `delayMs`.
  */
 const B = "coalesce(backoff, w_backoff)";
-const GROWN = `min(coalesce(${B} ->> 'capMs', 3600000), coalesce(${B} ->> 'baseMs', 1000) << min(failures, 30))`;
+const GROWN =
+  `min(coalesce(${B} ->> 'capMs', ${BACKOFF_CAP_MS}), coalesce(${B} ->> 'baseMs', ${BACKOFF_BASE_MS}) << min(failures, 30))`;
 const BACKOFF = `CASE WHEN ${B} ->> 'type' = 'fixed' THEN ${B} ->> 'delayMs'
     ELSE ${GROWN} - abs(random() % (${GROWN} / 2 + 1)) END`;
 /**

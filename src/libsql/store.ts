@@ -41,7 +41,7 @@ import type {
   WriteOp,
   WriteResult,
 } from "../types.ts";
-import { announce, listening } from "../wakeups.ts";
+import { announce, announceCancel, listenCancels, listening } from "../wakeups.ts";
 import { type Connection, toTaskError } from "./connection.ts";
 import type { Reservable, StoreContext } from "./context.ts";
 import { Creates } from "./creates.ts";
@@ -121,6 +121,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       batch: (stmts, mode, weight, what) => this.#batch(stmts, mode, weight, what),
       announce: (tasks) => this.#announce(tasks),
       listening: () => listening(settings.key),
+      announceCancel: (taskId, reason) => announceCancel(settings.key, taskId, reason),
       maxDataBytes: settings.maxDataBytes,
       leaseTimeMs: settings.leaseTimeMs,
       snoozeTimeMs: settings.snoozeTimeMs,
@@ -166,6 +167,21 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  watchCancels(running: () => readonly string[], onCancel: (taskId: string, reason: string) => void): () => void {
+    const offHere = listenCancels(this.#settings.key, onCancel);
+    // another process's cancel: looked for among the running ids only when another connection committed
+    const offThere = this.#watcher.onChange(async () => {
+      const ids = running();
+      if (!ids.length || this.#conn.closed) return;
+      const rs = await this.#run({ sql: sql.CANCELLED_AMONG, args: [JSON.stringify(ids)] }, "read", "watchCancels");
+      for (const r of rs.rows) onCancel(r.task_id as string, (r.error as string | null) ?? "");
+    });
+    return () => {
+      offHere();
+      offThere();
+    };
   }
 
   /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */

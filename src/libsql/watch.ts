@@ -17,6 +17,10 @@
  * A remote database has no change signal: there the caller's deadline (the
  * worker's backoff) is the fallback.
  *
+ * Running workers listen too (`onChange`): a cancel committed by another
+ * process is found by one read of their running ids, made only when the
+ * change signal moved.
+ *
  * @module
  */
 
@@ -110,7 +114,21 @@ export class Watcher {
     });
   }
 
-  /** Polls the change signal while anyone waits; a change makes every waiter look again. */
+  /**
+   * Calls `look` each time another connection committed (polled every
+   * `changePollMs` while anyone listens) until the returned function is
+   * called; nothing on a database without the change signal. A failed look
+   * is dropped: the next change looks again.
+   */
+  onChange(look: () => Promise<void>): () => void {
+    if (!this.#src.changeSignal || this.#src.closed.aborted) return () => {};
+    const fn = () => void look().catch(() => {});
+    this.#onChange.add(fn);
+    if (!this.#polling) void this.#pollChanges();
+    return () => this.#onChange.delete(fn);
+  }
+
+  /** Polls the change signal while anyone waits or listens; a change makes every waiter look again. */
   async #pollChanges(): Promise<void> {
     this.#polling = true;
     try {
@@ -120,7 +138,7 @@ export class Watcher {
       [...this.#onChange].forEach((f) => f());
       while (this.#onChange.size) {
         await new Promise((r) => setTimeout(r, this.#src.changePollMs));
-        if (!this.#onChange.size) break;
+        if (!this.#onChange.size || this.#src.closed.aborted) break;
         let version: number;
         try {
           version = await this.#src.dataVersion();

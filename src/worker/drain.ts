@@ -19,6 +19,7 @@ import {
   type Execution,
   handBack,
 } from "./execution.ts";
+import { followCancels } from "./cancels.ts";
 import { CommonOptions, settle } from "./options.ts";
 import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
@@ -108,7 +109,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const signals = [o.signal, o.taskq.signal as AbortSignal | undefined].filter((s) => s !== undefined);
   const aborted = () => signals.some((s) => s.aborted);
   const abortRunning = () => running.forEach((ex) => ex.abort(abortReason(ABORT.stopped, "drain aborted")));
-  const offs = signals.map((s) => onAbort(s, abortRunning));
+  const offs = [...signals.map((s) => onAbort(s, abortRunning)), followCancels(o.taskq, running)];
 
   try {
     let empty = false;

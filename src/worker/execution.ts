@@ -69,6 +69,12 @@ export interface Execution {
   readonly done: Promise<ExecResult>;
   /** Aborts the execution (stop): its lease is handed back unless it already finished. */
   abort(reason: unknown): void;
+  /**
+   * The task was cancelled: aborts the function's signal (`CancelledError`)
+   * and emits `cancelled`; no outcome is written. Nothing when the function
+   * is already done (its outcome's refusal tells) or the run was stopped.
+   */
+  cancel(message: string): void;
 }
 
 /** Starts running `task` (just reserved by `env.pid`). */
@@ -150,6 +156,12 @@ class Run implements Execution {
     this.#settle?.("aborted");
   }
 
+  cancel(message: string): void {
+    if (this.#finished || this.#stopped) return;
+    this.abort(abortReason(ABORT.cancelled, `cancelled: ${message}`));
+    this.#env.emit("cancelled", this.task);
+  }
+
   /** The function's signal, made on first read (aborted at once when the run already stopped). */
   signal(): AbortSignal {
     if (!this.#control) {
@@ -199,10 +211,9 @@ class Run implements Execution {
         this.#arm(now);
       }
     } catch (error) {
-      if (this.#finished) return;
+      if (this.#finished || this.#stopped) return;
       if ((error as TaskError).code === "task-cancelled") {
-        this.abort(abortReason(ABORT.cancelled, `cancelled: ${(error as Error).message}`));
-        env.emit("cancelled", this.task);
+        this.cancel((error as Error).message);
         return;
       }
       // Lost for good, or the store stayed unreachable: either way the lease

@@ -9,6 +9,7 @@ import * as v from "valibot";
 import { fields, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
 import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
+import { followCancels } from "./cancels.ts";
 import { CommonOptions, settle } from "./options.ts";
 import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
@@ -85,6 +86,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
   const running = new Set<Execution>();
   /** Executions whose function is done and whose outcome write is queued: their slots are taken again with it. */
   const finishing = new Set<Task>();
+  const offCancels = followCancels(o.taskq, running);
   /** Aborted by any stop: ends polling and wakes the idle sleep. */
   const polling = new AbortController();
   /** Resolved when a slot frees or a stop begins. */
@@ -183,6 +185,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       }
       abortAll();
       await Promise.all([...running].map((ex) => ex.done));
+      offCancels();
       offSignal();
       offStore();
       env.emit("stopped", { pid: o.pid, reason });

@@ -250,14 +250,15 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
       }
     }
     // whole numbers typed in the form; the store's own validation then says what each may be
-    const int = (k: string, negative = false): number | undefined => {
+    // ("-5" is a whole number: the store then says it must not be negative)
+    const int = (k: string): number | undefined => {
       const text = str(k)?.trim();
       if (text === undefined || text === "") return undefined;
-      if (!(negative ? /^-?\d+$/ : /^\d+$/).test(text)) state.errors[k] = "must be a whole number";
+      if (!/^-?\d+$/.test(text)) state.errors[k] = "must be a whole number";
       return Number(text);
     };
     const timeoutMs = int("timeoutMs");
-    const priority = int("priority", true);
+    const priority = int("priority");
     const maxAttempts = int("maxAttempts");
     const delayMs = int("delayMs");
     if (!Object.keys(state.errors).length) {

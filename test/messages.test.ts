@@ -1,0 +1,188 @@
+/**
+ * What a refusal says: sokka's own words naming the field and what it must be
+ * (never valibot's default text), a "did you mean" that finds the field meant
+ * (a typo, or another queue's name for it), characters counted as characters,
+ * and inputs that make no sense refused rather than stored.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { createTaskQ, type TaskError, type TaskQ } from "../mod.ts";
+import { sokkaRoutes } from "../src/http/mod.ts";
+
+const taskq: TaskQ = createTaskQ({ url: ":memory:" });
+afterAll(() => taskq.close());
+const app = sokkaRoutes({ taskq });
+
+async function refusal(p: Promise<unknown>): Promise<TaskError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as TaskError;
+  }
+  throw new Error("accepted");
+}
+
+/** valibot's own default wording ("Invalid type: Expected string but received 5", "Invalid timestamp: Received …"). */
+const VALIBOT_DEFAULT = /Invalid (type|value|length|key|timestamp|format)|Received |Expected |but received/;
+
+describe("refusals in sokka's words", () => {
+  const bad: Record<string, unknown[]> = {
+    topic: [5, "", " x", "a\u0000b", "x".repeat(256), null, {}],
+    data: [() => 1, Symbol("s"), 10n],
+    taskId: [5, "", "x".repeat(256)],
+    taskGroupId: [5, ""],
+    taskDescription: [5, "x".repeat(10_001)],
+    subTopic: [5, ""],
+    timeoutMs: [0, -1, 1.5, 2 ** 31, "5", Infinity, NaN],
+    priority: [1.5, 2 ** 60, -(2 ** 60), "1", NaN],
+    maxAttempts: [0, 10_001, 1.5, "3"],
+    backoff: [{}, { type: "linear" }, { type: "fixed" }, { type: "exponential", baseMs: 0 }, "fixed", []],
+    runAt: ["tomorrow", 1e300, -1, 1.5, new Date(NaN), {}, true, "2026-13-45T99:00:00Z"],
+    delayMs: [-5, 1.5, 2 ** 31, "5"],
+  };
+  for (const [field, values] of Object.entries(bad)) {
+    it(`createTask: every bad ${field} is named, in sokka's words`, async () => {
+      for (const value of values) {
+        const e = await refusal(taskq.createTask({ topic: "t", [field]: value }));
+        expect(e.code, `${field}=${String(value)}`).toMatch(/^invalid-task$|^data-/);
+        expect(e.message, `${field}=${String(value)}`).toContain(field);
+        expect(e.message, `${field}=${String(value)}`).not.toMatch(VALIBOT_DEFAULT);
+      }
+    });
+  }
+
+  it("listTasks and GET /tasks: bad filters in sokka's words", async () => {
+    for (const filters of [{ from: "yesterday" }, { to: -1 }, { status: "done" }, { from: 1.5 }, { to: {} }]) {
+      const e = await refusal(taskq.listTasks(filters as never));
+      expect(e.message).not.toMatch(VALIBOT_DEFAULT);
+      expect(e.message).toContain(Object.keys(filters)[0]);
+    }
+    for (const q of ["from=yesterday", "to=-1", "limit=0", "order=up", "status=done"]) {
+      const body = await (await app.request(`/tasks?${q}`)).json();
+      expect(body.error.message, q).not.toMatch(VALIBOT_DEFAULT);
+    }
+  });
+
+  it("runAt says what it takes", async () => {
+    const e = await refusal(taskq.createTask({ topic: "t", runAt: "tomorrow" }));
+    expect(e.message).toBe(
+      'createTask: runAt must be an ISO 8601 timestamp such as "2026-12-05T12:00:00Z", not "tomorrow"',
+    );
+  });
+});
+
+describe("did you mean", () => {
+  const create: [string, string][] = [
+    ["topik", "topic"],
+    ["description", "taskDescription"],
+    ["groupId", "taskGroupId"],
+    ["id", "taskId"],
+    ["attempts", "maxAttempts"],
+    ["handler", "topic"],
+    ["payload", "data"],
+    ["timeout", "timeoutMs"],
+    ["delay", "delayMs"],
+    ["retries", "maxAttempts"],
+    ["runAfter", "runAt"],
+  ];
+  for (const [typo, meant] of create) {
+    it(`createTask: ${typo} → ${meant}`, async () => {
+      const e = await refusal(taskq.createTask({ topic: "t", [typo]: 1 } as never));
+      expect(e.message).toContain(`${typo} is not a field of a task definition (did you mean "${meant}"?)`);
+    });
+  }
+
+  it("the same suggestion in a listing as in a create (topik → topic, not to)", async () => {
+    const e = await refusal(taskq.listTasks({ topik: "t" } as never));
+    expect(e.message).toContain('(did you mean "topic"?)');
+    const body = await (await app.request("/tasks?topik=t")).json();
+    expect(body.error.message).toContain('(did you mean "topic"?)');
+  });
+
+  it("an unknown query field lists the known ones once", async () => {
+    const body = await (await app.request("/tasks?bogus=1")).json();
+    expect(body.error.message).toBe(
+      "query: bogus is not a field of a listing query; known: topic, subTopic, status, from, to, limit, order, cursor",
+    );
+  });
+});
+
+describe("lengths, backoff and leases", () => {
+  it("lengths count characters, not UTF-16 units: 255 emoji are a valid topic, 256 are not", async () => {
+    const topic = "😀".repeat(255);
+    const t = await taskq.createTask({ topic, taskDescription: "🎉".repeat(10_000) });
+    expect((await taskq.task(t.taskId))!.topic).toBe(topic);
+    const e = await refusal(taskq.createTask({ topic: "😀".repeat(256) }));
+    expect(e.message).toBe("createTask: topic must be at most 255 characters");
+  });
+
+  it("an exponential backoff whose cap is below its base is refused, naming backoff.capMs", async () => {
+    const e = await refusal(
+      taskq.createTask({ topic: "t", backoff: { type: "exponential", baseMs: 10_000, capMs: 10 } }),
+    );
+    expect(e.message).toBe("createTask: backoff.capMs must be at least baseMs (10000), not 10");
+    // against the defaults too (base 1,000 ms, cap 3,600,000 ms)
+    expect((await refusal(taskq.createTask({ topic: "t", backoff: { type: "exponential", capMs: 10 } }))).message)
+      .toContain("backoff.capMs must be at least baseMs (1000 by default), not 10");
+    expect((await refusal(taskq.createTask({ topic: "t", backoff: { type: "exponential", baseMs: 4e6 } }))).message)
+      .toContain("backoff.capMs must be at least baseMs (4000000), not 3600000 by default");
+    await taskq.createTask({ topic: "t", backoff: { type: "exponential", baseMs: 10, capMs: 10 } });
+  });
+
+  it("a lease id that was never the task's is not described as a later reservation only", async () => {
+    await taskq.createTask({ topic: "lease" });
+    const r = (await taskq.reserveTask("lease", "p1"))!;
+    const e = await refusal(taskq.terminate(r.taskId, "p1", { leaseId: "bogus" }));
+    expect(e.code).toBe("wrong-owner");
+    expect(e.message).toContain(
+      "lease bogus is not the task's current lease (it was reserved again since, or the id is wrong)",
+    );
+  });
+});
+
+describe("times and names the same everywhere", () => {
+  it("listTasks and countTasks take from/to as runAt does: epoch ms, a Date or an ISO string", async () => {
+    const t = await taskq.createTask({ topic: "when" });
+    const before = new Date(t.updatedAt - 1000);
+    const after = new Date(t.updatedAt + 1000);
+    for (const [from, to] of [[before, after], [before.toISOString(), after.toISOString()], [+before, +after]]) {
+      expect((await taskq.listTasks({ topic: "when", from, to })).data.map((x) => x.taskId)).toEqual([t.taskId]);
+      expect(await taskq.countTasks({ topic: "when", from, to })).toBe(1);
+    }
+    expect(await taskq.countTasks({ topic: "when", from: after })).toBe(0);
+    const q = `topic=when&from=${encodeURIComponent(before.toISOString())}&to=${+after}`;
+    expect((await (await app.request(`/tasks?${q}`)).json()).data.map((x: { taskId: string }) => x.taskId))
+      .toEqual([t.taskId]);
+  });
+
+  it("POST /writes takes a failure's text as errorMessage, as POST /tasks/:taskId/fail does (error still works)", async () => {
+    await taskq.createTasks([{ topic: "w" }, { topic: "w" }]);
+    const [a, b] = await taskq.reserveTasks("w", "p", 2);
+    const post = (writes: unknown[]) =>
+      app.request("/writes", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ writes }),
+      });
+    const fence = (t: typeof a) => ({ op: "fail", taskId: t.taskId, pid: "p", leaseId: t.leaseId });
+    const both = await post([{ ...fence(a), errorMessage: "x", error: "y" }]);
+    expect(both.status).toBe(400);
+    expect((await both.json()).error.message).toContain("error give errorMessage or error, not both");
+    const res = await post([{ ...fence(a), errorMessage: "by its new name" }, {
+      ...fence(b),
+      error: "by its old name",
+    }]);
+    expect(res.status).toBe(200);
+    expect((await taskq.task(a.taskId))!.error).toBe("by its new name");
+    expect((await taskq.task(b.taskId))!.error).toBe("by its old name");
+  });
+
+  it("the dashboard's form says a negative delay must not be negative, not that it is not a whole number", async () => {
+    const res = await app.request("/ui/tasks", {
+      method: "POST",
+      body: new URLSearchParams({ topic: "form", delayMs: "-5" }),
+    });
+    const html = await res.text();
+    expect(html).toContain("must not be negative");
+    expect(html).not.toContain("must be a whole number");
+  });
+});
