@@ -5,7 +5,7 @@
  * shipped `.d.ts`.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,30 +21,57 @@ const npm = (args: string[], cwd: string) =>
 
 let project: { dir: string; cleanup(): void };
 let files: string[];
+let tarball: string;
+
+/** Installs the tarball (and `extra` packages) into an empty project at `dir`. */
+function installConsumer(dir: string, extra: string[] = []): void {
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  // --ignore-scripts: better-sqlite3's install script would compile SQLite here (70 s of CPU, CI has no
+  // prebuilt binary to download); the addon `npm ci` built for this Node goes where prebuild-install would
+  // put a downloaded one. Same version or the test rebuilds it, so the consumer never runs without it.
+  npm(["install", "--prefer-offline", "--no-package-lock", "--ignore-scripts", ...extra, tarball], dir);
+  const addon = (d: string) => join(d, "node_modules/better-sqlite3");
+  const version = (d: string) => JSON.parse(readFileSync(join(addon(d), "package.json"), "utf8")).version;
+  if (version(root) === version(dir)) {
+    cpSync(
+      join(addon(root), "build/Release/better_sqlite3.node"),
+      join(addon(dir), "build/Release/better_sqlite3.node"),
+    );
+  } else {
+    npm(["rebuild", "better-sqlite3"], dir);
+  }
+}
+
+/** tsc over `dir`'s main.ts, strict; throws (with tsc's report) on any type error. */
+function typeCheck(dir: string): void {
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        lib: ["ES2022", "DOM"],
+        types: [],
+      },
+      files: ["main.ts"],
+    }),
+  );
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+}
 
 beforeAll(() => {
   project = tempDir("sokka-consumer-");
   // dist/ is built by the global setup; --ignore-scripts keeps `prepack` from rebuilding it under other running tests.
   const [packed] = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", project.dir], root));
   files = packed.files.map((f: { path: string }) => f.path);
-  writeFileSync(join(project.dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  // --ignore-scripts: better-sqlite3's install script would compile SQLite here (70 s of CPU, CI has no
-  // prebuilt binary to download); the addon `npm ci` built for this Node goes where prebuild-install would
-  // put a downloaded one. Same version or the test rebuilds it, so the consumer never runs without it.
-  npm(
-    ["install", "--prefer-offline", "--no-package-lock", "--ignore-scripts", join(project.dir, packed.filename)],
-    project.dir,
-  );
-  const addon = (dir: string) => join(dir, "node_modules/better-sqlite3");
-  const version = (dir: string) => JSON.parse(readFileSync(join(addon(dir), "package.json"), "utf8")).version;
-  if (version(root) === version(project.dir)) {
-    cpSync(
-      join(addon(root), "build/Release/better_sqlite3.node"),
-      join(addon(project.dir), "build/Release/better_sqlite3.node"),
-    );
-  } else {
-    npm(["rebuild", "better-sqlite3"], project.dir);
-  }
+  tarball = join(project.dir, packed.filename);
+  installConsumer(project.dir);
 }, 180_000);
 
 afterAll(() => project?.cleanup());
@@ -132,25 +159,54 @@ const app = sokkaRoutes({ taskq });
 export const check: [typeof app.fetch, typeof TaskError] = [app.fetch, TaskError];
 `,
     );
-    writeFileSync(
-      join(project.dir, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          lib: ["ES2022", "DOM"],
-          types: [],
-        },
-        files: ["main.ts"],
-      }),
-    );
-    // throws (with tsc's report) on any type error
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], {
-      cwd: project.dir,
-      encoding: "utf8",
-    });
+    typeCheck(project.dir);
+  });
+});
+
+/** The lowest Hono the peer range (`hono` in package.json's peerDependencies) allows. */
+const LOWEST_HONO = "4.6.0";
+
+describe(`an existing app on Hono ${LOWEST_HONO}, the lowest the peer range allows`, () => {
+  let app: { dir: string; cleanup(): void };
+  beforeAll(() => {
+    app = tempDir("sokka-hono-app-");
+    installConsumer(app.dir, [`hono@${LOWEST_HONO}`]);
+  }, 180_000);
+  afterAll(() => app?.cleanup());
+
+  it("hono is a peer: the app's own copy serves sokka's routes, no second copy is installed", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(pkg.dependencies.hono).toBeUndefined();
+    expect(pkg.peerDependencies.hono).toBe(`^${LOWEST_HONO}`);
+    expect(JSON.parse(readFileSync(join(app.dir, "node_modules/hono/package.json"), "utf8")).version).toBe(LOWEST_HONO);
+    expect(existsSync(join(app.dir, "node_modules/sokka/node_modules/hono"))).toBe(false);
+  });
+
+  it("app.route() type-checks with sokkaRoutes() (no #private clash between two copies) and serves it", () => {
+    const code = (typed: boolean) => `
+import { Hono } from "hono";
+import { createTaskQ } from "sokka";
+import { sokkaRoutes } from "sokka/http";
+
+const taskq = createTaskQ({ url: ":memory:" });
+const app = new Hono();
+app.get("/", (c) => c.text("my app"));
+app.route("/sokka", sokkaRoutes({ taskq }));
+const created = await app.request("/sokka/tasks", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ topic: "email", data: { to: "a@example.com" } }),
+});
+const ui = await app.request("/sokka/ui");
+const bad = await app.request("/sokka/tasks", { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+const body${typed ? ": { topic: string }" : ""} = await created.json();
+console.log(JSON.stringify([created.status, body.topic, ui.status, bad.status, (await app.request("/")).status]));
+await taskq.close();
+`;
+    writeFileSync(join(app.dir, "main.ts"), code(true));
+    typeCheck(app.dir);
+    writeFileSync(join(app.dir, "main.mjs"), code(false));
+    const out = execFileSync(process.execPath, ["main.mjs"], { cwd: app.dir, encoding: "utf8", timeout: 60_000 });
+    expect(JSON.parse(out.trim())).toEqual([201, "email", 200, 400, 200]);
   });
 });
