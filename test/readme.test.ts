@@ -120,9 +120,12 @@ describe("README and docs/", () => {
     expect(checked).toBeGreaterThan(50);
   });
 
-  it("README links every guide", () => {
+  it("README links every guide, and the guides ship in the npm and JSR packages", () => {
     expect(guides.length).toBeGreaterThan(5);
     for (const guide of guides) expect(pointers(readme), guide).toContain(guide);
+    expect(pkg.files, "package.json files").toContain("docs/*.md");
+    expect(jsr.publish.include, "jsr.json publish.include").toContain("docs/*.md");
+    expect(deno.publish.include, "deno.json publish.include").toContain("docs/*.md");
   });
 
   it("README's first section keeps the two set-up commands", () => {
