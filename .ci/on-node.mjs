@@ -13,7 +13,7 @@
 // runs test node:sqlite as the default and say so (SOKKA_TEST_WITHOUT, read by
 // test/helpers.ts fileDrivers(); test/sqlite.driver.test.ts checks the addon
 // indeed does not open). Rebuilding it per Node (node-gyp, headers from the
-// same package) cost 1m19s per version here: see README.md, Runtimes.
+// same package) cost 1m19s per version here: see docs/runtimes.md.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";

@@ -603,7 +603,7 @@ Worker processes (one worker each, concurrency 32, no-op function, each through 
 executed twice (no process dies here, so every lease is valid throughout and any second run would be a
 fencing failure); lost is created minus terminated at the end; a run stalls when no task is executed
 anywhere for 20 s while tasks wait. Two layouts: sqld as it starts by default, and with
-\`--use-custom-wal libsql-wal\` (README.md, "Scaling out"). Server and workers share this machine's cores,
+\`--use-custom-wal libsql-wal\` (docs/scaling.md). Server and workers share this machine's cores,
 so tasks/s cannot grow with processes here; the table shows whether more processes cost and whether they
 stall. A stalled server cannot be asked what it kept, so a stalled run has no "lost" figure; its tasks
 left are shown beside it.

@@ -2,7 +2,7 @@
 // loaded machine disturbs far less than wall time: node bench/driver-ab.mjs <driver> <phase>
 // phases: e2e (10,000 queued tasks, a worker at concurrency 32, no-op), create (5,000 one by one),
 // bulk (createTasks of 10,000 in one call). Prints { perSec (wall), cpuPerSec (tasks per CPU second) }.
-// Against an older commit (what the README's "SQLite drivers" compares with):
+// Against an older commit (what docs/store.md's "SQLite drivers" compares with):
 //   git worktree add /tmp/old 4dd1560 && ln -s "$PWD/node_modules" /tmp/old/ && (cd /tmp/old && npx tsc -p tsconfig.build.json)
 //   for i in 1 2 3 4 5; do SOKKA_DIST=/tmp/old/dist/mod.js node bench/driver-ab.mjs default e2e; node bench/driver-ab.mjs default e2e; done
 import { mkdtempSync, rmSync } from "node:fs";

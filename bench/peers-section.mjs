@@ -25,7 +25,7 @@ if (process.argv[1]?.endsWith("peers-section.mjs")) {
 temp \`file:\` database, rounds interleaved: sokka through its public API, plainjob 0.0.14 on better-sqlite3,
 and the "ceiling", bare SQL on the smallest table that keeps a lease and a fence (one partial index, no
 listing indexes) on \`@libsql/client\` (SQLite 3.45.1), which prepares every statement anew. sokka's \`file:\`
-stores run on this runtime's default library (under Node: better-sqlite3, as plainjob does; see README.md,
+stores run on this runtime's default library (under Node: better-sqlite3, as plainjob does; see docs/store.md,
 "SQLite drivers") with statements kept prepared (src/libsql/sqlite-driver.ts) and copy their WAL back every
 8,000 pages (the ceiling: SQLite's default 1,000), so part of sokka's ratio to the ceiling is the library and
 that setting, not the design (BENCHMARKS.md's "raw" rows above run sokka's statements on sokka's library and

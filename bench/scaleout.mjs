@@ -5,8 +5,8 @@
 // lease stays valid and any second run would be a fencing failure), lost (created but not
 // terminated at the end), and stalls (no execution anywhere for STALL_MS while tasks wait).
 //
-// Two layouts of sqld: its defaults, and the one README.md recommends for many writers
-// (`--use-custom-wal libsql-wal`: sqld's own WAL instead of SQLite's; see README.md, "Scaling out").
+// Two layouts of sqld: its defaults, and the one docs/scaling.md recommends for many writers
+// (`--use-custom-wal libsql-wal`: sqld's own WAL instead of SQLite's; see docs/scaling.md).
 //
 //   node bench/scaleout.mjs                       the table: both layouts × 1 / 2 / 4 / 8 processes, 2 runs each
 //   node bench/scaleout.mjs soak [runs] [seconds] the recommended layout, 8 processes, tasks fed for

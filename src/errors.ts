@@ -18,7 +18,7 @@ export type ErrorType =
 
 /**
  * Every error code sokka throws or answers with, and the type it comes with.
- * The README's table of error codes lists exactly these (a test checks it).
+ * The table of error codes in docs/reference.md lists exactly these (a test checks it).
  */
 export const ERROR_CODES = {
   "invalid-task": "bad-request",

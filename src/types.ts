@@ -112,7 +112,7 @@ export interface TaskDef<D = unknown> {
   /**
    * The queue to put the task in: a name, as are `taskId`, `taskGroupId` and
    * `subTopic` — 1–255 characters, no control characters, no whitespace at
-   * either end (README, "Names").
+   * either end (docs/store.md, "Names").
    */
   topic: string;
   /** Any JSON value; stored and returned exactly. Default `null`. */

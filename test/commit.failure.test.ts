@@ -613,7 +613,7 @@ describe("a commit that fails is never acknowledged (sqld whose --db-path is on 
     }
   });
 
-  // sqld's defect, not sokka's, kept as a test so that the README's warning is dropped when a release fixes it:
+  // sqld's defect, not sokka's, kept as a test so that the warning in docs/scaling.md is dropped when a release fixes it:
   // with libsql-wal, a write transaction that changes a single page is acknowledged on a full disk, the
   // server then answers I/O errors until restarted, and after the restart the write is gone.
   it("--use-custom-wal libsql-wal (sqld 0.24.32): a one-page write on a full disk is acknowledged and lost", async () => {

@@ -254,10 +254,10 @@ it("says what each error means where it is answered: 409 on create, the cross-si
   expect(doc.paths["/tasks/{taskId}/snooze"].post.responses[403].description).toMatch(/another worker's.*cross-site/);
 });
 
-it("the README's API reference names every route of the document", async () => {
+it("the API reference (docs/reference.md) names every route of the document", async () => {
   const doc = await documentOf();
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  const row = readme.split("\n").find((l) => l.startsWith("| `sokkaRoutes({ taskq, maxBodyBytes"))!;
+  const reference = readFileSync(new URL("../docs/reference.md", import.meta.url), "utf8");
+  const row = reference.split("\n").find((l) => l.startsWith("| `sokkaRoutes({ taskq, maxBodyBytes"))!;
   expect(row).toBeDefined();
   for (const [path, item] of Object.entries(doc.paths as Json)) {
     for (const method of Object.keys(item as Json)) {

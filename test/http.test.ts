@@ -146,7 +146,7 @@ describe("JSON API", () => {
     });
   });
 
-  it("mounted with app.route(), as the README shows, every unknown path under the mount is the JSON 404", async () => {
+  it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404", async () => {
     for (const prefix of ["/sokka", ""]) {
       const parent = new Hono();
       parent.get("/hello", (c) => c.text("hi"));

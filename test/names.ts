@@ -35,7 +35,7 @@ export const nameLike = fc.array(
   { maxLength: 6 },
 ).map((parts) => parts.join(""));
 
-/** Whether the store must take `name`: written out again here from the README's rule, not from the schema. */
+/** Whether the store must take `name`: written out again here from the rule in docs/store.md ("Names"), not from the schema. */
 export function isValidName(name: string): boolean {
   if (name.length < 1 || name.length > 255 || /^\s|\s$/.test(name)) return false;
   for (const c of name) {

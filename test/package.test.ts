@@ -77,7 +77,7 @@ beforeAll(() => {
 afterAll(() => project?.cleanup());
 
 describe("npm package", () => {
-  it("ships the built entry points, their types, README, LICENSE and the README's images, and no sources or tests", () => {
+  it("ships the built entry points, their types, README, LICENSE, the guides of docs/ and their images, and no sources or tests", () => {
     for (
       const f of [
         "package.json",
@@ -87,6 +87,8 @@ describe("npm package", () => {
         "dist/mod.d.ts",
         "dist/src/http/mod.js",
         "dist/src/http/mod.d.ts",
+        "docs/reference.md",
+        "docs/workers.md",
         "docs/dashboard-overview.png",
         "docs/dashboard-task.png",
         "docs/dashboard-tasks-390.png",
@@ -96,7 +98,8 @@ describe("npm package", () => {
     }
     expect(
       files.filter((f) =>
-        !f.startsWith("dist/") && !/^docs\/[^/]+\.png$/.test(f) && !["package.json", "README.md", "LICENSE"].includes(f)
+        !f.startsWith("dist/") && !/^docs\/[^/]+\.(png|md)$/.test(f) &&
+        !["package.json", "README.md", "LICENSE"].includes(f)
       ),
     ).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);

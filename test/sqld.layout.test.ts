@@ -1,5 +1,5 @@
 /**
- * The sqld layout README.md recommends for many writer processes
+ * The sqld layout docs/scaling.md recommends for many writer processes
  * (`--use-custom-wal libsql-wal`) keeps what it answered: tasks created and
  * terminated through it are all there, in their states, after the server is
  * SIGKILLed and started again on its data. (Its throughput and the 8-process

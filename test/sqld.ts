@@ -23,7 +23,7 @@ export function sqldBinary(): string {
   return path;
 }
 
-/** The flags of the layout README.md recommends for many writer processes ("Scaling out"). */
+/** The flags of the layout docs/scaling.md recommends for many writer processes. */
 export const RECOMMENDED_FLAGS = ["--use-custom-wal", "libsql-wal"];
 
 /** A running sqld: `kill()` SIGKILLs it and keeps its data (`dir`, to start again on), `stop()` also removes the data. */

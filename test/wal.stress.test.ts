@@ -12,7 +12,7 @@
  * Time: SOKKA_STRESS_MS of writing per runtime (default 10 s; the file takes
  * about 40 s here). SOKKA_STRESS_LIBSQL=<n> adds n runs on the `libsql` driver
  * (SQLite 3.45.1, which carries the WAL-reset bug): a finding run, not CI
- * (README, "SQLite drivers", says what it found).
+ * (docs/store.md, "SQLite drivers", says what it found).
  * SOKKA_STRESS_PLANT=ack-unwritten makes each process print one id it
  * never wrote: the rows must then fail.
  */
@@ -137,7 +137,7 @@ async function stress(runtime: Runtime, driver?: SqliteDriverName): Promise<Prin
   return printed;
 }
 
-/** Sums the writers' counts, for the log line (and the README's numbers). */
+/** Sums the writers' counts, for the log line (and the numbers in docs/store.md). */
 function summary(label: string, printed: Printed[]): string {
   const sum = (k: string) => printed.reduce((n, p) => n + (p.stats[k] ?? 0), 0);
   const { driver, sqliteVersion } = printed[0].info;

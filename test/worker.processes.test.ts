@@ -75,7 +75,7 @@ describe.each(fileDrivers())("on %s", (driver) => {
     // 1,000 before the last one started (it did, once the store got faster). Each takes 5 ms ("count"), so two
     // processes need over 600 ms for them all: the third, idle until its next look, cannot miss them either.
     await taskq.createTasks(Array.from({ length: 1000 }, (_, i) => ({ topic: "load", data: i })));
-    // A light probe on a plain connection, polled every 100 ms (see the note on readers in README, Storage).
+    // A light probe on a plain connection, polled every 100 ms (see the note on readers in docs/store.md, "Storage notes").
     const terminated = async () =>
       Number(
         (await raw.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'terminated' AND ready_at IS NULL"))

@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * reserves, writes or inserts), wait for one macrotask. Measured: 100,000
  * statements grow RSS by 520 MB without it, by 18 MB with it; a worker at
  * c=32 grew +66.7 MB over 100,000 tasks when one-statement ticks counted as
- * one, +57 MB counted by rows every 300 (README, Performance). Once a task's
+ * one, +57 MB counted by rows every 300 (docs/performance.md). Once a task's
  * run made no closures (execution.ts), three runs each grew it +45–56 MB every
  * 300 rows, +48–55 MB every 450, +56–58 MB every 600 (1,200: +64 MB); 450 keeps
  * a margin under 60 MB and cuts the time a busy worker spends waiting out

@@ -371,7 +371,7 @@ export interface ListShape extends FilterShape {
  * snoozed one by (topic, ready_at, id): when its lease or snooze runs out; a
  * resting one by (updated_at, task_id). Keeping live tasks out of any index
  * on `updated_at` is what lets a task's steps write no listing entry until it
- * rests (README.md, Performance).
+ * rests (docs/performance.md).
  */
 function orderOf(rank: number): { where: string; cols: string[] } {
   if (rank === 0) return { where: WAITING, cols: ["topic", "priority", "ready_at", "id"] };
