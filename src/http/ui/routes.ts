@@ -16,9 +16,11 @@ import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
 import type { ListFilters, Page, Task, TaskQ, TaskStatus } from "../../types.ts";
 import { pageHeaders } from "../page-headers.ts";
+import { count } from "./format.ts";
 import { badge, type Html, notice, page, PAGE_SCRIPTS, time } from "./layout.ts";
 import { pathParam } from "./path-param.ts";
 import { pageParams, searchForm, topicFragment, TOPICS_PER_PAGE, topicsFragment } from "./overview.ts";
+import { taskTable } from "./task-table.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
 const DASHBOARD_PID = "sokka-dashboard";
@@ -404,7 +406,7 @@ function taskList(base: string, q: Record<string, string>, p: Page, total: numbe
   })();
   return html`
     <p class="muted"
-      data-testid="total">${total} ${total === 1 ? "task matches" : "tasks match"}${q.cursor
+      data-testid="total">${count(total)} ${total === 1 ? "task matches" : "tasks match"}${q.cursor
         ? html`
           · <a href="${first}">first page</a>
         `
@@ -415,33 +417,6 @@ function taskList(base: string, q: Record<string, string>, p: Page, total: numbe
       : ""}${p.cursor
       ? html`<a href="${link(p.cursor)}" rel="next">Next page →</a>`
       : html`<span class="muted">End of list.</span>`}</p>
-  `;
-}
-
-function taskTable(base: string, tasks: Task[]): Html {
-  return html`
-    <div class="card scroll">
-      <table>
-    <tr><th>task</th><th>topic</th><th>status</th><th>description</th><th>last owner</th><th class="num">attempts</th><th>updated</th></tr>
-    ${tasks.length ? "" : html`
-      <tr>
-        <td colspan="7" class="muted">No tasks match.</td>
-      </tr>
-    `}
-    ${tasks.map((t) =>
-      html`
-        <tr>
-          <td class="id"><a href="${base}/tasks/${encodeURIComponent(t.taskId)}">${t.taskId}</a></td>
-          <td>${t.topic}<span class="muted"> / ${t.subTopic}</span></td>
-          <td>${badge(t.status)}</td>
-          <td>${t.taskDescription ?? ""}</td>
-          <td>${t.lastPid ?? "—"}</td>
-          <td class="num">${t.attempts}</td>
-          <td class="time">${time(t.updatedAt)}</td>
-        </tr>
-      `
-    )}</table>
-    </div>
   `;
 }
 
