@@ -232,8 +232,11 @@ export interface TaskQOptions {
   changePollMs?: number;
   /**
    * Remote databases: longest wait (ms) for the server's answer to one call.
-   * Past it the call rejects with `unavailable/store-timeout` (a read is
-   * retried twice first); a write cut off so may or may not have been
+   * Past it the call rejects with `unavailable/store-timeout`. A read is
+   * tried three times first, so a read of a server that stopped answering
+   * rejects after about three times this (30 s by default: how long a
+   * dashboard page waits before it says its data could not be read); a
+   * write is tried once, and one cut off so may or may not have been
    * applied, and is left to its lease and fence, never taken as done. A
    * worker reports it as an `error` event and keeps trying. Default 10000.
    */

@@ -146,7 +146,7 @@ describe("JSON API", () => {
     });
   });
 
-  it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404", async () => {
+  it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404 (the dashboard's, HTML)", async () => {
     for (const prefix of ["/sokka", ""]) {
       const parent = new Hono();
       parent.get("/hello", (c) => c.text("hi"));
@@ -158,7 +158,6 @@ describe("JSON API", () => {
           ["DELETE", "/tasks/a"],
           ["GET", "/topics/t/reserve"],
           ["PUT", "/topics/t"],
-          ["GET", "/ui/no/such/page"],
         ]
       ) {
         const res = await parent.request(`${prefix}${path}`, { method });
@@ -166,6 +165,11 @@ describe("JSON API", () => {
         expect(res.headers.get("content-type")).toMatch(/application\/json/);
         expect((await res.json()).error).toMatchObject({ type: "not-found", code: "route-not-found" });
       }
+      // under /ui, a page of the dashboard: its own HTML 404, with a link back to the overview
+      const page = await parent.request(`${prefix}/ui/no/such/page`);
+      expect(page.status).toBe(404);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await page.text()).toContain(`<a href="${prefix}/ui">Back to the overview</a>`);
       expect(await (await parent.request("/hello")).text()).toBe("hi"); // the parent's own routes still answer
       expect((await parent.request(`${prefix}/tasks`)).status).toBe(200);
     }

@@ -202,8 +202,8 @@ const routeNotFound = (c: Context) =>
 /**
  * The JSON API, the pull-consumer routes and the dashboard (`/ui`) as a Hono
  * app. It answers every path under its mount point: an unknown one is a JSON
- * 404 (`not-found/route-not-found`), so mount it at its own prefix, or after
- * your own routes.
+ * 404 (`not-found/route-not-found`; under `/ui`, the dashboard's HTML 404
+ * page), so mount it at its own prefix, or after your own routes.
  *
  * Writes sent by a browser from a page of another origin are refused (403
  * `forbidden/cross-site-request`) unless `allowedOrigins` lists it; requests

@@ -134,9 +134,12 @@ function baseCode(e: unknown): string {
 /**
  * The `TaskError` a driver error becomes. Its message is the store's own
  * words, never the driver's text: that can name files, URLs (with their
- * credentials) and SQL. The driver's error stays as the `cause`.
+ * credentials) and SQL. The driver's error stays as the `cause`. `call` is
+ * what failed: a read (nothing changed, the data could not be read), a write
+ * (a timed-out one may or may not have been applied), or the store's opening
+ * (tried again by the next call).
  */
-export function toTaskError(e: unknown, what: string): TaskError {
+export function toTaskError(e: unknown, what: string, call: Repeat | "open" = "write"): TaskError {
   if (e instanceof TaskError) return e;
   const kind = classifyDriverError(e);
   const opts = { cause: e };
@@ -168,8 +171,11 @@ export function toTaskError(e: unknown, what: string): TaskError {
       return new TaskError(
         "unavailable",
         "store-timeout",
-        `${what}: the store did not answer within ${(e as RequestTimeout).ms} ms (requestTimeoutMs); ` +
-          "a write's outcome is unknown, so it is left to its lease and fence",
+        `${what}: the store did not answer within ${(e as RequestTimeout).ms} ms (requestTimeoutMs); ` + ({
+          read: "the data could not be read (nothing was changed)",
+          write: "a write's outcome is unknown, so it is left to its lease and fence",
+          open: "the store could not be opened, and the next call tries again",
+        })[call],
         opts,
       );
     case "closed":
@@ -298,7 +304,7 @@ export class Connection {
     try {
       return await this.retry(() => this.client.execute(stmt), repeat, weight);
     } catch (e) {
-      throw toTaskError(e, what);
+      throw toTaskError(e, what, repeat);
     }
   }
 

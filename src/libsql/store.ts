@@ -392,7 +392,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     try {
       return await this.#conn.retry(send, mode, weight);
     } catch (e) {
-      throw toTaskError(e, what);
+      throw toTaskError(e, what, mode);
     }
   }
 
@@ -407,7 +407,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       },
       (e) => {
         this.#ready = null; // a later call tries again
-        throw toTaskError(e, "opening the store");
+        throw toTaskError(e, "opening the store", "open");
       },
     );
     return this.#ready;

@@ -4,13 +4,16 @@
  * lines of 1,440 points) on the topic's page, and the last hour as a
  * sparkline in each row of the overview, as server-rendered SVG: no script,
  * so they work with JavaScript off and in any runtime. Each chart carries its
- * numbers in `data-` attributes and a `<title>` that says them in words.
+ * numbers in `data-` attributes and a `<title>` that says them in words. A
+ * span in which nothing completed or failed is a line of words, not an empty
+ * chart's height.
  *
  * @module
  */
 
 import { html, raw } from "hono/html";
 import type { Activity } from "../../types.ts";
+import { count } from "./format.ts";
 import type { Html } from "./layout.ts";
 
 const MINUTE = 60_000;
@@ -46,8 +49,15 @@ const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 function frame(kind: string, s: Series, span: string, body: string): Html {
   const c = sum(s.completed);
   const f = sum(s.failed);
+  if (c + f === 0) {
+    return html`
+      <figure class="chart idle" data-span="${span}" data-completed="0" data-failed="0">
+        <figcaption>Idle: nothing completed or failed in the last ${span}.</figcaption>
+      </figure>
+    `;
+  }
   const peak = Math.max(0, ...s.completed.map((x, i) => x + s.failed[i]));
-  const words = `${c} completed and ${f} failed in the last ${span} (peak ${peak} a minute)`;
+  const words = `${count(c)} completed and ${count(f)} failed in the last ${span} (peak ${count(peak)} a minute)`;
   return html`
     <figure class="chart">
       <svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" class="chart ${kind}"
@@ -57,7 +67,9 @@ function frame(kind: string, s: Series, span: string, body: string): Html {
       <div class="axis"><span>${hhmm(s.minutes[0])}</span><span>${hhmm(
         s.minutes[s.minutes.length - 1],
       )} UTC</span></div>
-      <figcaption>last ${span}: <span class="ok">${c} completed</span>, <span class="error">${f} failed</span>, peak ${peak}/min</figcaption>
+      <figcaption>last ${span}: <span class="ok">${count(c)} completed</span>, <span class="error">${count(
+        f,
+      )} failed</span>, peak ${count(peak)}/min</figcaption>
     </figure>
   `;
 }
@@ -120,7 +132,9 @@ export function sparkline(activity: Activity, topic: string): Html {
   return html`
     <svg class="spark" viewBox="0 0 60 ${SPARK_H}" preserveAspectRatio="none" role="img" data-completed="${c}"
       data-failed="${f}"
-      data-peak="${peak}"><title>${c} completed and ${f} failed in the last hour (peak ${peak} a minute)</title>${raw(
+      data-peak="${peak}"><title>${count(c)} completed and ${count(f)} failed in the last hour (peak ${count(
+        peak,
+      )} a minute)</title>${raw(
         `<line x1="0" y1="${SPARK_H}" x2="60" y2="${SPARK_H}" class="base"/>` +
           `<path class="completed" d="${done}"/><path class="failed" d="${failed}"/>`,
       )}</svg>

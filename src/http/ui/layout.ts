@@ -29,7 +29,12 @@ main{max-width:1180px;margin:0 auto;padding:24px 28px}h1{font-size:20px;margin:0
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px;white-space:nowrap}
-td.id{word-break:break-all;min-width:9em}td.time{white-space:nowrap}
+table.topics th{white-space:normal}td.time{white-space:nowrap}td.text{overflow-wrap:anywhere;min-width:8em}
+.clip{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
+td.id .clip{font:12px/1.75 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-width:26ch}
+td.topic{width:30%;min-width:9em}td.owner{width:12%;min-width:6em}
+td.topic .cell{display:flex;align-items:center;gap:6px;width:0;min-width:100%}.cell .clip{flex:0 1 auto;min-width:0}.cell>:not(.clip){flex:none}
+table.tasks td.topic .clip,td.owner .clip{display:block;width:0;min-width:100%}
 th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--accent)}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
 .badge.starting{background:var(--starting)}.badge.running{background:var(--running)}.badge.snoozed{background:var(--snoozed)}
@@ -44,12 +49,19 @@ button.secondary{background:#fff;color:var(--accent)}button.danger{background:va
 pre{background:#f1f3f5;padding:12px;border-radius:8px;overflow:auto;margin:0}
 dl{display:grid;grid-template-columns:minmax(8em,160px) 1fr;gap:6px 16px;margin:0}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 .error{color:var(--failed)}.field-error{color:var(--failed);font-size:12px}.invalid{border-color:var(--failed)}
-.muted{color:var(--muted)}.row{display:flex;gap:8px;flex-wrap:wrap;align-items:start}
+.muted{color:var(--muted)}.row{display:flex;gap:8px;flex-wrap:wrap;align-items:start}.row+.row{margin-top:12px}
 .notice{background:#ebfbee;border:1px solid #b2f2bb;color:#2b8a3e;border-radius:8px;padding:10px 14px;margin-bottom:16px}
-.alert{background:#fff5f5;border:1px solid #ffc9c9;color:var(--failed);border-radius:8px;padding:10px 14px;margin-bottom:16px}
+.alert{overflow-wrap:anywhere;background:#fff5f5;border:1px solid #ffc9c9;color:var(--failed);border-radius:8px;padding:10px 14px;margin-bottom:16px}
 .pager{display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 details.action summary{cursor:pointer;list-style:none;display:inline-block;padding:6px 14px;border:1px solid var(--accent);border-radius:6px;color:var(--accent);background:#fff}
 details.action[open] summary{margin-bottom:8px}details.action form{display:flex;flex-direction:column;gap:8px;min-width:16em}
+@media (max-width:960px){table.topics,table.topics tbody,table.tasks,table.tasks tbody{display:block}
+table.topics tr.head,table.tasks tr.head{display:none}
+table.topics tr,table.tasks tr{display:grid;grid-template-columns:repeat(auto-fill,minmax(6.5em,1fr));gap:4px 10px;padding:8px 0;border-bottom:1px solid var(--line)}
+table.topics td,table.tasks td{border:0;padding:0;text-align:left;width:auto;min-width:0}
+table.topics td.topic,table.topics td.spark,table.tasks td.id,table.tasks td.topic,table.tasks td.text{grid-column:1/-1}
+table.tasks td.text{order:1}table.tasks td.time{white-space:normal}
+td[data-label]::before{content:attr(data-label);display:block;font-size:11px;color:var(--muted);text-transform:uppercase;letter-spacing:.4px}}
 @media (max-width:600px){header{padding:10px 14px}main{padding:14px}.card{padding:10px}dl{grid-template-columns:1fr}dt{margin-top:6px}.row{flex-direction:column}}
 `;
 

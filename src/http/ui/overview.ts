@@ -1,12 +1,15 @@
 /**
  * The dashboard's overview (`/ui`) and a topic's own page
  * (`/ui/topics/:topic`). However many topics there are, the overview shows a
- * page of them ({@link TOPICS_PER_PAGE}, in name order, found by keyset
- * cursors or by the start of their name): a row each with its counts per
+ * page of them ({@link TOPICS_PER_PAGE}, found by keyset cursors in the
+ * store's name order or by the start of their name, and shown in natural
+ * order, see `topicsFragment`): a row each with its counts per
  * status, how long its oldest ready task has waited, a pause / resume button
  * and a sparkline of its last hour. A topic's page has the full charts (the
  * last hour and the last day, per minute). The in-place refresh reads the
- * same page again, and nothing more.
+ * same page again, and nothing more. A long name is cut to its cell (the
+ * whole of it is the link's title), so the counts stay in view; on a narrow
+ * screen each row is a block of labelled counts instead of a wide table.
  *
  * @module
  */
@@ -15,7 +18,9 @@ import { html } from "hono/html";
 import { STATUSES } from "../../schemas.ts";
 import type { Activity, TopicPage, TopicStats } from "../../types.ts";
 import { dayChart, hourChart, sparkline } from "./charts.ts";
+import { clipped, count } from "./format.ts";
 import { type Html, time } from "./layout.ts";
+import { naturalCompare } from "./natural-order.ts";
 
 /** Topics per page of the overview. */
 export const TOPICS_PER_PAGE = 50;
@@ -55,7 +60,7 @@ export function searchForm(base: string, prefix: string, error?: string): Html {
 }
 
 function head(spark: boolean): Html {
-  return html`<tr><th>topic</th>${
+  return html`<tr class="head"><th>topic</th>${
     STATUSES.map((s) => html`<th class="num">${s}</th>`)
   }<th class="num">total</th><th class="num">oldest ready</th>${spark ? html`<th>last hour</th>` : ""}</tr>`;
 }
@@ -69,22 +74,29 @@ function row(base: string, s: TopicStats, spark: Html | null): Html {
   const control = s.paused
     ? html`<span class="badge held">paused</span> <button class="secondary" formaction="${action}">Resume</button>`
     : html`<button class="secondary" formaction="${action}">Pause</button>`;
-  return html`<tr><td><a href="${base}/topics/${t}">${s.topic}</a> ${control}</td>${
-    STATUSES.map((st) =>
-      html`<td class="num">${
-        s.counts[st] ? html`<a href="${base}/tasks?topic=${t}&status=${st}">${s.counts[st]}</a>` : "0"
-      }</td>`
-    )
-  }<td class="num">${total(s.counts)}</td><td class="num" data-oldest-ready-ms="${s.oldestReadyAgeMs ?? ""}">${
+  // data-label: a count's name, shown beside it where the row is a block (a narrow screen)
+  const cell = (label: string, body: Html | string) => html`<td class="num" data-label="${label}">${body}</td>`;
+  const counts = STATUSES.map((st) =>
+    cell(st, s.counts[st] ? html`<a href="${base}/tasks?topic=${t}&status=${st}">${count(s.counts[st])}</a>` : "0")
+  );
+  const oldest = html`<td class="num" data-label="oldest ready" data-oldest-ready-ms="${s.oldestReadyAgeMs ?? ""}">${
     age(s.oldestReadyAgeMs)
-  }</td>${spark ? html`<td class="spark">${spark}</td>` : ""}</tr>`;
+  }</td>`;
+  const name = clipped(s.topic, `${base}/topics/${t}`);
+  return html`
+    <tr
+      data-topic="${s.topic}"><td class="topic"><div class="cell">${name} ${control}</div></td>${counts}${cell(
+        "total",
+        count(total(s.counts)),
+      )}${oldest}${spark ? html`<td class="spark">${spark}</td>` : ""}</tr>
+  `;
 }
 
 /** The form round the rows: a post of a row's button carries `hidden` (where to come back to). */
 function table(hidden: URLSearchParams, rows: Html): Html {
   return html`<form method="post">${
     [...hidden].map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
-  }<div class="card scroll"><table>${rows}</table></div></form>`;
+  }<div class="card scroll"><table class="topics">${rows}</table></div></form>`;
 }
 
 /** Each topic's minutes, so each sparkline reads only its own. */
@@ -103,6 +115,14 @@ function byTopic(activity: Activity): Map<string, Activity> {
  * holds the last hour of the page's topics. Nothing here is summed over
  * every topic: that would count every task at each refresh (the task list
  * counts one status, when asked).
+ *
+ * The rows of a page are shown in natural order (`topic-2` before
+ * `topic-10`). The pages themselves are cut in the store's order (code
+ * points, by keyset cursors on the indexes: no collation of its own, so the
+ * same on a file and on a libSQL server), which keeps every page's cursors
+ * exact; natural order across pages would need a sort key in the database.
+ * So natural order holds within a page, and a page holds the same topics
+ * as before.
  */
 export function topicsFragment(base: string, where: URLSearchParams, page: TopicPage, activity: Activity): Html {
   const prefix = where.get("prefix") ?? "";
@@ -115,7 +135,9 @@ export function topicsFragment(base: string, where: URLSearchParams, page: Topic
     : "No tasks yet.";
   const rows = html`
     ${head(true)}${page.data.length
-      ? page.data.map((s) => row(base, s, sparkline(minutes.get(s.topic) ?? none, s.topic)))
+      ? [...page.data].sort((a, b) => naturalCompare(a.topic, b.topic)).map((s) =>
+        row(base, s, sparkline(minutes.get(s.topic) ?? none, s.topic))
+      )
       : html`
         <tr>
           <td colspan="${STATUSES.length + 4}" class="muted">${empty}</td>

@@ -10,15 +10,17 @@
  */
 
 import { type Context, Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { type Issue, TaskError } from "../../errors.ts";
 import { STATUSES } from "../../schemas.ts";
 import type { ListFilters, Page, Task, TaskQ, TaskStatus } from "../../types.ts";
 import { pageHeaders } from "../page-headers.ts";
+import { count } from "./format.ts";
 import { badge, type Html, notice, page, PAGE_SCRIPTS, time } from "./layout.ts";
+import { errorPage } from "./error-page.ts";
 import { pathParam } from "./path-param.ts";
 import { pageParams, searchForm, topicFragment, TOPICS_PER_PAGE, topicsFragment } from "./overview.ts";
+import { taskTable } from "./task-table.ts";
 
 /** Who the dashboard's own writes are done as (transitions out of starting/snoozed do not check it). */
 const DASHBOARD_PID = "sokka-dashboard";
@@ -47,24 +49,8 @@ export function uiRoutes(taskq: TaskQ): Hono {
   };
 
   ui.onError((err, c) => {
-    const status = err instanceof TaskError || err instanceof HTTPException ? err.status : 500;
-    const message = err instanceof TaskError
-      ? err.message
-      : err instanceof HTTPException
-      ? err.message || "refused"
-      : "internal error";
-    return c.html(
-      page(
-        base(c),
-        "Error",
-        html`
-          <h1>${status === 404 ? "Not found" : "The request was refused"}</h1>
-          <div class="alert">${message}</div>
-          <p><a href="${base(c)}">Back to the overview</a></p>
-        `,
-      ),
-      status as 400,
-    );
+    const { status, body } = errorPage(err, c.req.method, here(c));
+    return c.html(page(base(c), "Error", html`${body}<p><a href="${base(c)}">Back to the overview</a></p>`), status);
   });
 
   ui.post("/topics/:topic/:action", async (c) => {
@@ -191,6 +177,7 @@ export function uiRoutes(taskq: TaskQ): Hono {
     }
     const order = q.order === "asc" ? "asc" : "desc";
     let list: Html | string = html`<p class="muted">Fix the filter above to list tasks.</p>`;
+    let badCursor = false;
     if (!Object.keys(state.errors).length) {
       try {
         const [pageData, total] = await Promise.all([
@@ -200,11 +187,14 @@ export function uiRoutes(taskq: TaskQ): Hono {
         list = taskList(base(c), q, pageData, total);
       } catch (e) {
         if (!(e instanceof TaskError) || e.type !== "bad-request") throw e;
-        fieldErrors(state, e);
+        // the cursor is no field of the form: say what is wrong with the link, and where to start over
+        badCursor = e.code === "invalid-cursor";
+        if (badCursor) list = cursorRefused(base(c), q, e);
+        else fieldErrors(state, e);
       }
     }
-    if (isFragment(c)) return c.html(list);
-    const failedFilter = Object.keys(state.errors).length > 0;
+    if (isFragment(c)) return c.html(list, badCursor ? 400 : 200);
+    const failedFilter = badCursor || Object.keys(state.errors).length > 0;
     return c.html(
       page(
         base(c),
@@ -331,7 +321,23 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
     } as Record<string, string>)[action];
     return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}?notice=${done}`, 303);
   });
+
+  // any other path under /ui is a page of the dashboard that does not exist: an HTML 404, not the API's JSON one
+  ui.all("*", (c) => {
+    throw new TaskError("not-found", "route-not-found", `There is no dashboard page at ${c.req.path}.`);
+  });
   return ui;
+}
+
+/** The page of a list whose cursor (from the URL, not the form) was refused: why, and a link to its first page. */
+function cursorRefused(base: string, q: Record<string, string>, e: TaskError): Html {
+  const params = new URLSearchParams(q);
+  params.delete("cursor");
+  params.delete("notice");
+  const first = params.size ? `${base}/tasks?${params}` : `${base}/tasks`;
+  const why = e.issues?.find((i) => i.path === "cursor")?.message ?? "is not valid";
+  return html`<div class="alert" role="alert">This page's link is not valid: its cursor ${why}. <a href="${first}"
+    >Start over from the first page</a></div>`;
 }
 
 /** A filter time: a date-time read as UTC (as the form says), or epoch ms; null when it is neither. */
@@ -347,7 +353,6 @@ function fieldErrors(state: FormState, e: TaskError): void {
   for (const i of issues) {
     const field = i.path.split(".")[0];
     if (field && field in state.values) state.errors[field] = i.message;
-    else if (field === "cursor") state.general = "That page is no longer valid; start from the first page.";
     else state.general = e.message;
   }
   if (!issues.length) state.general = e.message;
@@ -405,7 +410,7 @@ function taskList(base: string, q: Record<string, string>, p: Page, total: numbe
   })();
   return html`
     <p class="muted"
-      data-testid="total">${total} ${total === 1 ? "task matches" : "tasks match"}${q.cursor
+      data-testid="total">${count(total)} ${total === 1 ? "task matches" : "tasks match"}${q.cursor
         ? html`
           · <a href="${first}">first page</a>
         `
@@ -416,33 +421,6 @@ function taskList(base: string, q: Record<string, string>, p: Page, total: numbe
       : ""}${p.cursor
       ? html`<a href="${link(p.cursor)}" rel="next">Next page →</a>`
       : html`<span class="muted">End of list.</span>`}</p>
-  `;
-}
-
-function taskTable(base: string, tasks: Task[]): Html {
-  return html`
-    <div class="card scroll">
-      <table>
-    <tr><th>task</th><th>topic</th><th>status</th><th>description</th><th>last owner</th><th class="num">attempts</th><th>updated</th></tr>
-    ${tasks.length ? "" : html`
-      <tr>
-        <td colspan="7" class="muted">No tasks match.</td>
-      </tr>
-    `}
-    ${tasks.map((t) =>
-      html`
-        <tr>
-          <td class="id"><a href="${base}/tasks/${encodeURIComponent(t.taskId)}">${t.taskId}</a></td>
-          <td>${t.topic}<span class="muted"> / ${t.subTopic}</span></td>
-          <td>${badge(t.status)}</td>
-          <td>${t.taskDescription ?? ""}</td>
-          <td>${t.lastPid ?? "—"}</td>
-          <td class="num">${t.attempts}</td>
-          <td class="time">${time(t.updatedAt)}</td>
-        </tr>
-      `
-    )}</table>
-    </div>
   `;
 }
 

@@ -1,0 +1,29 @@
+/**
+ * How the dashboard writes numbers and long names: counts with a comma
+ * every three digits (12,345), the same in every locale and runtime, so a
+ * page reads the same wherever it is rendered; and a name that may be too
+ * long for its cell, cut with an ellipsis by the stylesheet, the whole of it
+ * in its `title`.
+ *
+ * @module
+ */
+
+import { html } from "hono/html";
+import type { Html } from "./layout.ts";
+
+/** A count with thousands separators: 12345 → "12,345" (no locale: always a comma). */
+export function count(n: number): string {
+  const [int, frac] = String(n).split(".");
+  const grouped = int.replace(/\B(?=(\d{3})+$)/g, ",");
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
+
+/**
+ * A name on one line, cut to its cell with an ellipsis (the `clip` class),
+ * the whole name as its title; a link when `href` is given.
+ */
+export function clipped(text: string, href?: string): Html {
+  return href
+    ? html`<a class="clip" href="${href}" title="${text}">${text}</a>`
+    : html`<span class="clip" title="${text}">${text}</span>`;
+}
