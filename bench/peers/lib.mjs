@@ -53,8 +53,13 @@ export function watchdog(seconds, cleanup = () => {}) {
 
 export const now = () => process.hrtime.bigint();
 export const secondsSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
-/** Epoch milliseconds with sub-millisecond resolution, comparable between processes on one machine. */
-export const clock = () => performance.timeOrigin + performance.now();
+/**
+ * Epoch milliseconds, read the same way in both processes of the pickup test. Not performance.timeOrigin +
+ * performance.now(): each process fixes its timeOrigin once at start, and on a loaded machine two
+ * processes' origins were seen 20 ms apart (BullMQ's pickups came out negative); Date.now() is 1 ms coarse
+ * but shares one wall clock.
+ */
+export const clock = () => Date.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function report(fields) {
@@ -109,7 +114,7 @@ export async function pickup(self, argv, opt, create) {
       const line = buf.slice(0, at);
       buf = buf.slice(at + 1);
       if (line === "ready") ready();
-      const m = /^start (\d+) ([\d.]+)$/.exec(line);
+      const m = /^start (\d+) (\d+)$/.exec(line);
       if (m) {
         starts.set(Number(m[1]), Number(m[2]));
         waiting?.();
