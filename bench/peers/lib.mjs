@@ -9,7 +9,8 @@
 //   enqueue   N tasks created one at a time, each awaited
 //   bulk      N tasks created in one bulk call
 //   pickup    an idle worker (concurrency 1) in a second process; this process creates one task at a
-//             time: the time from before the create call to the handler's start in the other process
+//             time, after a random pause of 0.1 to 1.1 s: the time from before the create call to the
+//             handler's start in the other process
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -24,7 +25,7 @@ export function options(extra = {}) {
       n: { type: "string", default: "10000" },
       url: { type: "string" }, // the database: a file path, a redis:// or a postgres:// URL
       pickups: { type: "string", default: "30" },
-      "pickup-gap": { type: "string", default: "100" }, // ms the worker idles before each pickup
+      "pickup-gap": { type: "string", default: "100" }, // least ms the worker idles before each pickup (+ 0–1 s)
       child: { type: "boolean", default: false }, // internal: the worker process of the pickup test
       ...extra,
     },
@@ -133,7 +134,9 @@ export async function pickup(self, argv, opt, create) {
   await sleep(1000); // settle: the worker's first fetch is done and it idles
   const ms = [];
   for (let i = 0; i < opt.pickups; i++) {
-    await sleep(opt.gap);
+    // A random pause: a fixed one falls into step with a worker that polls at a fixed period (sokka's
+    // cross-process read every 100 ms, plainjob's 1 s poll) and measures the same phase every time.
+    await sleep(opt.gap + Math.random() * 1000);
     const t0 = clock();
     await create(i);
     while (!starts.has(i)) await new Promise((r) => (waiting = r));
