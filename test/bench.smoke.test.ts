@@ -68,3 +68,21 @@ it("bench/overview.mjs measures every route of the overview, /topics and /metric
   expect(out).toMatch(/\| `GET \/metrics` \| [\d.]+ ms \| [\d.,]+ KB \| [\d.,]+ KB \(gzip\) \|/);
   expect(out).not.toMatch(/NaN|Infinity/);
 }, 120_000);
+
+it("bench/peers/run.mjs --only sokka runs every test of the peer benchmark (no peers, no servers)", () => {
+  // The peers need Redis, PostgreSQL and an install: `npm run bench:peers` is run by hand. This keeps its
+  // orchestrator and sokka's side of it from rotting; no timing is asserted.
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ["bench/peers/run.mjs", "--only", "sokka", "--rounds", "1", "--tasks", "100", "--pickups", "3"],
+    { cwd: root, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  expect(out).toContain("| test | sokka |");
+  for (
+    const row of ["end to end: 100 tasks", "create 100 tasks one at a time", "create 100 tasks in one bulk", "pickup:"]
+  ) {
+    expect(out).toMatch(new RegExp(`\\| ${row}[^|]*\\| [\\d.,]+`));
+  }
+  expect(out).not.toMatch(/failed|NaN|Infinity/);
+}, 120_000);
