@@ -18,6 +18,7 @@ import { pickupBench, pickupTable } from "./pickup.mjs";
 import { overviewSection } from "./overview.mjs";
 import { driversSection } from "./drivers.mjs";
 import { peersSection } from "./peers-section.mjs";
+import { queuesSection } from "./peers/section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
 import { pruneBench, pruneTable, setPruneSize } from "./prune.mjs";
 import { run as scaleoutRun, scaleoutBench, scaleoutTable, soakHeld, soakTable } from "./scaleout.mjs";
@@ -630,12 +631,12 @@ ${pickup}
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;
   // the overview and peer sections come from other commands (bench/overview.mjs --write,
-  // bench/peers-section.mjs): carried over as they are
+  // bench/peers-section.mjs, npm run bench:peers -- --write): carried over as they are
   const file = new URL("../BENCHMARKS.md", import.meta.url);
   let carried = [];
   try {
     const old = readFileSync(file, "utf8");
-    carried = [overviewSection(old), driversSection(old), peersSection(old)].filter(Boolean);
+    carried = [overviewSection(old), driversSection(old), peersSection(old), queuesSection(old)].filter(Boolean);
   } catch { /* no file yet */ }
   writeFileSync(file, [md.trimEnd(), ...carried.map((x) => x.trimEnd())].join("\n\n") + "\n");
   console.error("wrote BENCHMARKS.md");

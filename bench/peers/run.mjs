@@ -1,7 +1,8 @@
 // `npm run bench:peers`: sokka beside plainjob (SQLite), BullMQ (Redis), graphile-worker and pg-boss
 // (PostgreSQL), in one run. See README.md beside this file.
 //   node bench/peers/run.mjs [--rounds 3] [--tasks 10000] [--only sokka,bullmq,process,pickup,…]
-//                            [--pickups 30] [--pg-sync off|on]
+//                            [--pickups 30] [--pg-sync off|on] [--write]
+// --write: the tables also become BENCHMARKS.md's section "Beside other queues".
 // Every measurement is a fresh process (bench/peers/<queue>.mjs) on a fresh database: a new SQLite
 // file, a new redis-server, a new PostgreSQL database. Rounds are interleaved (every measurement once
 // per round, the queues' order rotated each round) so that drift of the machine hits all alike; the
@@ -28,6 +29,7 @@ import { connect, createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUEUES_HEADING, queuesSection } from "./section.mjs";
 import { parseArgs } from "node:util";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -54,6 +56,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     pickups: { type: "string", default: "30" },
     "pg-sync": { type: "string", default: "off" },
+    write: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
@@ -589,4 +592,13 @@ const failed = Object.entries(results).filter(([, xs]) => !xs.length).map((
 if (failed.length) {
   log(`bench:peers: no result for ${failed.join(", ")}`);
   process.exitCode = 1;
+}
+// --write: the tables become BENCHMARKS.md's other-queues section (replaced, or added at the end)
+if (args.write && !failed.length) {
+  const file = new URL("../../BENCHMARKS.md", import.meta.url);
+  const md = readFileSync(file, "utf8");
+  const section = `${QUEUES_HEADING}\n\n${lines.join("\n")}\n`;
+  const old = queuesSection(md);
+  writeFileSync(file, old ? md.replace(old, section) : md.trimEnd() + "\n\n" + section);
+  log("wrote the other-queues section of BENCHMARKS.md");
 }
