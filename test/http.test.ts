@@ -146,7 +146,7 @@ describe("JSON API", () => {
     });
   });
 
-  it("mounted with app.route(), as the README shows, every unknown path under the mount is the JSON 404", async () => {
+  it("mounted with app.route(), as the README shows, every unknown path under the mount is the JSON 404, a wrong method the JSON 405", async () => {
     for (const prefix of ["/sokka", ""]) {
       const parent = new Hono();
       parent.get("/hello", (c) => c.text("hi"));
@@ -155,8 +155,6 @@ describe("JSON API", () => {
         const [method, path] of [
           ["GET", "/nope"],
           ["GET", "/tasks/a/b/c"],
-          ["DELETE", "/tasks/a"],
-          ["GET", "/topics/t/reserve"],
           ["PUT", "/topics/t"],
           ["GET", "/ui/no/such/page"],
         ]
@@ -165,6 +163,21 @@ describe("JSON API", () => {
         expect(res.status, `${method} ${prefix}${path}`).toBe(404);
         expect(res.headers.get("content-type")).toMatch(/application\/json/);
         expect((await res.json()).error).toMatchObject({ type: "not-found", code: "route-not-found" });
+      }
+      // a path that is a route's, with a method it does not take: 405 naming those it does
+      for (
+        const [method, path, allow] of [
+          ["DELETE", "/tasks/a", "GET, HEAD"],
+          ["GET", "/topics/t/reserve", "POST"],
+          ["GET", "/tasks/a/complete", "POST"],
+          ["DELETE", "/ui/tasks/a", "GET, HEAD"],
+        ]
+      ) {
+        const res = await parent.request(`${prefix}${path}`, { method });
+        expect(res.status, `${method} ${prefix}${path}`).toBe(405);
+        expect(res.headers.get("allow")).toBe(allow);
+        expect(res.headers.get("content-type")).toMatch(/application\/json/);
+        expect((await res.json()).error).toMatchObject({ type: "method-not-allowed", code: "method-not-allowed" });
       }
       expect(await (await parent.request("/hello")).text()).toBe("hi"); // the parent's own routes still answer
       expect((await parent.request(`${prefix}/tasks`)).status).toBe(200);

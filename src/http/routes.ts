@@ -200,10 +200,66 @@ const routeNotFound = (c: Context) =>
   });
 
 /**
+ * The methods each route path of `app` answers, as a lookup from a path
+ * relative to the app's mount point: `/tasks/a` → `["GET", "HEAD"]` (HEAD
+ * wherever GET is: Hono answers it with the GET route), `[]` for a path no
+ * route has. Built from `app.routes` on first use, so it is exactly the
+ * routes registered (the dashboard's included), never a second list.
+ */
+function methodsByPath(app: Hono): (path: string) => string[] {
+  let table: [RegExp, Set<string>][] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of app.routes) {
+      if (r.method === "ALL") continue; // middleware and the catch-all
+      (byPath.get(r.path) ?? byPath.set(r.path, new Set()).get(r.path)!).add(r.method);
+    }
+    return [...byPath].map(([path, methods]): [RegExp, Set<string>] => {
+      if (methods.has("GET")) methods.add("HEAD");
+      const source = path.split("/").map((seg) => {
+        const param = /^:\w+(?:\{(.+)\})?$/.exec(seg);
+        if (!param) return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return param[1] ? `(?:${param[1]})` : "[^/]+";
+      }).join("/");
+      return [new RegExp(`^${source}$`), methods];
+    });
+  };
+  return (path) => {
+    table ??= build();
+    const allowed = new Set<string>();
+    for (const [re, methods] of table) if (re.test(path)) { for (const m of methods) allowed.add(m); }
+    return [...allowed].sort();
+  };
+}
+
+/**
+ * Every request no route took: a path some route has, asked with another
+ * method, is 405 `method-not-allowed` with an `Allow` header naming the
+ * methods it has; any other is 404 `route-not-found`.
+ */
+function unrouted(app: Hono): (c: Context) => Response {
+  const methodsOf = methodsByPath(app);
+  return (c) => {
+    // this handler's own route is `<mount>/*`: what precedes the `/*` is where the app is mounted
+    const mount = c.req.routePath.replace(/\/?\*$/, "");
+    const path = c.req.path.startsWith(mount) ? c.req.path.slice(mount.length) || "/" : c.req.path;
+    const allowed = methodsOf(path);
+    if (!allowed.length || allowed.includes(c.req.method)) return routeNotFound(c);
+    c.header("Allow", allowed.join(", "));
+    return errorResponse(c, 405, {
+      type: "method-not-allowed",
+      code: "method-not-allowed",
+      message: `${c.req.method} is not a method of ${c.req.path}; it takes ${allowed.join(", ")}`,
+    });
+  };
+}
+
+/**
  * The JSON API, the pull-consumer routes and the dashboard (`/ui`) as a Hono
  * app. It answers every path under its mount point: an unknown one is a JSON
- * 404 (`not-found/route-not-found`), so mount it at its own prefix, or after
- * your own routes.
+ * 404 (`not-found/route-not-found`), a known one asked with a method it does
+ * not take a 405 (`method-not-allowed`, with an `Allow` header), so mount it
+ * at its own prefix, or after your own routes.
  *
  * Writes sent by a browser from a page of another origin are refused (403
  * `forbidden/cross-site-request`) unless `allowedOrigins` lists it; requests
@@ -370,7 +426,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   });
 
   // A mounted app's notFound handler does not apply (Hono routes the parent's),
-  // so every other path under the mount is answered here.
-  app.all("*", routeNotFound);
+  // so every other request under the mount is answered here: 405 on a path some route has, else 404.
+  app.all("*", unrouted(app));
   return app;
 }
