@@ -278,6 +278,16 @@ const HTTP_CASES: Record<string, Case> = {
     act: (q) => http(q, "/tasks", { topic: TOPIC, taskId: "new", data: BIG }),
     landed: async (q) => (await q.task("new")) !== null,
   },
+  "/tasks/batch": {
+    name: "POST /tasks/batch",
+    act: (q) =>
+      http(q, "/tasks/batch", { tasks: [1, 2, 3].map((i) => ({ topic: TOPIC, taskId: `n${i}`, data: BIG })) }),
+    landed: async (q) => {
+      const found = await Promise.all([1, 2, 3].map(async (i) => (await q.task(`n${i}`)) !== null));
+      expect(new Set(found).size, "all or none").toBe(1);
+      return found[0];
+    },
+  },
   "/tasks/{taskId}/revoke": {
     name: "POST /tasks/{taskId}/revoke",
     seed: withRunning,

@@ -41,6 +41,78 @@ describe("JSON API", () => {
     expect(await count()).toBe(1);
   });
 
+  it("POST /tasks/batch creates all the tasks (201, in order) or none, refusing as createTasks does, each refusal named tasks.<index>.<field>", async () => {
+    const made = await json(
+      await post("/tasks/batch", {
+        tasks: [{ topic: "t", taskId: "a", data: { x: 1 } }, { topic: "u", priority: 2, taskGroupId: "a" }],
+      }),
+    );
+    expect(made.status).toBe(201);
+    expect(made.body.tasks).toHaveLength(2);
+    expect(made.body.tasks[0]).toMatchObject({ taskId: "a", topic: "t", status: "starting", data: { x: 1 } });
+    expect(made.body.tasks[1]).toMatchObject({ topic: "u", priority: 2, taskGroupId: "a", data: null });
+    expect(made.body.tasks[1]).toEqual(await taskq.task(made.body.tasks[1].taskId));
+    expect(await count()).toBe(2);
+    const refusals: [body: unknown, status: number, code: string, paths: string[]][] = [
+      // the schema of each item, as POST /tasks checks one
+      [{ tasks: [{ topic: "t" }, { topic: "t" }, { topic: "t" }, { topic: "" }] }, 400, "invalid-task", [
+        "tasks.3.topic",
+      ]],
+      [{ tasks: [{ topic: "t", timeoutMs: -1 }, { topc: "t" }] }, 400, "invalid-task", [
+        "tasks.0.timeoutMs",
+        "tasks.1.topc",
+        "tasks.1.topic",
+      ]],
+      // what the store refuses beyond the schema: both runAt and delayMs, a repeated id, data over maxDataBytes
+      [{ tasks: [{ topic: "t" }, { topic: "t", runAt: 1, delayMs: 1 }] }, 400, "invalid-task", ["tasks.1.delayMs"]],
+      [{ tasks: [{ topic: "t", taskId: "z" }, { topic: "t", taskId: "z" }] }, 400, "invalid-task", [
+        "tasks.1.taskId",
+      ]],
+      [{ tasks: [{ topic: "t" }, { topic: "t", data: "x".repeat(2000) }] }, 413, "data-too-large", ["tasks.1.data"]],
+      [{ tasks: [{ topic: "t" }, { topic: "t", data: { deep: "x".repeat(1500) } }] }, 413, "data-too-large", [
+        "tasks.1.data",
+      ]],
+      // the list itself
+      [{ tasks: [] }, 400, "invalid-task", ["tasks"]],
+      [{ tasks: { topic: "t" } }, 400, "invalid-task", ["tasks"]],
+      [[{ topic: "t" }], 400, "invalid-task", [""]],
+      [{}, 400, "invalid-task", ["tasks"]],
+    ];
+    for (const [body, status, code, paths] of refusals) {
+      const what = JSON.stringify(body).slice(0, 120);
+      const r = await json(await post("/tasks/batch", body));
+      expect(r.status, what).toBe(status);
+      expect(r.body.error.code, what).toBe(code);
+      expect(r.body.error.issues.map((i: { path: string }) => i.path).sort(), what).toEqual(paths);
+      if (paths[0]) expect(r.body.error.message, what).toContain(paths[0]);
+    }
+    // an id that exists already: 409 naming it, and none of the others is created
+    const taken = await json(
+      await post("/tasks/batch", { tasks: [{ topic: "t", taskId: "new" }, { topic: "t", taskId: "a" }] }),
+    );
+    expect(taken).toMatchObject({ status: 409, body: { error: { type: "conflict", code: "task-already-exists" } } });
+    expect(taken.body.error.message).toContain("a");
+    expect(await taskq.task("new")).toBeNull();
+    // a body over maxBodyBytes (4096 here) is 413 before anything is read
+    const huge = await json(
+      await post("/tasks/batch", { tasks: Array.from({ length: 300 }, () => ({ topic: "topic" })) }),
+    );
+    expect(huge).toMatchObject({ status: 413, body: { error: { type: "too-large", code: "data-too-large" } } });
+    // at most 1,000 tasks a request, however large the body may be
+    const roomy = sokkaRoutes({ taskq });
+    const many = (n: number) =>
+      roomy.request("/tasks/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tasks: Array.from({ length: n }, () => ({ topic: "many" })) }),
+      });
+    const over = await json(await many(1001));
+    expect(over.status).toBe(400);
+    expect(over.body.error.issues).toEqual([{ path: "tasks", message: "must hold at most 1000 tasks" }]);
+    expect(await count()).toBe(2);
+    expect((await json(await many(1000))).body.tasks).toHaveLength(1000);
+  });
+
   it("malformed JSON, a non-object body and wrong types are 400 and write nothing", async () => {
     for (const body of ["{", "null", "[1]", '"topic"', '{"topic": 5}', '{"topic":"t","timeoutMs":1e400}']) {
       const r = await json(await post("/tasks", body, true));

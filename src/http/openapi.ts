@@ -13,12 +13,14 @@ import * as v from "valibot";
 import { BackoffSchema, Name, STATUSES, TaskDefSchema } from "../schemas.ts";
 import {
   ActivityQuery,
+  BatchBody,
   CancelBody,
   CompleteBody,
   EmptyBody,
   ExtendBody,
   FailBody,
   ListQuery,
+  MAX_BATCH,
   MetricsQuery,
   PruneBody,
   ReserveBody,
@@ -131,6 +133,34 @@ export const OPERATIONS: Operation[] = [
     ok: { status: 201, schema: ref("Task"), description: "the task as stored" },
     errors: [400, 409, 413, 415],
     errorText: { 409: "a task with this `taskId` already exists (task-already-exists); nothing was written" },
+  },
+  {
+    method: "post",
+    path: "/tasks/batch",
+    id: "createTasks",
+    summary: `Create 1 to ${MAX_BATCH} tasks at once, all or none`,
+    tag: "tasks",
+    body: {
+      schema: BatchBody,
+      example: {
+        tasks: [
+          { topic: "email", data: { to: "ada@example.com" } },
+          { topic: "email", data: { to: "alan@example.com" }, priority: -1 },
+        ],
+      },
+    },
+    ok: {
+      status: 201,
+      schema: { type: "object", properties: { tasks: taskList }, required: ["tasks"], additionalProperties: false },
+      description: "the tasks as stored, in the order given",
+    },
+    errors: [400, 409, 413, 415],
+    errorText: {
+      400: "bad input: `issues` names each refused field by its item, `tasks.<index>.<field>`; nothing was written",
+      409: "a `taskId` given already exists (task-already-exists, the message names them); nothing was written",
+      413: "the body is over `maxBodyBytes` (default 1.5 MiB), or an item's `data` over the store's `maxDataBytes` " +
+        "(`issues` names it, `tasks.<index>.data`); nothing was written",
+    },
   },
   {
     method: "get",

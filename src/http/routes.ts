@@ -25,6 +25,7 @@ import { PAGE_SCRIPTS } from "./ui/layout.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
   ActivityQuery,
+  BatchBody,
   CancelBody,
   CompleteBody,
   EmptyBody,
@@ -200,6 +201,20 @@ const routeNotFound = (c: Context) =>
   });
 
 /**
+ * A refusal of `createTasks` as `POST /tasks/batch` answers it: each issue's
+ * path in the body's terms, `tasks.<index>.<field>` (the index from
+ * `details.index`, or already leading the path, as for a repeated `taskId`).
+ */
+function inBatch(e: unknown): unknown {
+  if (!(e instanceof TaskError) || !e.issues) return e;
+  const index = (e.details as { index?: unknown } | undefined)?.index;
+  const at = typeof index === "number" ? `tasks.${index}` : "tasks";
+  const issues = e.issues.map((i) => ({ path: i.path ? `${at}.${i.path}` : at, message: i.message }));
+  const message = `body: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`;
+  return new TaskError(e.type, e.code, message, { details: e.details, issues, cause: e.cause });
+}
+
+/**
  * The methods each route path of `app` answers, as a lookup from a path
  * relative to the app's mount point: `/tasks/a` → `["GET", "HEAD"]` (HEAD
  * wherever GET is: Hono answers it with the GET route), `[]` for a path no
@@ -308,6 +323,14 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
 
   app.post("/tasks", ...body(TaskDefSchema, "invalid-task"), async (c) => {
     return c.json(await taskq.createTask(c.req.valid("json")), 201);
+  });
+  // Many at once, all or none: each refusal names its item as the body does (tasks.3.topic).
+  app.post("/tasks/batch", ...body(BatchBody, "invalid-task"), async (c) => {
+    try {
+      return c.json({ tasks: await taskq.createTasks(c.req.valid("json").tasks) }, 201);
+    } catch (e) {
+      throw inBatch(e);
+    }
   });
   app.get("/tasks", query(ListQuery), async (c) => {
     const { limit, cursor, order, ...filters } = c.req.valid("query");

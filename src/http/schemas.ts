@@ -20,6 +20,7 @@ import {
   RecordVer,
   RetryDefaultsSchema,
   Status,
+  TaskDefSchema,
 } from "../schemas.ts";
 
 /** A query-string number: digits only, then the number schema. */
@@ -158,6 +159,21 @@ export const WritesBody = fields({
     v.description(`1 to ${MAX_BATCH} writes, each { op, taskId, pid, leaseId, … }`),
   ),
 }, "a JSON object { writes }");
+
+/**
+ * `POST /tasks/batch`: 1 to `MAX_BATCH` task definitions, each as `POST
+ * /tasks` takes one, created all or none (`createTasks`).
+ */
+export const BatchBody = fields({
+  tasks: v.pipe(
+    v.array(TaskDefSchema, "must be an array of task definitions"),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} tasks`),
+    v.description(
+      `1 to ${MAX_BATCH} task definitions, each as POST /tasks takes one; the whole body at most maxBodyBytes`,
+    ),
+  ),
+}, "a JSON object { tasks }");
 
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
 export const CancelBody = fields({ reason: v.optional(ErrorMessage) }, "a JSON object { reason? }");
