@@ -333,6 +333,18 @@ const HTTP_CASES: Record<string, Case> = {
     act: (q) => http(q, `/topics/${TOPIC}/resume`),
     landed: async (q) => !(await isPaused(q)),
   },
+  "/topics/pause": {
+    name: "POST /topics/pause",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, "/topics/pause", { topic: TOPIC }),
+    landed: isPaused,
+  },
+  "/topics/resume": {
+    name: "POST /topics/resume",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
+    act: (q) => http(q, "/topics/resume", { topic: TOPIC }),
+    landed: async (q) => !(await isPaused(q)),
+  },
   "/prune": {
     name: "POST /prune",
     seed: async (q) => {
@@ -440,6 +452,18 @@ const DASHBOARD_CASES: Case[] = [
     name: "dashboard: resume",
     seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
     act: (q) => http(q, `/ui/topics/${TOPIC}/resume`, undefined, {}),
+    landed: async (q) => !(await isPaused(q)),
+  },
+  {
+    name: "dashboard: pause (the topic in the form)",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, "/ui/topics/pause", undefined, { topic: TOPIC }),
+    landed: isPaused,
+  },
+  {
+    name: "dashboard: resume (the topic in the form)",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
+    act: (q) => http(q, "/ui/topics/resume", undefined, { topic: TOPIC }),
     landed: async (q) => !(await isPaused(q)),
   },
 ];

@@ -26,6 +26,7 @@ import {
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicBody,
   TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
@@ -234,6 +235,17 @@ export const OPERATIONS: Operation[] = [
     summary: name === "pause" ? "Stop all reservation on a topic" : "Let a paused topic's tasks be reserved again",
     tag: "topics",
     body: { schema: EmptyBody, optional: true, example: {} },
+    ok: { status: 204, description: "done" },
+    errors: [400, 415],
+  })),
+  ...(["pause", "resume"] as const).map((name): Operation => ({
+    method: "post",
+    path: `/topics/${name}`,
+    id: `${name}TopicNamed`,
+    summary: `${name === "pause" ? "Pause" : "Resume"} the topic named in the body: any name, ` +
+      "`.` and `..` included, which a URL path cannot carry (clients resolve them, `%2E` too, as dot segments)",
+    tag: "topics",
+    body: { schema: TopicBody, example: { topic: "email" } },
     ok: { status: 204, description: "done" },
     errors: [400, 415],
   })),

@@ -37,6 +37,7 @@ import {
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicBody,
   TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
@@ -387,6 +388,15 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   });
   app.post("/topics/:topic/resume", ...optionalBody(EmptyBody), async (c) => {
     await taskq.resumeTopic(c.req.param("topic"));
+    return c.body(null, 204);
+  });
+  // The same with the topic in the body: a topic named . or .. cannot be a path segment.
+  app.post("/topics/pause", ...body(TopicBody, "invalid-request"), async (c) => {
+    await taskq.pauseTopic(c.req.valid("json").topic);
+    return c.body(null, 204);
+  });
+  app.post("/topics/resume", ...body(TopicBody, "invalid-request"), async (c) => {
+    await taskq.resumeTopic(c.req.valid("json").topic);
     return c.body(null, 204);
   });
   app.post("/prune", ...body(PruneBody, "invalid-request"), async (c) => {

@@ -175,6 +175,13 @@ export const BatchBody = fields({
   ),
 }, "a JSON object { tasks }");
 
+/**
+ * `POST /topics/pause` and `/topics/resume`: the topic in the body, for every
+ * name, `.` and `..` too, which no URL path carries (clients and servers
+ * resolve them as dot segments, `%2E` included).
+ */
+export const TopicBody = fields({ topic: Name }, "a JSON object { topic }");
+
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
 export const CancelBody = fields({ reason: v.optional(ErrorMessage) }, "a JSON object { reason? }");
 /** An operator's action that takes no input: its body, if any, is `{}`. */

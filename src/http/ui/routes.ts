@@ -67,18 +67,27 @@ export function uiRoutes(taskq: TaskQ): Hono {
     );
   });
 
-  ui.post("/topics/:topic/:action", async (c) => {
-    const topic = pathParam(c, "topic");
+  // The topic in the path, or (the dashboard's own buttons) in the form: `.` and `..` cannot be path segments.
+  const pauseOrResume = async (c: Context, topic: string, f: Record<string, unknown>) => {
     const action = c.req.param("action");
     if (action === "pause") await taskq.pauseTopic(topic);
     else if (action === "resume") await taskq.resumeTopic(topic);
     else throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
     // back where the button was: the topic's page, or the same page of the overview
-    const f = await c.req.parseBody();
     const back = f.from === "topic" ? `${base(c)}/topics/${encodeURIComponent(topic)}` : base(c);
     const params = f.from === "topic" ? new URLSearchParams() : pageParams(f);
     params.set("notice", action === "pause" ? "paused" : "resumed");
     return c.redirect(`${back}?${params}`, 303);
+  };
+  ui.post("/topics/:topic/:action", async (c) => pauseOrResume(c, pathParam(c, "topic"), await c.req.parseBody()));
+  ui.post("/topics/:action{pause|resume}", async (c) => {
+    const f = await c.req.parseBody();
+    if (typeof f.topic !== "string" || !f.topic) {
+      throw new TaskError("bad-request", "invalid-request", "the form names no topic", {
+        issues: [{ path: "topic", message: "is required" }],
+      });
+    }
+    return pauseOrResume(c, f.topic, f);
   });
 
   ui.get("/", async (c) => {
