@@ -149,6 +149,12 @@ export interface ListFilters {
   topic?: string;
   /** Only tasks of this sub-topic. */
   subTopic?: string;
+  /**
+   * Only the tasks of this task group (a group a page at a time; `tasks()`
+   * reads a whole group at once). Each page reads the group's rows, so it
+   * costs in proportion to the group's size, not the table's.
+   */
+  taskGroupId?: string;
   /** Only tasks in this status. */
   status?: TaskStatus;
   /** Only tasks updated at or after this epoch ms. */

@@ -192,11 +192,98 @@ describe("JSON API", () => {
     expect((await json(await app.request("/tasks?topic=t&order=sideways"))).status).toBe(400);
   });
 
-  it("GET /groups/:id/tasks returns the group oldest first, [] when none", async () => {
-    await taskq.createTasks([{ topic: "t", taskGroupId: "g", data: 1 }, { topic: "t", taskGroupId: "g", data: 2 }]);
-    const r = await json(await app.request("/groups/g/tasks"));
-    expect(r.body.map((t: Task) => t.data)).toEqual([1, 2]);
-    expect((await json(await app.request("/groups/none/tasks"))).body).toEqual([]);
+  it("GET /groups/:id/tasks pages a group as GET /tasks pages: { data, cursor, prevCursor }, status by status, default 100, at most 1000", async () => {
+    // the group's own task (its id is the group's) and others in it, in several statuses, beside another group
+    await taskq.createTask({ topic: "t", taskId: "g", data: 0 });
+    await taskq.createTasks(
+      Array.from({ length: 7 }, (_, i) => ({ topic: i % 2 ? "t" : "u", taskGroupId: "g", data: i + 1 })),
+    );
+    await taskq.createTasks([{ topic: "t", taskGroupId: "other" }, { topic: "t" }]);
+    const r = (await taskq.reserveTask("u", "p"))!;
+    await taskq.terminate(r.taskId, "p", { leaseId: r.leaseId! });
+    await taskq.reserveTask("t", "p");
+    await taskq.cancelTask((await taskq.tasks("g"))[3].taskId);
+    // the order of GET /tasks, kept to the group's tasks
+    const all = (await json(await app.request("/tasks?limit=1000"))).body.data as Task[];
+    const expected = all.filter((t) => t.taskGroupId === "g").map((t) => t.taskId);
+    expect(expected).toHaveLength(8);
+    expect(new Set(all.filter((t) => t.taskGroupId === "g").map((t) => t.status)).size).toBeGreaterThanOrEqual(4);
+    for (const order of ["asc", "desc"]) {
+      const want = order === "asc"
+        ? expected
+        : (await json(await app.request("/tasks?limit=1000&order=desc"))).body.data
+          .filter((t: Task) => t.taskGroupId === "g").map((t: Task) => t.taskId);
+      const walked: string[] = [];
+      const pages: { data: Task[]; cursor: string | null; prevCursor: string | null }[] = [];
+      let url = `/groups/g/tasks?limit=3&order=${order}`;
+      for (;;) {
+        const page = await json(await app.request(url));
+        expect(page.status).toBe(200);
+        expect(Object.keys(page.body).sort()).toEqual(["cursor", "data", "prevCursor"]);
+        expect(page.body.data.length).toBeLessThanOrEqual(3);
+        pages.push(page.body);
+        walked.push(...page.body.data.map((t: Task) => t.taskId));
+        if (!page.body.cursor) break;
+        url = `/groups/g/tasks?limit=3&cursor=${page.body.cursor}`;
+      }
+      expect(walked, order).toEqual(want);
+      expect(pages[0].prevCursor).toBeNull();
+      // and back from the last page to the one before it
+      const back = await json(await app.request(`/groups/g/tasks?limit=3&cursor=${pages.at(-1)!.prevCursor}`));
+      expect(back.body.data.map((t: Task) => t.taskId)).toEqual(pages.at(-2)!.data.map((t) => t.taskId));
+    }
+    // the library takes the same options
+    const lib = await taskq.listTasks({ taskGroupId: "g" }, { limit: 3 });
+    expect(lib.data.map((t) => t.taskId)).toEqual(expected.slice(0, 3));
+    expect(await taskq.countTasks({ taskGroupId: "g" })).toBe(8);
+    expect((await json(await app.request("/groups/none/tasks"))).body).toEqual({
+      data: [],
+      cursor: null,
+      prevCursor: null,
+    });
+    // a page of 100 by default, at most 1000
+    await taskq.createTasks(Array.from({ length: 150 }, () => ({ topic: "t", taskGroupId: "big" })));
+    const first = await json(await app.request("/groups/big/tasks"));
+    expect(first.body.data).toHaveLength(100);
+    expect(first.body.cursor).toEqual(expect.any(String));
+    const rest = await json(await app.request(`/groups/big/tasks?cursor=${first.body.cursor}`));
+    expect(rest.body.data).toHaveLength(50);
+    expect(rest.body.cursor).toBeNull();
+    expect((await json(await app.request("/groups/big/tasks?limit=1000"))).body.data).toHaveLength(150);
+    for (
+      const [q, path, code] of [
+        ["limit=0", "limit", "invalid-query"],
+        ["limit=1001", "limit", "invalid-query"],
+        ["order=sideways", "order", "invalid-query"],
+        ["lmit=5", "lmit", "invalid-query"],
+        ["cursor=zzz", "cursor", "invalid-cursor"],
+      ]
+    ) {
+      const bad = await json(await app.request(`/groups/big/tasks?${q}`));
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.error.code, q).toBe(code);
+      expect(bad.body.error.issues[0].path, q).toBe(path);
+    }
+  });
+
+  it("the dashboard's group page shows a page of the group with links to the next and previous pages", async () => {
+    await taskq.createTasks(Array.from({ length: 120 }, (_, i) => ({ topic: "t", taskGroupId: "fan", data: i })));
+    const rows = (page: string) =>
+      [...page.matchAll(/<td class="id"><a href="\/ui\/tasks\/([^"]+)">/g)].map((m) => m[1]);
+    const seen: string[] = [];
+    let url = "/ui/groups/fan";
+    for (let pages = 0;; pages++) {
+      expect(pages).toBeLessThan(3);
+      const page = await (await app.request(url)).text();
+      expect(page).toContain("120 tasks");
+      expect(rows(page).length).toBeLessThanOrEqual(50);
+      seen.push(...rows(page));
+      const next = page.match(/<a href="([^"]+)" rel="next">/);
+      if (!next) break;
+      url = next[1].replaceAll("&amp;", "&");
+    }
+    expect(seen).toHaveLength(120);
+    expect(new Set(seen).size).toBe(120);
   });
 
   it("POST /tasks/:id/revoke needs the current recordVer: 200, 409, 404, 400", async () => {

@@ -19,6 +19,7 @@ import {
   EmptyBody,
   ExtendBody,
   FailBody,
+  GroupQuery,
   ListQuery,
   MAX_BATCH,
   MetricsQuery,
@@ -186,10 +187,11 @@ export const OPERATIONS: Operation[] = [
     method: "get",
     path: "/groups/{taskGroupId}/tasks",
     id: "groupTasks",
-    summary: "The tasks of a group",
+    summary: "The tasks of a group, a page at a time (ordered and paged as GET /tasks)",
     tag: "tasks",
-    ok: { status: 200, schema: taskList, description: "its tasks" },
-    errors: [],
+    query: { schema: GroupQuery, example: { limit: "50" } },
+    ok: { status: 200, schema: ref("Page"), description: "a page of the group and the cursors around it" },
+    errors: [400],
   },
   ...([
     ["cancel", "cancelTask", "Cancel a task (a running one at its worker's next keepalive)", CancelBody, {

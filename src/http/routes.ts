@@ -31,6 +31,7 @@ import {
   EmptyBody,
   ExtendBody,
   FailBody,
+  GroupQuery,
   ListQuery,
   MetricsQuery,
   PruneBody,
@@ -348,7 +349,11 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     }
     return c.json(t);
   });
-  app.get("/groups/:taskGroupId/tasks", async (c) => c.json(await taskq.tasks(c.req.param("taskGroupId"))));
+  // A group a page at a time, in the order and with the cursors of GET /tasks.
+  app.get("/groups/:taskGroupId/tasks", query(GroupQuery), async (c) => {
+    const { limit, cursor, order } = c.req.valid("query");
+    return c.json(await taskq.listTasks({ taskGroupId: c.req.param("taskGroupId") }, { limit, cursor, order }));
+  });
   app.post("/tasks/:taskId/revoke", ...body(RevokeBody, "invalid-request"), async (c) => {
     return c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer));
   });

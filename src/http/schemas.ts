@@ -50,6 +50,13 @@ export const ListQuery = fields({
   cursor: v.optional(v.string("must be a string")),
 }, "a listing query (topic, subTopic, status, from, to, limit, order, cursor)");
 
+/** `GET /groups/:taskGroupId/tasks` query: a page of the group, as `GET /tasks` pages (`limit`, `order`, `cursor`). */
+export const GroupQuery = fields({
+  limit: ListQuery.entries.limit,
+  order: ListQuery.entries.order,
+  cursor: ListQuery.entries.cursor,
+}, "a group listing query (limit, order, cursor)");
+
 /** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
 export const TopicsQuery = fields({
   limit: v.optional(

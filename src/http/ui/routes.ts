@@ -234,8 +234,25 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
   });
 
   ui.get("/groups/:groupId", async (c) => {
-    const group = await taskq.tasks(c.req.param("groupId"));
-    return c.html(page(base(c), "Group", html`<h1>Group ${c.req.param("groupId")}</h1>${taskTable(base(c), group)}`));
+    // a page of the group at a time (a fan-out group can hold many thousands), in the order of the task list
+    const id = c.req.param("groupId");
+    const [group, total] = await Promise.all([
+      taskq.listTasks({ taskGroupId: id }, { limit: PAGE_SIZE, cursor: c.req.query("cursor") || null }),
+      taskq.countTasks({ taskGroupId: id }),
+    ]);
+    const link = (cursor: string) => `${base(c)}/groups/${encodeURIComponent(id)}?cursor=${encodeURIComponent(cursor)}`;
+    return c.html(page(
+      base(c),
+      "Group",
+      html`
+        <h1>Group ${id}</h1><p class="muted" data-testid="total">${total} ${total === 1
+          ? "task"
+          : "tasks"}</p>${taskTable(base(c), group.data)}<p
+          class="pager">${group.prevCursor
+            ? html`<a href="${link(group.prevCursor)}" rel="prev">← Previous page</a>`
+            : ""}${group.cursor ? html`<a href="${link(group.cursor)}" rel="next">Next page →</a>` : ""}</p>
+      `,
+    ));
   });
 
   ui.get("/new", (c) => c.html(page(base(c), "New task", newTaskForm(base(c), { values: {}, errors: {} }))));
