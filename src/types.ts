@@ -151,8 +151,9 @@ export interface ListFilters {
   subTopic?: string;
   /**
    * Only the tasks of this task group (a group a page at a time; `tasks()`
-   * reads a whole group at once). Each page reads the group's rows, so it
-   * costs in proportion to the group's size, not the table's.
+   * reads a whole group at once). A page reads the group's rows (no index
+   * orders a group by status), so it costs in proportion to the group's
+   * size, not the table's.
    */
   taskGroupId?: string;
   /** Only tasks in this status. */

@@ -247,10 +247,14 @@ describe("query plans", () => {
             back: desc && after >= 0,
             ...shape,
           };
-          for (const text of sql.listSql(full)) {
-            expectByGroup(await plan(text, Array.from({ length: highestParam(text) }, () => 1)), JSON.stringify(full));
-            checked++;
-          }
+          // every status in ONE statement, read in turn until the page is full (each read is a read of the group)
+          const texts = sql.listSql(full);
+          expect(texts).toHaveLength(1);
+          expectByGroup(
+            await plan(texts[0], Array.from({ length: highestParam(texts[0]) }, () => 1)),
+            JSON.stringify(full),
+          );
+          checked++;
         }
       }
       const count = sql.countSql({
@@ -267,7 +271,7 @@ describe("query plans", () => {
         `count ${JSON.stringify(shape)}`,
       );
     }
-    expect(checked).toBeGreaterThan(100);
+    expect(checked).toBe(48);
   });
 
   for (const [name, shape, indexes] of shapes) {
