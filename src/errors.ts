@@ -9,6 +9,7 @@
 export type ErrorType =
   | "bad-request"
   | "not-found"
+  | "method-not-allowed"
   | "forbidden"
   | "conflict"
   | "too-large"
@@ -29,6 +30,7 @@ export const ERROR_CODES = {
   "invalid-cursor": "bad-request",
   "task-not-found": "not-found",
   "route-not-found": "not-found",
+  "method-not-allowed": "method-not-allowed",
   "wrong-owner": "forbidden",
   "lease-expired": "forbidden",
   "cross-site-request": "forbidden",
@@ -58,9 +60,10 @@ export interface Issue {
 }
 
 /** HTTP status of each error type. */
-export const HTTP_STATUS: Record<ErrorType, 400 | 403 | 404 | 409 | 413 | 415 | 500 | 503> = {
+export const HTTP_STATUS: Record<ErrorType, 400 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503> = {
   "bad-request": 400,
   "not-found": 404,
+  "method-not-allowed": 405,
   forbidden: 403,
   conflict: 409,
   "too-large": 413,

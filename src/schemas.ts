@@ -282,6 +282,7 @@ export const Status = v.pipe(
 export const ListFiltersSchema = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
+  taskGroupId: v.optional(Name),
   status: v.optional(Status),
   from: v.optional(Instant),
   to: v.optional(Instant),

@@ -149,6 +149,13 @@ export interface ListFilters {
   topic?: string;
   /** Only tasks of this sub-topic. */
   subTopic?: string;
+  /**
+   * Only the tasks of this task group (a group a page at a time; `tasks()`
+   * reads a whole group at once). A page reads the group's rows (no index
+   * orders a group by status), so it costs in proportion to the group's
+   * size, not the table's.
+   */
+  taskGroupId?: string;
   /** Only tasks in this status. */
   status?: TaskStatus;
   /** Only tasks updated at or after this time (epoch ms, a Date or an ISO 8601 string). */

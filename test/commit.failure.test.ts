@@ -278,6 +278,16 @@ const HTTP_CASES: Record<string, Case> = {
     act: (q) => http(q, "/tasks", { topic: TOPIC, taskId: "new", data: BIG }),
     landed: async (q) => (await q.task("new")) !== null,
   },
+  "/tasks/batch": {
+    name: "POST /tasks/batch",
+    act: (q) =>
+      http(q, "/tasks/batch", { tasks: [1, 2, 3].map((i) => ({ topic: TOPIC, taskId: `n${i}`, data: BIG })) }),
+    landed: async (q) => {
+      const found = await Promise.all([1, 2, 3].map(async (i) => (await q.task(`n${i}`)) !== null));
+      expect(new Set(found).size, "all or none").toBe(1);
+      return found[0];
+    },
+  },
   "/tasks/{taskId}/revoke": {
     name: "POST /tasks/{taskId}/revoke",
     seed: withRunning,
@@ -321,6 +331,18 @@ const HTTP_CASES: Record<string, Case> = {
     name: "POST /topics/{topic}/resume",
     seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
     act: (q) => http(q, `/topics/${TOPIC}/resume`),
+    landed: async (q) => !(await isPaused(q)),
+  },
+  "/topics/pause": {
+    name: "POST /topics/pause",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, "/topics/pause", { topic: TOPIC }),
+    landed: isPaused,
+  },
+  "/topics/resume": {
+    name: "POST /topics/resume",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
+    act: (q) => http(q, "/topics/resume", { topic: TOPIC }),
     landed: async (q) => !(await isPaused(q)),
   },
   "/prune": {
@@ -430,6 +452,18 @@ const DASHBOARD_CASES: Case[] = [
     name: "dashboard: resume",
     seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
     act: (q) => http(q, `/ui/topics/${TOPIC}/resume`, undefined, {}),
+    landed: async (q) => !(await isPaused(q)),
+  },
+  {
+    name: "dashboard: pause (the topic in the form)",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, "/ui/topics/pause", undefined, { topic: TOPIC }),
+    landed: isPaused,
+  },
+  {
+    name: "dashboard: resume (the topic in the form)",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
+    act: (q) => http(q, "/ui/topics/resume", undefined, { topic: TOPIC }),
     landed: async (q) => !(await isPaused(q)),
   },
 ];

@@ -66,6 +66,7 @@ function attackPlan(): { fetches: { path: string; body?: string }[]; forms: { pa
   const forms = [
     { path: "/ui/tasks", fields: { topic: "forms", data: "{}" } },
     { path: "/ui/topics/forms/pause", fields: {} },
+    { path: "/ui/topics/pause", fields: { topic: "forms" } },
     ...["hold", "cancel", "terminate", "release", "retry"].map((a) => ({
       path: `/ui/tasks/FORM_TASK/${a}`,
       fields: {},

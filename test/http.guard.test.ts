@@ -49,7 +49,7 @@ async function setUp(q: TaskQ, operationId: string): Promise<Json> {
   await q.createTask({ topic: "email", taskId: "TASK_ID", taskGroupId: "GROUP_ID" });
   if (operationId === "releaseTask") await q.holdTask("TASK_ID");
   if (operationId === "retryTask") await q.cancelTask("TASK_ID");
-  if (operationId === "resumeTopic") await q.pauseTopic("email");
+  if (operationId === "resumeTopic" || operationId === "resumeTopicNamed") await q.pauseTopic("email");
   if (operationId === "revokeLease") return { recordVer: (await q.reserveTask("email", "w"))!.recordVer };
   if (["applyWrites", "extendLease", "complete", "fail", "snooze"].includes(operationId)) {
     return { leaseId: (await q.reserveTask("email", "consumer-1"))!.leaseId };
@@ -109,6 +109,20 @@ const DASHBOARD: Record<string, Omit<Write, "ok">[]> = {
   "/ui/topics/:topic/:action": [
     { name: "pause a topic", setUp: (q) => setUp(q, ""), url: "/ui/topics/email/pause", body: form({}) },
     { name: "resume a topic", setUp: (q) => setUp(q, "resumeTopic"), url: "/ui/topics/email/resume", body: form({}) },
+  ],
+  "/ui/topics/:action{pause|resume}": [
+    {
+      name: "pause a topic (named in the form)",
+      setUp: (q) => setUp(q, ""),
+      url: "/ui/topics/pause",
+      body: form({ topic: "email" }),
+    },
+    {
+      name: "resume a topic (named in the form)",
+      setUp: (q) => setUp(q, "resumeTopic"),
+      url: "/ui/topics/resume",
+      body: form({ topic: "email" }),
+    },
   ],
   "/ui/tasks": [
     { name: "create a task", setUp: (q) => setUp(q, ""), url: "/ui/tasks", body: form({ topic: "email", data: "{}" }) },

@@ -133,7 +133,7 @@ it("a request generated from the document for each operation succeeds and answer
       checked++;
     }
   }
-  expect(checked).toBe(23);
+  expect(checked).toBe(26);
 });
 
 it("serves the API reference as a page, every operation on it", async () => {
@@ -264,4 +264,60 @@ it("the API reference (docs/reference.md) names every route of the document", as
       expect(row, `${method} ${path}`).toContain(`\`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}\``);
     }
   }
+});
+
+it("a path of the document asked with a method it does not take is 405 method-not-allowed, its Allow header naming the methods it takes", async () => {
+  const doc = await documentOf();
+  // the methods each concrete path takes, by the document alone: every path template that matches it
+  const templates = Object.entries(doc.paths as Json).map(([path, item]) => ({
+    re: new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`),
+    methods: Object.keys(item as Json).map((m) => m.toUpperCase()),
+  }));
+  const methodsOf = (url: string) => {
+    const all = new Set(templates.filter((t) => t.re.test(url)).flatMap((t) => t.methods));
+    if (all.has("GET")) all.add("HEAD"); // a GET route answers HEAD
+    return [...all].sort();
+  };
+  let checked = 0;
+  for (const prefix of ["", "/sokka"]) {
+    const { taskq } = fresh();
+    const app = prefix ? new Hono().route(prefix, sokkaRoutes({ taskq })) : sokkaRoutes({ taskq });
+    const before = JSON.stringify((await taskq.listTasks({})).data);
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      let url = path;
+      for (const p of (Object.values(item as Json)[0] as Json).parameters ?? []) {
+        if (p.in === "path") url = url.replace(`{${p.name}}`, encodeURIComponent(p.example));
+      }
+      const allowed = methodsOf(url);
+      expect(allowed.length, url).toBeGreaterThan(0);
+      for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+        if (allowed.includes(method)) continue;
+        const what = `${method} ${prefix}${url}`;
+        const res = await app.request(`${prefix}${url}`, {
+          method,
+          ...(method === "GET" || method === "HEAD"
+            ? {}
+            : { headers: { "content-type": "application/json" }, body: "{}" }),
+        });
+        expect(res.status, what).toBe(405);
+        expect(res.headers.get("allow"), what).toBe(allowed.join(", "));
+        if (method !== "HEAD") {
+          const answer = await res.json();
+          expect(answer, what).toEqual({
+            error: { type: "method-not-allowed", code: "method-not-allowed", message: expect.stringContaining(method) },
+          });
+        }
+        checked++;
+      }
+    }
+    expect(JSON.stringify((await taskq.listTasks({})).data), "nothing changed").toBe(before);
+    // a path no route has stays 404, whatever the method
+    for (const method of ["GET", "DELETE"]) {
+      const res = await app.request(`${prefix}/tasks/a/b/c`, { method });
+      expect(res.status).toBe(404);
+      expect(res.headers.get("allow")).toBeNull();
+      expect((await res.json()).error.code).toBe("route-not-found");
+    }
+  }
+  expect(checked).toBeGreaterThan(100);
 });

@@ -92,3 +92,63 @@ it("over real HTTP, a body over maxBodyBytes is 413 whether it comes with a Cont
     await taskq.close();
   }
 });
+
+it("over real HTTP, topics named . and .. are paused and resumed with the topic in the body, from the API and the dashboard's own buttons", async () => {
+  const taskq = createTaskQ({ url: ":memory:" });
+  try {
+    await taskq.createTasks([{ topic: "." }, { topic: ".." }, { topic: "a" }]);
+    const base = await start(taskq);
+    const paused = async () =>
+      Object.fromEntries((await taskq.topicStats()).map((s) => [s.topic, s.paused])) as Record<string, boolean>;
+    const none = { ".": false, "..": false, a: false };
+    // in the path they never arrive: fetch resolves ".", "..", "%2E" and "%2E%2E" as dot segments before sending
+    for (const seg of [".", "..", "%2E", "%2E%2E", "%2e."]) {
+      const res = await fetch(`${base}/topics/${seg}/pause`, { method: "POST" });
+      expect(res.status, seg).not.toBe(204);
+      await res.body?.cancel();
+    }
+    expect(await paused()).toEqual(none);
+    const send = (action: string, body: unknown) =>
+      fetch(`${base}/topics/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    for (const topic of [".", ".."]) {
+      expect((await send("pause", { topic })).status, topic).toBe(204);
+      expect((await paused())[topic], topic).toBe(true);
+    }
+    expect(await paused()).toEqual({ ".": true, "..": true, a: false });
+    for (const topic of [".", ".."]) expect((await send("resume", { topic })).status, topic).toBe(204);
+    expect(await paused()).toEqual(none);
+    const refused = await send("pause", {});
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.issues[0].path).toBe("topic");
+
+    // the dashboard: each topic's button posts its own form to the action its page names, with the topic as its value
+    for (const topic of [".", ".."]) {
+      const overview = await (await fetch(`${base}/ui`)).text();
+      const button = [...overview.matchAll(/<button[^>]*formaction="([^"]+)"[^>]*name="topic" value="([^"]*)"/g)]
+        .find((m) => m[2] === topic);
+      expect(button, topic).toBeDefined();
+      const form = overview.match(/<form method="post">([\s\S]*?)<\/form>/)![1];
+      const fields = new URLSearchParams(
+        [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+      );
+      fields.set("topic", topic);
+      const res = await fetch(new URL(button![1], `${base}/ui`), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: fields.toString(),
+        redirect: "manual",
+      });
+      expect(res.status, topic).toBe(303);
+      expect(res.headers.get("location"), topic).toMatch(/notice=paused/);
+      expect((await paused())[topic], topic).toBe(true);
+    }
+    expect(await paused()).toEqual({ ".": true, "..": true, a: false });
+  } finally {
+    await close();
+    await taskq.close();
+  }
+});

@@ -41,6 +41,78 @@ describe("JSON API", () => {
     expect(await count()).toBe(1);
   });
 
+  it("POST /tasks/batch creates all the tasks (201, in order) or none, refusing as createTasks does, each refusal named tasks.<index>.<field>", async () => {
+    const made = await json(
+      await post("/tasks/batch", {
+        tasks: [{ topic: "t", taskId: "a", data: { x: 1 } }, { topic: "u", priority: 2, taskGroupId: "a" }],
+      }),
+    );
+    expect(made.status).toBe(201);
+    expect(made.body.tasks).toHaveLength(2);
+    expect(made.body.tasks[0]).toMatchObject({ taskId: "a", topic: "t", status: "starting", data: { x: 1 } });
+    expect(made.body.tasks[1]).toMatchObject({ topic: "u", priority: 2, taskGroupId: "a", data: null });
+    expect(made.body.tasks[1]).toEqual(await taskq.task(made.body.tasks[1].taskId));
+    expect(await count()).toBe(2);
+    const refusals: [body: unknown, status: number, code: string, paths: string[]][] = [
+      // the schema of each item, as POST /tasks checks one
+      [{ tasks: [{ topic: "t" }, { topic: "t" }, { topic: "t" }, { topic: "" }] }, 400, "invalid-task", [
+        "tasks.3.topic",
+      ]],
+      [{ tasks: [{ topic: "t", timeoutMs: -1 }, { topc: "t" }] }, 400, "invalid-task", [
+        "tasks.0.timeoutMs",
+        "tasks.1.topc",
+        "tasks.1.topic",
+      ]],
+      // what the store refuses beyond the schema: both runAt and delayMs, a repeated id, data over maxDataBytes
+      [{ tasks: [{ topic: "t" }, { topic: "t", runAt: 1, delayMs: 1 }] }, 400, "invalid-task", ["tasks.1.delayMs"]],
+      [{ tasks: [{ topic: "t", taskId: "z" }, { topic: "t", taskId: "z" }] }, 400, "invalid-task", [
+        "tasks.1.taskId",
+      ]],
+      [{ tasks: [{ topic: "t" }, { topic: "t", data: "x".repeat(2000) }] }, 413, "data-too-large", ["tasks.1.data"]],
+      [{ tasks: [{ topic: "t" }, { topic: "t", data: { deep: "x".repeat(1500) } }] }, 413, "data-too-large", [
+        "tasks.1.data",
+      ]],
+      // the list itself
+      [{ tasks: [] }, 400, "invalid-task", ["tasks"]],
+      [{ tasks: { topic: "t" } }, 400, "invalid-task", ["tasks"]],
+      [[{ topic: "t" }], 400, "invalid-task", [""]],
+      [{}, 400, "invalid-task", ["tasks"]],
+    ];
+    for (const [body, status, code, paths] of refusals) {
+      const what = JSON.stringify(body).slice(0, 120);
+      const r = await json(await post("/tasks/batch", body));
+      expect(r.status, what).toBe(status);
+      expect(r.body.error.code, what).toBe(code);
+      expect(r.body.error.issues.map((i: { path: string }) => i.path).sort(), what).toEqual(paths);
+      if (paths[0]) expect(r.body.error.message, what).toContain(paths[0]);
+    }
+    // an id that exists already: 409 naming it, and none of the others is created
+    const taken = await json(
+      await post("/tasks/batch", { tasks: [{ topic: "t", taskId: "new" }, { topic: "t", taskId: "a" }] }),
+    );
+    expect(taken).toMatchObject({ status: 409, body: { error: { type: "conflict", code: "task-already-exists" } } });
+    expect(taken.body.error.message).toContain("a");
+    expect(await taskq.task("new")).toBeNull();
+    // a body over maxBodyBytes (4096 here) is 413 before anything is read
+    const huge = await json(
+      await post("/tasks/batch", { tasks: Array.from({ length: 300 }, () => ({ topic: "topic" })) }),
+    );
+    expect(huge).toMatchObject({ status: 413, body: { error: { type: "too-large", code: "data-too-large" } } });
+    // at most 1,000 tasks a request, however large the body may be
+    const roomy = sokkaRoutes({ taskq });
+    const many = (n: number) =>
+      roomy.request("/tasks/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tasks: Array.from({ length: n }, () => ({ topic: "many" })) }),
+      });
+    const over = await json(await many(1001));
+    expect(over.status).toBe(400);
+    expect(over.body.error.issues).toEqual([{ path: "tasks", message: "must hold at most 1000 tasks" }]);
+    expect(await count()).toBe(2);
+    expect((await json(await many(1000))).body.tasks).toHaveLength(1000);
+  });
+
   it("malformed JSON, a non-object body and wrong types are 400 and write nothing", async () => {
     for (const body of ["{", "null", "[1]", '"topic"', '{"topic": 5}', '{"topic":"t","timeoutMs":1e400}']) {
       const r = await json(await post("/tasks", body, true));
@@ -120,11 +192,98 @@ describe("JSON API", () => {
     expect((await json(await app.request("/tasks?topic=t&order=sideways"))).status).toBe(400);
   });
 
-  it("GET /groups/:id/tasks returns the group oldest first, [] when none", async () => {
-    await taskq.createTasks([{ topic: "t", taskGroupId: "g", data: 1 }, { topic: "t", taskGroupId: "g", data: 2 }]);
-    const r = await json(await app.request("/groups/g/tasks"));
-    expect(r.body.map((t: Task) => t.data)).toEqual([1, 2]);
-    expect((await json(await app.request("/groups/none/tasks"))).body).toEqual([]);
+  it("GET /groups/:id/tasks pages a group as GET /tasks pages: { data, cursor, prevCursor }, status by status, default 100, at most 1000", async () => {
+    // the group's own task (its id is the group's) and others in it, in several statuses, beside another group
+    await taskq.createTask({ topic: "t", taskId: "g", data: 0 });
+    await taskq.createTasks(
+      Array.from({ length: 7 }, (_, i) => ({ topic: i % 2 ? "t" : "u", taskGroupId: "g", data: i + 1 })),
+    );
+    await taskq.createTasks([{ topic: "t", taskGroupId: "other" }, { topic: "t" }]);
+    const r = (await taskq.reserveTask("u", "p"))!;
+    await taskq.terminate(r.taskId, "p", { leaseId: r.leaseId! });
+    await taskq.reserveTask("t", "p");
+    await taskq.cancelTask((await taskq.tasks("g"))[3].taskId);
+    // the order of GET /tasks, kept to the group's tasks
+    const all = (await json(await app.request("/tasks?limit=1000"))).body.data as Task[];
+    const expected = all.filter((t) => t.taskGroupId === "g").map((t) => t.taskId);
+    expect(expected).toHaveLength(8);
+    expect(new Set(all.filter((t) => t.taskGroupId === "g").map((t) => t.status)).size).toBeGreaterThanOrEqual(4);
+    for (const order of ["asc", "desc"]) {
+      const want = order === "asc"
+        ? expected
+        : (await json(await app.request("/tasks?limit=1000&order=desc"))).body.data
+          .filter((t: Task) => t.taskGroupId === "g").map((t: Task) => t.taskId);
+      const walked: string[] = [];
+      const pages: { data: Task[]; cursor: string | null; prevCursor: string | null }[] = [];
+      let url = `/groups/g/tasks?limit=3&order=${order}`;
+      for (;;) {
+        const page = await json(await app.request(url));
+        expect(page.status).toBe(200);
+        expect(Object.keys(page.body).sort()).toEqual(["cursor", "data", "prevCursor"]);
+        expect(page.body.data.length).toBeLessThanOrEqual(3);
+        pages.push(page.body);
+        walked.push(...page.body.data.map((t: Task) => t.taskId));
+        if (!page.body.cursor) break;
+        url = `/groups/g/tasks?limit=3&cursor=${page.body.cursor}`;
+      }
+      expect(walked, order).toEqual(want);
+      expect(pages[0].prevCursor).toBeNull();
+      // and back from the last page to the one before it
+      const back = await json(await app.request(`/groups/g/tasks?limit=3&cursor=${pages.at(-1)!.prevCursor}`));
+      expect(back.body.data.map((t: Task) => t.taskId)).toEqual(pages.at(-2)!.data.map((t) => t.taskId));
+    }
+    // the library takes the same options
+    const lib = await taskq.listTasks({ taskGroupId: "g" }, { limit: 3 });
+    expect(lib.data.map((t) => t.taskId)).toEqual(expected.slice(0, 3));
+    expect(await taskq.countTasks({ taskGroupId: "g" })).toBe(8);
+    expect((await json(await app.request("/groups/none/tasks"))).body).toEqual({
+      data: [],
+      cursor: null,
+      prevCursor: null,
+    });
+    // a page of 100 by default, at most 1000
+    await taskq.createTasks(Array.from({ length: 150 }, () => ({ topic: "t", taskGroupId: "big" })));
+    const first = await json(await app.request("/groups/big/tasks"));
+    expect(first.body.data).toHaveLength(100);
+    expect(first.body.cursor).toEqual(expect.any(String));
+    const rest = await json(await app.request(`/groups/big/tasks?cursor=${first.body.cursor}`));
+    expect(rest.body.data).toHaveLength(50);
+    expect(rest.body.cursor).toBeNull();
+    expect((await json(await app.request("/groups/big/tasks?limit=1000"))).body.data).toHaveLength(150);
+    for (
+      const [q, path, code] of [
+        ["limit=0", "limit", "invalid-query"],
+        ["limit=1001", "limit", "invalid-query"],
+        ["order=sideways", "order", "invalid-query"],
+        ["lmit=5", "lmit", "invalid-query"],
+        ["cursor=zzz", "cursor", "invalid-cursor"],
+      ]
+    ) {
+      const bad = await json(await app.request(`/groups/big/tasks?${q}`));
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.error.code, q).toBe(code);
+      expect(bad.body.error.issues[0].path, q).toBe(path);
+    }
+  });
+
+  it("the dashboard's group page shows a page of the group with links to the next and previous pages", async () => {
+    await taskq.createTasks(Array.from({ length: 120 }, (_, i) => ({ topic: "t", taskGroupId: "fan", data: i })));
+    const rows = (page: string) =>
+      [...page.matchAll(/<td class="id"><a class="clip" href="\/ui\/tasks\/([^"]+)"/g)].map((m) => m[1]);
+    const seen: string[] = [];
+    let url = "/ui/groups/fan";
+    for (let pages = 0;; pages++) {
+      expect(pages).toBeLessThan(3);
+      const page = await (await app.request(url)).text();
+      expect(page).toContain("120 tasks");
+      expect(rows(page).length).toBeLessThanOrEqual(50);
+      seen.push(...rows(page));
+      const next = page.match(/<a href="([^"]+)" rel="next">/);
+      if (!next) break;
+      url = next[1].replaceAll("&amp;", "&");
+    }
+    expect(seen).toHaveLength(120);
+    expect(new Set(seen).size).toBe(120);
   });
 
   it("POST /tasks/:id/revoke needs the current recordVer: 200, 409, 404, 400", async () => {
@@ -146,7 +305,7 @@ describe("JSON API", () => {
     });
   });
 
-  it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404 (the dashboard's, HTML)", async () => {
+  it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404 (the dashboard's, HTML), a wrong method the JSON 405", async () => {
     for (const prefix of ["/sokka", ""]) {
       const parent = new Hono();
       parent.get("/hello", (c) => c.text("hi"));
@@ -155,8 +314,6 @@ describe("JSON API", () => {
         const [method, path] of [
           ["GET", "/nope"],
           ["GET", "/tasks/a/b/c"],
-          ["DELETE", "/tasks/a"],
-          ["GET", "/topics/t/reserve"],
           ["PUT", "/topics/t"],
         ]
       ) {
@@ -170,6 +327,21 @@ describe("JSON API", () => {
       expect(page.status).toBe(404);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       expect(await page.text()).toContain(`<a href="${prefix}/ui">Back to the overview</a>`);
+      // a path that is a route's, with a method it does not take: 405 naming those it does
+      for (
+        const [method, path, allow] of [
+          ["DELETE", "/tasks/a", "GET, HEAD"],
+          ["GET", "/topics/t/reserve", "POST"],
+          ["GET", "/tasks/a/complete", "POST"],
+          ["DELETE", "/ui/tasks/a", "GET, HEAD"],
+        ]
+      ) {
+        const res = await parent.request(`${prefix}${path}`, { method });
+        expect(res.status, `${method} ${prefix}${path}`).toBe(405);
+        expect(res.headers.get("allow")).toBe(allow);
+        expect(res.headers.get("content-type")).toMatch(/application\/json/);
+        expect((await res.json()).error).toMatchObject({ type: "method-not-allowed", code: "method-not-allowed" });
+      }
       expect(await (await parent.request("/hello")).text()).toBe("hi"); // the parent's own routes still answer
       expect((await parent.request(`${prefix}/tasks`)).status).toBe(200);
     }

@@ -910,6 +910,39 @@ export function taskqContract(target: Target) {
   });
 
   describe("listTasks", () => {
+    it("taskGroupId lists one group, its own task included, in the order and with the cursors of the whole listing", async () => {
+      const group = uniq("group");
+      await taskq.createTask({ topic, taskId: group, data: "own" });
+      await taskq.createTasks(Array.from({ length: 6 }, (_, i) => ({ topic, taskGroupId: group, data: i })));
+      await taskq.createTasks([{ topic, data: "alone" }, { topic, taskGroupId: uniq("other") }]);
+      const r = (await taskq.reserveTask(topic, "p"))!;
+      await taskq.terminate(r.taskId, "p", { leaseId: r.leaseId! });
+      await taskq.reserveTask(topic, "p");
+      const whole = (await taskq.listTasks({ topic }, { limit: 1000 })).data;
+      const expected = whole.filter((t) => t.taskGroupId === group).map((t) => t.taskId);
+      expect(expected).toHaveLength(7);
+      for (const order of ["asc", "desc"] as const) {
+        const want = order === "asc" ? expected : (await taskq.listTasks({ topic }, { limit: 1000, order })).data
+          .filter((t) => t.taskGroupId === group).map((t) => t.taskId);
+        const seen: string[] = [];
+        let page = await listTasks(taskq, { taskGroupId: group }, { limit: 3, order });
+        seen.push(...page.data.map((t) => t.taskId));
+        while (page.cursor) {
+          page = await listTasks(taskq, { taskGroupId: group }, { limit: 3, cursor: page.cursor });
+          seen.push(...page.data.map((t) => t.taskId));
+        }
+        expect(seen, order).toEqual(want);
+      }
+      expect(await taskq.countTasks({ taskGroupId: group })).toBe(7);
+      expect(await taskq.countTasks({ taskGroupId: group, status: "terminated" })).toBe(1);
+      expect((await taskq.listTasks({ taskGroupId: group, status: "running" })).data).toHaveLength(1);
+      expect(await taskq.listTasks({ taskGroupId: uniq("none") })).toEqual({
+        data: [],
+        cursor: null,
+        prevCursor: null,
+      });
+    });
+
     it("lists status by status: waiting tasks in reservation order, resting ones by updatedAt; pages never skip or repeat", async () => {
       // one statement: one ready time, so priority, then creation order, is the reservation order
       const created = await taskq.createTasks(

@@ -208,6 +208,72 @@ describe("query plans", () => {
     ["a parked status + time range", { status: RUNNING, from: true }, ["sokka_tasks_parked"]],
     ["a resting status + time range", { status: FAILED, from: true }, ["sokka_tasks_by_status"]],
   ];
+  it("listTasks and countTasks of a task group read the group's rows by id (its own task by task_id, the rest in the partial group index), never a walk of a status or topic index", async () => {
+    /** Every step on the table: a lookup by id, by task_id, or in the group index; nothing else. */
+    const BY_GROUP =
+      /^SEARCH sokka_tasks USING (INTEGER PRIMARY KEY \(rowid=\?\)|INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)|COVERING INDEX sokka_tasks_group \(task_group_id=\?\))$/;
+    const expectByGroup = (steps: string[], what: string) => {
+      const all = steps.join("\n");
+      expect(all, what).toMatch(/SEARCH sokka_tasks USING COVERING INDEX sokka_tasks_group \(task_group_id=\?\)/);
+      expect(all, what).toMatch(/SEARCH sokka_tasks USING INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)/);
+      for (const s of steps.filter((s) => /sokka_tasks\b/.test(s))) expect(s, what).toMatch(BY_GROUP);
+    };
+    const groupShapes: Partial<sql.ListShape>[] = [
+      {},
+      { topic: true },
+      { subTopic: true },
+      { status: 0 },
+      { status: RUNNING },
+      { status: FAILED },
+      { topic: true, status: FAILED },
+      { topic: true, status: 0 },
+      { from: true, to: true },
+      { status: FAILED, from: true },
+    ];
+    let checked = 0;
+    for (const shape of groupShapes) {
+      const cursors = shape.status !== undefined ? [-1, shape.status] : [-1, RUNNING, FAILED];
+      for (const after of cursors) {
+        for (const desc of [false, true]) {
+          const full: sql.ListShape = {
+            topic: false,
+            subTopic: false,
+            status: -1,
+            from: false,
+            to: false,
+            group: true,
+            after,
+            desc,
+            back: desc && after >= 0,
+            ...shape,
+          };
+          // every status in ONE statement, read in turn until the page is full (each read is a read of the group)
+          const texts = sql.listSql(full);
+          expect(texts).toHaveLength(1);
+          expectByGroup(
+            await plan(texts[0], Array.from({ length: highestParam(texts[0]) }, () => 1)),
+            JSON.stringify(full),
+          );
+          checked++;
+        }
+      }
+      const count = sql.countSql({
+        topic: false,
+        subTopic: false,
+        status: -1,
+        from: false,
+        to: false,
+        group: true,
+        ...shape,
+      });
+      expectByGroup(
+        await plan(count, Array.from({ length: highestParam(count) }, () => 1)),
+        `count ${JSON.stringify(shape)}`,
+      );
+    }
+    expect(checked).toBe(48);
+  });
+
   for (const [name, shape, indexes] of shapes) {
     // with a status filter, the cursor is in that status; without one, try it in a live and in a resting one
     const cursors = shape.status !== undefined ? [-1, shape.status] : [-1, RUNNING, FAILED];

@@ -25,6 +25,7 @@ const TYPE_OF_STATUS: Record<number, ErrorType> = {
   400: "bad-request",
   403: "forbidden",
   404: "not-found",
+  405: "method-not-allowed",
   409: "conflict",
   413: "too-large",
   415: "unsupported-media-type",

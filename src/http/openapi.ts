@@ -13,17 +13,21 @@ import * as v from "valibot";
 import { BackoffSchema, Name, STATUSES, TaskDefSchema } from "../schemas.ts";
 import {
   ActivityQuery,
+  BatchBody,
   CancelBody,
   CompleteBody,
   EmptyBody,
   ExtendBody,
   FailBody,
+  GroupQuery,
   ListQuery,
+  MAX_BATCH,
   MetricsQuery,
   PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicBody,
   TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
@@ -141,6 +145,34 @@ export const OPERATIONS: Operation[] = [
     errorText: { 409: "a task with this `taskId` already exists (task-already-exists); nothing was written" },
   },
   {
+    method: "post",
+    path: "/tasks/batch",
+    id: "createTasks",
+    summary: `Create 1 to ${MAX_BATCH} tasks at once, all or none`,
+    tag: "tasks",
+    body: {
+      schema: BatchBody,
+      example: {
+        tasks: [
+          { topic: "email", data: { to: "ada@example.com" } },
+          { topic: "email", data: { to: "alan@example.com" }, priority: -1 },
+        ],
+      },
+    },
+    ok: {
+      status: 201,
+      schema: { type: "object", properties: { tasks: taskList }, required: ["tasks"], additionalProperties: false },
+      description: "the tasks as stored, in the order given",
+    },
+    errors: [400, 409, 413, 415],
+    errorText: {
+      400: "bad input: `issues` names each refused field by its item, `tasks.<index>.<field>`; nothing was written",
+      409: "a `taskId` given already exists (task-already-exists, the message names them); nothing was written",
+      413: "the body is over `maxBodyBytes` (default 1.5 MiB), or an item's `data` over the store's `maxDataBytes` " +
+        "(`issues` names it, `tasks.<index>.data`); nothing was written",
+    },
+  },
+  {
     method: "get",
     path: "/tasks",
     id: "listTasks",
@@ -163,10 +195,11 @@ export const OPERATIONS: Operation[] = [
     method: "get",
     path: "/groups/{taskGroupId}/tasks",
     id: "groupTasks",
-    summary: "The tasks of a group",
+    summary: "The tasks of a group, a page at a time (ordered and paged as GET /tasks)",
     tag: "tasks",
-    ok: { status: 200, schema: taskList, description: "its tasks" },
-    errors: [],
+    query: { schema: GroupQuery, example: { limit: "50" } },
+    ok: { status: 200, schema: ref("Page"), description: "a page of the group and the cursors around it" },
+    errors: [400],
   },
   ...([
     ["cancel", "cancelTask", "Cancel a task (a running one at its worker's next keepalive)", CancelBody, {
@@ -212,6 +245,17 @@ export const OPERATIONS: Operation[] = [
     summary: name === "pause" ? "Stop all reservation on a topic" : "Let a paused topic's tasks be reserved again",
     tag: "topics",
     body: { schema: EmptyBody, optional: true, example: {} },
+    ok: { status: 204, description: "done" },
+    errors: [400, 415],
+  })),
+  ...(["pause", "resume"] as const).map((name): Operation => ({
+    method: "post",
+    path: `/topics/${name}`,
+    id: `${name}TopicNamed`,
+    summary: `${name === "pause" ? "Pause" : "Resume"} the topic named in the body: any name, ` +
+      "`.` and `..` included, which a URL path cannot carry (clients resolve them, `%2E` too, as dot segments)",
+    tag: "topics",
+    body: { schema: TopicBody, example: { topic: "email" } },
     ok: { status: 204, description: "done" },
     errors: [400, 415],
   })),

@@ -25,17 +25,20 @@ import { PAGE_SCRIPTS } from "./ui/layout.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import {
   ActivityQuery,
+  BatchBody,
   CancelBody,
   CompleteBody,
   EmptyBody,
   ExtendBody,
   FailBody,
+  GroupQuery,
   ListQuery,
   MetricsQuery,
   PruneBody,
   ReserveBody,
   RevokeBody,
   SnoozeBody,
+  TopicBody,
   TopicsQuery,
   WritesBody,
 } from "./schemas.ts";
@@ -200,10 +203,81 @@ const routeNotFound = (c: Context) =>
   });
 
 /**
+ * A refusal of `createTasks` as `POST /tasks/batch` answers it: each issue's
+ * path in the body's terms, `tasks.<index>.<field>` (the index from
+ * `details.index`, or already leading the path, as for a repeated `taskId`).
+ */
+function inBatch(e: unknown): unknown {
+  if (!(e instanceof TaskError) || !e.issues) return e;
+  const index = (e.details as { index?: unknown } | undefined)?.index;
+  const at = typeof index === "number" ? `tasks.${index}` : "tasks";
+  const issues = e.issues.map((i) => ({ path: i.path ? `${at}.${i.path}` : at, message: i.message }));
+  const message = `body: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`;
+  return new TaskError(e.type, e.code, message, { details: e.details, issues, cause: e.cause });
+}
+
+/**
+ * The methods each route path of `app` answers, as a lookup from a path
+ * relative to the app's mount point: `/tasks/a` → `["GET", "HEAD"]` (HEAD
+ * wherever GET is: Hono answers it with the GET route), `[]` for a path no
+ * route has. Built from `app.routes` on first use, so it is exactly the
+ * routes registered (the dashboard's included), never a second list.
+ */
+function methodsByPath(app: Hono): (path: string) => string[] {
+  let table: [RegExp, Set<string>][] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of app.routes) {
+      if (r.method === "ALL") continue; // middleware and the catch-all
+      (byPath.get(r.path) ?? byPath.set(r.path, new Set()).get(r.path)!).add(r.method);
+    }
+    return [...byPath].map(([path, methods]): [RegExp, Set<string>] => {
+      if (methods.has("GET")) methods.add("HEAD");
+      const source = path.split("/").map((seg) => {
+        const param = /^:\w+(?:\{(.+)\})?$/.exec(seg);
+        if (!param) return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return param[1] ? `(?:${param[1]})` : "[^/]+";
+      }).join("/");
+      return [new RegExp(`^${source}$`), methods];
+    });
+  };
+  return (path) => {
+    table ??= build();
+    const allowed = new Set<string>();
+    for (const [re, methods] of table) if (re.test(path)) { for (const m of methods) allowed.add(m); }
+    return [...allowed].sort();
+  };
+}
+
+/**
+ * Every request no route took: a path some route has, asked with another
+ * method, is 405 `method-not-allowed` with an `Allow` header naming the
+ * methods it has; any other is 404 `route-not-found`.
+ */
+function unrouted(app: Hono): (c: Context) => Response {
+  const methodsOf = methodsByPath(app);
+  return (c) => {
+    // this handler's own route is `<mount>/*`: what precedes the `/*` is where the app is mounted
+    const mount = c.req.routePath.replace(/\/?\*$/, "");
+    const path = c.req.path.startsWith(mount) ? c.req.path.slice(mount.length) || "/" : c.req.path;
+    const allowed = methodsOf(path);
+    if (!allowed.length || allowed.includes(c.req.method)) return routeNotFound(c);
+    c.header("Allow", allowed.join(", "));
+    return errorResponse(c, 405, {
+      type: "method-not-allowed",
+      code: "method-not-allowed",
+      message: `${c.req.method} is not a method of ${c.req.path}; it takes ${allowed.join(", ")}`,
+    });
+  };
+}
+
+/**
  * The JSON API, the pull-consumer routes and the dashboard (`/ui`) as a Hono
  * app. It answers every path under its mount point: an unknown one is a JSON
  * 404 (`not-found/route-not-found`; under `/ui`, the dashboard's HTML 404
- * page), so mount it at its own prefix, or after your own routes.
+ * page), a known one asked with a method it does not take a 405
+ * (`method-not-allowed`, with an `Allow` header), so mount it at its own
+ * prefix, or after your own routes.
  *
  * Writes sent by a browser from a page of another origin are refused (403
  * `forbidden/cross-site-request`) unless `allowedOrigins` lists it; requests
@@ -253,6 +327,14 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   app.post("/tasks", ...body(TaskDefSchema, "invalid-task"), async (c) => {
     return c.json(await taskq.createTask(c.req.valid("json")), 201);
   });
+  // Many at once, all or none: each refusal names its item as the body does (tasks.3.topic).
+  app.post("/tasks/batch", ...body(BatchBody, "invalid-task"), async (c) => {
+    try {
+      return c.json({ tasks: await taskq.createTasks(c.req.valid("json").tasks) }, 201);
+    } catch (e) {
+      throw inBatch(e);
+    }
+  });
   app.get("/tasks", query(ListQuery), async (c) => {
     const { limit, cursor, order, ...filters } = c.req.valid("query");
     return c.json(await taskq.listTasks(filters, { limit, cursor, order }));
@@ -268,7 +350,11 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     }
     return c.json(t);
   });
-  app.get("/groups/:taskGroupId/tasks", async (c) => c.json(await taskq.tasks(c.req.param("taskGroupId"))));
+  // A group a page at a time, in the order and with the cursors of GET /tasks.
+  app.get("/groups/:taskGroupId/tasks", query(GroupQuery), async (c) => {
+    const { limit, cursor, order } = c.req.valid("query");
+    return c.json(await taskq.listTasks({ taskGroupId: c.req.param("taskGroupId") }, { limit, cursor, order }));
+  });
   app.post("/tasks/:taskId/revoke", ...body(RevokeBody, "invalid-request"), async (c) => {
     return c.json(await taskq.revokeLease(c.req.param("taskId"), c.req.valid("json").recordVer));
   });
@@ -308,6 +394,15 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   });
   app.post("/topics/:topic/resume", ...optionalBody(EmptyBody), async (c) => {
     await taskq.resumeTopic(c.req.param("topic"));
+    return c.body(null, 204);
+  });
+  // The same with the topic in the body: a topic named . or .. cannot be a path segment.
+  app.post("/topics/pause", ...body(TopicBody, "invalid-request"), async (c) => {
+    await taskq.pauseTopic(c.req.valid("json").topic);
+    return c.body(null, 204);
+  });
+  app.post("/topics/resume", ...body(TopicBody, "invalid-request"), async (c) => {
+    await taskq.resumeTopic(c.req.valid("json").topic);
     return c.body(null, 204);
   });
   app.post("/prune", ...body(PruneBody, "invalid-request"), async (c) => {
@@ -370,7 +465,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   });
 
   // A mounted app's notFound handler does not apply (Hono routes the parent's),
-  // so every other path under the mount is answered here.
-  app.all("*", routeNotFound);
+  // so every other request under the mount is answered here: 405 on a path some route has, else 404.
+  app.all("*", unrouted(app));
   return app;
 }

@@ -20,6 +20,7 @@ import {
   RecordVer,
   RetryDefaultsSchema,
   Status,
+  TaskDefSchema,
 } from "../schemas.ts";
 
 /** A query-string number: digits only, then the number schema. */
@@ -58,6 +59,13 @@ export const ListQuery = fields({
   order: v.optional(Order),
   cursor: v.optional(v.string("must be a string")),
 }, "a listing query");
+
+/** `GET /groups/:taskGroupId/tasks` query: a page of the group, as `GET /tasks` pages (`limit`, `order`, `cursor`). */
+export const GroupQuery = fields({
+  limit: ListQuery.entries.limit,
+  order: ListQuery.entries.order,
+  cursor: ListQuery.entries.cursor,
+}, "a group listing query (limit, order, cursor)");
 
 /** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
 export const TopicsQuery = fields({
@@ -180,6 +188,28 @@ export const WritesBody = fields({
     v.description(`1 to ${MAX_BATCH} writes, each { op, taskId, pid, leaseId, … }`),
   ),
 }, "a JSON object { writes }");
+
+/**
+ * `POST /tasks/batch`: 1 to `MAX_BATCH` task definitions, each as `POST
+ * /tasks` takes one, created all or none (`createTasks`).
+ */
+export const BatchBody = fields({
+  tasks: v.pipe(
+    v.array(TaskDefSchema, "must be an array of task definitions"),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} tasks`),
+    v.description(
+      `1 to ${MAX_BATCH} task definitions, each as POST /tasks takes one; the whole body at most maxBodyBytes`,
+    ),
+  ),
+}, "a JSON object { tasks }");
+
+/**
+ * `POST /topics/pause` and `/topics/resume`: the topic in the body, for every
+ * name, `.` and `..` too, which no URL path carries (clients and servers
+ * resolve them as dot segments, `%2E` included).
+ */
+export const TopicBody = fields({ topic: Name }, "a JSON object { topic }");
 
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
 export const CancelBody = fields({ reason: v.optional(ErrorMessage) }, "a JSON object { reason? }");

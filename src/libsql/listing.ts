@@ -21,11 +21,13 @@ function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [sql.FilterShap
   const args: (string | number | null)[] = [];
   if (f.topic !== undefined) args.push(f.topic);
   if (f.subTopic !== undefined) args.push(f.subTopic);
+  if (f.taskGroupId !== undefined) args.push(f.taskGroupId);
   if (f.from !== undefined) args.push(f.from);
   if (f.to !== undefined) args.push(f.to);
   return [{
     topic: f.topic !== undefined,
     subTopic: f.subTopic !== undefined,
+    group: f.taskGroupId !== undefined,
     status: f.status !== undefined ? STATUSES.indexOf(f.status) : -1,
     from: f.from !== undefined,
     to: f.to !== undefined,

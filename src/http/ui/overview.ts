@@ -69,11 +69,15 @@ function head(spark: boolean): Html {
 function row(base: string, s: TopicStats, spark: Html | null): Html {
   const t = encodeURIComponent(s.topic);
   // the pause / resume control sits in the topic's own cell, which stays in view on a narrow screen; the buttons
-  // submit the table's one form, which carries where to come back to
-  const action = `${base}/topics/${t}/${s.paused ? "resume" : "pause"}`;
+  // submit the table's one form, which carries where to come back to; the topic goes as the button's value, not
+  // in the path, where a topic named . or .. would be resolved away
+  const action = `${base}/topics/${s.paused ? "resume" : "pause"}`;
   const control = s.paused
-    ? html`<span class="badge held">paused</span> <button class="secondary" formaction="${action}">Resume</button>`
-    : html`<button class="secondary" formaction="${action}">Pause</button>`;
+    ? html`
+      <span class="badge held">paused</span> <button class="secondary" formaction="${action}" name="topic"
+        value="${s.topic}">Resume</button>
+    `
+    : html`<button class="secondary" formaction="${action}" name="topic" value="${s.topic}">Pause</button>`;
   // data-label: a count's name, shown beside it where the row is a block (a narrow screen)
   const cell = (label: string, body: Html | string) => html`<td class="num" data-label="${label}">${body}</td>`;
   const counts = STATUSES.map((st) =>

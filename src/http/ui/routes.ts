@@ -53,18 +53,27 @@ export function uiRoutes(taskq: TaskQ): Hono {
     return c.html(page(base(c), "Error", html`${body}<p><a href="${base(c)}">Back to the overview</a></p>`), status);
   });
 
-  ui.post("/topics/:topic/:action", async (c) => {
-    const topic = pathParam(c, "topic");
+  // The topic in the path, or (the dashboard's own buttons) in the form: `.` and `..` cannot be path segments.
+  const pauseOrResume = async (c: Context, topic: string, f: Record<string, unknown>) => {
     const action = c.req.param("action");
     if (action === "pause") await taskq.pauseTopic(topic);
     else if (action === "resume") await taskq.resumeTopic(topic);
     else throw new TaskError("not-found", "route-not-found", `no dashboard action ${action}`);
     // back where the button was: the topic's page, or the same page of the overview
-    const f = await c.req.parseBody();
     const back = f.from === "topic" ? `${base(c)}/topics/${encodeURIComponent(topic)}` : base(c);
     const params = f.from === "topic" ? new URLSearchParams() : pageParams(f);
     params.set("notice", action === "pause" ? "paused" : "resumed");
     return c.redirect(`${back}?${params}`, 303);
+  };
+  ui.post("/topics/:topic/:action", async (c) => pauseOrResume(c, pathParam(c, "topic"), await c.req.parseBody()));
+  ui.post("/topics/:action{pause|resume}", async (c) => {
+    const f = await c.req.parseBody();
+    if (typeof f.topic !== "string" || !f.topic) {
+      throw new TaskError("bad-request", "invalid-request", "the form names no topic", {
+        issues: [{ path: "topic", message: "is required" }],
+      });
+    }
+    return pauseOrResume(c, f.topic, f);
   });
 
   ui.get("/", async (c) => {
@@ -215,8 +224,25 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
   });
 
   ui.get("/groups/:groupId", async (c) => {
-    const group = await taskq.tasks(c.req.param("groupId"));
-    return c.html(page(base(c), "Group", html`<h1>Group ${c.req.param("groupId")}</h1>${taskTable(base(c), group)}`));
+    // a page of the group at a time (a fan-out group can hold many thousands), in the order of the task list
+    const id = c.req.param("groupId");
+    const [group, total] = await Promise.all([
+      taskq.listTasks({ taskGroupId: id }, { limit: PAGE_SIZE, cursor: c.req.query("cursor") || null }),
+      taskq.countTasks({ taskGroupId: id }),
+    ]);
+    const link = (cursor: string) => `${base(c)}/groups/${encodeURIComponent(id)}?cursor=${encodeURIComponent(cursor)}`;
+    return c.html(page(
+      base(c),
+      "Group",
+      html`
+        <h1>Group ${id}</h1><p class="muted" data-testid="total">${total} ${total === 1
+          ? "task"
+          : "tasks"}</p>${taskTable(base(c), group.data)}<p
+          class="pager">${group.prevCursor
+            ? html`<a href="${link(group.prevCursor)}" rel="prev">← Previous page</a>`
+            : ""}${group.cursor ? html`<a href="${link(group.cursor)}" rel="next">Next page →</a>` : ""}</p>
+      `,
+    ));
   });
 
   ui.get("/new", (c) => c.html(page(base(c), "New task", newTaskForm(base(c), { values: {}, errors: {} }))));
@@ -322,8 +348,10 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
     return c.redirect(`${base(c)}/tasks/${encodeURIComponent(id)}?notice=${done}`, 303);
   });
 
-  // any other path under /ui is a page of the dashboard that does not exist: an HTML 404, not the API's JSON one
-  ui.all("*", (c) => {
+  // any other page under /ui that a browser asks for does not exist: an HTML 404, not the API's JSON one; another
+  // method goes on to the routes' own answer (405 with Allow where the path has a page, else the JSON 404)
+  ui.all("*", (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") return next();
     throw new TaskError("not-found", "route-not-found", `There is no dashboard page at ${c.req.path}.`);
   });
   return ui;
