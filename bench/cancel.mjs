@@ -3,7 +3,8 @@
 // 10-minute lease, so no keepalive comes during the run):
 //   same process   the worker runs in the process that cancels (the store's in-process announcement)
 //   other process  the worker runs in a child process on the same file: database (PRAGMA data_version,
-//                  read every changePollMs, then one read of the running ids)
+//                  read every changePollMs, then one read of the running ids); each cancel after a random
+//                  pause of 0 to changePollMs, so that it falls anywhere in the child's poll cycle
 // Prints p50 / p99 / max per path beside its bound (50 ms; changePollMs + 50 ms) and exits 1 when a
 // p99 is over it.
 import { spawn } from "node:child_process";
@@ -76,6 +77,8 @@ async function otherProcess() {
   for (let i = 0; i < CANCELS; i++) {
     const t = await taskq.createTask({ topic: "there" });
     await line(`start ${t.taskId}`);
+    // a cancel comes at any moment of the child's poll cycle, not in step with the poll that started the task
+    await new Promise((r) => setTimeout(r, Math.random() * CHANGE_POLL_MS));
     const abort = line(`abort ${t.taskId}`);
     const t0 = clock();
     await taskq.cancelTask(t.taskId);
