@@ -65,7 +65,8 @@ describe("refusals in sokka's words", () => {
   it("runAt says what it takes", async () => {
     const e = await refusal(taskq.createTask({ topic: "t", runAt: "tomorrow" }));
     expect(e.message).toBe(
-      'createTask: runAt must be an ISO 8601 timestamp such as "2026-12-05T12:00:00Z", not "tomorrow"',
+      'createTask: runAt must be an ISO 8601 timestamp of a real date with its offset, such as "2026-12-05T12:00:00Z" or ' +
+        '"2026-12-05T13:00:00+01:00", not "tomorrow"',
     );
   });
 });
@@ -152,6 +153,39 @@ describe("times and names the same everywhere", () => {
     const q = `topic=when&from=${encodeURIComponent(before.toISOString())}&to=${+after}`;
     expect((await (await app.request(`/tasks?${q}`)).json()).data.map((x: { taskId: string }) => x.taskId))
       .toEqual([t.taskId]);
+  });
+
+  it("ISO times are read exactly: an hour-only offset, real dates only, nothing before 1970, however given", async () => {
+    const t = await taskq.createTask({ topic: "iso", runAt: "2027-01-01T00:00:00+01" });
+    expect(t.runAt).toBe(Date.UTC(2026, 11, 31, 23));
+    expect((await taskq.createTask({ topic: "iso", runAt: "2027-01-01 00:00:00.5-0230" })).runAt)
+      .toBe(Date.UTC(2027, 0, 1, 2, 30, 0, 500));
+    expect((await taskq.createTask({ topic: "iso", runAt: "2028-02-29T00:00:00Z" })).runAt).toBe(Date.UTC(2028, 1, 29));
+    for (
+      const runAt of [
+        "2026-02-31T00:00:00Z",
+        "2027-02-29T00:00:00Z",
+        "2026-01-01T00:00:00 +01:00",
+        "2026-01-01T24:00:00Z",
+      ]
+    ) {
+      const e = await refusal(taskq.createTask({ topic: "iso", runAt }));
+      expect(e.message, runAt).toContain(`runAt must be an ISO 8601 timestamp of a real date with its offset`);
+    }
+    for (const runAt of ["0001-01-01T00:00:00Z", new Date(-5), -5]) {
+      expect((await refusal(taskq.createTask({ topic: "iso", runAt }))).message).toContain(
+        "runAt must not be before 1970",
+      );
+      expect((await refusal(taskq.listTasks({ from: runAt }))).message).toContain("from must not be before 1970");
+    }
+    const bad = await (await app.request("/tasks?from=2026-01-01T00:00:00+05:30")).json(); // an unencoded + is a space
+    expect(bad.error.message).toContain("encode its + as %2B");
+    const ok = await app.request(`/tasks?from=${encodeURIComponent("2026-01-01T00:00:00+05:30")}`);
+    expect(ok.status).toBe(200);
+    // from/to bound updatedAt (now): an hour-only offset reads right there too, not as NaN (which matched nothing)
+    expect(await taskq.countTasks({ topic: "iso", from: "2026-01-01T00:00:00+01", to: "2999-01-01T00:00:00+01" })).toBe(
+      3,
+    );
   });
 
   it("POST /writes takes a failure's text as errorMessage, as POST /tasks/:taskId/fail does (error still works)", async () => {

@@ -521,7 +521,9 @@ export function taskqContract(target: Target) {
 
     it("takes a running task again once its lease expired, with a new lease", async () => {
       const t = await taskq.createTask({ topic });
-      const first = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 40 }))!;
+      // long enough that the next round trip comes before it runs out, even to a remote server on a loaded
+      // machine (40 ms did not, once, in CI: p2 took the task at once)
+      const first = (await taskq.reserveTask(topic, "p1", { leaseTimeMs: 1_000 }))!;
       expect(await taskq.reserveTask(topic, "p2")).toBeNull();
       const second = await waitFor(() => taskq.reserveTask(topic, "p2"), 10_000, "lease expiry");
       expect(second).toMatchObject({ taskId: t.taskId, pid: "p2", attempts: 2 });

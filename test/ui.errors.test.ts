@@ -124,3 +124,19 @@ it("a page read while the store does not answer, or cannot be reached, says the 
     message: expect.stringContaining("the database server could not be reached"),
   });
 });
+
+it("a dashboard form whose body cannot be read is a 400 that says so, never a 500, and changes nothing", async () => {
+  const taskq = memoryStore();
+  const t = await taskq.createTask({ topic: "a" });
+  const app = sokkaRoutes({ taskq });
+  for (const path of ["/ui/topics/pause", "/ui/topics/a/pause", "/ui/tasks", `/ui/tasks/${t.taskId}/hold`]) {
+    for (const type of ["multipart/form-data", "multipart/form-data; boundary=X"]) {
+      const res = await app.request(path, { method: "POST", headers: { "content-type": type }, body: "garbage" });
+      expect(res.status, `${path} ${type}`).toBe(400);
+      expect(await res.text()).toContain("body could not be read");
+    }
+  }
+  expect((await taskq.topicStats())[0]).toMatchObject({ topic: "a", paused: false });
+  expect(await taskq.task(t.taskId)).toEqual(t);
+  expect(await taskq.countTasks()).toBe(1);
+});

@@ -12,6 +12,8 @@ import {
   ErrorMessage,
   fields,
   intRange,
+  ISO_EXPECTED,
+  isoToEpochMs,
   MAX_LIMIT,
   Name,
   NonNegativeMs,
@@ -35,11 +37,17 @@ const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S, descr
 
 /** A query-string time: epoch milliseconds (digits) or an ISO 8601 timestamp, as `runAt` takes in a body. */
 const queryTime = v.pipe(
-  v.union([
-    v.pipe(v.string(), v.regex(/^\d{1,16}$/), v.transform(Number)),
-    v.pipe(v.string(), v.isoTimestamp(), v.transform((s) => Date.parse(s))),
-  ], 'must be a time: epoch milliseconds or an ISO 8601 timestamp such as "2026-12-05T12:00:00Z"'),
-  EpochMs,
+  v.string("must be a string"),
+  v.check(
+    (s) => /^\d{1,16}$/.test(s) || isoToEpochMs(s) !== null,
+    (issue) =>
+      `must be a time: epoch milliseconds or ${ISO_EXPECTED} (encode its + as %2B in a URL), not ${
+        JSON.stringify(issue.input)
+      }`,
+  ),
+  v.transform((s) => (/^\d+$/.test(s) ? Number(s) : isoToEpochMs(s)!)),
+  v.minValue(0, "must not be before 1970 (epoch milliseconds from 0)"),
+  v.maxValue(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER} (epoch milliseconds)`),
   v.description("a time: epoch milliseconds or an ISO 8601 timestamp"),
 );
 

@@ -18,6 +18,7 @@ import { pageHeaders } from "../page-headers.ts";
 import { count } from "./format.ts";
 import { badge, type Html, notice, page, PAGE_SCRIPTS, time } from "./layout.ts";
 import { errorPage } from "./error-page.ts";
+import { formOf } from "./form-body.ts";
 import { pathParam } from "./path-param.ts";
 import { pageParams, searchForm, topicFragment, TOPICS_PER_PAGE, topicsFragment } from "./overview.ts";
 import { taskTable } from "./task-table.ts";
@@ -65,9 +66,9 @@ export function uiRoutes(taskq: TaskQ): Hono {
     params.set("notice", action === "pause" ? "paused" : "resumed");
     return c.redirect(`${back}?${params}`, 303);
   };
-  ui.post("/topics/:topic/:action", async (c) => pauseOrResume(c, pathParam(c, "topic"), await c.req.parseBody()));
+  ui.post("/topics/:topic/:action", async (c) => pauseOrResume(c, pathParam(c, "topic"), await formOf(c)));
   ui.post("/topics/:action{pause|resume}", async (c) => {
-    const f = await c.req.parseBody();
+    const f = await formOf(c);
     if (typeof f.topic !== "string" || !f.topic) {
       throw new TaskError("bad-request", "invalid-request", "the form names no topic", {
         issues: [{ path: "topic", message: "is required" }],
@@ -248,7 +249,7 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
   ui.get("/new", (c) => c.html(page(base(c), "New task", newTaskForm(base(c), { values: {}, errors: {} }))));
 
   ui.post("/tasks", async (c) => {
-    const f = await c.req.parseBody();
+    const f = await formOf(c);
     const values: Record<string, string> = {};
     for (
       const k of ["topic", "subTopic", "timeoutMs", "priority", "maxAttempts", "delayMs", "taskDescription", "data"]
@@ -300,7 +301,7 @@ ${failedFilter ? list : html`<div data-refresh="${here(c)}">${list}</div>`}`,
 
   ui.post("/tasks/:taskId/:action", async (c) => {
     const id = pathParam(c, "taskId");
-    const f = await c.req.parseBody();
+    const f = await formOf(c);
     const action = c.req.param("action");
     switch (action) {
       case "revoke":
