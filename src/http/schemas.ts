@@ -8,7 +8,6 @@
 
 import * as v from "valibot";
 import {
-  EpochMs,
   ErrorMessage,
   fields,
   intRange,
