@@ -23,6 +23,23 @@ export interface Position {
   key: SortKey;
   order: "asc" | "desc";
   back: boolean;
+  /** The listing's filters, fingerprinted (see `filtersPrint`): a cursor moves only the listing it came from. */
+  filters?: string;
+}
+
+/**
+ * A short fingerprint of a listing's filters (FNV-1a of their JSON, base36):
+ * a cursor of `GET /tasks?topic=z` given to a group's listing would start it
+ * at a place of another listing and skip or repeat tasks without a word.
+ */
+export function filtersPrint(filters: readonly unknown[]): string {
+  const text = JSON.stringify(filters);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36);
 }
 
 /** A value as base64url JSON. */
@@ -43,7 +60,8 @@ function unpack(cursor: string): unknown {
 
 /** Encodes a position as an opaque cursor. */
 export function encodeCursor(at: Position): string {
-  return pack([3, at.rank, at.key, at.order === "desc" ? 1 : 0, at.back ? 1 : 0]);
+  const value = [3, at.rank, at.key, at.order === "desc" ? 1 : 0, at.back ? 1 : 0];
+  return pack(at.filters === undefined ? value : [...value, at.filters]);
 }
 
 const int = (x: unknown): x is number => Number.isSafeInteger(x);
@@ -62,11 +80,15 @@ function fitsRank(rank: unknown, key: unknown): key is SortKey {
 export function decodeCursor(cursor: string): Position {
   try {
     const value = unpack(cursor);
+    // a cursor made before filters were fingerprinted has five items; it moves any listing, as it did
     if (
-      Array.isArray(value) && value.length === 5 && value[0] === 3 && fitsRank(value[1], value[2]) &&
-      (value[3] === 0 || value[3] === 1) && (value[4] === 0 || value[4] === 1)
+      Array.isArray(value) && (value.length === 5 || (value.length === 6 && typeof value[5] === "string")) &&
+      value[0] === 3 && fitsRank(value[1], value[2]) && (value[3] === 0 || value[3] === 1) &&
+      (value[4] === 0 || value[4] === 1)
     ) {
-      return { rank: value[1], key: value[2], order: value[3] ? "desc" : "asc", back: value[4] === 1 };
+      const at: Position = { rank: value[1], key: value[2], order: value[3] ? "desc" : "asc", back: value[4] === 1 };
+      if (value.length === 6) at.filters = value[5];
+      return at;
     }
   } catch {
     // fall through to the one error below

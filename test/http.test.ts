@@ -305,6 +305,24 @@ describe("JSON API", () => {
     });
   });
 
+  it("the dashboard's links and redirects stay under its mount point, whatever the mount holds (a /ui of its own, a parameter)", async () => {
+    await taskq.createTask({ topic: "a" });
+    for (
+      const [mount, at] of [["/ui", "/ui"], ["/ops/ui/queue", "/ops/ui/queue"], ["/:tenant/q", "/acme/q"], ["/", ""]]
+    ) {
+      const parent = new Hono();
+      parent.route(mount, sokkaRoutes({ taskq }));
+      const res = await parent.request(`${at}/ui/topics/pause`, {
+        method: "POST",
+        body: new URLSearchParams({ topic: "a" }),
+      });
+      expect(res.headers.get("location"), mount).toBe(`${at}/ui?notice=paused`);
+      expect(await (await parent.request(`${at}/ui`)).text(), mount).toContain(`href="${at}/ui/tasks"`);
+      expect(await (await parent.request(`${at}/ui/no/such/page`)).text(), mount).toContain(`href="${at}/ui">Back`);
+      await taskq.resumeTopic("a");
+    }
+  });
+
   it("mounted with app.route(), as docs/http.md shows, every unknown path under the mount is the JSON 404 (the dashboard's, HTML), a wrong method the JSON 405", async () => {
     for (const prefix of ["/sokka", ""]) {
       const parent = new Hono();

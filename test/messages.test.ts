@@ -188,6 +188,23 @@ describe("times and names the same everywhere", () => {
     );
   });
 
+  it("a cursor moves only the listing it came from: another listing's cursor is invalid-cursor, not a silent skip", async () => {
+    await taskq.createTasks([{ topic: "z" }, { topic: "z" }, { topic: "m", taskGroupId: "GG" }, {
+      topic: "m",
+      taskGroupId: "GG",
+    }]);
+    const z = await taskq.listTasks({ topic: "z" }, { limit: 1 });
+    expect(z.cursor).not.toBeNull();
+    const e = await refusal(taskq.listTasks({ taskGroupId: "GG" }, { cursor: z.cursor }));
+    expect(e.code).toBe("invalid-cursor");
+    expect(e.message).toContain("cursor belongs to a listing with other filters");
+    const res = await app.request(`/groups/GG/tasks?cursor=${z.cursor}`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe("invalid-cursor");
+    // its own listing takes it
+    expect((await taskq.listTasks({ topic: "z" }, { cursor: z.cursor })).data).toHaveLength(1);
+  });
+
   it("POST /writes takes a failure's text as errorMessage, as POST /tasks/:taskId/fail does (error still works)", async () => {
     await taskq.createTasks([{ topic: "w" }, { topic: "w" }]);
     const [a, b] = await taskq.reserveTasks("w", "p", 2);

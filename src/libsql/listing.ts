@@ -7,7 +7,7 @@
  * @module
  */
 
-import { decodeCursor, encodeCursor, type SortKey } from "../cursor.ts";
+import { decodeCursor, encodeCursor, filtersPrint, type SortKey } from "../cursor.ts";
 import { CursorOptionsSchema, invalid, ListFiltersSchema, LIVE_COUNT, parseOrThrow, STATUSES } from "../schemas.ts";
 import type * as v from "valibot";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
@@ -68,6 +68,13 @@ export async function listTasks<D>(
       message: `belongs to a listing of ${STATUSES[at.rank]} tasks, not ${f.status}`,
     }], "invalid-cursor");
   }
+  const print = filtersPrint([f.topic, f.subTopic, f.status, f.taskGroupId, f.from, f.to]);
+  if (at?.filters !== undefined && at.filters !== print) {
+    throw invalid("listTasks", [{
+      path: "cursor",
+      message: "belongs to a listing with other filters: start again without it",
+    }], "invalid-cursor");
+  }
   const back = at?.back ?? false;
   const limit = c.limit ?? 100;
   const key: (string | number | null)[] = at ? [...at.key] : [];
@@ -90,7 +97,7 @@ export async function listTasks<D>(
   const cursorAt = (r: Row | undefined, back: boolean) => {
     if (!r) return null;
     const [rank, key] = placeOf(r);
-    return encodeCursor({ rank, key, order, back });
+    return encodeCursor({ rank, key, order, back, filters: print });
   };
   return {
     data,

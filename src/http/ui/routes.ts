@@ -36,11 +36,25 @@ interface FormState {
   general?: string;
 }
 
+/**
+ * Where the dashboard is mounted, e.g. `/sokka/ui`: the request path's first
+ * segments, as many as the matched route has before its own `ui` segment
+ * (the last one: the dashboard's routes hold no literal `ui`). Not the first
+ * `/ui` of the path: mounted at `/ui` or `/ops/ui/queue`, every link and
+ * redirect pointed outside the dashboard.
+ */
+export function dashboardBase(c: Context): string {
+  const route = c.req.routePath.split("/");
+  const mount = route.lastIndexOf("ui");
+  if (mount === -1) return c.req.path.replace(/\/ui(\/.*)?$/s, "/ui"); // (not under ui: never, by construction)
+  return c.req.path.split("/").slice(0, mount).join("/") + "/ui";
+}
+
 /** The dashboard as a Hono app, to be mounted at `/ui` of the routes. */
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
   ui.use("*", pageHeaders(PAGE_SCRIPTS));
-  const base = (c: Context) => c.req.path.replace(/\/ui(\/.*)?$/s, "/ui"); // s: a decoded path may hold a line break
+  const base = dashboardBase;
   const isFragment = (c: Context) => c.req.header("x-sokka-fragment") === "1";
   /** This page's own path and query, for its in-place refresh. */
   const here = (c: Context) => {
