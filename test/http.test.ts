@@ -319,6 +319,8 @@ describe("JSON API", () => {
       expect(res.headers.get("location"), mount).toBe(`${at}/ui?notice=paused`);
       expect(await (await parent.request(`${at}/ui`)).text(), mount).toContain(`href="${at}/ui/tasks"`);
       expect(await (await parent.request(`${at}/ui/no/such/page`)).text(), mount).toContain(`href="${at}/ui">Back`);
+      const wrong = await parent.request(`${at}/tasks`, { method: "PUT" });
+      expect([wrong.status, wrong.headers.get("allow")], mount).toEqual([405, "GET, HEAD, POST"]);
       await taskq.resumeTopic("a");
     }
   });

@@ -257,9 +257,10 @@ function methodsByPath(app: Hono): (path: string) => string[] {
 function unrouted(app: Hono): (c: Context) => Response {
   const methodsOf = methodsByPath(app);
   return (c) => {
-    // this handler's own route is `<mount>/*`: what precedes the `/*` is where the app is mounted
-    const mount = c.req.routePath.replace(/\/?\*$/, "");
-    const path = c.req.path.startsWith(mount) ? c.req.path.slice(mount.length) || "/" : c.req.path;
+    // this handler's own route is `<mount>/*`: the mount is as many segments of the path as precede the `/*`
+    // (counted, not compared: a mount may hold a parameter, `/:tenant/q`)
+    const depth = c.req.routePath.replace(/\/?\*$/, "").split("/").length;
+    const path = "/" + c.req.path.split("/").slice(depth).join("/");
     const allowed = methodsOf(path);
     if (!allowed.length || allowed.includes(c.req.method)) return routeNotFound(c);
     c.header("Allow", allowed.join(", "));
