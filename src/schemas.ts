@@ -420,14 +420,16 @@ export function toIssue(issue: v.BaseIssue<unknown>): Issue {
 export function explain(issue: v.BaseIssue<unknown>, root: v.GenericSchema): Issue {
   const path = v.getDotPath(issue) ?? "";
   const keys = (issue.path ?? []).map((p) => p.key as string | number);
+  // the object each key was read from: tells which option of a variant (`{ op: "fail", … }`) it is
+  const inputs = (issue.path ?? []).map((p) => (p as { input?: unknown }).input);
   const isObjectIssue = issue.kind === "schema" && /object$/.test(issue.type);
   if (isObjectIssue && keys.length > 0 && issue.received === "undefined" && issue.expected?.startsWith('"')) {
-    const field = schemaAt(root, keys);
+    const field = schemaAt(root, keys, inputs);
     const expected = field ? v.getDescription(unwrap(field)) : undefined;
     return { path, message: `is required${expected ? `: ${expected}` : ""}` };
   }
   if (isObjectIssue && keys.length > 0 && issue.expected === "never") {
-    const parent = schemaAt(root, keys.slice(0, -1));
+    const parent = schemaAt(root, keys.slice(0, -1), inputs);
     const known = parent ? Object.keys(entriesOf(parent) ?? {}) : [];
     // the noun without the list of its fields some nouns carry ("prune options { olderThanMs, … }"): known lists them
     const noun = parent ? v.getDescription(unwrap(parent))?.replace(/ [({].*$/, "") : undefined;
@@ -482,15 +484,34 @@ function entriesOf(schema: v.GenericSchema): Record<string, v.GenericSchema> | u
   return (unwrap(schema) as { entries?: Record<string, v.GenericSchema> }).entries;
 }
 
-/** The schema of the field at `keys` below `root`, if it can be told. */
-function schemaAt(root: v.GenericSchema, keys: (string | number)[]): v.GenericSchema | undefined {
+/**
+ * The schema of the field at `keys` below `root`, if it can be told.
+ * `inputs[i]` is the object `keys[i]` was read from (the issue's path): it
+ * says which option of a variant (`{ op: "fail", … }`) the object is, and
+ * `inputs[keys.length]`, when given, that of the field's own value.
+ */
+function schemaAt(
+  root: v.GenericSchema,
+  keys: (string | number)[],
+  inputs: unknown[] = [],
+): v.GenericSchema | undefined {
   let s: v.GenericSchema | undefined = root;
-  for (const key of keys) {
-    if (!s) return undefined;
+  for (let i = 0; i <= keys.length && s; i++) {
+    s = optionOf(s, inputs[i]);
+    if (i === keys.length) break;
     const u = unwrap(s) as { entries?: Record<string, v.GenericSchema>; item?: v.GenericSchema };
-    s = u.entries ? u.entries[key as string] : u.item;
+    s = u.entries ? u.entries[keys[i] as string] : u.item;
   }
   return s;
+}
+
+/** The option of a variant schema that `input` is (by its discriminator), else the schema itself. */
+function optionOf(schema: v.GenericSchema, input: unknown): v.GenericSchema {
+  const u = unwrap(schema) as { type: string; key?: string; options?: v.GenericSchema[] };
+  if (u.type !== "variant" || !u.key || !u.options || typeof input !== "object" || input === null) return schema;
+  const tag = (input as Record<string, unknown>)[u.key];
+  return u.options.find((o) => (entriesOf(o)?.[u.key!] as { literal?: unknown } | undefined)?.literal === tag) ??
+    schema;
 }
 
 /**

@@ -99,6 +99,18 @@ describe("did you mean", () => {
     expect(body.error.message).toContain('(did you mean "topic"?)');
   });
 
+  it("an unknown field of a POST /writes item is named with the fields of its op and the closest one", async () => {
+    const res = await app.request("/writes", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ writes: [{ op: "fail", taskId: "a", pid: "p", leaseId: "l", errorMesage: "x" }] }),
+    });
+    expect((await res.json()).error.message).toBe(
+      'body: writes.0.errorMesage is not a field of a fail write (did you mean "errorMessage"?); ' +
+        "known: op, taskId, pid, leaseId, errorMessage, error, retry",
+    );
+  });
+
   it("an unknown query field lists the known ones once", async () => {
     const body = await (await app.request("/tasks?bogus=1")).json();
     expect(body.error.message).toBe(
