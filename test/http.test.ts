@@ -92,6 +92,10 @@ describe("JSON API", () => {
     );
     expect(taken).toMatchObject({ status: 409, body: { error: { type: "conflict", code: "task-already-exists" } } });
     expect(taken.body.error.message).toContain("a");
+    expect(taken.body.error.issues).toEqual([{
+      path: "tasks.1.taskId",
+      message: "a already exists; nothing was created",
+    }]);
     expect(await taskq.task("new")).toBeNull();
     // a body over maxBodyBytes (4096 here) is 413 before anything is read
     const huge = await json(

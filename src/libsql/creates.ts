@@ -158,8 +158,8 @@ function bareBatch(list: unknown[], maxDataBytes: number): BareBatch | null {
   }
 }
 
-/** The rows of `createTasks(list)`, short where plain (see `toRow`); the ids the caller gave go into `given`. */
-function fullRows(list: unknown[], maxDataBytes: number, given: Set<string>): Row[] {
+/** The rows of `createTasks(list)`, short where plain (see `toRow`); the ids the caller gave go into `given`, with their index. */
+function fullRows(list: unknown[], maxDataBytes: number, given: Map<string, number>): Row[] {
   const rows: Row[] = new Array(list.length);
   let i = 0;
   try {
@@ -171,7 +171,7 @@ function fullRows(list: unknown[], maxDataBytes: number, given: Set<string>): Ro
     if ((list[i] as TaskDef).taskId === undefined) continue;
     const id = rows[i][0] as string;
     if (given.has(id)) throw invalid("createTasks", [{ path: `${i}.taskId`, message: `repeats task id ${id}` }]);
-    given.add(id);
+    given.set(id, i);
   }
   return rows;
 }
@@ -330,7 +330,7 @@ export class Creates {
     if (!list.length) return [];
     const bare = bareBatch(list, this.#ctx.maxDataBytes);
     // ids the caller gave: only these can repeat or exist already (made ones carry 77 random bits)
-    const given = new Set<string>();
+    const given = new Map<string, number>();
     const rows = bare ? null : fullRows(list, this.#ctx.maxDataBytes, given);
     const stmts: Statement[] = [];
     for (let i = 0; i < list.length; i += INSERT_CHUNK) {
@@ -366,10 +366,10 @@ export class Creates {
   }
 
   /** The conflict of a `createTasks` that hit existing ids, naming them (one read); null when none of `ids` exists. */
-  async #taken(ids: Set<string>): Promise<TaskError | null> {
+  async #taken(ids: Map<string, number>): Promise<TaskError | null> {
     if (!ids.size) return null;
     const rs = await this.#ctx.run(
-      { sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...ids])] },
+      { sql: sql.EXISTING_IDS_JSON, args: [JSON.stringify([...ids.keys()])] },
       "read",
       "createTasks",
     );
@@ -379,7 +379,14 @@ export class Creates {
       "conflict",
       "task-already-exists",
       `createTasks: task(s) ${taken.slice(0, 10).join(", ")} already exist; nothing was created`,
-      { details: { taskIds: taken } },
+      {
+        details: { taskIds: taken },
+        // which definitions they were (POST /tasks/batch names them tasks.<i>.taskId)
+        issues: taken.map((id) => ({
+          path: `${ids.get(id)}.taskId`,
+          message: `${id} already exists; nothing was created`,
+        })),
+      },
     );
   }
 
