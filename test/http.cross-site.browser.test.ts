@@ -11,9 +11,9 @@
  * is real). The dashboard's pages cause no CSP violation. Fails, never
  * skips, when Chromium is missing.
  */
-import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium, listen as serveOn } from "./browser.ts";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes, type SokkaRoutesOptions } from "../src/http/mod.ts";
@@ -25,11 +25,10 @@ let browser: Browser;
 let attacker: number; // the port of the attacker's server
 
 /** Serves `app` on 127.0.0.1 and a free port; returns the port. */
-function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<number> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(info.port));
-    closers.push(() => server.close());
-  });
+async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<number> {
+  const server = await serveOn(fetch);
+  closers.push(server.close);
+  return server.port;
 }
 
 /** A store with tasks for the API's writes (TASK_ID on topic email) and the dashboard's (FORM_TASK on forms). */
@@ -118,21 +117,10 @@ beforeAll(async () => {
     .get("/attack", (c) => c.html(attackPage(c.req.query("target")!)))
     .get("/frame", (c) => c.html(framePage(c.req.query("src")!)));
   attacker = await listen(evil.fetch);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // another site, and a name an attacker rebinds, both to this machine
-      "--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.attacker.example 127.0.0.1",
-    ],
-  });
+  browser = await launchChromium([
+    // another site, and a name an attacker rebinds, both to this machine
+    "--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.attacker.example 127.0.0.1",
+  ]);
 });
 
 afterAll(async () => {

@@ -3,12 +3,12 @@
  * playwright-core) against the served app. Fails — never skips — when
  * Chromium is missing (.ci/run installs it).
  */
-import { serve } from "@hono/node-server";
 import { mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { launchChromium, listen } from "./browser.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const XSS_IMG = "<img src=x onerror=alert(1)>";
@@ -70,26 +70,8 @@ beforeAll(async () => {
   await taskq.terminate(HOSTILE.terminated, HOSTILE.pid, { result: HOSTILE.result });
   await taskq.fail(HOSTILE.failed, HOSTILE.pid, HOSTILE.error);
   await taskq.cancelTask((await hostile(HOSTILE.cancelled)).taskId, HOSTILE.reason);
-  await new Promise<void>((resolve) => {
-    const server = serve({ fetch: sokkaRoutes({ taskq }).fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-    closeServer = () => server.close();
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  ({ base, close: closeServer } = await listen(sokkaRoutes({ taskq }).fetch));
+  browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 

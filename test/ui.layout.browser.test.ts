@@ -7,12 +7,12 @@
  * topic's charts are compact; the create form's rows are apart. Fails — never
  * skips — when Chromium is missing.
  */
-import { serve } from "@hono/node-server";
 import { mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { launchChromium, listen } from "./browser.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 /** The longest topic allowed, with no place to break it. */
@@ -42,17 +42,8 @@ beforeAll(async () => {
   for (let i = 0; i < BIG; i += 1000) {
     await taskq.createTasks(Array.from({ length: Math.min(1000, BIG - i) }, () => ({ topic: "big" })));
   }
-  await new Promise<void>((resolve) => {
-    const server = serve({ fetch: sokkaRoutes({ taskq }).fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-    closeServer = () => server.close();
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  ({ base, close: closeServer } = await listen(sokkaRoutes({ taskq }).fetch));
+  browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 120_000);
 

@@ -5,11 +5,11 @@
  * in-place refresh that asks for that page again and nothing more. Fails —
  * never skips — when Chromium is missing.
  */
-import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { launchChromium, listen } from "./browser.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 const N = 10_000;
@@ -27,17 +27,8 @@ beforeAll(async () => {
   for (let i = 0; i < N; i += 1000) {
     await taskq.createTasks(Array.from({ length: 1000 }, (_, k) => ({ topic: name(i + k) })));
   }
-  await new Promise<void>((resolve) => {
-    const server = serve({ fetch: sokkaRoutes({ taskq }).fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-    closeServer = () => server.close();
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  ({ base, close: closeServer } = await listen(sokkaRoutes({ taskq }).fetch));
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
