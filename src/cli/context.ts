@@ -15,14 +15,14 @@ import type { TaskQ } from "../types.ts";
 import { CliError } from "./cli-error.ts";
 
 /** The options every command takes. */
-export interface Global {
+export interface GlobalOptions {
   url?: string;
   authToken?: string;
   json?: boolean;
 }
 
 /** Opens the store on `--url` / SOKKA_URL; `mayCreate`: a missing `file:` database may be created. */
-export function open(g: Global, mayCreate: boolean): TaskQ {
+export function openStore(g: GlobalOptions, mayCreate: boolean): TaskQ {
   const url = g.url ?? process.env.SOKKA_URL ?? "file:sokka.db";
   if (!mayCreate && (url.startsWith("file:") && !url.startsWith("file::memory:")) && !existsSync(filePath(url))) {
     throw new CliError(`no database at ${filePath(url)} (${safeUrl(url)}); pass --url or set SOKKA_URL`, 1);
@@ -31,14 +31,14 @@ export function open(g: Global, mayCreate: boolean): TaskQ {
 }
 
 /** Prints `value` as JSON with `--json`, else as `human(value)`. */
-export function print<T>(g: Global, value: T, human: (v: T) => string): void {
+export function print<T>(g: GlobalOptions, value: T, human: (v: T) => string): void {
   process.stdout.write(`${g.json ? JSON.stringify(value) : human(value)}\n`);
 }
 
 /** Runs `body` on an opened store and closes it, whatever happens. */
-export async function withStore(cmd: Command, mayCreate: boolean, body: (q: TaskQ, g: Global) => Promise<void>) {
-  const g = cmd.optsWithGlobals<Global>();
-  const taskq = open(g, mayCreate);
+export async function withStore(cmd: Command, mayCreate: boolean, body: (q: TaskQ, g: GlobalOptions) => Promise<void>) {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const taskq = openStore(g, mayCreate);
   try {
     await body(taskq, g);
   } finally {

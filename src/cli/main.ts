@@ -15,7 +15,7 @@ import { Command, CommanderError } from "commander";
 import { TaskError } from "../errors.ts";
 import { duration, int } from "./arg-parsers.ts";
 import { CliError } from "./cli-error.ts";
-import { type Global, open } from "./context.ts";
+import { type GlobalOptions, openStore } from "./context.ts";
 import { serve } from "./serve.ts";
 import { allowedHost, allowedOrigin, listenAddress, port, serveOptions } from "./serve-options.ts";
 import { VERSION } from "../version.ts";
@@ -56,9 +56,9 @@ export function program(): Command {
     )
     .option("--allowed-origin <origin>", "let pages of this origin send writes (repeatable)", allowedOrigin)
     .action(async (o, cmd: Command) => {
-      const g = cmd.optsWithGlobals<Global>();
+      const g = cmd.optsWithGlobals<GlobalOptions>();
       const options = serveOptions(o, process.env); // before the store opens: a bad PORT creates nothing
-      await serve(open(g, true), options);
+      await serve(openStore(g, true), options);
     });
 
   cli.command("work")
@@ -70,8 +70,8 @@ export function program(): Command {
     .option("--timeout <duration>", "abort a task's function after this long", duration)
     .option("--max-attempts <n>", "default attempts for tasks without their own", int("max-attempts"))
     .action(async (o, cmd: Command) => {
-      const g = cmd.optsWithGlobals<Global>();
-      await work(open(g, true), {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await work(openStore(g, true), {
         topic: o.topic,
         handler: o.handler,
         concurrency: o.concurrency,

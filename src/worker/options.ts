@@ -7,18 +7,13 @@
 import * as v from "valibot";
 import { invalid, parseOrThrow } from "../schemas/parse.ts";
 import { Name } from "../schemas/names.ts";
-import { PositiveMs } from "../schemas/numbers.ts";
+import { intRange, PositiveMs } from "../schemas/numbers.ts";
 import { BackoffSchema, MaxAttempts } from "../schemas/task-def.ts";
 import { newId } from "../ids.ts";
 import type { ProcessorFn, RetryDefaults, TaskQ } from "../types.ts";
 
-const Concurrency = v.pipe(
-  v.number("must be a number"),
-  v.integer("must be an integer"),
-  v.minValue(1, "must be at least 1"),
-  v.maxValue(1000, "must be at most 1000"),
-  v.description("a whole number from 1 to 1000"),
-);
+/** Tasks a worker or drain runs at once. */
+const Concurrency = intRange(1, 1000);
 
 /** The schema entries of the options common to `worker()` and `drain()`. */
 export const CommonOptionEntries = {
