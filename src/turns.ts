@@ -1,12 +1,11 @@
 /**
  * The next macrotask, with web standards only: a MessageChannel message runs
  * after the current task and its microtasks, without setTimeout's 1 ms floor
- * (measured on POST /tasks: 14.4k req/s with a channel, 8.1k with
- * setTimeout(0)). Making a channel costs more than a statement in Node, so a
- * store keeps one while it is busy; its port is listened to only while
- * something is scheduled (so Node and Bun can exit), and it is closed after
- * `IDLE_MS` without use: an open port keeps Deno's event loop alive even
- * when no one listens.
+ * (which a busy route would pay on every request). Making a channel costs
+ * more than a statement in Node, so a store keeps one while it is busy; its
+ * port is listened to only while something is scheduled (so Node and Bun can
+ * exit), and it is closed after `IDLE_MS` without use: an open port keeps
+ * Deno's event loop alive even when no one listens.
  *
  * @module
  */

@@ -686,28 +686,15 @@ export interface WorkerOptions<D = unknown> {
   signal?: AbortSignal;
 }
 
-/** Options of `drain()`: those of the worker plus the bounds of one invocation. */
-export interface DrainOptions<D = unknown> {
-  /** The store to take tasks from. */
-  taskq: TaskQ;
+/** Options of `drain()`: those of the worker (but its poll interval) plus the bounds of one invocation. */
+export interface DrainOptions<D = unknown>
+  extends Omit<WorkerOptions<D>, "topic" | "pid" | "timeoutMs" | "maxPollIntervalMs" | "signal"> {
   /** The topic to drain. */
   topic: string;
-  /** Your function, run once per reserved task. */
-  pfn: ProcessorFn<D>;
   /** Owner name of the reservations; generated when absent. */
   pid?: string;
-  /** Default: the TaskQ's `leaseTimeMs`. */
-  leaseTimeMs?: number;
-  /** Default `floor(leaseTimeMs * 0.7)`. */
-  keepaliveMs?: number;
-  /** Default `5 * leaseTimeMs`; a task's own `timeoutMs` wins. */
+  /** Default `min(5 * leaseTimeMs, budgetMs / 5)`; a task's own `timeoutMs` wins. */
   timeoutMs?: number;
-  /** Tasks run at once. Default 1. */
-  concurrency?: number;
-  /** Failed attempts allowed for tasks created without `maxAttempts` (default 1: a failed outcome is final). */
-  maxAttempts?: number;
-  /** Backoff for tasks created without their own (default exponential: 1 s base, 1 h cap, jitter). */
-  backoff?: Backoff;
   /** Aborting it ends the drain early: running tasks are aborted and handed back. */
   signal?: AbortSignal;
   /** Stop reserving after this long (default 25000); a task is started only if its timeout fits in what is left. */

@@ -12,7 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { compress } from "hono/compress";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { type BadInputCode, fields, intRange, parseOrThrow, PositiveMs, TaskDefSchema } from "../schemas.ts";
+import { type BadInputCode, fields, intRange, parseOrThrow, PositiveBytes, TaskDefSchema } from "../schemas.ts";
 import type { Task, TaskQ } from "../types.ts";
 import { crossSiteGuard, OriginSchema } from "./cross-site.ts";
 import { errorResponse, onError } from "./errors.ts";
@@ -91,7 +91,7 @@ const OptionsSchema = fields({
     v.custom<TaskQ>((q) => typeof (q as TaskQ)?.reserveTask === "function", "must be a TaskQ (from createTaskQ())"),
     v.description("the store, a TaskQ from createTaskQ()"),
   ),
-  maxBodyBytes: v.optional(PositiveMs),
+  maxBodyBytes: v.optional(PositiveBytes),
   allowedOrigins: v.optional(v.array(OriginSchema, "must be an array of origins")),
   allowedHosts: v.optional(v.array(HostNameSchema, "must be an array of host names")),
   compress: v.optional(v.boolean("must be true or false")),

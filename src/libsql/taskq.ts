@@ -8,7 +8,7 @@
 import { type Client, createClient } from "@libsql/client";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveBytes, PositiveMs } from "../schemas.ts";
 import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, openFileClient, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import type { Driver } from "./driver.ts";
@@ -52,7 +52,7 @@ const OptionsSchema = fields({
   ),
   leaseTimeMs: v.optional(PositiveMs),
   snoozeTimeMs: v.optional(NonNegativeMs),
-  maxDataBytes: v.optional(PositiveMs),
+  maxDataBytes: v.optional(PositiveBytes),
   durability: v.optional(v.picklist(["normal", "full"], 'must be "normal" or "full"')),
   busyTimeoutMs: v.optional(NonNegativeMs),
   busyRetryMs: v.optional(NonNegativeMs),

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { capErrorText, MAX_ERROR_CHARS } from "../schemas.ts";
+import { capErrorText, MAX_ERROR_CHARS } from "../schemas/error-text.ts";
 
 /** The stored error when nothing of a thrown value can be read: every way of reading it threw. */
 export const UNDESCRIBABLE = "(a thrown value that could not be described: reading it threw)";

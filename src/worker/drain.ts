@@ -7,26 +7,22 @@
  */
 
 import * as v from "valibot";
-import { fields, PositiveMs } from "../schemas.ts";
+import type { Agree, Assert } from "../schemas/agree.ts";
+import { fields } from "../schemas/parse.ts";
+import { PositiveMs } from "../schemas/numbers.ts";
 import type { DrainOptions, DrainResult, Task } from "../types.ts";
-import {
-  ABORT,
-  abortReason,
-  effectiveTimeout,
-  type ExecEnv,
-  type ExecResult,
-  execute,
-  type Execution,
-  handBack,
-} from "./execution.ts";
+import { ABORT, abortReason } from "./abort-reasons.ts";
+import { effectiveTimeout, type ExecEnv, type ExecResult } from "./execution-env.ts";
+import { execute, type Execution } from "./execution.ts";
+import { handBack } from "./outcome-write.ts";
 import { followCancels } from "./cancels.ts";
-import { CommonOptions, settle } from "./options.ts";
+import { CommonOptionEntries, settle } from "./options.ts";
 import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 
 const DrainOptionsSchema = fields({
-  ...CommonOptions,
+  ...CommonOptionEntries,
   budgetMs: v.optional(PositiveMs),
   maxTasks: v.optional(
     v.pipe(
@@ -37,6 +33,8 @@ const DrainOptionsSchema = fields({
     ),
   ),
 }, "drain options");
+// Compile-time: the schema accepts exactly `DrainOptions` (a field added to or dropped from one side fails tsc).
+type _DrainOptions = Assert<Agree<DrainOptions, v.InferInput<typeof DrainOptionsSchema>>>;
 
 /** How many too-long tasks a drain passes over before it ends (what one reservation can leave out). */
 const MAX_EXCEPT = 1000;

@@ -1,64 +1,19 @@
 /**
  * One execution of the processor function for one reserved task: its
- * AbortSignal, its keepalive, its timeout, and the fenced write of its
- * outcome. Shared by `worker()` and `drain()`.
+ * AbortSignal, its keepalive, its timeout, and the outcome it writes
+ * (`outcome-write.ts`). Shared by `worker()` and `drain()`.
  *
  * @module
  */
 
 import type { TaskError } from "../errors.ts";
-import type { Outcome, ProcessorFn, RetryDefaults, Task, TaskQ, WorkerEventName, WriteOp } from "../types.ts";
+import type { Outcome, Task } from "../types.ts";
+import { ABORT, abortReason } from "./abort-reasons.ts";
 import { describeError, UNDESCRIBABLE } from "./describe.ts";
+import { effectiveTimeout, type ExecEnv, type ExecResult } from "./execution-env.ts";
 import { toOutcome } from "./outcome.ts";
-import { isLeaseLost, retryTransient } from "./transient.ts";
-import type { Writer } from "./writer.ts";
-
-/** How an execution ended. */
-export type ExecResult =
-  | "completed"
-  | "failed"
-  | "snoozed"
-  | "timeout"
-  | "lost"
-  | "released"
-  | "cancelled"
-  | "error";
-
-/** What an execution needs from the worker (or drain) that runs it. */
-export interface ExecEnv {
-  taskq: TaskQ;
-  /** Where keepalives and outcomes go (coalesced per round trip). */
-  writer: Writer;
-  pid: string;
-  pfn: ProcessorFn<any>;
-  leaseTimeMs: number;
-  keepaliveMs: number;
-  /** The timeout when the task has none of its own. */
-  timeoutMs: number;
-  /** Retry settings for tasks without their own, sent with each failed attempt. */
-  retry?: RetryDefaults;
-  emit(name: WorkerEventName, detail: unknown): void;
-  /** Called when the function is done and only the outcome write is left (its slot frees with that write). */
-  onSettled?(task: Task): void;
-}
-
-/** Names of the reasons an execution's signal aborts with (`signal.reason.name`). */
-export const ABORT = {
-  timeout: "TimeoutError",
-  leaseLost: "LeaseLostError",
-  cancelled: "CancelledError",
-  stopped: "WorkerStoppedError",
-} as const;
-
-/** An abort reason: a DOMException whose `name` says why. */
-export function abortReason(name: string, message: string): DOMException {
-  return new DOMException(message, name);
-}
-
-/** The timeout that applies to `task`. */
-export function effectiveTimeout(task: Task, env: { timeoutMs: number }): number {
-  return task.timeoutMs ?? env.timeoutMs;
-}
+import { failOp, writeOutcome } from "./outcome-write.ts";
+import { retryTransient } from "./transient.ts";
 
 /** What ended a run first: the function (its value or what it threw), or a stop. */
 type First = { value: unknown } | { error: unknown } | "aborted";
@@ -97,22 +52,13 @@ function contextOf(run: Run, pid: string): { pid: string; readonly signal: Abort
   };
 }
 
-/**
- * One execution. A class, not closures: a no-op task's run cost a quarter of a
- * worker's time when each made a dozen closures, three promises and an
- * AbortController.
- */
+/** One execution. A class, not closures: a task's run is the worker's hot path, so it makes nothing per task it can avoid. */
 class Run implements Execution {
   readonly task: Task;
   readonly done: Promise<ExecResult>;
   readonly timeoutMs: number;
   readonly #env: ExecEnv;
-  /**
-   * ONE timer per run, set for its next keepalive or its timeout, whichever
-   * comes first (`#keepaliveDue` says which): a second timer per task cost a
-   * worker at concurrency 32 ~2–3 % of its rate (no-op tasks, A/B medians of
-   * 16 by wall time and of 12 by CPU time).
-   */
+  /** ONE timer per run, for its next keepalive or its timeout, whichever comes first (`#keepaliveDue` says which). */
   #timer: ReturnType<typeof setTimeout> | undefined;
   #keepaliveDue = false;
   /** When the timeout falls, and the next keepalive (NaN while one is under way), by `performance.now()`. */
@@ -122,12 +68,9 @@ class Run implements Execution {
   #inflight: Promise<void> | undefined;
   #recordVer: number;
   #finished = false;
-  // One reason to stop (timeout, lease lost, stop) ends the run; its name
-  // tells which. The function's signal carries it, made only when the function
-  // reads it. The timeout is a timer cleared as soon as the execution ends:
-  // AbortSignal.timeout's own timer cannot be cleared and would keep each
-  // finished execution in memory for the whole timeout (measured: one retained
-  // Timeout per task).
+  // One reason to stop (timeout, lease lost, stop) ends the run; its name tells which. The function's signal
+  // carries it, made only when the function reads it. Not AbortSignal.timeout: its timer cannot be cleared,
+  // so it would keep each finished execution in memory for the whole timeout.
   #control: AbortController | undefined;
   #stopped: { reason: unknown } | undefined;
   /** Ends the race between the function and a stop (set while the function's promise is pending). */
@@ -270,12 +213,12 @@ class Run implements Execution {
       const reason = this.#stopped?.reason as { name?: string } | undefined;
       if (reason?.name === ABORT.timeout) {
         env.emit("timeout", { task: this.task, timeoutMs: this.timeoutMs });
-        return this.#write("timeout", this.#failOp(`timed out after ${this.timeoutMs} ms`));
+        return writeOutcome(env, this.task, "timeout", failOp(env, this.task, `timed out after ${this.timeoutMs} ms`));
       }
       if (reason?.name === ABORT.leaseLost) return "lost";
       if (reason?.name === ABORT.cancelled) return "cancelled";
       // Stopped: hand the lease back so another worker takes the task at once.
-      return this.#write("released", { op: "revokeLease", taskId, recordVer: this.#recordVer });
+      return writeOutcome(env, this.task, "released", { op: "revokeLease", taskId, recordVer: this.#recordVer });
     }
 
     let outcome: Outcome;
@@ -289,65 +232,23 @@ class Run implements Execution {
     }
     switch (outcome.event) {
       case "completed":
-        return this.#write("completed", { op: "terminate", taskId, pid, leaseId: leaseId!, result: outcome.result });
+        return writeOutcome(env, this.task, "completed", {
+          op: "terminate",
+          taskId,
+          pid,
+          leaseId: leaseId!,
+          result: outcome.result,
+        });
       case "failed":
-        return this.#write("failed", this.#failOp(outcome.errorMessage ?? ""));
+        return writeOutcome(env, this.task, "failed", failOp(env, this.task, outcome.errorMessage ?? ""));
       case "snoozed":
-        return this.#write("snoozed", { op: "snooze", taskId, pid, leaseId: leaseId!, snoozeTime: outcome.snoozeTime });
-    }
-  }
-
-  /** A fenced failed attempt, with the worker's retry defaults. */
-  #failOp(error: string): WriteOp {
-    const { taskId, leaseId } = this.task;
-    const op = { op: "fail" as const, taskId, pid: this.#env.pid, leaseId: leaseId!, error };
-    return this.#env.retry ? { ...op, retry: this.#env.retry } : op;
-  }
-
-  /** Writes an outcome (fenced, retried); a fence refusal is a `lease-lost` event, not a crash. */
-  async #write(result: ExecResult, op: WriteOp): Promise<ExecResult> {
-    const env = this.#env;
-    const task = this.task;
-    try {
-      const updated = await retryTransient(() => env.writer.write(op, task));
-      if (result === "completed" || result === "snoozed" || result === "released") env.emit(result, updated);
-      else if (result === "failed" || result === "timeout") env.emit("failed", updated);
-      return result;
-    } catch (error) {
-      // cancelled while it ran: the outcome is refused and changes nothing
-      if ((error as TaskError).code === "task-cancelled") {
-        env.emit("cancelled", task);
-        return "cancelled";
-      }
-      if (isLeaseLost(error) || (result === "released" && (error as TaskError).code === "task-concurrently-updated")) {
-        env.emit("lease-lost", { task, error });
-        return "lost";
-      }
-      // the store was closed under us: the lease simply expires, as after a crash
-      if ((error as TaskError).code === "store-closed") return "lost";
-      // ok(result) with a result the store refuses (not JSON, too large, unreadable): the attempt fails, saying why
-      const code = (error as TaskError).code;
-      if (op.op === "terminate" && (code === "invalid-outcome" || code === "data-too-large")) {
-        return this.#write("failed", this.#failOp(`ok(result) was refused: ${(error as TaskError).message}`));
-      }
-      env.emit("error", error);
-      return "error";
-    }
-  }
-}
-
-/**
- * Hands a reserved task back (→ `starting`) without running it, e.g. when it
- * arrived after a stop or does not fit a drain's budget. A task that changed
- * meanwhile is left as it is.
- */
-export async function handBack(env: Pick<ExecEnv, "writer" | "emit">, task: Task): Promise<void> {
-  try {
-    await retryTransient(() => env.writer.write({ op: "revokeLease", taskId: task.taskId, recordVer: task.recordVer }));
-  } catch (error) {
-    const code = (error as TaskError).code;
-    if (!isLeaseLost(error) && code !== "task-concurrently-updated" && code !== "store-closed") {
-      env.emit("error", error);
+        return writeOutcome(env, this.task, "snoozed", {
+          op: "snooze",
+          taskId,
+          pid,
+          leaseId: leaseId!,
+          snoozeTime: outcome.snoozeTime,
+        });
     }
   }
 }

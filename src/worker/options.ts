@@ -5,20 +5,18 @@
  */
 
 import * as v from "valibot";
-import { BackoffSchema, invalid, MaxAttempts, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { invalid, parseOrThrow } from "../schemas/parse.ts";
+import { Name } from "../schemas/names.ts";
+import { intRange, PositiveMs } from "../schemas/numbers.ts";
+import { BackoffSchema, MaxAttempts } from "../schemas/task-def.ts";
 import { newId } from "../ids.ts";
 import type { ProcessorFn, RetryDefaults, TaskQ } from "../types.ts";
 
-const Concurrency = v.pipe(
-  v.number("must be a number"),
-  v.integer("must be an integer"),
-  v.minValue(1, "must be at least 1"),
-  v.maxValue(1000, "must be at most 1000"),
-  v.description("a whole number from 1 to 1000"),
-);
+/** Tasks a worker or drain runs at once. */
+const Concurrency = intRange(1, 1000);
 
-/** Options common to `worker()` and `drain()`. */
-export const CommonOptions = {
+/** The schema entries of the options common to `worker()` and `drain()`. */
+export const CommonOptionEntries = {
   taskq: v.pipe(
     v.custom<TaskQ>((q) => typeof (q as TaskQ)?.reserveTask === "function", "must be a TaskQ (from createTaskQ())"),
     v.description("the store, a TaskQ from createTaskQ()"),
@@ -63,7 +61,7 @@ export interface Settled {
   signal?: AbortSignal;
 }
 
-/** Parses `input` with `schema` (an object of `CommonOptions` and more) and applies the defaults. */
+/** Parses `input` with `schema` (an object of `CommonOptionEntries` and more) and applies the defaults. */
 export function settle<S extends v.GenericSchema>(
   schema: S,
   input: unknown,

@@ -6,7 +6,9 @@
 
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { capErrorText, describeValue, ErrorMessage, fields, NonNegativeMs, parseOrThrow } from "../schemas.ts";
+import { capErrorText, ErrorMessage } from "../schemas/error-text.ts";
+import { describeValue, fields, parseOrThrow } from "../schemas/parse.ts";
+import { NonNegativeMs } from "../schemas/numbers.ts";
 import type { Outcome } from "../types.ts";
 import { describeError } from "./describe.ts";
 
@@ -26,7 +28,7 @@ export function ok(result?: unknown): Outcome {
   return result === undefined ? { event: "completed" } : { event: "completed", result };
 }
 
-const FailedOptions = fields({ errorMessage: v.optional(ErrorMessage) }, "failed() options ({ errorMessage })");
+const FailedOptionsSchema = fields({ errorMessage: v.optional(ErrorMessage) }, "failed() options ({ errorMessage })");
 
 /**
  * The attempt failed, with `errorMessage`: the task becomes `failed`, or, with
@@ -45,11 +47,11 @@ const FailedOptions = fields({ errorMessage: v.optional(ErrorMessage) }, "failed
 export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome {
   if (typeof opts === "string") return { event: "failed", errorMessage: opts };
   if (opts instanceof Error) return { event: "failed", errorMessage: describeError(opts) };
-  const o = parseOrThrow(FailedOptions, opts, "failed()", "invalid-outcome");
+  const o = parseOrThrow(FailedOptionsSchema, opts, "failed()", "invalid-outcome");
   return o.errorMessage === undefined ? { event: "failed" } : { event: "failed", errorMessage: o.errorMessage };
 }
 
-const SnoozedOptions = fields({ snoozeTime: v.optional(NonNegativeMs) }, "snoozed() options ({ snoozeTime })");
+const SnoozedOptionsSchema = fields({ snoozeTime: v.optional(NonNegativeMs) }, "snoozed() options ({ snoozeTime })");
 
 /**
  * Try again later: the task becomes `snoozed` for `snoozeTime` ms (default:
@@ -65,7 +67,7 @@ const SnoozedOptions = fields({ snoozeTime: v.optional(NonNegativeMs) }, "snooze
  */
 export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome {
   const o = parseOrThrow(
-    SnoozedOptions,
+    SnoozedOptionsSchema,
     typeof opts === "number" ? { snoozeTime: opts } : opts,
     "snoozed()",
     "invalid-outcome",

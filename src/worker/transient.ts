@@ -6,7 +6,7 @@
  */
 
 import { TaskError } from "../errors.ts";
-import { sleep } from "./timing.ts";
+import { sleep } from "../sleep.ts";
 
 /** Retries after the first attempt of a keepalive or outcome write. */
 export const TRANSIENT_RETRIES = 3;

@@ -6,23 +6,35 @@
  */
 
 import * as v from "valibot";
-import { fields, parseOrThrow, PositiveMs } from "../schemas.ts";
+import type { Agree, Assert } from "../schemas/agree.ts";
+import { fields, parseOrThrow } from "../schemas/parse.ts";
+import { PositiveMs } from "../schemas/numbers.ts";
 import type { StopOptions, Task, Worker, WorkerOptions } from "../types.ts";
-import { ABORT, abortReason, type ExecEnv, execute, type Execution, handBack } from "./execution.ts";
+import { ABORT, abortReason } from "./abort-reasons.ts";
+import type { ExecEnv } from "./execution-env.ts";
+import { execute, type Execution } from "./execution.ts";
+import { handBack } from "./outcome-write.ts";
 import { followCancels } from "./cancels.ts";
-import { CommonOptions, settle } from "./options.ts";
+import { CommonOptionEntries, settle } from "./options.ts";
 import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
-import { pollDelay, sleep } from "./timing.ts";
+import { sleep } from "../sleep.ts";
+import { pollDelay } from "./poll-delay.ts";
 
 /** Default cap of the idle wait: what a missed wake-up (or a remote store, which has none) can cost. */
 const DEFAULT_MAX_POLL_MS = 2_000;
 
-const WorkerOptionsSchema = fields({ ...CommonOptions, maxPollIntervalMs: v.optional(PositiveMs) }, "worker options");
+const WorkerOptionsSchema = fields(
+  { ...CommonOptionEntries, maxPollIntervalMs: v.optional(PositiveMs) },
+  "worker options",
+);
 const StopOptionsSchema = v.optional(
   fields({ drain: v.optional(v.boolean("must be a boolean")), timeoutMs: v.optional(PositiveMs) }, "stop options"),
 );
+// Compile-time: each schema accepts exactly its declared type (a field added to or dropped from one side fails tsc).
+type _WorkerOptions = Assert<Agree<WorkerOptions, v.InferInput<typeof WorkerOptionsSchema>>>;
+type _StopOptions = Assert<Agree<StopOptions | undefined, v.InferInput<typeof StopOptionsSchema>>>;
 
 /**
  * A worker's events: an EventTarget that knows which names anyone listens to,
@@ -57,7 +69,7 @@ class WorkerEvents extends EventTarget {
  *     return ok();
  *   },
  * });
- * w.addEventListener("failed", (e) => console.warn(e.detail.taskId, e.detail.errorMessage));
+ * w.addEventListener("failed", (e) => console.warn(e.detail.taskId, e.detail.error));
  * // later
  * await w.stop();
  * ```
