@@ -7,7 +7,8 @@
  */
 
 import { html, raw } from "hono/html";
-import { type Html, page } from "./ui/layout.ts";
+import type { Html } from "./ui/html.ts";
+import { page } from "./ui/layout.ts";
 
 type Json = Record<string, any>;
 

@@ -14,7 +14,7 @@
 import { html, raw } from "hono/html";
 import type { Activity } from "../../types.ts";
 import { count } from "./format.ts";
-import type { Html } from "./layout.ts";
+import type { Html } from "./html.ts";
 
 const MINUTE = 60_000;
 const W = 600;
@@ -140,18 +140,3 @@ export function sparkline(activity: Activity, topic: string): Html {
       )}</svg>
   `;
 }
-
-/** The charts' styles (added to the page's stylesheet). */
-export const CHART_STYLE = `
-figure.chart{margin:0;min-width:0}svg.chart{width:100%;height:90px;display:block}
-.axis{display:flex;justify-content:space-between;font-size:11px;color:var(--muted)}
-svg.chart rect.completed{fill:var(--terminated)}svg.chart rect.failed{fill:var(--failed)}
-svg.chart polyline{fill:none;stroke-width:1.2;vector-effect:non-scaling-stroke}
-svg.chart polyline.completed{stroke:var(--terminated)}svg.chart polyline.failed{stroke:var(--failed)}
-svg.chart line.base{stroke:var(--line)}
-figcaption{font-size:12px;color:var(--muted)}.ok{color:var(--terminated)}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px 20px}
-svg.spark{width:120px;height:20px;display:block}svg.spark path{stroke-width:.8;fill:none}
-svg.spark line.base{stroke:var(--line);vector-effect:non-scaling-stroke}
-svg.spark path.completed{stroke:var(--terminated)}svg.spark path.failed{stroke:var(--failed)}
-`;

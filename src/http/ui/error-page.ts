@@ -11,7 +11,7 @@
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { TaskError } from "../../errors.ts";
-import type { Html } from "./layout.ts";
+import type { Html } from "./html.ts";
 
 /** The status and body (heading and alert) of the dashboard's answer to `err`. */
 export function errorPage(err: Error, method: string, here: string): { status: 400; body: Html } {

@@ -1,15 +1,15 @@
 /**
- * How the dashboard writes numbers and long names: counts with a comma
- * every three digits (12,345), the same in every locale and runtime, so a
- * page reads the same wherever it is rendered; and a name that may be too
+ * How the dashboard writes numbers, names, times and statuses: counts with
+ * a comma every three digits (12,345), the same in every locale and runtime,
+ * so a page reads the same wherever it is rendered; a name that may be too
  * long for its cell, cut with an ellipsis by the stylesheet, the whole of it
- * in its `title`.
+ * in its `title`; every time in UTC, saying so; a status as a badge.
  *
  * @module
  */
 
 import { html } from "hono/html";
-import type { Html } from "./layout.ts";
+import type { Html } from "./html.ts";
 
 /** A count with thousands separators: 12345 → "12,345" (no locale: always a comma). */
 export function count(n: number): string {
@@ -26,4 +26,16 @@ export function clipped(text: string, href?: string): Html {
   return href
     ? html`<a class="clip" href="${href}" title="${text}">${text}</a>`
     : html`<span class="clip" title="${text}">${text}</span>`;
+}
+
+/** A time, in UTC, saying so. */
+export function time(ms: number | null): Html | string {
+  if (ms === null) return "—";
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.replace("T", " ").slice(0, 19)} UTC</time>`;
+}
+
+/** A status badge. */
+export function badge(status: string): Html {
+  return html`<span class="badge ${status}">${status}</span>`;
 }

@@ -10,8 +10,11 @@
 
 import { html } from "hono/html";
 import type { Task } from "../../types.ts";
-import { clipped, count } from "./format.ts";
-import { badge, type Html, time } from "./layout.ts";
+import { badge, clipped, count, time } from "./format.ts";
+import type { Html } from "./html.ts";
+
+/** Tasks per page of a list (the task list, a group's page). */
+export const TASKS_PER_PAGE = 50;
 
 /** The tasks as a table, each id a link to the task's page. */
 export function taskTable(base: string, tasks: Task[]): Html {

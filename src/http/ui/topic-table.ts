@@ -1,15 +1,12 @@
 /**
- * The dashboard's overview (`/ui`) and a topic's own page
- * (`/ui/topics/:topic`). However many topics there are, the overview shows a
- * page of them ({@link TOPICS_PER_PAGE}, found by keyset cursors in the
- * store's name order or by the start of their name, and shown in natural
- * order, see `topicsFragment`): a row each with its counts per
- * status, how long its oldest ready task has waited, a pause / resume button
- * and a sparkline of its last hour. A topic's page has the full charts (the
- * last hour and the last day, per minute). The in-place refresh reads the
- * same page again, and nothing more. A long name is cut to its cell (the
- * whole of it is the link's title), so the counts stay in view; on a narrow
- * screen each row is a block of labelled counts instead of a wide table.
+ * The table of topics, on the overview (a page of topics, see
+ * `topicsFragment`) and on a topic's own page (its one row, then its
+ * charts): a row each with its counts per status (each a link to its
+ * tasks), how long its oldest ready task has waited, a pause / resume
+ * button and, on the overview, a sparkline of its last hour. A long name is
+ * cut to its cell (the whole of it is the link's title), so the counts stay
+ * in view; on a narrow screen each row is a block of labelled counts instead
+ * of a wide table.
  *
  * @module
  */
@@ -18,8 +15,8 @@ import { html } from "hono/html";
 import { STATUSES } from "../../schemas.ts";
 import type { Activity, TopicPage, TopicStats } from "../../types.ts";
 import { dayChart, hourChart, sparkline } from "./charts.ts";
-import { clipped, count } from "./format.ts";
-import { type Html, time } from "./layout.ts";
+import { clipped, count, time } from "./format.ts";
+import type { Html } from "./html.ts";
 import { naturalCompare } from "./natural-order.ts";
 
 /** Topics per page of the overview. */
@@ -49,15 +46,6 @@ function age(ms: number | null): string {
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-
-/** The search: topics whose name starts with what is typed. */
-export function searchForm(base: string, prefix: string, error?: string): Html {
-  return html`<form class="filters card" method="get" action="${base}" role="search">
-<label>topics starting with<input name="prefix" value="${prefix}" ${
-    error ? html`class="invalid" aria-invalid="true" aria-describedby="prefix-error"` : ""
-  }>${error ? html`<span class="field-error" id="prefix-error" role="alert">prefix ${error}</span>` : ""}</label>
-<button type="submit">Find topics</button>${prefix ? html`<a href="${base}">All topics</a>` : ""}</form>`;
-}
 
 function head(spark: boolean): Html {
   return html`<tr class="head"><th>topic</th>${

@@ -1,0 +1,23 @@
+/**
+ * The banner an action leaves on the page it redirects to (`?notice=<key>`,
+ * the action's past tense): only known keys are shown, so no user text is
+ * reflected.
+ *
+ * @module
+ */
+
+import { html } from "hono/html";
+import { TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
+import type { Html } from "./html.ts";
+
+/** What an action did, by its past tense. */
+export const NOTICES: Readonly<Record<string, string>> = Object.fromEntries([
+  ["created", "Task created."],
+  ...[...Object.values(TASK_ACTIONS), ...Object.values(TOPIC_ACTIONS)].map((a) => [a.done, a.notice]),
+]);
+
+/** The banner of `?notice=<key>`, if the key is known. */
+export function notice(key: string | undefined): Html | string {
+  const text = key && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+  return text ? html`<div class="notice" role="status">${text}</div>` : "";
+}
