@@ -140,3 +140,16 @@ it("a dashboard form whose body cannot be read is a 400 that says so, never a 50
   expect(await taskq.task(t.taskId)).toEqual(t);
   expect(await taskq.countTasks()).toBe(1);
 });
+
+it("a notice key that is not an action's (a built-in property name included) shows no banner", async () => {
+  const taskq = memoryStore();
+  const app = sokkaRoutes({ taskq });
+  for (const key of ["toString", "constructor", "__proto__", "nope"]) {
+    const { status, text } = await get(app, `/ui?notice=${key}`);
+    expect(status, key).toBe(200);
+    expect(text, key).not.toContain('class="notice"');
+    expect(text, key).not.toContain("native code");
+  }
+  const { text } = await get(app, "/ui?notice=paused");
+  expect(text).toContain('class="notice"');
+});
