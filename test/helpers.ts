@@ -7,7 +7,8 @@ import { inject } from "vitest";
 import { createTaskQ, type TaskQ, type TaskQOptions } from "../mod.ts";
 import { chooseLibrary, currentRuntime } from "../src/drivers/select.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
-import { SqliteDriver, type SqliteDriverName } from "../src/libsql/sqlite-driver.ts";
+import { SqliteDriver } from "../src/libsql/sqlite-driver.ts";
+import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
 
 /** A database the contract suite runs against. */
 export interface Target {

@@ -23,7 +23,7 @@ import { createTaskQ, ok, snoozed, type Task, type TaskQ, worker } from "../mod.
 import { sokkaRoutes } from "../src/http/mod.ts";
 import type { Statement } from "../src/libsql/driver.ts";
 import { NEXT_READY } from "../src/libsql/sql.ts";
-import type { SqliteDriverName } from "../src/libsql/sqlite-driver.ts";
+import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
 import { listenerCount } from "../src/wakeups.ts";
 import { fileDrivers, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
 import { spawnFixture } from "./processes.ts";

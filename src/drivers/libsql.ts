@@ -8,7 +8,7 @@
  */
 
 import type { Row } from "../libsql/driver.ts";
-import type { SqliteLibrary } from "../libsql/sqlite-driver.ts";
+import type { SqliteLibrary } from "../libsql/sqlite-library.ts";
 import { IMMEDIATE_TURNS, importOptional } from "./load.ts";
 
 interface Database {

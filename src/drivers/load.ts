@@ -7,6 +7,8 @@
  * @module
  */
 
+import { sleep } from "../sleep.ts";
+
 /** The first of `names` that loads, or null when none does. */
 export async function importOptional(names: string[]): Promise<any | null> {
   for (const name of names) {
@@ -23,13 +25,10 @@ export async function importOptional(names: string[]): Promise<any | null> {
  * How a synchronous driver yields the event-loop turn that lets timers and
  * I/O run (and a Node-API library free native memory): `setImmediate` where
  * the runtime has it (Node, Bun, Deno: the check phase, with no 1 ms floor as
- * `setTimeout` has), every 100 rows moved. Measured with `libsql`
- * (`bench.mjs --one rss`, 100,000 tasks, c=32): RSS grew +53–55 MB yielding
- * every 50, 100 or 200 rows this way, as with `setTimeout` every 450; a
- * worker at c=32 ran ~29k tasks/s with `setTimeout` every 450 and ~33.5k with
- * this every 100.
+ * `setTimeout` has), every 100 rows moved (docs/performance.md, "Event-loop
+ * turns").
  */
 const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
 export const IMMEDIATE_TURNS: { every: number; yield(): Promise<void> } = immediate
   ? { every: 100, yield: () => new Promise<void>((r) => void immediate(r)) }
-  : { every: 450, yield: () => new Promise<void>((r) => setTimeout(r, 0)) };
+  : { every: 450, yield: () => sleep(0) };

@@ -6,7 +6,8 @@
  */
 
 import type { Row } from "../libsql/driver.ts";
-import { readsRows, type SqliteLibrary } from "../libsql/sqlite-driver.ts";
+import type { SqliteLibrary } from "../libsql/sqlite-library.ts";
+import { readsRows } from "../libsql/sqlite-statement-kind.ts";
 import { IMMEDIATE_TURNS, importOptional } from "./load.ts";
 
 interface DatabaseSync {

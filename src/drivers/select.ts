@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { SqliteDriverName, SqliteLibrary } from "../libsql/sqlite-driver.ts";
+import type { SqliteDriverName, SqliteLibrary } from "../libsql/sqlite-library.ts";
 export { isPatched };
 import { isPatched, WAL_RESET_BUG } from "../libsql/sqlite-version.ts";
 import { loadBetterSqlite3 } from "./better-sqlite3.ts";

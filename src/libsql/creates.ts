@@ -13,7 +13,7 @@ import { newId } from "../ids.ts";
 import { AnyArray, invalid, parseOrThrow, TaskDefSchema } from "../schemas.ts";
 import { NextTurn } from "../turns.ts";
 import type { Task, TaskDef } from "../types.ts";
-import { classifyDriverError } from "./connection.ts";
+import { classifyDriverError } from "./driver-errors.ts";
 import type { StoreContext } from "./context.ts";
 import * as sql from "./sql.ts";
 

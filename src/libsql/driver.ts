@@ -36,9 +36,8 @@ export interface Result {
 
 /**
  * A statement that returns at most one row (a task by id, a single insert,
- * a one-row read): a driver may read just that row. The native driver then
- * skips its row iterator (one-by-one creates ran ~20 % faster). Other
- * drivers see a plain statement.
+ * a one-row read): a driver may read just that row, skipping its row
+ * iterator. Other drivers see a plain statement.
  */
 export interface OneRowStatement {
   sql: string;
@@ -70,7 +69,7 @@ export interface Driver {
   /**
    * A driver whose calls resolve without I/O and that frees native memory
    * only from a later turn of the event loop says how to yield that turn, and
-   * every how many rows moved (see `turn` in connection.ts). Absent: a
+   * every how many rows moved (see event-loop-turns.ts). Absent: a
    * macrotask (`setTimeout`) every 450 rows.
    */
   readonly turns?: { every: number; yield(): Promise<void> };

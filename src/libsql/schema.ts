@@ -15,24 +15,14 @@ import { PARKED, WAITING } from "./sql.ts";
  * The status CHECK as a chain of comparisons, not `status IN (…)`: SQLite
  * looks up an IN list of over two constants in a temporary table that a
  * CHECK fills again for every row written, and every transition writes
- * `status`. Measured on 10,000-row bulk inserts (SQL alone): 29.1 ms with the
- * IN list, 20.5 ms with no CHECK, and the same with this chain.
+ * `status` (docs/performance.md, "No IN list in a CHECK").
  */
 const STATUS_CHECK = STATUSES.map((s) => `status = '${s}'`).join(" OR ");
 
 /**
- * `ready_at` is the column reservation looks at: when the task becomes
- * reservable (creation, `runAt`, hand-back or the end of a retry's backoff
- * for `starting`, lease expiry for `running`, snooze end for `snoozed`) and
- * NULL once it rests (held or final). The partial indexes over live tasks
- * (WAITING, PARKED in sql.ts) therefore hold none of those: reserving costs
- * the same whatever the number of finished ones.
- */
-/**
  * The activity counters and the status whose entry each counts. One narrow
- * trigger per counter, each adding 1 to one column: a single trigger that
- * computed all five per row cost a worker's tick of bare SQL 15 % of its rate,
- * these about 6 %.
+ * trigger per counter, each adding 1 to one column: cheaper per transition
+ * than one trigger computing all five (docs/http.md, its cost).
  */
 const COUNTED = [["completed", "terminated"], ["failed", "failed"], ["snoozed", "snoozed"], [
   "cancelled",
@@ -44,13 +34,21 @@ const countInto = (column: string) =>
   `INSERT INTO sokka_activity (topic, minute, ${column}) VALUES (NEW.topic, NEW.updated_at / 60000, 1)
         ON CONFLICT (topic, minute) DO UPDATE SET ${column} = ${column} + 1;`;
 
+/**
+ * The migrations, in order, each a list of statements. In `sokka_tasks`,
+ * `ready_at` is the column reservation looks at: when the task becomes
+ * reservable (creation, `runAt`, hand-back or the end of a retry's backoff
+ * for `starting`, lease expiry for `running`, snooze end for `snoozed`) and
+ * NULL once it rests (held or final). The partial indexes over live tasks
+ * (WAITING, PARKED in sql.ts) therefore hold none of those: reserving costs
+ * the same whatever the number of finished ones.
+ */
 const MIGRATIONS: string[][] = [
   [
     `CREATE TABLE sokka_tasks (
       id INTEGER PRIMARY KEY,
       task_id TEXT NOT NULL UNIQUE,
       -- NULL: the task's own group (its id), the default; a task alone stores no second copy of its id
-      -- (measured: a 10,000-row bulk INSERT 17.2 -> 15.3 ms)
       task_group_id TEXT CHECK (task_group_id <> task_id),
       task_description TEXT,
       topic TEXT NOT NULL,
@@ -79,7 +77,7 @@ const MIGRATIONS: string[][] = [
     `CREATE INDEX sokka_tasks_waiting ON sokka_tasks (status, topic, priority, ready_at) WHERE ${WAITING}`,
     `CREATE INDEX sokka_tasks_parked ON sokka_tasks (status, topic, ready_at) WHERE ${PARKED}`,
     // Only tasks in another task's group: a task in its own group (the default) is found by task_id, so
-    // creating one writes no entry here (measured: one-by-one creates ~15 % faster).
+    // creating one writes no entry here.
     `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id) WHERE task_group_id IS NOT NULL`,
     // Listing resting tasks (held, failed, terminated, cancelled): each gets its entries once, when it comes to
     // rest, not at every step (see listSql in src/libsql/sql.ts). `ready_at`, always NULL here, makes them

@@ -42,7 +42,8 @@ import type {
   WriteResult,
 } from "../types.ts";
 import { announce, announceCancel, listenCancels, listening } from "../wakeups.ts";
-import { type Connection, toTaskError } from "./connection.ts";
+import type { Connection } from "./connection.ts";
+import { toTaskError } from "./driver-errors.ts";
 import type { Reservable, StoreContext } from "./context.ts";
 import { Creates } from "./creates.ts";
 import { countTasks, listTasks } from "./listing.ts";
@@ -378,7 +379,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return this.#closed;
   }
 
-  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
+  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see event-loop-turns.ts). */
   async #run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
     if (!this.#isReady) await this.#ensureReady();
     return this.#conn.execute(stmt, repeat, what, weight);

@@ -7,9 +7,7 @@
  * 2. Another process on the same `file:` database: `PRAGMA data_version`
  *    changes when another connection commits. One poll per store every
  *    `changePollMs` while anyone waits (a pragma, no table read); only
- *    when it moved do the waiters look again. Measured on 2 vCPUs, each
- *    poll of an idle process costs ~0.5 ms of CPU (a timer wake-up and a
- *    driver call from cold caches), so 100 ms is ~0.5 % of a core.
+ *    when it moved do the waiters look again.
  * 3. Time: each waiter reads when its topic's next task is due (one seek of
  *    the live indexes: a snooze ending, a lease lapsing) and sleeps until
  *    then.
@@ -25,6 +23,7 @@
  */
 
 import { onAbort } from "../abort.ts";
+import { sleep } from "../sleep.ts";
 import { listen } from "../wakeups.ts";
 
 /** Default of the store's `changePollMs`: how often it reads `PRAGMA data_version` while something waits. */
@@ -91,7 +90,7 @@ export class Watcher {
         if (inMs <= 0) return finish(true);
         // 1 ms late rather than early: a timer can fire up to 1 ms before its delay has passed by the
         // wall clock (Node counts it from the loop's whole-millisecond time), when the database's clock
-        // still has the task not due: woken, the reservation found nothing (1 to 7 wakes in 100 here).
+        // still has the task not due, and the woken reservation would find nothing.
         const afterMs = inMs + 1;
         const due = performance.now() + afterMs;
         if (due >= readyDue) return;
@@ -137,7 +136,7 @@ export class Watcher {
       this.#version = await this.#src.dataVersion().catch(() => null);
       [...this.#onChange].forEach((f) => f());
       while (this.#onChange.size) {
-        await new Promise((r) => setTimeout(r, this.#src.changePollMs));
+        await sleep(this.#src.changePollMs);
         if (!this.#onChange.size || this.#src.closed.aborted) break;
         let version: number;
         try {

@@ -1,0 +1,145 @@
+/**
+ * What a driver's error means to the store: whether it may be retried
+ * (`classifyDriverError`) and the `TaskError` it becomes (`toTaskError`), in
+ * the store's own words, never the driver's.
+ *
+ * @module
+ */
+
+import { TaskError } from "../errors.ts";
+
+/** A call the server did not answer within `requestTimeoutMs`. */
+export class RequestTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/**
+ * What an error of the database's own storage means, in words (SQLite's base
+ * codes). These are the store's trouble, not the caller's: `unavailable`,
+ * HTTP 503. A write that failed this way did not commit (SQLite rolls the
+ * statement or transaction back), so nothing it would have changed is kept.
+ */
+const STORAGE_TROUBLE: Record<string, string> = {
+  SQLITE_FULL: "the disk holding the database is full",
+  SQLITE_IOERR: "the database file could not be read or written (an I/O error)",
+  SQLITE_CANTOPEN: "the database file cannot be opened (a missing directory, or no permission)",
+  SQLITE_READONLY: "the database cannot be written (read-only)",
+  SQLITE_READONLY_DBMOVED:
+    "the database file was deleted or replaced since the store opened it (restart to open the file now at that path)",
+  SQLITE_CORRUPT: "the database file is damaged",
+  SQLITE_NOTADB: "the file is not a SQLite database",
+  SQLITE_NOMEM: "the database ran out of memory",
+  SQLITE_PERM: "access to the database was denied",
+  SQLITE_AUTH: "access to the database was denied",
+  SQLITE_PROTOCOL: "the database's locks could not be taken",
+  SQLITE_NOLFS: "the database file is too large for this system",
+};
+
+/** How a driver error is to be treated. */
+export function classifyDriverError(
+  e: unknown,
+): "busy" | "network" | "timeout" | "constraint" | "closed" | "storage" | "other" {
+  if (e instanceof RequestTimeout) return "timeout";
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string") {
+    // sqld rolls back a transaction that waited or ran past its timeout: nothing was applied, so it is retried as busy
+    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "TRANSACTION_TIMEOUT") return "busy";
+    if (code === "SQLITE_CONSTRAINT") return "constraint";
+    if (code === "CLIENT_CLOSED") return "closed";
+    if (baseCode(e) in STORAGE_TROUBLE) return "storage";
+    if (code.startsWith("SQLITE_")) return "other";
+    // hrana / http / websocket failures of a remote database
+    if (/^(HRANA_|SERVER_ERROR|HTTP|WEBSOCKET|STREAM_|UNKNOWN)/.test(code)) return "network";
+    return "other";
+  }
+  // fetch() rejects with a TypeError when the server cannot be reached
+  if (e instanceof TypeError || (e as { name?: unknown })?.name === "AbortError") return "network";
+  return "other";
+}
+
+/** Which constraint refused a write, from the driver's message ("CHECK constraint failed: x" → "CHECK x"). */
+function constraintOf(e: unknown): string {
+  const message = String((e as { message?: unknown })?.message ?? "").replace(/^[A-Z_]+: /, "").replace(
+    /^SQLite error: /,
+    "",
+  );
+  const m = /^(\w+(?: \w+)?) constraint failed: (.*)$/s.exec(message);
+  return (m ? `${m[1]} ${m[2]}` : message).slice(0, 200);
+}
+
+/** SQLite's base code of a driver error (`SQLITE_IOERR_WRITE` → `SQLITE_IOERR`), or its code as it is. */
+function baseCode(e: unknown): string {
+  const code = String((e as { code?: unknown })?.code);
+  const m = /^SQLITE_[A-Z]+/.exec(code);
+  return m ? m[0] : code;
+}
+
+/**
+ * The `TaskError` a driver error becomes. Its message is the store's own
+ * words, never the driver's text: that can name files, URLs (with their
+ * credentials) and SQL. The driver's error stays as the `cause`. `call` is
+ * what failed: a read (nothing changed, the data could not be read), a write
+ * (a timed-out one may or may not have been applied), or the store's opening
+ * (tried again by the next call).
+ */
+export function toTaskError(e: unknown, what: string, call: "read" | "write" | "open" = "write"): TaskError {
+  if (e instanceof TaskError) return e;
+  const kind = classifyDriverError(e);
+  const opts = { cause: e };
+  switch (kind) {
+    case "busy":
+      return new TaskError(
+        "unavailable",
+        "store-unavailable",
+        `${what}: the store is unavailable: the database stayed locked by another writer`,
+        opts,
+      );
+    case "network":
+      return new TaskError(
+        "unavailable",
+        "store-unavailable",
+        `${what}: the store is unavailable: the database server could not be reached`,
+        opts,
+      );
+    case "storage":
+      return new TaskError(
+        "unavailable",
+        "store-unavailable",
+        `${what}: the store is unavailable: ${
+          STORAGE_TROUBLE[String((e as { extendedCode?: unknown }).extendedCode)] ?? STORAGE_TROUBLE[baseCode(e)]
+        }`,
+        opts,
+      );
+    case "timeout":
+      return new TaskError(
+        "unavailable",
+        "store-timeout",
+        `${what}: the store did not answer within ${(e as RequestTimeout).ms} ms (requestTimeoutMs); ` + ({
+          read: "the data could not be read (nothing was changed)",
+          write: "a write's outcome is unknown, so it is left to its lease and fence",
+          open: "the store could not be opened, and the next call tries again",
+        })[call],
+        opts,
+      );
+    case "closed":
+      return new TaskError("unavailable", "store-closed", `${what}: the store is closed`, opts);
+    case "constraint":
+      // not one the store checks for (an existing id is task-already-exists): a schema of another version, a
+      // trigger of the user's; named, since that is what the user must look for
+      return new TaskError(
+        "internal",
+        "internal-error",
+        `${what}: the database refused the write (constraint: ${constraintOf(e)})`,
+        opts,
+      );
+    default:
+      return new TaskError(
+        "internal",
+        "internal-error",
+        `${what}: unexpected store error (the error's cause holds the driver's report)`,
+        opts,
+      );
+  }
+}
