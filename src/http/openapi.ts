@@ -10,8 +10,8 @@
 
 import { Name } from "../schemas.ts";
 import { VERSION } from "../version.ts";
-import { ref, SCHEMAS } from "./openapi/answers.ts";
-import { type JsonSchema, jsonSchema } from "./openapi/json-schema.ts";
+import { ref, SCHEMAS } from "./answers.ts";
+import { type JsonSchema, jsonSchema } from "./json-schema.ts";
 import { OPERATIONS } from "./operations/mod.ts";
 import type { Operation } from "./operations/operation.ts";
 

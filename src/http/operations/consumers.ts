@@ -8,7 +8,7 @@
 
 import type * as v from "valibot";
 import type { Task } from "../../types.ts";
-import { ref, taskList } from "../openapi/answers.ts";
+import { ref, taskList } from "../answers.ts";
 import { CompleteBody, ExtendBody, FailBody, ReserveBody, SnoozeBody, WritesBody } from "../schemas.ts";
 import { type Deps, type Operation, operation } from "./operation.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { METRICS_CONTENT_TYPE, readMetrics, renderMetrics } from "../metrics.ts";
-import { ref } from "../openapi/answers.ts";
+import { ref } from "../answers.ts";
 import { ActivityQuery, MetricsQuery } from "../schemas.ts";
 import { type Operation, operation } from "./operation.ts";
 

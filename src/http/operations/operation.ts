@@ -11,7 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type * as v from "valibot";
 import type { BadInputCode } from "../../schemas.ts";
 import type { TaskQ } from "../../types.ts";
-import type { JsonSchema } from "../openapi/json-schema.ts";
+import type { JsonSchema } from "../json-schema.ts";
 
 /** What a handler uses besides its request. */
 export interface Deps {

@@ -8,7 +8,7 @@
 
 import type * as v from "valibot";
 import type { Task, TaskQ } from "../../types.ts";
-import { ref } from "../openapi/answers.ts";
+import { ref } from "../answers.ts";
 import { CancelBody, EmptyBody, PruneBody, RevokeBody } from "../schemas.ts";
 import { type Operation, operation } from "./operation.ts";
 

@@ -8,7 +8,7 @@
 import { TaskError } from "../../errors.ts";
 import { TaskDefSchema } from "../../schemas.ts";
 import { errorResponse } from "../errors.ts";
-import { ref, taskList } from "../openapi/answers.ts";
+import { ref, taskList } from "../answers.ts";
 import { BatchBody, GroupQuery, ListQuery, MAX_BATCH } from "../schemas.ts";
 import { type Operation, operation } from "./operation.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ref } from "../openapi/answers.ts";
+import { ref } from "../answers.ts";
 import { EmptyBody, TopicBody, TopicsQuery } from "../schemas.ts";
 import { type Operation, operation } from "./operation.ts";
 

@@ -6,8 +6,8 @@
  */
 
 import * as v from "valibot";
-import { BackoffSchema, STATUSES } from "../../schemas.ts";
-import type { Task } from "../../types.ts";
+import { BackoffSchema, STATUSES } from "../schemas.ts";
+import type { Task } from "../types.ts";
 import { type JsonSchema, jsonSchema } from "./json-schema.ts";
 
 const int = v.pipe(v.number(), v.integer());
