@@ -12,18 +12,14 @@ import { ref, taskList } from "../answers.ts";
 import { CompleteBody, ExtendBody, FailBody, ReserveBody, SnoozeBody, WritesBody } from "../schemas.ts";
 import { type Deps, type Operation, operation } from "./operation.ts";
 
-/**
- * `POST /tasks/:taskId/<name>`: a write fenced by its reservation, answered
- * with the task as written (200) or nothing (204).
- */
+/** `POST /tasks/:taskId/<name>`: a write fenced by its reservation, answered with the task as written. */
 function fenced<B extends v.GenericSchema>(
   name: string,
   id: string,
   summary: string,
   schema: B,
   extra: Record<string, unknown>,
-  status: 200 | 204,
-  run: (taskq: Deps["taskq"], taskId: string, body: v.InferOutput<B>) => Promise<Task | void>,
+  run: (taskq: Deps["taskq"], taskId: string, body: v.InferOutput<B>) => Promise<Task>,
 ): Operation {
   return operation({
     method: "post",
@@ -32,14 +28,9 @@ function fenced<B extends v.GenericSchema>(
     summary,
     tag: "pull consumers",
     body: { schema, example: { pid: "consumer-1", leaseId: "LEASE_ID", ...extra } },
-    ok: status === 204
-      ? { status, description: "the lease is extended" }
-      : { status, schema: ref("Task"), description: "the task as written" },
+    ok: { status: 200, schema: ref("Task"), description: "the task as written" },
     errors: [400, 403, 404, 409, 415],
-    handle: async (c, { body }, { taskq }) => {
-      const task = await run(taskq, c.req.param("taskId"), body);
-      return status === 204 ? c.body(null, 204) : c.json(task);
-    },
+    handle: async (c, { body }, { taskq }) => c.json(await run(taskq, c.req.param("taskId"), body)),
   });
 }
 
@@ -132,8 +123,19 @@ export const CONSUMERS: Operation[] = [
       });
     },
   }),
-  fenced("extend", "extendLease", "Keep a reservation alive", ExtendBody, {}, 204, async (taskq, taskId, body) => {
-    await taskq.extendLease(taskId, body.pid, { leaseId: body.leaseId, leaseTimeMs: body.leaseTimeMs });
+  operation({
+    method: "post",
+    path: "/tasks/:taskId/extend",
+    id: "extendLease",
+    summary: "Keep a reservation alive",
+    tag: "pull consumers",
+    body: { schema: ExtendBody, example: { pid: "consumer-1", leaseId: "LEASE_ID" } },
+    ok: { status: 204, description: "the lease is extended" },
+    errors: [400, 403, 404, 409, 415],
+    handle: async (c, { body: { pid, leaseId, leaseTimeMs } }, { taskq }) => {
+      await taskq.extendLease(c.req.param("taskId"), pid, { leaseId, leaseTimeMs });
+      return c.body(null, 204);
+    },
   }),
   fenced(
     "complete",
@@ -141,7 +143,6 @@ export const CONSUMERS: Operation[] = [
     "Complete a reserved task",
     CompleteBody,
     { result: { sent: true } },
-    200,
     (taskq, taskId, { pid, leaseId, result }) => taskq.terminate(taskId, pid, { leaseId, result }),
   ),
   fenced(
@@ -150,7 +151,6 @@ export const CONSUMERS: Operation[] = [
     "Fail a reserved task's attempt",
     FailBody,
     { errorMessage: "mailbox full" },
-    200,
     (taskq, taskId, { pid, leaseId, errorMessage, retry }) => taskq.fail(taskId, pid, errorMessage, { leaseId, retry }),
   ),
   fenced(
@@ -159,7 +159,6 @@ export const CONSUMERS: Operation[] = [
     "Snooze a reserved task",
     SnoozeBody,
     { snoozeTime: 60_000 },
-    200,
     (taskq, taskId, { pid, leaseId, snoozeTime }) => taskq.snooze(taskId, pid, snoozeTime, { leaseId }),
   ),
 ];
