@@ -2,6 +2,8 @@
  * `sokkaRoutes()`: the queue as a Hono app — the JSON API and the
  * pull-consumer routes (any HTTP client can be a worker, fenced by
  * `leaseId`). Mount it where you like: `app.route("/sokka", sokkaRoutes({ taskq }))`.
+ * Each route is declared once, in the route table (src/http/operations/),
+ * from which the OpenAPI document is written too.
  *
  * @module
  */
