@@ -55,7 +55,8 @@ function methodsByPath(app: Hono): (path: string) => string[] {
  * mounted app's `notFound` does not apply: Hono routes the parent's): a path
  * some route of `app` has, asked with another method, is 405
  * `method-not-allowed` with an `Allow` header naming the methods it has; any
- * other is 404 `route-not-found`. Register it last, on `*`.
+ * other is 404 `route-not-found`. Register it last, on `*`. (Hono's own
+ * `methodNotAllowed` came in 4.13; the peer range starts at 4.6.)
  *
  * @example
  * ```ts
