@@ -9,8 +9,10 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
+import * as v from "valibot";
 import { afterEach, expect, it } from "vitest";
-import { createTaskQ, type TaskQ } from "../mod.ts";
+import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
+import { type Same, TaskOut } from "../src/http/answers.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 import { BAD_NAMES, ODD_NAMES } from "./taskq.names.contract.ts";
 
@@ -59,6 +61,33 @@ it("lists every route of the app (but the dashboard) and no other", async () => 
       if (method === "post") expect(op.requestBody?.content?.["application/json"]?.schema, op.operationId).toBeTruthy();
     }
   }
+});
+
+it("the document's Task schema is the Task type (src/http/answers.ts checks it at compile time; the check bites)", async () => {
+  const { taskq } = fresh();
+  expect(v.is(TaskOut, await taskq.createTask({ topic: "email", backoff: { type: "fixed", delayMs: 5 } }))).toBe(true);
+  // each kind of drift fails `npm run typecheck` where answers.ts asserts Same<InferOutput<typeof TaskOut>, Task>
+  const { runAt: _, ...lessEntries } = TaskOut.entries;
+  const less = v.strictObject(lessEntries);
+  const more = v.strictObject({ ...TaskOut.entries, retries: v.number() });
+  const notNull = v.strictObject({ ...TaskOut.entries, runAt: v.number() });
+  const optional = v.strictObject({ ...TaskOut.entries, runAt: v.optional(v.nullable(v.number())) });
+  // @ts-expect-error a field missing
+  const lessIsTask: Same<v.InferOutput<typeof less>, Task> = true;
+  // @ts-expect-error a field too many
+  const moreIsTask: Same<v.InferOutput<typeof more>, Task> = true;
+  // @ts-expect-error a field of another type (never null)
+  const notNullIsTask: Same<v.InferOutput<typeof notNull>, Task> = true;
+  // @ts-expect-error a field optional
+  const optionalIsTask: Same<v.InferOutput<typeof optional>, Task> = true;
+  const taskOutIsTask: Same<v.InferOutput<typeof TaskOut>, Task> = true;
+  expect([lessIsTask, moreIsTask, notNullIsTask, optionalIsTask, taskOutIsTask]).toEqual([
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
 });
 
 /** The state each operation's example request needs, and the values only that state knows (a lease id). */

@@ -7,8 +7,8 @@
  */
 
 import { InvalidArgumentError } from "commander";
-import { originOf } from "../http/cross-site.ts";
-import { hostNameOf, isIpAddress } from "../http/host-check.ts";
+import { originOf } from "../http/middleware/cross-site.ts";
+import { hostNameOf, isIpAddress } from "../http/middleware/host-check.ts";
 import { CliError } from "./cli-error.ts";
 import type { ServeOptions } from "./serve.ts";
 

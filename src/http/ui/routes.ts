@@ -17,7 +17,7 @@ import { html } from "hono/html";
 import * as v from "valibot";
 import { TaskError } from "../../errors.ts";
 import type { TaskQ } from "../../types.ts";
-import { pageHeaders } from "../page-headers.ts";
+import { pageHeaders } from "../middleware/page-headers.ts";
 import { actionOf, type Form, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
 import { errorPage } from "./error-page.ts";
 import { formOf } from "./form-body.ts";

@@ -8,7 +8,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { TaskError } from "../errors.ts";
+import { TaskError } from "../../errors.ts";
 
 /** Methods that change nothing; everything else is a write. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -35,6 +35,12 @@ export const OriginSchema = v.pipe(
   v.description("an origin such as https://app.example.com"),
 );
 
+/** Options of `crossSiteGuard`. */
+export interface CrossSiteGuardOptions {
+  /** Origins of other sites whose pages may write (`https://admin.example.com`), as {@link OriginSchema} gives them. */
+  allowedOrigins?: readonly string[];
+}
+
 /**
  * Refuses a write (any method but GET, HEAD, OPTIONS) that a browser sent
  * from a page of another origin: 403 `forbidden/cross-site-request`.
@@ -50,12 +56,12 @@ export const OriginSchema = v.pipe(
  *
  * @example
  * ```ts
- * app.use("*", crossSiteGuard(["https://admin.example.com"]));
+ * app.use("*", crossSiteGuard({ allowedOrigins: ["https://admin.example.com"] }));
  * ```
  */
-export function crossSiteGuard(allowedOrigins: readonly string[] = []): MiddlewareHandler {
-  const allowed = new Set(allowedOrigins);
-  return (c, next) => {
+export function crossSiteGuard(options: CrossSiteGuardOptions = {}): MiddlewareHandler {
+  const allowed = new Set(options.allowedOrigins);
+  return function crossSiteGuard(c, next) {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");

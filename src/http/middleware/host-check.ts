@@ -10,7 +10,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { TaskError } from "../errors.ts";
+import { TaskError } from "../../errors.ts";
 
 /** What a `Host` header or a listen address may be made of (no `@`, `/`, space: nothing a URL would read as more). */
 const HOST_CHARS = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(:\d{1,5})?$/i;
@@ -49,6 +49,12 @@ export const HostNameSchema = v.pipe(
   v.description("a host name such as queue.example.com"),
 );
 
+/** Options of `hostCheck`. */
+export interface HostCheckOptions {
+  /** The host names to answer to besides `localhost` and IP addresses, as {@link HostNameSchema} gives them. */
+  allowedHosts: readonly string[];
+}
+
 /**
  * Answers only requests whose `Host` names one of `allowedHosts`, `localhost`
  * or an IP address (the port is not compared); any other is 403
@@ -56,12 +62,12 @@ export const HostNameSchema = v.pipe(
  *
  * @example
  * ```ts
- * app.use("*", hostCheck(["queue.example.com"]));
+ * app.use("*", hostCheck({ allowedHosts: ["queue.example.com"] }));
  * ```
  */
-export function hostCheck(allowedHosts: readonly string[]): MiddlewareHandler {
-  const allowed = new Set(["localhost", ...allowedHosts]);
-  return (c, next) => {
+export function hostCheck(options: HostCheckOptions): MiddlewareHandler {
+  const allowed = new Set(["localhost", ...options.allowedHosts]);
+  return function hostCheck(c, next) {
     const host = c.req.header("host") ?? new URL(c.req.url).host;
     const name = hostNameOf(host);
     if (name === null || !(allowed.has(name) || isIpAddress(name))) {

@@ -1,0 +1,87 @@
+/**
+ * Schemas of what the routes answer, for the OpenAPI document (the store
+ * builds these values; the document and its test read them).
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { BackoffSchema, STATUSES } from "../schemas.ts";
+import type { Task } from "../types.ts";
+import { type JsonSchema, jsonSchema } from "./json-schema.ts";
+
+const int = v.pipe(v.number(), v.integer());
+const str = v.string();
+const nullable = <S extends v.GenericSchema>(s: S) => v.nullable(s);
+
+/** A task as the routes answer it: `Task` (src/types.ts), field for field (checked below at compile time). */
+export const TaskOut = v.strictObject({
+  taskId: str,
+  taskGroupId: str,
+  taskDescription: nullable(str),
+  topic: str,
+  subTopic: str,
+  status: v.picklist(STATUSES),
+  pid: nullable(str),
+  lastPid: nullable(str),
+  recordVer: int,
+  error: nullable(str),
+  snoozeTime: nullable(int),
+  timeoutMs: nullable(int),
+  data: v.unknown(),
+  createdAt: int,
+  updatedAt: int,
+  attempts: int,
+  leaseId: nullable(str),
+  leaseExpiresAt: nullable(int),
+  priority: int,
+  maxAttempts: nullable(int),
+  backoff: nullable(BackoffSchema),
+  failures: int,
+  runAt: nullable(int),
+  result: v.unknown(),
+});
+
+/** `true` when `A` and `B` are the same type: each field, its type and whether it is optional. */
+export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Assert<T extends true> = T;
+/** Fails to compile when `TaskOut` and `Task` differ. */
+export type TaskOutIsTask = Assert<Same<v.InferOutput<typeof TaskOut>, Task>>;
+
+const Counts = v.strictObject({ completed: int, failed: int, retried: int, snoozed: int, cancelled: int });
+const TopicStatsOut = v.strictObject({
+  topic: str,
+  counts: v.strictObject(Object.fromEntries(STATUSES.map((s) => [s, int]))),
+  paused: v.boolean(),
+  oldestReadyAgeMs: nullable(int),
+  totals: Counts,
+});
+const ErrorOut = v.object({
+  error: v.object({
+    type: str,
+    code: str,
+    message: str,
+    issues: v.optional(v.array(v.object({ path: str, message: str }))),
+    details: v.optional(v.unknown()),
+  }),
+});
+
+/** The document's `components.schemas`, by name. */
+export const SCHEMAS = {
+  Task: jsonSchema(TaskOut),
+  Page: jsonSchema(v.strictObject({ data: v.array(TaskOut), cursor: nullable(str), prevCursor: nullable(str) })),
+  TopicStats: jsonSchema(TopicStatsOut),
+  TopicPage: jsonSchema(
+    v.strictObject({ data: v.array(TopicStatsOut), cursor: nullable(str), prevCursor: nullable(str) }),
+  ),
+  Activity: jsonSchema(
+    v.strictObject({ now: int, minutes: v.array(v.strictObject({ topic: str, minute: int, ...Counts.entries })) }),
+  ),
+  Error: jsonSchema(ErrorOut),
+} satisfies Record<string, JsonSchema>;
+
+/** A reference to one of `SCHEMAS`. */
+export const ref = (name: keyof typeof SCHEMAS): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+/** An array of tasks. */
+export const taskList: JsonSchema = { type: "array", items: ref("Task") };

@@ -1,0 +1,25 @@
+/**
+ * The route table: every route of `sokkaRoutes` but the dashboard (`/ui`),
+ * in the order the OpenAPI document and the reference page list them.
+ *
+ * @module
+ */
+
+import { CONSUMERS } from "./consumers.ts";
+import { MONITORING } from "./monitoring.ts";
+import type { Operation } from "./operation.ts";
+import { ACTIONS, PRUNE } from "./operator.ts";
+import { REFERENCE } from "./reference.ts";
+import { TASKS } from "./tasks.ts";
+import { TOPICS } from "./topics.ts";
+
+/** Every operation: method, path, what it takes, what it answers, what it does. */
+export const OPERATIONS: readonly Operation[] = [
+  ...TASKS,
+  ...ACTIONS,
+  ...TOPICS,
+  PRUNE,
+  ...MONITORING,
+  ...REFERENCE,
+  ...CONSUMERS,
+];
