@@ -82,8 +82,24 @@ const safeJson = (text: string) => {
  * three dashboard actions, and once all of a worker test's outcomes, did).
  */
 async function emptyWal(q: TaskQ): Promise<void> {
-  await (q as unknown as { client: { execute(s: { sql: string; args: [] }): Promise<unknown> } }).client
-    .execute({ sql: "PRAGMA wal_checkpoint(TRUNCATE)", args: [] });
+  const client = (q as unknown as { client: { execute(s: { sql: string; args: [] }): Promise<WalCheckpoint> } })
+    .client;
+  // a reader can hold the checkpoint back (busy = 1): try again until the WAL is empty
+  let last: unknown;
+  await waitFor(
+    async () => {
+      const { rows: [row] } = await client.execute({ sql: "PRAGMA wal_checkpoint(TRUNCATE)", args: [] });
+      last = row;
+      return Number(row.busy) === 0 && Number(row.log) <= 0; // -1: not in WAL mode yet (nothing seeded)
+    },
+    10_000,
+    "an empty WAL",
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: the last TRUNCATE checkpoint answered ${JSON.stringify(last)}`);
+  });
+}
+interface WalCheckpoint {
+  rows: { busy: unknown; log: unknown }[];
 }
 
 /**
