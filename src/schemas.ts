@@ -8,7 +8,7 @@
 
 import * as v from "valibot";
 import { type Issue, TaskError } from "./errors.ts";
-import type { TaskStatus } from "./types.ts";
+import { STATUSES } from "./transitions.ts";
 
 const MAX_INT32 = 2 ** 31 - 1;
 
@@ -123,18 +123,7 @@ export const NonNegativeMs = v.pipe(
 /** Longest accepted `taskDescription`. */
 export const MAX_DESCRIPTION = 10_000;
 
-/** Every status a task can have: the live ones (reservable), then the resting ones. Listings follow this order. */
-export const STATUSES: readonly TaskStatus[] = [
-  "starting",
-  "running",
-  "snoozed",
-  "held",
-  "failed",
-  "terminated",
-  "cancelled",
-];
-/** How many of `STATUSES` are live (`starting`, `running`, `snoozed`): listed by their live indexes, not by update time. */
-export const LIVE_COUNT = 3;
+export { LIVE_COUNT, STATUSES } from "./transitions.ts";
 
 /**
  * An options object or definition with exactly these fields: a missing

@@ -9,10 +9,10 @@
 import * as v from "valibot";
 import { capErrorText, checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
 import type { PruneOptions, Retention, Task } from "../types.ts";
-import * as op from "./operator-sql.ts";
+import * as op from "./statements/operator.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
-import { SELECT_STATE } from "./sql.ts";
+import { SELECT_STATE } from "./statements/reads.ts";
 import type { StoreContext } from "./context.ts";
 
 const STATEMENTS: Record<OperatorAction, string> = {

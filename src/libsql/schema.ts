@@ -9,7 +9,7 @@
 import type { Driver } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
-import { PARKED, WAITING } from "./sql.ts";
+import { PARKED, WAITING } from "./statements/fragments.ts";
 
 /**
  * The status CHECK as a chain of comparisons, not `status IN (…)`: SQLite

@@ -12,7 +12,7 @@
 import { type Driver, oneRow, type Result, type Statement } from "./driver.ts";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
-import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { checkArg, fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import type {
   Activity,
   ActivityOptions,
@@ -52,29 +52,17 @@ import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./ope
 import { rowToTask } from "./rows.ts";
 import { migrate } from "./schema.ts";
 import { injectedWarning, isPatched, WAL_RESET_WARNING } from "./sqlite-version.ts";
-import * as sql from "./sql.ts";
+import { CANCELLED_AMONG, DATA_VERSION, SELECT_GROUP, SELECT_TASK } from "./statements/reads.ts";
+import { NEXT_READY, RESERVE_MANY, type ReserveManyArgs } from "./statements/reserve.ts";
+import { reserveAfter, reserveOne, reserveSome } from "./reservations.ts";
 import { Watcher } from "./watch.ts";
-import { applyWorkerWrites, applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
+import { applyWorkerWrites, applyWrites, fenceOptions, writeOne } from "./writes.ts";
 import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
 
 const WaitOptionsSchema = v.optional(fields({
   timeoutMs: v.optional(NonNegativeMs),
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 }, "waitForTask options ({ timeoutMs, signal })"));
-const BatchSize = intRange(1, 1000);
-const ReserveRequestSchema = fields({
-  topic: Name,
-  pid: Name,
-  n: BatchSize,
-  leaseTimeMs: v.optional(PositiveMs),
-}, "a reservation { topic, pid, n, leaseTimeMs? }");
-const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
-const ReserveManyOptionsSchema = v.optional(fields({
-  leaseTimeMs: v.optional(PositiveMs),
-  exceptTaskIds: v.optional(
-    v.pipe(v.array(Name, "must be an array of task ids"), v.maxLength(1000, "must hold at most 1000 task ids")),
-  ),
-}, "reserveTasks options"));
 
 /** A store's settings, defaults applied (see `createTaskQ`). */
 export interface Settings {
@@ -133,12 +121,12 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       closed: this.#closing.signal,
       changePollMs: settings.changePollMs,
       nextReady: async (topic) => {
-        const rs = await this.#run(oneRow(sql.NEXT_READY, [topic]), "read", "waitForTask");
+        const rs = await this.#run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
         const wait = rs.rows[0]?.wait;
         return wait === null || wait === undefined ? null : Number(wait);
       },
       dataVersion: async () => {
-        const rs = await this.#run(oneRow(sql.DATA_VERSION), "read", "waitForTask");
+        const rs = await this.#run(oneRow(DATA_VERSION), "read", "waitForTask");
         return Number(rs.rows[0].data_version);
       },
     });
@@ -175,7 +163,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     const offThere = this.#watcher.onChange(async () => {
       const ids = running();
       if (!ids.length || this.#conn.closed) return;
-      const rs = await this.#run({ sql: sql.CANCELLED_AMONG, args: [JSON.stringify(ids)] }, "read", "watchCancels");
+      const rs = await this.#run({ sql: CANCELLED_AMONG, args: [JSON.stringify(ids)] }, "read", "watchCancels");
       for (const r of rs.rows) onCancel(r.task_id as string, (r.error as string | null) ?? "");
     });
     return () => {
@@ -206,13 +194,13 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   async task<D>(taskId: string): Promise<Task<D> | null> {
     checkArg(Name, taskId, "task", "taskId");
-    const rs = await this.#run(oneRow(sql.SELECT_TASK, [taskId]), "read", "task");
+    const rs = await this.#run(oneRow(SELECT_TASK, [taskId]), "read", "task");
     return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
   }
 
   async tasks<D>(taskGroupId: string): Promise<Task<D>[]> {
     checkArg(Name, taskGroupId, "tasks", "taskGroupId");
-    const rs = await this.#run({ sql: sql.SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
+    const rs = await this.#run({ sql: SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
     return rs.rows.map((r) => rowToTask<D>(r));
   }
 
@@ -224,39 +212,12 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return countTasks(this.#ctx, filters);
   }
 
-  async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
-    const { lease } = this.#reserveArgs(topic, pid, opts, "reserveTask", ReserveOptionsSchema);
-    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
-    for (;;) {
-      const rs = await this.#run(oneRow(sql.RESERVE_ONE, [topic, pid, lease]), "write", "reserveTask");
-      if (!rs.rows.length) return null;
-      const t = rowToTask<D>(rs.rows[0]);
-      if (t.status === "running") return t;
-    }
+  reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
+    return reserveOne<D>(this.#ctx, topic, pid, opts);
   }
 
   async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveManyOptions): Promise<Task<D>[]> {
-    const { lease, except } = this.#reserveArgs(topic, pid, opts, "reserveTasks", ReserveManyOptionsSchema);
-    checkArg(BatchSize, n, "reserveTasks", "n");
-    const out: Task<D>[] = [];
-    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it and takes
-    // a place of the n: look again for those places (as reserveTask does), else a short answer reads as "no more"
-    for (;;) {
-      const m = n - out.length;
-      const statement = except?.length
-        ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, m, JSON.stringify(except)] }
-        : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, m] };
-      let rs;
-      try {
-        rs = await this.#run(statement, "write", "reserveTasks", m);
-      } catch (e) {
-        if (out.length === 0) throw e;
-        break; // what the first statement reserved is committed and leased: hand it over, never drop it
-      }
-      const got = reservedOf<D>(rs.rows);
-      out.push(...got);
-      if (got.length === rs.rows.length || out.length === n) break;
-    }
+    const out = await reserveSome<D>(this.#ctx, topic, pid, n, opts);
     this.#retain();
     return out;
   }
@@ -290,10 +251,9 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     try {
-      const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
-      const lease = r.leaseTimeMs ?? this.leaseTimeMs;
+      const statement = reserveAfter(this.#ctx, reserve);
       this.#retain();
-      return applyWrites<D>(this.#ctx, ops, { sql: sql.RESERVE_MANY, args: [r.topic, r.pid, lease, r.n] });
+      return applyWrites<D>(this.#ctx, ops, statement);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -306,8 +266,8 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     if (!reserve) return applyWorkerWrites<D>(this.#ctx, writes, null);
     this.#retain();
-    const args = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
-    return applyWorkerWrites<D>(this.#ctx, writes, { sql: sql.RESERVE_MANY, args });
+    const args: ReserveManyArgs = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
+    return applyWorkerWrites<D>(this.#ctx, writes, { sql: RESERVE_MANY, args });
   }
 
   topicStats(): Promise<TopicStats[]> {
@@ -454,18 +414,5 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   async storeInfo(): Promise<StoreInfo> {
     const rs = await this.#run(oneRow("SELECT sqlite_version() AS v"), "read", "storeInfo");
     return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: String(rs.rows[0].v) };
-  }
-
-  #reserveArgs(
-    topic: string,
-    pid: string,
-    opts: ReserveOptions | undefined,
-    what: string,
-    schema: typeof ReserveManyOptionsSchema | typeof ReserveOptionsSchema,
-  ): { lease: number; except?: readonly string[] } {
-    checkArg(Name, topic, what, "topic");
-    checkArg(Name, pid, what, "pid");
-    const o: v.InferOutput<typeof ReserveManyOptionsSchema> = parseOrThrow(schema, opts, what);
-    return { lease: o?.leaseTimeMs ?? this.leaseTimeMs, except: o?.exceptTaskIds };
   }
 }

@@ -29,7 +29,19 @@ import type { StoreContext } from "./context.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask, terminatedTask } from "./rows.ts";
 import type { WorkerWrite } from "../worker-path.ts";
-import * as sql from "./sql.ts";
+import { EXTEND_LEASE, extendTuple, REVOKE_LEASE, revokeTuple } from "./statements/lease.ts";
+import {
+  FAIL,
+  failTuple,
+  SNOOZE,
+  snoozeTuple,
+  TERMINATE,
+  TERMINATE_BRIEF,
+  terminateTuple,
+} from "./statements/outcomes.ts";
+import { SELECT_STATE } from "./statements/reads.ts";
+import type { ReserveManyArgs } from "./statements/reserve.ts";
+import type { FencedTuple, RevokeTuple } from "./statements/tuples.ts";
 
 const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
 const RetrySchema = v.optional(RetryDefaultsSchema);
@@ -52,14 +64,14 @@ const WriteOpSchema = v.variant("op", [
 ], "must be one of extendLease, terminate, fail, snooze, revokeLease");
 
 /** Statements whose written tasks may be reservable (again) at their `runAt`: waiters are told. */
-const MAKES_RESERVABLE = new Set([sql.REVOKE_LEASE, sql.SNOOZE, sql.FAIL]);
+const MAKES_RESERVABLE = new Set([REVOKE_LEASE, SNOOZE, FAIL]);
 
 /** A validated write, its statement, and what it claims (to explain a refusal). */
 interface Plan {
   op: Transition;
   sql: string;
   /** This write's tuple in its statement's JSON argument. */
-  tuple: (string | number | null)[];
+  tuple: FencedTuple | RevokeTuple;
   claim: Claim;
   /** A worker's fenced terminate: the task as reserved (its statement is `TERMINATE_BRIEF`). */
   base?: Task;
@@ -106,8 +118,8 @@ function plan(ctx: StoreContext, op: WriteOp): Plan {
  */
 function workerPlan(ctx: StoreContext, w: WorkerWrite): Plan {
   const p = planOf(ctx, w.op, w.op.op);
-  if (w.base && p.sql === sql.TERMINATE && p.claim.leaseId) {
-    p.sql = sql.TERMINATE_BRIEF;
+  if (w.base && p.sql === TERMINATE && p.claim.leaseId) {
+    p.sql = TERMINATE_BRIEF;
     p.base = w.base;
   }
   return p;
@@ -116,25 +128,45 @@ function workerPlan(ctx: StoreContext, w: WorkerWrite): Plan {
 /** The statement and tuple of a valid write. */
 function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
   if (o.op === "revokeLease") {
-    return { op: o.op, sql: sql.REVOKE_LEASE, tuple: [o.taskId, o.recordVer], claim: o };
+    return { op: o.op, sql: REVOKE_LEASE, tuple: revokeTuple(o.taskId, o.recordVer), claim: o };
   }
   const leaseId = o.leaseId ?? null;
   const claim = { taskId: o.taskId, pid: o.pid, leaseId };
-  // every fenced write takes (taskId, pid, leaseId), a value of its own, and a fail the worker's retry defaults
-  const fence = [o.taskId, o.pid, leaseId];
-  const [text, tuple] = o.op === "extendLease"
-    ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? ctx.leaseTimeMs]]
-    : o.op === "terminate"
-    ? [sql.TERMINATE, [...fence, storedResult(ctx, o.result, what)]]
-    : o.op === "fail"
-    ? [sql.FAIL, [
-      ...fence,
-      capErrorText(o.error ?? ""),
-      o.retry?.maxAttempts ?? null,
-      o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff),
-    ]]
-    : [sql.SNOOZE, [...fence, o.snoozeTime ?? ctx.snoozeTimeMs]];
-  return { op: o.op, sql: text, tuple, claim };
+  switch (o.op) {
+    case "extendLease":
+      return {
+        op: o.op,
+        sql: EXTEND_LEASE,
+        tuple: extendTuple(o.taskId, o.pid, leaseId, o.leaseTimeMs ?? ctx.leaseTimeMs),
+        claim,
+      };
+    case "terminate":
+      return {
+        op: o.op,
+        sql: TERMINATE,
+        tuple: terminateTuple(o.taskId, o.pid, leaseId, storedResult(ctx, o.result, what)),
+        claim,
+      };
+    case "fail": {
+      const backoff = o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff);
+      const tuple = failTuple(
+        o.taskId,
+        o.pid,
+        leaseId,
+        capErrorText(o.error ?? ""),
+        o.retry?.maxAttempts ?? null,
+        backoff,
+      );
+      return { op: o.op, sql: FAIL, tuple, claim };
+    }
+    case "snooze":
+      return {
+        op: o.op,
+        sql: SNOOZE,
+        tuple: snoozeTuple(o.taskId, o.pid, leaseId, o.snoozeTime ?? ctx.snoozeTimeMs),
+        claim,
+      };
+  }
 }
 
 /** A result as stored: JSON text within `maxDataBytes`, or null. */
@@ -173,7 +205,7 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
     return t;
   }
-  const state = await ctx.run(oneRow(sql.SELECT_STATE, [p.claim.taskId]), "read", p.op);
+  const state = await ctx.run(oneRow(SELECT_STATE, [p.claim.taskId]), "read", p.op);
   throw refusal(p.op, p.claim, state.rows[0]);
 }
 
@@ -181,7 +213,7 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
 export async function applyWrites<D>(
   ctx: StoreContext,
   ops: WriteOp[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const list = parseOrThrow(AnyArray, ops, "applyWrites");
   return await send<D>(ctx, list.map((op) => planOrError(() => plan(ctx, op as WriteOp))), reserve);
@@ -191,7 +223,7 @@ export async function applyWrites<D>(
 export function applyWorkerWrites<D>(
   ctx: StoreContext,
   writes: WorkerWrite[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   return send<D>(ctx, writes.map((w) => planOrError(() => workerPlan(ctx, w))), reserve);
 }
@@ -208,7 +240,7 @@ function planOrError(make: () => Plan): Plan | TaskError {
 async function send<D>(
   ctx: StoreContext,
   plans: (Plan | TaskError)[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
   let reserved: Task<D>[] = [];
@@ -220,13 +252,13 @@ async function send<D>(
       args: [JSON.stringify(g.plans.map((p) => p.tuple))],
     }));
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
-    const weight = sendable.length + (reserve ? Number(reserve.args[3]) : 0);
+    const weight = sendable.length + (reserve ? reserve.args[3] : 0);
     const sets = await ctx.batch(stmts, "write", weight, "applyWrites");
     if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
-      const written = g.sql === sql.TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
-      if (g.sql !== sql.TERMINATE_BRIEF) {
+      const written = g.sql === TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
+      if (g.sql !== TERMINATE_BRIEF) {
         for (const row of sets[i].rows) {
           const t = rowToTask<D>(row);
           written.set(t.taskId, t);
@@ -252,7 +284,7 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
   const written = new Map<string, Task<D>>();
   for (const row of rows) {
     const p = byId.get(row.task_id as string)!;
-    const resultJson = p.tuple[3] as string | null;
+    const resultJson = (p.tuple as FencedTuple)[3] as string | null;
     written.set(
       p.claim.taskId,
       terminatedTask(p.base as Task<D>, p.claim.pid!, resultJson, Number(row.record_ver), Number(row.updated_at)),
@@ -263,7 +295,7 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
 
 /** Sets each refused plan's result to why (one read for all of them). */
 async function explain(ctx: StoreContext, refused: Plan[]): Promise<void> {
-  const reads = refused.map((p) => oneRow(sql.SELECT_STATE, [p.claim.taskId]));
+  const reads = refused.map((p) => oneRow(SELECT_STATE, [p.claim.taskId]));
   const states = await ctx.batch(reads, "read", reads.length, "applyWrites");
   refused.forEach((p, k) => (p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) }));
 }
