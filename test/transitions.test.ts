@@ -26,6 +26,7 @@ import {
   STATUS_RULES,
   STATUSES,
   statusesKept,
+  statusRule,
   statusTable,
   TRANSITIONS,
 } from "../src/transitions.ts";
@@ -96,7 +97,7 @@ const PID = "w1";
 
 /** The reason the table gives for `op` refused on a task in `status` it does not move from. */
 function tableRefusal(op: Operation, status: Status): { code: string; message: RegExp } {
-  const rule: { stopsWorker?: boolean } = STATUS_RULES[status];
+  const rule = statusRule(status);
   if (rule.stopsWorker && fromOf(op, "owner").length) return { code: "task-cancelled", message: /was cancelled/ };
   if (ruleOf(op).refusedAs === "invalid-status") {
     return { code: "invalid-status", message: new RegExp(`is ${status}, not ${fromOf(op).join(" or ")}$`) };

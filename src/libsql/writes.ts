@@ -9,23 +9,12 @@
  */
 
 import { oneRow, type Row, type Statement } from "./driver.ts";
-import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
-import {
-  AnyArray,
-  capErrorText,
-  ErrorMessage,
-  fields,
-  Name,
-  NonNegativeMs,
-  parseOrThrow,
-  PositiveMs,
-  RecordVer,
-  RetryDefaultsSchema,
-} from "../schemas.ts";
+import { AnyArray, capErrorText, parseOrThrow } from "../schemas.ts";
 import type { Task, WriteOp, WriteResult } from "../types.ts";
 import type { StoreContext } from "./context.ts";
+import { WriteOpSchema } from "./write-options.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask, terminatedTask } from "./rows.ts";
 import type { WorkerWrite } from "../worker-path.ts";
@@ -42,26 +31,6 @@ import {
 import { SELECT_STATE } from "./statements/reads.ts";
 import type { ReserveManyArgs } from "./statements/reserve.ts";
 import type { FencedTuple, RevokeTuple } from "./statements/tuples.ts";
-
-const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
-const RetrySchema = v.optional(RetryDefaultsSchema);
-const TerminateOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), result: v.optional(v.unknown()) }, "terminate options ({ leaseId, result })"),
-);
-const FailOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), retry: RetrySchema }, "fail options ({ leaseId, retry })"),
-);
-const ExtendOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "extendLease options"),
-);
-const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
-const WriteOpSchema = v.variant("op", [
-  fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
-  fields({ op: v.literal("terminate"), ...owner, result: v.optional(v.unknown()) }, "a terminate write"),
-  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage), retry: RetrySchema }, "a fail write"),
-  fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
-  fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
-], "must be one of extendLease, terminate, fail, snooze, revokeLease");
 
 /** Statements whose written tasks may be reservable (again) at their `runAt`: waiters are told. */
 const MAKES_RESERVABLE = new Set([REVOKE_LEASE, SNOOZE, FAIL]);
@@ -172,18 +141,6 @@ function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
 /** A result as stored: JSON text within `maxDataBytes`, or null. */
 function storedResult(ctx: StoreContext, result: unknown, what: string): string | null {
   return result === undefined ? null : encodeData(result, ctx.maxDataBytes, what, "result", "invalid-outcome");
-}
-
-/** The options object of a fenced method: only its own fields, each checked again with the write. */
-export function fenceOptions(opts: unknown, what: string): Record<string, unknown> {
-  const schema = what === "extendLease"
-    ? ExtendOptionsSchema
-    : what === "terminate"
-    ? TerminateOptionsSchema
-    : what === "fail"
-    ? FailOptionsSchema
-    : FenceOptionsSchema;
-  return parseOrThrow(schema, opts, `${what} options`) ?? {};
 }
 
 /** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
