@@ -31,6 +31,7 @@ import {
   TRANSITIONS,
 } from "../src/transitions.ts";
 import { TARGETS, uniq } from "./helpers.ts";
+import { type Op, TRANSITION_TO, TRANSITIONS_ALLOWED } from "./taskq.contract.ts";
 
 /** Every statement of a transition on a task, and the guard the table generates for it. */
 const GUARDED: [Operation, string, string][] = [
@@ -88,6 +89,42 @@ describe("the transition table generates", () => {
     const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
     const table = lines.slice(start, end).join("\n");
     expect(table).toBe(statusTable());
+  });
+});
+
+/** The contract's names of the table's operations. */
+const CONTRACT_OP: Record<Op, Operation> = {
+  terminate: "terminate",
+  fail: "fail",
+  snooze: "snooze",
+  revoke: "revokeLease",
+  reserve: "reserve",
+  cancel: "cancelTask",
+  hold: "holdTask",
+  release: "releaseTask",
+  retry: "retryTask",
+};
+
+describe("the transition table agrees with the contract's status-transition suite (taskq.contract.ts)", () => {
+  it("from every status, the same operations move a task, to the statuses the contract expects", () => {
+    for (const status of STATUSES) {
+      for (const op of Object.keys(CONTRACT_OP) as Op[]) {
+        const name = CONTRACT_OP[op];
+        // the contract reserves from a status only what is due at once: its running and snoozed tasks are not
+        const moves = name === "reserve"
+          ? STATUS_RULES[status].kept === "waiting"
+          : guardOf(name, status) !== undefined;
+        expect(moves, `${op} from ${status}`).toBe(TRANSITIONS_ALLOWED[status].includes(op));
+        expect(ruleOf(name).to, op).toContain(TRANSITION_TO[op]);
+        // the contract's refusals (task-cancelled for a worker's write to a cancelled task) are the table's
+        if (!moves && name !== "reserve") {
+          const want = status === "cancelled" && ["terminate", "fail", "snooze"].includes(op)
+            ? "task-cancelled"
+            : "invalid-status-transition";
+          expect(tableRefusal(name, status).code, `${op} from ${status}`).toBe(want);
+        }
+      }
+    }
   });
 });
 
