@@ -1,8 +1,8 @@
 /**
- * The libSQL implementation of `TaskQ`: the connection (opened and migrated
- * on first use), reservation, waiting for tasks, and the methods whose work
- * lives in its parts — creates (`creates.ts`), the worker's transitions
- * (`writes.ts`), listing (`listing.ts`) and an operator's actions
+ * The libSQL implementation of `TaskQ`: its methods, whose work lives in
+ * its parts — the connection (`session.ts`), creates (`creates.ts`),
+ * reservations (`reservations.ts`), the worker's transitions (`writes.ts`),
+ * waiting (`waiting.ts`), listing (`listing.ts`) and an operator's actions
  * (`operator.ts`). Every state transition is one guarded statement; only when
  * it touches no row does one follow-up read explain why (`refusal.ts`).
  *
