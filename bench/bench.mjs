@@ -12,7 +12,10 @@ import { WAL_AUTOCHECKPOINT_PAGES } from "../dist/src/libsql/taskq.js";
 import { filePath } from "../dist/src/libsql/file-driver.js";
 import { SqliteDriver } from "../dist/src/libsql/sqlite-driver.js";
 import { chooseLibrary } from "../dist/src/drivers/select.js";
-import * as sql from "../dist/src/libsql/sql.js";
+import { INSERT_TASK, INSERT_TASKS } from "../dist/src/libsql/statements/insert.js";
+import { EXTEND_LEASE } from "../dist/src/libsql/statements/lease.js";
+import { TERMINATE } from "../dist/src/libsql/statements/outcomes.js";
+import { RESERVE_MANY, RESERVE_ONE } from "../dist/src/libsql/statements/reserve.js";
 import { httpBench, httpTable } from "./http.mjs";
 import { pickupBench, pickupTable } from "./pickup.mjs";
 import { overviewSection } from "./overview.mjs";
@@ -146,7 +149,7 @@ async function bulkRaw(raw, count, topic = "bench") {
   for (let i = 0; i < count; i += 1000) {
     const rows = [];
     for (let j = i; j < Math.min(count, i + 1000); j++) rows.push(row(j, topic));
-    await raw.execute({ sql: sql.INSERT_TASKS_JSON, args: [JSON.stringify(rows)] });
+    await raw.execute({ sql: INSERT_TASKS.allOrNothing.full, args: [JSON.stringify(rows)] });
   }
 }
 
@@ -168,19 +171,19 @@ async function rate(seed, body) {
 // ---- raw libSQL ceiling ----
 const rawInsert = () =>
   rate(0, async (db) => {
-    for (let i = 0; i < N.insert; i++) await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
+    for (let i = 0; i < N.insert; i++) await db.raw.execute({ sql: INSERT_TASK, args: insertArgs(i) });
     return N.insert;
   });
 const rawClaim = () =>
   rate(N.claim, async (db) => {
-    for (let i = 0; i < N.claim; i++) await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] });
+    for (let i = 0; i < N.claim; i++) await db.raw.execute({ sql: RESERVE_ONE, args: ["bench", "p", 60000] });
     return N.claim;
   });
 const rawClaim100 = () =>
   rate(N.claim100, async (db) => {
     let got = 0;
     for (;;) {
-      const rs = await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, 100] });
+      const rs = await db.raw.execute({ sql: RESERVE_MANY, args: ["bench", "p", 60000, 100] });
       if (!rs.rows.length) return got;
       got += rs.rows.length;
     }
@@ -188,9 +191,9 @@ const rawClaim100 = () =>
 const rawCycle = () =>
   rate(0, async (db) => {
     for (let i = 0; i < N.cycle; i++) {
-      await db.raw.execute({ sql: sql.INSERT_TASK, args: insertArgs(i) });
-      const r = fence((await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0]);
-      await db.raw.execute({ sql: sql.TERMINATE, args: [JSON.stringify([r])] });
+      await db.raw.execute({ sql: INSERT_TASK, args: insertArgs(i) });
+      const r = fence((await db.raw.execute({ sql: RESERVE_ONE, args: ["bench", "p", 60000] })).rows[0]);
+      await db.raw.execute({ sql: TERMINATE, args: [JSON.stringify([r])] });
     }
     return N.cycle;
   });
@@ -205,10 +208,10 @@ const bareLoop = (c) =>
     let done = 0;
     for (;;) {
       const rs = c === 1
-        ? await db.raw.execute({ sql: sql.RESERVE_ONE, args: ["bench", "p", 60000] })
-        : await db.raw.execute({ sql: sql.RESERVE_MANY, args: ["bench", "p", 60000, c] });
+        ? await db.raw.execute({ sql: RESERVE_ONE, args: ["bench", "p", 60000] })
+        : await db.raw.execute({ sql: RESERVE_MANY, args: ["bench", "p", 60000, c] });
       if (!rs.rows.length) return done;
-      await db.raw.execute({ sql: sql.TERMINATE, args: [JSON.stringify(rs.rows.map(fence))] });
+      await db.raw.execute({ sql: TERMINATE, args: [JSON.stringify(rs.rows.map(fence))] });
       done += rs.rows.length;
     }
   });
@@ -344,7 +347,7 @@ async function driverLeak(mode, driver) {
   await new Promise((r) => setTimeout(r, 50));
   const before = process.memoryUsage();
   for (let i = 0; i < statements; i++) {
-    await db.raw.unwrapped.execute({ sql: sql.EXTEND_LEASE, args: [JSON.stringify([["none", "p", null, 1000]])] });
+    await db.raw.unwrapped.execute({ sql: EXTEND_LEASE, args: [JSON.stringify([["none", "p", null, 1000]])] });
     if (mode === 1 && i % 500 === 499) await new Promise((r) => setTimeout(r, 0));
   }
   const after = process.memoryUsage();
@@ -564,7 +567,7 @@ runs on ${chosen.lib.name} (SQLite ${chosen.version}${
 in WAL mode with \`synchronous=NORMAL\`, a checkpoint every ${
     WAL_AUTOCHECKPOINT_PAGES.toLocaleString("en-US")
   } WAL pages, and sokka's schema; "raw" rows send sokka's own statements
-(src/libsql/sql.ts) through one connection of that library (statements kept prepared: src/libsql/sqlite-driver.ts)
+(src/libsql/statements/) through one connection of that library (statements kept prepared: src/libsql/sqlite-driver.ts)
 with no validation, events or worker machinery, yielding one macrotask every 500 statements as sokka yields turns
 (else a driver's native memory may be freed only after the loop: see the "memory" rows, which also show
 \`@libsql/client\`, preparing every statement anew).

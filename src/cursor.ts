@@ -8,7 +8,7 @@
  */
 
 import { TaskError } from "./errors.ts";
-import { LIVE_COUNT, STATUSES } from "./schemas.ts";
+import { keptAt, STATUSES } from "./transitions.ts";
 
 /**
  * A task's place in a listing: its status's place in `STATUSES`, then its key
@@ -69,10 +69,11 @@ const int = (x: unknown): x is number => Number.isSafeInteger(x);
 /** Whether `key` has the shape of a key of status group `rank`. */
 function fitsRank(rank: unknown, key: unknown): key is SortKey {
   if (!int(rank) || rank < 0 || rank >= STATUSES.length || !Array.isArray(key)) return false;
-  if (rank === 0) {
+  const kept = keptAt(rank);
+  if (kept === "waiting") {
     return key.length === 4 && typeof key[0] === "string" && int(key[1]) && int(key[2]) && int(key[3]);
   }
-  if (rank < LIVE_COUNT) return key.length === 3 && typeof key[0] === "string" && int(key[1]) && int(key[2]);
+  if (kept === "parked") return key.length === 3 && typeof key[0] === "string" && int(key[1]) && int(key[2]);
   return key.length === 2 && int(key[0]) && typeof key[1] === "string" && key[1].length > 0;
 }
 

@@ -9,12 +9,13 @@
  */
 
 import * as v from "valibot";
-import type { CursorOptions, ListFilters, TaskStatus } from "./types.ts";
+import type { CursorOptions, ListFilters } from "./types.ts";
 import type { Agree, Assert } from "./schemas/agree.ts";
 import { fields } from "./schemas/parse.ts";
 import { Name } from "./schemas/names.ts";
 import { intRange } from "./schemas/numbers.ts";
 import { Instant } from "./schemas/times.ts";
+import { STATUSES } from "./transitions.ts";
 
 export { charCount, maxChars, Name } from "./schemas/names.ts";
 export { intRange, NonNegativeMs, PositiveBytes, PositiveMs, RecordVer } from "./schemas/numbers.ts";
@@ -42,18 +43,7 @@ export {
 } from "./schemas/parse.ts";
 export { closest } from "./schemas/closest-name.ts";
 
-/** Every status a task can have: the live ones (reservable), then the resting ones. Listings follow this order. */
-export const STATUSES: readonly TaskStatus[] = [
-  "starting",
-  "running",
-  "snoozed",
-  "held",
-  "failed",
-  "terminated",
-  "cancelled",
-];
-/** How many of `STATUSES` are live (`starting`, `running`, `snoozed`): listed by their live indexes, not by update time. */
-export const LIVE_COUNT = 3;
+export { LIVE_COUNT, STATUSES } from "./transitions.ts";
 
 /** Direction of a listing (see `Page.data` for its order). */
 export const Order = v.pipe(

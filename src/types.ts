@@ -14,14 +14,17 @@
 
 import type { Client } from "@libsql/client";
 import type { TaskError } from "./errors.ts";
+import type { Status } from "./transitions.ts";
 
 /**
  * The life of a task: `starting` → `running` → `terminated` | `failed` |
  * `snoozed`; `held` (kept from reservation by an operator) and `cancelled`
  * (ended by an operator, told apart from `failed`). `failed`, `terminated`
  * and `cancelled` are final (an operator may re-run a failed or cancelled task).
+ * The statuses and the moves between them are declared once, in the
+ * transition table (`src/transitions.ts`).
  */
-export type TaskStatus = "starting" | "running" | "snoozed" | "held" | "failed" | "terminated" | "cancelled";
+export type TaskStatus = Status;
 
 /** A stored task, as every read and write of the store returns it. */
 export interface Task<D = unknown> {

@@ -29,6 +29,31 @@ function expectTaskError(e: unknown, type: string, code: string) {
   expect({ type: (e as TaskError).type, code: (e as TaskError).code }).toEqual({ type, code });
 }
 
+/** The status transitions the contract expects (test/transitions.test.ts checks src/transitions.ts against them). */
+export type Op = "terminate" | "fail" | "snooze" | "revoke" | "reserve" | "cancel" | "hold" | "release" | "retry";
+/** Where each operation of the contract's status transitions moves a task. */
+export const TRANSITION_TO: Record<Op, Task["status"]> = {
+  terminate: "terminated",
+  fail: "failed",
+  snooze: "snoozed",
+  revoke: "starting",
+  reserve: "running",
+  cancel: "cancelled",
+  hold: "held",
+  release: "starting",
+  retry: "starting",
+};
+/** From each status, the operations the contract expects to move a task (by pid alone, a reservation of a due task). */
+export const TRANSITIONS_ALLOWED: Record<Task["status"], Op[]> = {
+  starting: ["reserve", "fail", "terminate", "cancel", "hold"],
+  running: ["fail", "snooze", "terminate", "revoke", "cancel"],
+  snoozed: ["revoke", "fail", "terminate", "cancel", "hold"],
+  held: ["cancel", "release"],
+  failed: ["retry"],
+  terminated: [],
+  cancelled: ["retry"],
+};
+
 export function taskqContract(target: Target) {
   let taskq: TaskQ;
   let cleanup: () => Promise<void>;
@@ -599,27 +624,8 @@ export function taskqContract(target: Target) {
   });
 
   describe("status transitions", () => {
-    type Op = "terminate" | "fail" | "snooze" | "revoke" | "reserve" | "cancel" | "hold" | "release" | "retry";
-    const to: Record<Op, Task["status"]> = {
-      terminate: "terminated",
-      fail: "failed",
-      snooze: "snoozed",
-      revoke: "starting",
-      reserve: "running",
-      cancel: "cancelled",
-      hold: "held",
-      release: "starting",
-      retry: "starting",
-    };
-    const allowed: Record<Task["status"], Op[]> = {
-      starting: ["reserve", "fail", "terminate", "cancel", "hold"],
-      running: ["fail", "snooze", "terminate", "revoke", "cancel"],
-      snoozed: ["revoke", "fail", "terminate", "cancel", "hold"],
-      held: ["cancel", "release"],
-      failed: ["retry"],
-      terminated: [],
-      cancelled: ["retry"],
-    };
+    const to = TRANSITION_TO;
+    const allowed = TRANSITIONS_ALLOWED;
     const apply = (op: Op, t: Task, pid = "p1"): Promise<Task | null> => {
       switch (op) {
         case "terminate":

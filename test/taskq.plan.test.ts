@@ -5,13 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
-import * as sql from "../src/libsql/sql.ts";
-import * as op from "../src/libsql/operator-sql.ts";
-import * as act from "../src/libsql/activity-sql.ts";
-import * as tp from "../src/libsql/topics-sql.ts";
+import * as reserve from "../src/libsql/statements/reserve.ts";
+import * as reads from "../src/libsql/statements/reads.ts";
+import * as lease from "../src/libsql/statements/lease.ts";
+import * as outcomes from "../src/libsql/statements/outcomes.ts";
+import * as listing from "../src/libsql/statements/listing.ts";
+import type { ListShape } from "../src/libsql/statements/listing.ts";
+import * as op from "../src/libsql/statements/operator.ts";
+import * as act from "../src/libsql/statements/activity.ts";
+import * as tp from "../src/libsql/statements/topics.ts";
 import { LIVE_COUNT, STATUSES } from "../src/schemas.ts";
 import { rawDb, tempDbUrl } from "./helpers.ts";
 
+const sql = { ...reserve, ...reads, ...lease, ...outcomes, ...listing };
 const db = tempDbUrl();
 // Plans are read on a client of their own (see LIBSQL-NOTES: EXPLAIN of an UPDATE … RETURNING breaks a later batch()).
 let planner: Awaited<ReturnType<typeof rawDb>>;
@@ -189,7 +195,7 @@ describe("query plans", () => {
   const FAILED = STATUSES.indexOf("failed");
   const LIVE = ["sokka_tasks_waiting", "sokka_tasks_parked"];
   /** Each listing shape, and the indexes its plan must show (live ones first). */
-  const shapes: [string, Partial<sql.ListShape>, string[]][] = [
+  const shapes: [string, Partial<ListShape>, string[]][] = [
     // without a status filter: one ordered search per status, one after another
     ["no filter", {}, [...LIVE, "sokka_tasks_by_status"]],
     ["topic", { topic: true }, [...LIVE, "sokka_tasks_by_topic_status"]],
@@ -218,7 +224,7 @@ describe("query plans", () => {
       expect(all, what).toMatch(/SEARCH sokka_tasks USING INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)/);
       for (const s of steps.filter((s) => /sokka_tasks\b/.test(s))) expect(s, what).toMatch(BY_GROUP);
     };
-    const groupShapes: Partial<sql.ListShape>[] = [
+    const groupShapes: Partial<ListShape>[] = [
       {},
       { topic: true },
       { subTopic: true },
@@ -235,7 +241,7 @@ describe("query plans", () => {
       const cursors = shape.status !== undefined ? [-1, shape.status] : [-1, RUNNING, FAILED];
       for (const after of cursors) {
         for (const desc of [false, true]) {
-          const full: sql.ListShape = {
+          const full: ListShape = {
             topic: false,
             subTopic: false,
             status: -1,
@@ -283,7 +289,7 @@ describe("query plans", () => {
         it(`listTasks by ${name}${where}${desc ? ", newest first," : ""} uses ${indexes.join(" and ")}`, async () => {
           // walking back (a previous page) reverses the statuses too; tried in the descending runs
           const back = desc && after >= 0;
-          const full: sql.ListShape = {
+          const full: ListShape = {
             topic: false,
             subTopic: false,
             status: -1,

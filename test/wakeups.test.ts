@@ -22,7 +22,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, ok, snoozed, type Task, type TaskQ, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 import type { Statement } from "../src/libsql/driver.ts";
-import { NEXT_READY } from "../src/libsql/sql.ts";
+import { NEXT_READY } from "../src/libsql/statements/reserve.ts";
 import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
 import { listenerCount } from "../src/wakeups.ts";
 import { fileDrivers, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";

@@ -1,5 +1,5 @@
 /**
- * Reading what happened per topic (`activity-sql.ts`): minutes for the
+ * Reading what happened per topic (`statements/activity.ts`): minutes for the
  * dashboard's charts, totals and the oldest ready task's age for
  * `topicStats()` and /metrics, and folding minutes older than two days into
  * the totals.
@@ -11,12 +11,12 @@ import * as v from "valibot";
 import { fields, intRange, invalid, Name, parseOrThrow } from "../schemas.ts";
 import { STATUSES } from "../schemas.ts";
 import type { Activity, ActivityCounts, ActivityMinute, ActivityOptions, TaskStatus, TopicStats } from "../types.ts";
-import * as q from "./activity-sql.ts";
-import { ACTIVITY_KEEP_MS } from "./activity-sql.ts";
+import * as q from "./statements/activity.ts";
+import { ACTIVITY_KEEP_MS } from "./statements/activity.ts";
 import type { StoreContext } from "./context.ts";
 import type { Row } from "./driver.ts";
 import { pausedTopics } from "./operator.ts";
-import { TOPIC_STATS } from "./sql.ts";
+import { TOPIC_STATS } from "./statements/reads.ts";
 
 /** Most topics one `activity` call may name (`topics`). */
 const MAX_TOPICS = 1000;

@@ -1,12 +1,15 @@
 /**
  * What the parts of the libSQL store (creates, writes, listing, an
  * operator's actions) need from the store that holds them: its connection,
- * opened and migrated on first use, its limits, and its wake-ups.
+ * opened and migrated on first use, its limits, and its wake-ups; and the
+ * store's settings.
  *
  * @module
  */
 
 import type { Result, Statement } from "./driver.ts";
+import type { Retention } from "../types.ts";
+import { announce } from "../wakeups.ts";
 
 /** A task that may have become reservable: its topic, and from when (database clock). */
 export interface Reservable {
@@ -34,4 +37,32 @@ export interface StoreContext {
   readonly maxDataBytes: number;
   readonly leaseTimeMs: number;
   readonly snoozeTimeMs: number;
+}
+
+/** A store's settings, defaults applied (see `createTaskQ`). */
+export interface Settings {
+  /** The database's name for in-process wake-ups (`wakeups.ts`). */
+  key: unknown;
+  /** Whether other connections may commit to it and `PRAGMA data_version` tells (a `file:` database). */
+  changeSignal: boolean;
+  changePollMs: number;
+  leaseTimeMs: number;
+  snoozeTimeMs: number;
+  maxDataBytes: number;
+  /** How long `close()` waits for calls under way (and hand-backs of stopping workers). */
+  closeWaitMs: number;
+  /** Ages past which finished tasks are deleted, a small batch at most every `everyMs` while workers are busy. */
+  retention?: Retention;
+}
+
+/** Wakes this process's waiters on `key` and the topics of `tasks` (after their commit), each from its `runAt`. */
+export function announceReservable(key: unknown, tasks: Iterable<Reservable>): void {
+  const soonest = new Map<string, number>();
+  for (const t of tasks) {
+    // reservable from runAt: a create (maybe delayed), a snooze, a retry's backoff (both times on the database clock)
+    if (t.runAt === null) continue;
+    const inMs = Math.max(0, t.runAt - t.updatedAt);
+    soonest.set(t.topic, Math.min(inMs, soonest.get(t.topic) ?? Infinity));
+  }
+  for (const [topic, inMs] of soonest) announce(key, topic, inMs);
 }

@@ -8,16 +8,17 @@
  */
 
 import { decodeCursor, encodeCursor, filtersPrint, type SortKey } from "../cursor.ts";
-import { CursorOptionsSchema, invalid, ListFiltersSchema, LIVE_COUNT, parseOrThrow, STATUSES } from "../schemas.ts";
+import { CursorOptionsSchema, invalid, ListFiltersSchema, parseOrThrow } from "../schemas.ts";
+import { keptAt, STATUSES } from "../transitions.ts";
 import type * as v from "valibot";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import type { Row } from "./driver.ts";
 import { rowToTask } from "./rows.ts";
-import * as sql from "./sql.ts";
+import { countSql, type FilterShape, listSql } from "./statements/listing.ts";
 
 /** The filters present (in `FilterShape` order) and their arguments. */
-function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [sql.FilterShape, (string | number | null)[]] {
+function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [FilterShape, (string | number | null)[]] {
   const args: (string | number | null)[] = [];
   if (f.topic !== undefined) args.push(f.topic);
   if (f.subTopic !== undefined) args.push(f.subTopic);
@@ -37,9 +38,10 @@ function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [sql.FilterShap
 /** A listing row's status group and sort key (the `g`, `k1`… columns of `listSql`). */
 function placeOf(r: Row): [number, SortKey] {
   const rank = Number(r.g);
-  const key: SortKey = rank === 0
+  const kept = keptAt(rank);
+  const key: SortKey = kept === "waiting"
     ? [String(r.k1), Number(r.k2), Number(r.k3), Number(r.k4)]
-    : rank < LIVE_COUNT
+    : kept === "parked"
     ? [String(r.k1), Number(r.k2), Number(r.k3)]
     : [Number(r.k1), String(r.k2)];
   return [rank, key];
@@ -81,7 +83,7 @@ export async function listTasks<D>(
   while (key.length < 4) key.push(null);
   args.push(...key, limit + 1);
   // Walking back from a cursor is the same scan in the other direction, then reversed.
-  const arms = sql.listSql({ ...where, after: at ? at.rank : -1, desc: (order === "desc") !== back, back });
+  const arms = listSql({ ...where, after: at ? at.rank : -1, desc: (order === "desc") !== back, back });
   // One status: one search. Several: one search each, in one read transaction, taken in order until full.
   const sets = arms.length === 1
     ? [await ctx.run({ sql: arms[0], args }, "read", "listTasks")]
@@ -110,6 +112,6 @@ export async function listTasks<D>(
 export async function countTasks(ctx: StoreContext, filters: ListFilters = {}): Promise<number> {
   const f = parseOrThrow(ListFiltersSchema, filters ?? {}, "countTasks");
   const [where, args] = filterArgs(f);
-  const rs = await ctx.run({ sql: sql.countSql(where), args }, "read", "countTasks");
+  const rs = await ctx.run({ sql: countSql(where), args }, "read", "countTasks");
   return Number(rs.rows[0].n);
 }

@@ -9,11 +9,12 @@
 import * as v from "valibot";
 import { capErrorText, checkArg, ErrorMessage, fields, intRange, Name, parseOrThrow } from "../schemas.ts";
 import type { PruneOptions, Retention, Task } from "../types.ts";
-import * as op from "./operator-sql.ts";
+import * as op from "./statements/operator.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
 import { rowToTask } from "./rows.ts";
-import { SELECT_STATE } from "./sql.ts";
+import { SELECT_STATE } from "./statements/reads.ts";
 import type { StoreContext } from "./context.ts";
+import { sleep } from "../sleep.ts";
 
 const STATEMENTS: Record<OperatorAction, string> = {
   cancelTask: op.CANCEL,
@@ -87,7 +88,6 @@ export const RetentionSchema = fields({
  * and other processes (whose SQLite busy handlers sleep between tries) get in.
  */
 const REST_FACTOR = 2;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deletes in batches of `batchSize` until none is left; each batch is one short write. */
 export async function prune(ctx: StoreContext, opts: PruneOptions): Promise<number> {

@@ -70,7 +70,7 @@ export function rowToTask<D>(row: Row): Task<D> {
 /**
  * The task `base` (as reserved by `pid`) after its fenced terminate wrote
  * `resultJson` and gave it `recordVer` and `updatedAt`: what `rowToTask` reads
- * back from the row then (`TERMINATE` in sql.ts), built without reading it.
+ * back from the row then (`TERMINATE` in statements/outcomes.ts), built without reading it.
  * While the lease held, only its owner's keepalives changed the row, and a
  * terminate clears every field they touch.
  */

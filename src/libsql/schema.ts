@@ -9,7 +9,7 @@
 import type { Driver } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
-import { PARKED, WAITING } from "./sql.ts";
+import { PARKED, WAITING } from "./statements/fragments.ts";
 
 /**
  * The status CHECK as a chain of comparisons, not `status IN (…)`: SQLite
@@ -40,7 +40,7 @@ const countInto = (column: string) =>
  * reservable (creation, `runAt`, hand-back or the end of a retry's backoff
  * for `starting`, lease expiry for `running`, snooze end for `snoozed`) and
  * NULL once it rests (held or final). The partial indexes over live tasks
- * (WAITING, PARKED in sql.ts) therefore hold none of those: reserving costs
+ * (WAITING, PARKED in statements/fragments.ts) therefore hold none of those: reserving costs
  * the same whatever the number of finished ones.
  */
 const MIGRATIONS: string[][] = [
@@ -72,7 +72,7 @@ const MIGRATIONS: string[][] = [
       failures INTEGER NOT NULL DEFAULT 0,
       result TEXT
     )`,
-    // Live tasks, see WAITING and PARKED in sql.ts: reservation and listing walk these. Every live step moves a
+    // Live tasks, see WAITING and PARKED in statements/fragments.ts: reservation and listing walk these. Every live step moves a
     // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.
     `CREATE INDEX sokka_tasks_waiting ON sokka_tasks (status, topic, priority, ready_at) WHERE ${WAITING}`,
     `CREATE INDEX sokka_tasks_parked ON sokka_tasks (status, topic, ready_at) WHERE ${PARKED}`,
@@ -80,7 +80,7 @@ const MIGRATIONS: string[][] = [
     // creating one writes no entry here.
     `CREATE INDEX sokka_tasks_group ON sokka_tasks (task_group_id) WHERE task_group_id IS NOT NULL`,
     // Listing resting tasks (held, failed, terminated, cancelled): each gets its entries once, when it comes to
-    // rest, not at every step (see listSql in src/libsql/sql.ts). `ready_at`, always NULL here, makes them
+    // rest, not at every step (see listSql in statements/listing.ts). `ready_at`, always NULL here, makes them
     // covering: SQLite reads the partial index's own condition from the index.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id, ready_at) WHERE ready_at IS NULL`,
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id, ready_at) WHERE ready_at IS NULL`,

@@ -1,18 +1,17 @@
 /**
- * The libSQL implementation of `TaskQ`: the connection (opened and migrated
- * on first use), reservation, waiting for tasks, and the methods whose work
- * lives in its parts — creates (`creates.ts`), the worker's transitions
- * (`writes.ts`), listing (`listing.ts`) and an operator's actions
+ * The libSQL implementation of `TaskQ`: its methods, whose work lives in
+ * its parts — the connection (`session.ts`), creates (`creates.ts`),
+ * reservations (`reservations.ts`), the worker's transitions (`writes.ts`),
+ * waiting (`waiting.ts`), listing (`listing.ts`) and an operator's actions
  * (`operator.ts`). Every state transition is one guarded statement; only when
  * it touches no row does one follow-up read explain why (`refusal.ts`).
  *
  * @module
  */
 
-import { type Driver, oneRow, type Result, type Statement } from "./driver.ts";
-import * as v from "valibot";
+import { type Driver, oneRow } from "./driver.ts";
 import { TaskError } from "../errors.ts";
-import { checkArg, fields, intRange, Name, NonNegativeMs, parseOrThrow, PositiveMs } from "../schemas.ts";
+import { checkArg, Name } from "../schemas.ts";
 import type {
   Activity,
   ActivityOptions,
@@ -25,7 +24,6 @@ import type {
   PruneOptions,
   ReserveManyOptions,
   ReserveOptions,
-  Retention,
   StoreInfo,
   Task,
   TaskDef,
@@ -41,57 +39,23 @@ import type {
   WriteOp,
   WriteResult,
 } from "../types.ts";
-import { announce, announceCancel, listenCancels, listening } from "../wakeups.ts";
+import { announceCancel, listening } from "../wakeups.ts";
 import type { Connection } from "./connection.ts";
-import { toTaskError } from "./driver-errors.ts";
-import type { Reservable, StoreContext } from "./context.ts";
+import { announceReservable, type Settings, type StoreContext } from "./context.ts";
+import { Session } from "./session.ts";
 import { Creates } from "./creates.ts";
 import { countTasks, listTasks } from "./listing.ts";
 import { foldActivity, readActivity, topicStats } from "./activity.ts";
 import { topicPage, topicTotals } from "./topics.ts";
 import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
-import { migrate } from "./schema.ts";
-import { injectedWarning, isPatched, WAL_RESET_WARNING } from "./sqlite-version.ts";
-import * as sql from "./sql.ts";
-import { Watcher } from "./watch.ts";
-import { applyWorkerWrites, applyWrites, fenceOptions, reservedOf, writeOne } from "./writes.ts";
+import { SELECT_GROUP, SELECT_TASK } from "./statements/reads.ts";
+import { RESERVE_MANY, type ReserveManyArgs } from "./statements/reserve.ts";
+import { reserveAfter, reserveOne, reserveSome } from "./reservations.ts";
+import { Waiting } from "./waiting.ts";
+import { applyWorkerWrites, applyWrites, writeOne } from "./writes.ts";
+import { fenceOptions } from "./write-options.ts";
 import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
-
-const WaitOptionsSchema = v.optional(fields({
-  timeoutMs: v.optional(NonNegativeMs),
-  signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
-}, "waitForTask options ({ timeoutMs, signal })"));
-const BatchSize = intRange(1, 1000);
-const ReserveRequestSchema = fields({
-  topic: Name,
-  pid: Name,
-  n: BatchSize,
-  leaseTimeMs: v.optional(PositiveMs),
-}, "a reservation { topic, pid, n, leaseTimeMs? }");
-const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
-const ReserveManyOptionsSchema = v.optional(fields({
-  leaseTimeMs: v.optional(PositiveMs),
-  exceptTaskIds: v.optional(
-    v.pipe(v.array(Name, "must be an array of task ids"), v.maxLength(1000, "must hold at most 1000 task ids")),
-  ),
-}, "reserveTasks options"));
-
-/** A store's settings, defaults applied (see `createTaskQ`). */
-export interface Settings {
-  /** The database's name for in-process wake-ups (`wakeups.ts`). */
-  key: unknown;
-  /** Whether other connections may commit to it and `PRAGMA data_version` tells (a `file:` database). */
-  changeSignal: boolean;
-  changePollMs: number;
-  leaseTimeMs: number;
-  snoozeTimeMs: number;
-  maxDataBytes: number;
-  /** How long `close()` waits for calls under way (and hand-backs of stopping workers). */
-  closeWaitMs: number;
-  /** Ages past which finished tasks are deleted, a small batch at most every `everyMs` while workers are busy. */
-  retention?: Retention;
-}
 
 /** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
 export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
@@ -99,11 +63,10 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   readonly snoozeTimeMs: number;
   readonly #conn: Connection;
   readonly #settings: Settings;
-  #ready: Promise<void> | null = null;
-  #isReady = false;
+  readonly #session: Session;
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
-  readonly #watcher: Watcher;
+  readonly #waiting: Waiting;
   readonly #ctx: StoreContext;
   readonly #creates: Creates;
   /** Warnings given (each once per store). */
@@ -117,10 +80,11 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     this.#settings = settings;
     this.leaseTimeMs = settings.leaseTimeMs;
     this.snoozeTimeMs = settings.snoozeTimeMs;
+    const session = this.#session = new Session(conn, (w) => this.#warn(w));
     this.#ctx = {
-      run: (stmt, repeat, what, weight) => this.#run(stmt, repeat, what, weight),
-      batch: (stmts, mode, weight, what) => this.#batch(stmts, mode, weight, what),
-      announce: (tasks) => this.#announce(tasks),
+      run: (stmt, repeat, what, weight) => session.run(stmt, repeat, what, weight),
+      batch: (stmts, mode, weight, what) => session.batch(stmts, mode, weight, what),
+      announce: (tasks) => announceReservable(settings.key, tasks),
       listening: () => listening(settings.key),
       announceCancel: (taskId, reason) => announceCancel(settings.key, taskId, reason),
       maxDataBytes: settings.maxDataBytes,
@@ -128,21 +92,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       snoozeTimeMs: settings.snoozeTimeMs,
     };
     this.#creates = new Creates(this.#ctx);
-    this.#watcher = new Watcher({
-      key: settings.key,
-      changeSignal: settings.changeSignal,
-      closed: this.#closing.signal,
-      changePollMs: settings.changePollMs,
-      nextReady: async (topic) => {
-        const rs = await this.#run(oneRow(sql.NEXT_READY, [topic]), "read", "waitForTask");
-        const wait = rs.rows[0]?.wait;
-        return wait === null || wait === undefined ? null : Number(wait);
-      },
-      dataVersion: async () => {
-        const rs = await this.#run(oneRow(sql.DATA_VERSION), "read", "waitForTask");
-        return Number(rs.rows[0].data_version);
-      },
-    });
+    this.#waiting = new Waiting(session, settings, this.#closing.signal, () => conn.closed);
   }
 
   /** The database's name for in-process wake-ups (tests count the waiters on it). */
@@ -160,41 +110,11 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   }
 
   waitForTask(topic: string, opts?: WaitOptions): Promise<boolean> {
-    try {
-      checkArg(Name, topic, "waitForTask", "topic");
-      const o = parseOrThrow(WaitOptionsSchema, opts, "waitForTask", "invalid-options");
-      if (this.#conn.closed) throw new TaskError("unavailable", "store-closed", "waitForTask: the store is closed");
-      return this.#watcher.wait(topic, o?.timeoutMs ?? 30_000, o?.signal);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#waiting.waitForTask(topic, opts);
   }
 
   watchCancels(running: () => readonly string[], onCancel: (taskId: string, reason: string) => void): () => void {
-    const offHere = listenCancels(this.#settings.key, onCancel);
-    // another process's cancel: looked for among the running ids only when another connection committed
-    const offThere = this.#watcher.onChange(async () => {
-      const ids = running();
-      if (!ids.length || this.#conn.closed) return;
-      const rs = await this.#run({ sql: sql.CANCELLED_AMONG, args: [JSON.stringify(ids)] }, "read", "watchCancels");
-      for (const r of rs.rows) onCancel(r.task_id as string, (r.error as string | null) ?? "");
-    });
-    return () => {
-      offHere();
-      offThere();
-    };
-  }
-
-  /** Wakes this process's waiters on the topics of `tasks` (after their commit), each from its `runAt`. */
-  #announce(tasks: Iterable<Reservable>): void {
-    const soonest = new Map<string, number>();
-    for (const t of tasks) {
-      // reservable from runAt: a create (maybe delayed), a snooze, a retry's backoff (both times on the database clock)
-      if (t.runAt === null) continue;
-      const inMs = Math.max(0, t.runAt - t.updatedAt);
-      soonest.set(t.topic, Math.min(inMs, soonest.get(t.topic) ?? Infinity));
-    }
-    for (const [topic, inMs] of soonest) announce(this.#settings.key, topic, inMs);
+    return this.#waiting.watchCancels(running, onCancel);
   }
 
   createTask<D>(def: TaskDef<D>): Promise<Task<D>> {
@@ -207,13 +127,13 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   async task<D>(taskId: string): Promise<Task<D> | null> {
     checkArg(Name, taskId, "task", "taskId");
-    const rs = await this.#run(oneRow(sql.SELECT_TASK, [taskId]), "read", "task");
+    const rs = await this.#session.run(oneRow(SELECT_TASK, [taskId]), "read", "task");
     return rs.rows.length ? rowToTask<D>(rs.rows[0]) : null;
   }
 
   async tasks<D>(taskGroupId: string): Promise<Task<D>[]> {
     checkArg(Name, taskGroupId, "tasks", "taskGroupId");
-    const rs = await this.#run({ sql: sql.SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
+    const rs = await this.#session.run({ sql: SELECT_GROUP, args: [taskGroupId] }, "read", "tasks");
     return rs.rows.map((r) => rowToTask<D>(r));
   }
 
@@ -225,39 +145,12 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return countTasks(this.#ctx, filters);
   }
 
-  async reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
-    const { lease } = this.#reserveArgs(topic, pid, opts, "reserveTask", ReserveOptionsSchema);
-    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
-    for (;;) {
-      const rs = await this.#run(oneRow(sql.RESERVE_ONE, [topic, pid, lease]), "write", "reserveTask");
-      if (!rs.rows.length) return null;
-      const t = rowToTask<D>(rs.rows[0]);
-      if (t.status === "running") return t;
-    }
+  reserveTask<D>(topic: string, pid: string, opts?: ReserveOptions): Promise<Task<D> | null> {
+    return reserveOne<D>(this.#ctx, topic, pid, opts);
   }
 
   async reserveTasks<D>(topic: string, pid: string, n: number, opts?: ReserveManyOptions): Promise<Task<D>[]> {
-    const { lease, except } = this.#reserveArgs(topic, pid, opts, "reserveTasks", ReserveManyOptionsSchema);
-    checkArg(BatchSize, n, "reserveTasks", "n");
-    const out: Task<D>[] = [];
-    // a task whose attempts ran out with its last lease ends failed in the reservation that finds it and takes
-    // a place of the n: look again for those places (as reserveTask does), else a short answer reads as "no more"
-    for (;;) {
-      const m = n - out.length;
-      const statement = except?.length
-        ? { sql: sql.RESERVE_MANY_EXCEPT, args: [topic, pid, lease, m, JSON.stringify(except)] }
-        : { sql: sql.RESERVE_MANY, args: [topic, pid, lease, m] };
-      let rs;
-      try {
-        rs = await this.#run(statement, "write", "reserveTasks", m);
-      } catch (e) {
-        if (out.length === 0) throw e;
-        break; // what the first statement reserved is committed and leased: hand it over, never drop it
-      }
-      const got = reservedOf<D>(rs.rows);
-      out.push(...got);
-      if (got.length === rs.rows.length || out.length === n) break;
-    }
+    const out = await reserveSome<D>(this.#ctx, topic, pid, n, opts);
     this.#retain();
     return out;
   }
@@ -291,10 +184,9 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     try {
-      const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
-      const lease = r.leaseTimeMs ?? this.leaseTimeMs;
+      const statement = reserveAfter(this.#ctx, reserve);
       this.#retain();
-      return applyWrites<D>(this.#ctx, ops, { sql: sql.RESERVE_MANY, args: [r.topic, r.pid, lease, r.n] });
+      return applyWrites<D>(this.#ctx, ops, statement);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -307,8 +199,8 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
     if (!reserve) return applyWorkerWrites<D>(this.#ctx, writes, null);
     this.#retain();
-    const args = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
-    return applyWorkerWrites<D>(this.#ctx, writes, { sql: sql.RESERVE_MANY, args });
+    const args: ReserveManyArgs = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
+    return applyWorkerWrites<D>(this.#ctx, writes, { sql: RESERVE_MANY, args });
   }
 
   topicStats(): Promise<TopicStats[]> {
@@ -379,66 +271,6 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     return this.#closed;
   }
 
-  /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see event-loop-turns.ts). */
-  async #run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
-    if (!this.#isReady) await this.#ensureReady();
-    return this.#conn.execute(stmt, repeat, what, weight);
-  }
-
-  /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors as TaskErrors. */
-  async #batch(stmts: Statement[], mode: "read" | "write", weight: number, what: string): Promise<Result[]> {
-    if (!this.#isReady) await this.#ensureReady();
-    const client = this.#conn.client;
-    const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);
-    try {
-      return await this.#conn.retry(send, mode, weight);
-    } catch (e) {
-      throw toTaskError(e, what, mode);
-    }
-  }
-
-  #ensureReady(): Promise<void> {
-    if (this.#conn.closed) {
-      return Promise.reject(new TaskError("unavailable", "store-closed", "the store is closed"));
-    }
-    if (this.#isReady) return Promise.resolve();
-    this.#ready ??= this.#prepare().then(
-      () => {
-        this.#isReady = true;
-      },
-      (e) => {
-        this.#ready = null; // a later call tries again
-        throw toTaskError(e, "opening the store", "open");
-      },
-    );
-    return this.#ready;
-  }
-
-  async #prepare(): Promise<void> {
-    const conn = this.#conn;
-    if (conn.client.protocol === "file") {
-      // WAL is stored in the file: set once, it holds for every connection and process.
-      await conn.retry(() => conn.client.execute("PRAGMA journal_mode = WAL"), "write");
-      // Per connection; our own file client has exactly one (concurrency: 1).
-      await conn.applyPragmas();
-    }
-    await conn.retry(() => migrate(conn.client), "write");
-    let warning = conn.client.warning;
-    if (warning === undefined && !conn.client.name && conn.client.protocol === "file") {
-      // an injected @libsql/client on a file (an in-memory one has no file: no WAL): its SQLite is libsql's
-      const rs = await conn.retry(
-        () =>
-          conn.client.execute(
-            "SELECT sqlite_version() AS v, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file",
-          ),
-        "read",
-      );
-      const version = String(rs.rows[0].v);
-      if (rs.rows[0].file && !isPatched(version)) warning = injectedWarning(version);
-    }
-    if (warning) this.#warn({ message: warning, code: WAL_RESET_WARNING });
-  }
-
   /**
    * A `warning` event, once per store and code; printed with `console.warn`
    * unless a listener calls `preventDefault()` (as a page's
@@ -453,20 +285,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
   }
 
   async storeInfo(): Promise<StoreInfo> {
-    const rs = await this.#run(oneRow("SELECT sqlite_version() AS v"), "read", "storeInfo");
+    const rs = await this.#session.run(oneRow("SELECT sqlite_version() AS v"), "read", "storeInfo");
     return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: String(rs.rows[0].v) };
-  }
-
-  #reserveArgs(
-    topic: string,
-    pid: string,
-    opts: ReserveOptions | undefined,
-    what: string,
-    schema: typeof ReserveManyOptionsSchema | typeof ReserveOptionsSchema,
-  ): { lease: number; except?: readonly string[] } {
-    checkArg(Name, topic, what, "topic");
-    checkArg(Name, pid, what, "pid");
-    const o: v.InferOutput<typeof ReserveManyOptionsSchema> = parseOrThrow(schema, opts, what);
-    return { lease: o?.leaseTimeMs ?? this.leaseTimeMs, except: o?.exceptTaskIds };
   }
 }

@@ -22,11 +22,9 @@ import { CHANGE_POLL_MS } from "./watch.ts";
 
 /**
  * WAL pages after which a commit copies the WAL back into the database file
- * (SQLite's default: 1,000). Each such checkpoint syncs the file; with a few
- * pages written per task, the default made one every ~200 one-by-one creates.
- * Measured (5 runs each): createTask one by one 11.0k/s at 1,000, 12.4k at
- * 4,000, 12.7k at 8,000; a worker at c=32 ~21.6k → ~23.3k tasks/s. The WAL
- * then grows to ~32 MB (8,000 × 4 KiB) before it is copied back.
+ * (SQLite's default: 1,000): each copy syncs the file, and with a few pages
+ * written per task the default made one every ~200 one-by-one creates; the
+ * WAL grows to ~32 MB (8,000 × 4 KiB) before it is copied back (docs/store.md).
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 8_000;
 

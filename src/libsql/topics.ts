@@ -1,7 +1,7 @@
 /**
  * Topics a page at a time (`topicPage`) and summed (`topicTotals`): what the
  * dashboard's overview, `GET /topics` and `GET /metrics` read, so that none
- * of them grows with the number of topics (see `topics-sql.ts`).
+ * of them grows with the number of topics (see `statements/topics.ts`).
  *
  * @module
  */
@@ -11,9 +11,9 @@ import { decodeTopicCursor, encodeTopicCursor } from "../cursor.ts";
 import { fields, intRange, invalid, MAX_LIMIT, Name, parseOrThrow, STATUSES } from "../schemas.ts";
 import type { TaskStatus, TopicPage, TopicPageOptions, TopicStats, TopicTotals, TopicTotalsOptions } from "../types.ts";
 import { counts, emptyStats, readyAge } from "./activity.ts";
-import { OLDEST_READY } from "./activity-sql.ts";
+import { OLDEST_READY } from "./statements/activity.ts";
 import type { StoreContext } from "./context.ts";
-import * as q from "./topics-sql.ts";
+import * as q from "./statements/topics.ts";
 
 const TopicPageSchema = fields({
   limit: v.optional(intRange(1, MAX_LIMIT)),

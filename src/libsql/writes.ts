@@ -9,57 +9,38 @@
  */
 
 import { oneRow, type Row, type Statement } from "./driver.ts";
-import * as v from "valibot";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
-import {
-  AnyArray,
-  capErrorText,
-  ErrorMessage,
-  fields,
-  Name,
-  NonNegativeMs,
-  parseOrThrow,
-  PositiveMs,
-  RecordVer,
-  RetryDefaultsSchema,
-} from "../schemas.ts";
+import { AnyArray, capErrorText, parseOrThrow } from "../schemas.ts";
 import type { Task, WriteOp, WriteResult } from "../types.ts";
 import type { StoreContext } from "./context.ts";
+import { WriteOpSchema } from "./write-options.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
 import { rowToTask, terminatedTask } from "./rows.ts";
 import type { WorkerWrite } from "../worker-path.ts";
-import * as sql from "./sql.ts";
-
-const FenceOptionsSchema = v.optional(fields({ leaseId: v.optional(Name) }, "fence options ({ leaseId })"));
-const RetrySchema = v.optional(RetryDefaultsSchema);
-const TerminateOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), result: v.optional(v.unknown()) }, "terminate options ({ leaseId, result })"),
-);
-const FailOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), retry: RetrySchema }, "fail options ({ leaseId, retry })"),
-);
-const ExtendOptionsSchema = v.optional(
-  fields({ leaseId: v.optional(Name), leaseTimeMs: v.optional(PositiveMs) }, "extendLease options"),
-);
-const owner = { taskId: Name, pid: Name, leaseId: v.optional(Name) };
-const WriteOpSchema = v.variant("op", [
-  fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
-  fields({ op: v.literal("terminate"), ...owner, result: v.optional(v.unknown()) }, "a terminate write"),
-  fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage), retry: RetrySchema }, "a fail write"),
-  fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
-  fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
-], "must be one of extendLease, terminate, fail, snooze, revokeLease");
+import { EXTEND_LEASE, extendTuple, REVOKE_LEASE, revokeTuple } from "./statements/lease.ts";
+import {
+  FAIL,
+  failTuple,
+  SNOOZE,
+  snoozeTuple,
+  TERMINATE,
+  TERMINATE_BRIEF,
+  terminateTuple,
+} from "./statements/outcomes.ts";
+import { SELECT_STATE } from "./statements/reads.ts";
+import type { ReserveManyArgs } from "./statements/reserve.ts";
+import type { FencedTuple, RevokeTuple } from "./statements/tuples.ts";
 
 /** Statements whose written tasks may be reservable (again) at their `runAt`: waiters are told. */
-const MAKES_RESERVABLE = new Set([sql.REVOKE_LEASE, sql.SNOOZE, sql.FAIL]);
+const MAKES_RESERVABLE = new Set([REVOKE_LEASE, SNOOZE, FAIL]);
 
 /** A validated write, its statement, and what it claims (to explain a refusal). */
 interface Plan {
   op: Transition;
   sql: string;
   /** This write's tuple in its statement's JSON argument. */
-  tuple: (string | number | null)[];
+  tuple: FencedTuple | RevokeTuple;
   claim: Claim;
   /** A worker's fenced terminate: the task as reserved (its statement is `TERMINATE_BRIEF`). */
   base?: Task;
@@ -106,8 +87,8 @@ function plan(ctx: StoreContext, op: WriteOp): Plan {
  */
 function workerPlan(ctx: StoreContext, w: WorkerWrite): Plan {
   const p = planOf(ctx, w.op, w.op.op);
-  if (w.base && p.sql === sql.TERMINATE && p.claim.leaseId) {
-    p.sql = sql.TERMINATE_BRIEF;
+  if (w.base && p.sql === TERMINATE && p.claim.leaseId) {
+    p.sql = TERMINATE_BRIEF;
     p.base = w.base;
   }
   return p;
@@ -116,42 +97,50 @@ function workerPlan(ctx: StoreContext, w: WorkerWrite): Plan {
 /** The statement and tuple of a valid write. */
 function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
   if (o.op === "revokeLease") {
-    return { op: o.op, sql: sql.REVOKE_LEASE, tuple: [o.taskId, o.recordVer], claim: o };
+    return { op: o.op, sql: REVOKE_LEASE, tuple: revokeTuple(o.taskId, o.recordVer), claim: o };
   }
   const leaseId = o.leaseId ?? null;
   const claim = { taskId: o.taskId, pid: o.pid, leaseId };
-  // every fenced write takes (taskId, pid, leaseId), a value of its own, and a fail the worker's retry defaults
-  const fence = [o.taskId, o.pid, leaseId];
-  const [text, tuple] = o.op === "extendLease"
-    ? [sql.EXTEND_LEASE, [...fence, o.leaseTimeMs ?? ctx.leaseTimeMs]]
-    : o.op === "terminate"
-    ? [sql.TERMINATE, [...fence, storedResult(ctx, o.result, what)]]
-    : o.op === "fail"
-    ? [sql.FAIL, [
-      ...fence,
-      capErrorText(o.error ?? ""),
-      o.retry?.maxAttempts ?? null,
-      o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff),
-    ]]
-    : [sql.SNOOZE, [...fence, o.snoozeTime ?? ctx.snoozeTimeMs]];
-  return { op: o.op, sql: text, tuple, claim };
+  switch (o.op) {
+    case "extendLease":
+      return {
+        op: o.op,
+        sql: EXTEND_LEASE,
+        tuple: extendTuple(o.taskId, o.pid, leaseId, o.leaseTimeMs ?? ctx.leaseTimeMs),
+        claim,
+      };
+    case "terminate":
+      return {
+        op: o.op,
+        sql: TERMINATE,
+        tuple: terminateTuple(o.taskId, o.pid, leaseId, storedResult(ctx, o.result, what)),
+        claim,
+      };
+    case "fail": {
+      const backoff = o.retry?.backoff === undefined ? null : JSON.stringify(o.retry.backoff);
+      const tuple = failTuple(
+        o.taskId,
+        o.pid,
+        leaseId,
+        capErrorText(o.error ?? ""),
+        o.retry?.maxAttempts ?? null,
+        backoff,
+      );
+      return { op: o.op, sql: FAIL, tuple, claim };
+    }
+    case "snooze":
+      return {
+        op: o.op,
+        sql: SNOOZE,
+        tuple: snoozeTuple(o.taskId, o.pid, leaseId, o.snoozeTime ?? ctx.snoozeTimeMs),
+        claim,
+      };
+  }
 }
 
 /** A result as stored: JSON text within `maxDataBytes`, or null. */
 function storedResult(ctx: StoreContext, result: unknown, what: string): string | null {
   return result === undefined ? null : encodeData(result, ctx.maxDataBytes, what, "result", "invalid-outcome");
-}
-
-/** The options object of a fenced method: only its own fields, each checked again with the write. */
-export function fenceOptions(opts: unknown, what: string): Record<string, unknown> {
-  const schema = what === "extendLease"
-    ? ExtendOptionsSchema
-    : what === "terminate"
-    ? TerminateOptionsSchema
-    : what === "fail"
-    ? FailOptionsSchema
-    : FenceOptionsSchema;
-  return parseOrThrow(schema, opts, `${what} options`) ?? {};
 }
 
 /** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
@@ -173,7 +162,7 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
     return t;
   }
-  const state = await ctx.run(oneRow(sql.SELECT_STATE, [p.claim.taskId]), "read", p.op);
+  const state = await ctx.run(oneRow(SELECT_STATE, [p.claim.taskId]), "read", p.op);
   throw refusal(p.op, p.claim, state.rows[0]);
 }
 
@@ -181,7 +170,7 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
 export async function applyWrites<D>(
   ctx: StoreContext,
   ops: WriteOp[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const list = parseOrThrow(AnyArray, ops, "applyWrites");
   return await send<D>(ctx, list.map((op) => planOrError(() => plan(ctx, op as WriteOp))), reserve);
@@ -191,7 +180,7 @@ export async function applyWrites<D>(
 export function applyWorkerWrites<D>(
   ctx: StoreContext,
   writes: WorkerWrite[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   return send<D>(ctx, writes.map((w) => planOrError(() => workerPlan(ctx, w))), reserve);
 }
@@ -208,7 +197,7 @@ function planOrError(make: () => Plan): Plan | TaskError {
 async function send<D>(
   ctx: StoreContext,
   plans: (Plan | TaskError)[],
-  reserve: { sql: string; args: (string | number)[] } | null,
+  reserve: { sql: string; args: ReserveManyArgs } | null,
 ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
   const sendable = plans.filter((p): p is Plan => !(p instanceof TaskError));
   let reserved: Task<D>[] = [];
@@ -220,13 +209,13 @@ async function send<D>(
       args: [JSON.stringify(g.plans.map((p) => p.tuple))],
     }));
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
-    const weight = sendable.length + (reserve ? Number(reserve.args[3]) : 0);
+    const weight = sendable.length + (reserve ? reserve.args[3] : 0);
     const sets = await ctx.batch(stmts, "write", weight, "applyWrites");
     if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
-      const written = g.sql === sql.TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
-      if (g.sql !== sql.TERMINATE_BRIEF) {
+      const written = g.sql === TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
+      if (g.sql !== TERMINATE_BRIEF) {
         for (const row of sets[i].rows) {
           const t = rowToTask<D>(row);
           written.set(t.taskId, t);
@@ -252,7 +241,7 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
   const written = new Map<string, Task<D>>();
   for (const row of rows) {
     const p = byId.get(row.task_id as string)!;
-    const resultJson = p.tuple[3] as string | null;
+    const resultJson = (p.tuple as FencedTuple)[3] as string | null;
     written.set(
       p.claim.taskId,
       terminatedTask(p.base as Task<D>, p.claim.pid!, resultJson, Number(row.record_ver), Number(row.updated_at)),
@@ -263,7 +252,7 @@ function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
 
 /** Sets each refused plan's result to why (one read for all of them). */
 async function explain(ctx: StoreContext, refused: Plan[]): Promise<void> {
-  const reads = refused.map((p) => oneRow(sql.SELECT_STATE, [p.claim.taskId]));
+  const reads = refused.map((p) => oneRow(SELECT_STATE, [p.claim.taskId]));
   const states = await ctx.batch(reads, "read", reads.length, "applyWrites");
   refused.forEach((p, k) => (p.result = { error: refusal(p.op, p.claim, states[k].rows[0]) }));
 }

@@ -16,7 +16,7 @@ import { Instant } from "./times.ts";
 /** Longest accepted `taskDescription`. */
 export const MAX_DESCRIPTION = 10_000;
 
-/** An exponential backoff's defaults: its first wait, and the most it grows to (as `sql.ts` applies them). */
+/** An exponential backoff's defaults: its first wait, and the most it grows to (as the fail statement, `statements/outcomes.ts`, applies them). */
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_CAP_MS = 3_600_000;
 

@@ -5,10 +5,25 @@
  * @module
  */
 
+import { type Status, STATUSES } from "../../transitions.ts";
+
+/** Each status's colour (a `Record` over the transition table's statuses: a new status fails to compile until it has one). */
+const STATUS_COLOURS: Record<Status, string> = {
+  starting: "#868e96",
+  running: "#1c7ed6",
+  snoozed: "#f08c00",
+  held: "#7048e8",
+  failed: "#e03131",
+  terminated: "#2f9e44",
+  cancelled: "#495057",
+};
+const statusVars = STATUSES.map((s) => `--${s}:${STATUS_COLOURS[s]}`).join(";");
+const badgeRules = STATUSES.map((s) => `.badge.${s}{background:var(--${s})}`).join("");
+
 /** The page shell's styles: layout, tables, forms, badges; a narrow screen turns table rows into blocks. */
 export const PAGE_STYLE = `
 :root{--bg:#f7f7f5;--fg:#1d1d1f;--muted:#6b6b70;--line:#e4e4e0;--card:#fff;--accent:#3b5bdb;
---starting:#868e96;--running:#1c7ed6;--snoozed:#f08c00;--held:#7048e8;--failed:#e03131;--terminated:#2f9e44;--cancelled:#495057}
+${statusVars}}
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg)}
 header{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:center;padding:14px 28px;background:var(--card);border-bottom:1px solid var(--line)}
 header b{font-size:17px;letter-spacing:.3px}header a{color:var(--muted);text-decoration:none}header a:hover{color:var(--fg)}
@@ -28,9 +43,7 @@ td.topic .cell{display:flex;align-items:center;gap:6px;width:0;min-width:100%}.c
 table.tasks td.topic .clip,td.owner .clip{display:block;width:0;min-width:100%}
 th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--accent)}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
-.badge.starting{background:var(--starting)}.badge.running{background:var(--running)}.badge.snoozed{background:var(--snoozed)}
-.badge.failed{background:var(--failed)}.badge.terminated{background:var(--terminated)}
-.badge.held{background:var(--held)}.badge.cancelled{background:var(--cancelled)}
+${badgeRules}
 form.inline{display:inline}form.inline button,td button{padding:1px 8px;font-size:12px}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
 input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}

@@ -3,12 +3,15 @@
  * release, re-run, pause and resume a topic, and pruning. Each transition is
  * ONE guarded statement over a single task id (`?1`), returning the task as
  * written (`COLUMNS`); a statement that touches no row is explained by one
- * read (`refusal.ts`), as for the worker's transitions in `sql.ts`.
+ * read (`refusal.ts`), as for the worker's transitions. Each guard is the
+ * transition table's (`transitions.ts`).
  *
  * @module
  */
 
-import { COLUMNS, NO_LEASE, NOW, TOUCH } from "./sql.ts";
+import { TRANSITIONS } from "../../transitions.ts";
+import { COLUMNS, NO_LEASE, NOW, TOUCH } from "./fragments.ts";
+import { lit, operatorGuard } from "./guards.ts";
 
 /**
  * ?1 task, ?2 reason. A waiting, held or running task → `cancelled` (final),
@@ -17,20 +20,20 @@ import { COLUMNS, NO_LEASE, NOW, TOUCH } from "./sql.ts";
  * signal, and its late outcome is refused the same way.
  */
 export const CANCEL = `UPDATE sokka_tasks
-  SET status = 'cancelled', error = ?2, ${NO_LEASE}, ready_at = NULL, ${TOUCH}
-  WHERE task_id = ?1 AND status IN ('starting', 'running', 'snoozed', 'held')
+  SET status = ${lit(TRANSITIONS.cancelTask.to[0])}, error = ?2, ${NO_LEASE}, ready_at = NULL, ${TOUCH}
+  WHERE ${operatorGuard("cancelTask")}
   RETURNING ${COLUMNS}`;
 
 /** ?1 task. A waiting task (`starting` or `snoozed`) → `held`: kept, never reserved until released. */
 export const HOLD = `UPDATE sokka_tasks
-  SET status = 'held', ready_at = NULL, ${TOUCH}
-  WHERE task_id = ?1 AND status IN ('starting', 'snoozed')
+  SET status = ${lit(TRANSITIONS.holdTask.to[0])}, ready_at = NULL, ${TOUCH}
+  WHERE ${operatorGuard("holdTask")}
   RETURNING ${COLUMNS}`;
 
 /** ?1 task. `held` → `starting`, reservable at once. */
 export const RELEASE = `UPDATE sokka_tasks
-  SET status = 'starting', ready_at = ${NOW}, ${TOUCH}
-  WHERE task_id = ?1 AND status = 'held'
+  SET status = ${lit(TRANSITIONS.releaseTask.to[0])}, ready_at = ${NOW}, ${TOUCH}
+  WHERE ${operatorGuard("releaseTask")}
   RETURNING ${COLUMNS}`;
 
 /**
@@ -39,8 +42,8 @@ export const RELEASE = `UPDATE sokka_tasks
  * stay as its history, a stale `result` is cleared.
  */
 export const RETRY_TASK = `UPDATE sokka_tasks
-  SET status = 'starting', failures = 0, result = NULL, ready_at = ${NOW}, ${TOUCH}
-  WHERE task_id = ?1 AND status IN ('failed', 'cancelled')
+  SET status = ${lit(TRANSITIONS.retryTask.to[0])}, failures = 0, result = NULL, ready_at = ${NOW}, ${TOUCH}
+  WHERE ${operatorGuard("retryTask")}
   RETURNING ${COLUMNS}`;
 
 /** ?1 topic. Idempotent: pausing a paused topic keeps its first time. */

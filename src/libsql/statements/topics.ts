@@ -12,13 +12,14 @@
  * @module
  */
 
-import { PARKED, WAITING } from "./sql.ts";
+import { statusesKept } from "../../transitions.ts";
+import { PARKED, WAITING } from "./fragments.ts";
+import { lit, statusIn } from "./guards.ts";
 
 /** Where topic names are found, each as the condition of its index (word for word, so SQLite picks it). */
 const SOURCES: [table: string, where: string][] = [
   ["sokka_tasks", `${WAITING} AND `],
-  ["sokka_tasks", `${PARKED} AND status = 'running' AND `],
-  ["sokka_tasks", `${PARKED} AND status = 'snoozed' AND `],
+  ...statusesKept("parked").map((s): [string, string] => ["sokka_tasks", `${PARKED} AND ${statusIn([s])} AND `]),
   ["sokka_tasks", "ready_at IS NULL AND "],
   ["sokka_paused_topics", ""],
   ["sokka_activity", ""],
@@ -59,9 +60,14 @@ export const NAMES_BEFORE = namesSql(
 function countsSql(range: string, byTopic: boolean): string {
   const t = byTopic ? "topic, " : "";
   const g = byTopic ? " GROUP BY topic" : "";
-  return `SELECT ${t}'starting' AS status, count(*) AS n FROM sokka_tasks WHERE ${WAITING} AND ${range}${g}
-  UNION ALL SELECT ${t}'running', count(*) FROM sokka_tasks WHERE ${PARKED} AND status = 'running' AND ${range}${g}
-  UNION ALL SELECT ${t}'snoozed', count(*) FROM sokka_tasks WHERE ${PARKED} AND status = 'snoozed' AND ${range}${g}
+  const parked = statusesKept("parked").map((s) =>
+    `\n  UNION ALL SELECT ${t}${lit(s)}, count(*) FROM sokka_tasks WHERE ${PARKED} AND ${
+      statusIn([s])
+    } AND ${range}${g}`
+  );
+  return `SELECT ${t}${
+    lit(statusesKept("waiting")[0])
+  } AS status, count(*) AS n FROM sokka_tasks WHERE ${WAITING} AND ${range}${g}${parked.join("")}
   UNION ALL SELECT ${t}status, count(*) FROM sokka_tasks WHERE ready_at IS NULL AND ${range} GROUP BY ${t}status`;
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { NOW, SOONEST_READY } from "./sql.ts";
+import { NOW, SOONEST_READY } from "./fragments.ts";
 
 /** How long minutes are kept one by one; older ones are folded into each topic's totals (minute 0). */
 export const ACTIVITY_KEEP_MS = 2 * 86_400_000;
@@ -42,7 +42,7 @@ export const ACTIVITY_TOTALS = `SELECT topic, ${SUMS} FROM sokka_activity GROUP 
  * ?1 topic: the earliest `ready_at` of its live tasks and the clock. When it
  * is not later than the clock, that task has been ready (waiting to be
  * reserved) for the difference. Index seeks only, as `NEXT_READY` in
- * sql.ts; no table read.
+ * reserve.ts; no table read.
  */
 export const OLDEST_READY = `${SOONEST_READY}
   SELECT min(r) AS ready_at, ${NOW} AS now FROM soonest`;

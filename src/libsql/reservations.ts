@@ -1,0 +1,108 @@
+/**
+ * Reserving tasks on the libSQL store: `reserveTask`, `reserveTasks` and the
+ * reservation a worker's writes carry (`applyWritesAndReserve`), validated
+ * into their statements (`statements/reserve.ts`).
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { checkArg, fields, intRange, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
+import type { ReserveManyOptions, ReserveOptions, Task } from "../types.ts";
+import type { StoreContext } from "./context.ts";
+import { oneRow } from "./driver.ts";
+import { rowToTask } from "./rows.ts";
+import {
+  RESERVE_MANY,
+  RESERVE_ONE,
+  reserveMany,
+  type ReserveManyArgs,
+  type ReserveOneArgs,
+} from "./statements/reserve.ts";
+import { reservedOf } from "./writes.ts";
+
+const BatchSize = intRange(1, 1000);
+const ReserveRequestSchema = fields({
+  topic: Name,
+  pid: Name,
+  n: BatchSize,
+  leaseTimeMs: v.optional(PositiveMs),
+}, "a reservation { topic, pid, n, leaseTimeMs? }");
+const ReserveOptionsSchema = v.optional(fields({ leaseTimeMs: v.optional(PositiveMs) }, "reserve options"));
+const ReserveManyOptionsSchema = v.optional(fields({
+  leaseTimeMs: v.optional(PositiveMs),
+  exceptTaskIds: v.optional(
+    v.pipe(v.array(Name, "must be an array of task ids"), v.maxLength(1000, "must hold at most 1000 task ids")),
+  ),
+}, "reserveTasks options"));
+
+/** The validated topic, pid and options of a reservation, the store's lease time applied. */
+function reserveArgs(
+  ctx: StoreContext,
+  topic: string,
+  pid: string,
+  opts: ReserveOptions | undefined,
+  what: string,
+  schema: typeof ReserveManyOptionsSchema | typeof ReserveOptionsSchema,
+): { lease: number; except?: readonly string[] } {
+  checkArg(Name, topic, what, "topic");
+  checkArg(Name, pid, what, "pid");
+  const o: v.InferOutput<typeof ReserveManyOptionsSchema> = parseOrThrow(schema, opts, what);
+  return { lease: o?.leaseTimeMs ?? ctx.leaseTimeMs, except: o?.exceptTaskIds };
+}
+
+/** `reserveTask`: one due task of `topic` for `pid`, or null. */
+export async function reserveOne<D>(
+  ctx: StoreContext,
+  topic: string,
+  pid: string,
+  opts?: ReserveOptions,
+): Promise<Task<D> | null> {
+  const { lease } = reserveArgs(ctx, topic, pid, opts, "reserveTask", ReserveOptionsSchema);
+  const args: ReserveOneArgs = [topic, pid, lease];
+  // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
+  for (;;) {
+    const rs = await ctx.run(oneRow(RESERVE_ONE, args), "write", "reserveTask");
+    if (!rs.rows.length) return null;
+    const t = rowToTask<D>(rs.rows[0]);
+    if (t.status === "running") return t;
+  }
+}
+
+/** `reserveTasks`: up to `n` due tasks of `topic` for `pid`. */
+export async function reserveSome<D>(
+  ctx: StoreContext,
+  topic: string,
+  pid: string,
+  n: number,
+  opts?: ReserveManyOptions,
+): Promise<Task<D>[]> {
+  const { lease, except } = reserveArgs(ctx, topic, pid, opts, "reserveTasks", ReserveManyOptionsSchema);
+  checkArg(BatchSize, n, "reserveTasks", "n");
+  const out: Task<D>[] = [];
+  // a task whose attempts ran out with its last lease ends failed in the reservation that finds it and takes
+  // a place of the n: look again for those places (as reserveOne does), else a short answer reads as "no more"
+  for (;;) {
+    const m = n - out.length;
+    let rs;
+    try {
+      rs = await ctx.run(reserveMany(topic, pid, lease, m, except), "write", "reserveTasks", m);
+    } catch (e) {
+      if (out.length === 0) throw e;
+      break; // what the first statement reserved is committed and leased: hand it over, never drop it
+    }
+    const got = reservedOf<D>(rs.rows);
+    out.push(...got);
+    if (got.length === rs.rows.length || out.length === n) break;
+  }
+  return out;
+}
+
+/** The reservation `applyWritesAndReserve` sends after its writes, validated. */
+export function reserveAfter(
+  ctx: StoreContext,
+  reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
+): { sql: string; args: ReserveManyArgs } {
+  const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
+  return { sql: RESERVE_MANY, args: [r.topic, r.pid, r.leaseTimeMs ?? ctx.leaseTimeMs, r.n] };
+}

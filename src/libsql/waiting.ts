@@ -1,0 +1,84 @@
+/**
+ * Waiting on the libSQL store: `waitForTask` (woken in this process by
+ * announcements, from other processes by `PRAGMA data_version`, else at the
+ * topic's next due time) and `watchCancels` (a running task cancelled here or
+ * by another process).
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { TaskError } from "../errors.ts";
+import { checkArg, fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.ts";
+import type { WaitOptions } from "../types.ts";
+import { listenCancels } from "../wakeups.ts";
+import type { Settings } from "./context.ts";
+import { oneRow } from "./driver.ts";
+import type { Session } from "./session.ts";
+import { CANCELLED_AMONG, DATA_VERSION } from "./statements/reads.ts";
+import { NEXT_READY } from "./statements/reserve.ts";
+import { Watcher } from "./watch.ts";
+
+const WaitOptionsSchema = v.optional(fields({
+  timeoutMs: v.optional(NonNegativeMs),
+  signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
+}, "waitForTask options ({ timeoutMs, signal })"));
+
+/** The waits of one store, until `closed` aborts. */
+export class Waiting {
+  readonly #watcher: Watcher;
+  readonly #session: Session;
+  readonly #key: unknown;
+  readonly #isClosed: () => boolean;
+
+  constructor(session: Session, settings: Settings, closed: AbortSignal, isClosed: () => boolean) {
+    this.#session = session;
+    this.#key = settings.key;
+    this.#isClosed = isClosed;
+    this.#watcher = new Watcher({
+      key: settings.key,
+      changeSignal: settings.changeSignal,
+      closed,
+      changePollMs: settings.changePollMs,
+      nextReady: async (topic) => {
+        const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
+        const wait = rs.rows[0]?.wait;
+        return wait === null || wait === undefined ? null : Number(wait);
+      },
+      dataVersion: async () => {
+        const rs = await session.run(oneRow(DATA_VERSION), "read", "waitForTask");
+        return Number(rs.rows[0].data_version);
+      },
+    });
+  }
+
+  waitForTask(topic: string, opts?: WaitOptions): Promise<boolean> {
+    try {
+      checkArg(Name, topic, "waitForTask", "topic");
+      const o = parseOrThrow(WaitOptionsSchema, opts, "waitForTask", "invalid-options");
+      if (this.#isClosed()) throw new TaskError("unavailable", "store-closed", "waitForTask: the store is closed");
+      return this.#watcher.wait(topic, o?.timeoutMs ?? 30_000, o?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  watchCancels(running: () => readonly string[], onCancel: (taskId: string, reason: string) => void): () => void {
+    const offHere = listenCancels(this.#key, onCancel);
+    // another process's cancel: looked for among the running ids only when another connection committed
+    const offThere = this.#watcher.onChange(async () => {
+      const ids = running();
+      if (!ids.length || this.#isClosed()) return;
+      const rs = await this.#session.run(
+        { sql: CANCELLED_AMONG, args: [JSON.stringify(ids)] },
+        "read",
+        "watchCancels",
+      );
+      for (const r of rs.rows) onCancel(r.task_id as string, (r.error as string | null) ?? "");
+    });
+    return () => {
+      offHere();
+      offThere();
+    };
+  }
+}
