@@ -10,9 +10,11 @@
 
 import type { Context, Env } from "hono";
 import { html } from "hono/html";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { TaskQ } from "../../types.ts";
 import type { Html } from "./html.ts";
+
+/** The statuses a page answers with (its own type: hono 4.6, the lowest the peer range allows, has no `ContentfulStatusCode`). */
+export type PageStatus = 200 | 400 | 404;
 
 /** Where a page is shown. */
 export interface At {
@@ -29,11 +31,11 @@ export interface View {
   /** The page's content, inside the shell. */
   body: Html;
   /** Default 200. */
-  status?: ContentfulStatusCode;
+  status?: PageStatus;
   /** The part that refreshes in place, as sent alone to the refresh script (absent: the page never refreshes). */
   live?: Html;
   /** The status sent with `live` alone. Default 200. */
-  liveStatus?: ContentfulStatusCode;
+  liveStatus?: PageStatus;
 }
 
 /** A dashboard page: `D` is what it reads, `P` its path. */
