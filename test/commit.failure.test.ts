@@ -19,7 +19,7 @@ import { openApiDocument } from "../src/http/openapi.ts";
 import { mountSmallDisk, type SmallDisk } from "./full-disk.ts";
 import { type Sqld, startSqld } from "./sqld.ts";
 import { fileDrivers, waitFor } from "./helpers.ts";
-import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
+import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 
 /** Text of a driver's own error that must never reach an answer. */
 const RAW_DRIVER_TEXT = /SQLITE_|disk I\/O error|database or disk is full|unable to open|SQLite error/i;

@@ -8,7 +8,7 @@ import { createTaskQ, type TaskQ, type TaskQOptions } from "../mod.ts";
 import { chooseLibrary, currentRuntime } from "../src/drivers/select.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
 import { SqliteDriver } from "../src/libsql/sqlite-driver.ts";
-import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
+import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 
 /** A database the contract suite runs against. */
 export interface Target {

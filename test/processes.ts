@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { currentRuntime } from "../src/drivers/select.ts";
-import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
+import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createTaskQ, drain, ok, type TaskQOptions, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 import { chooseLibrary } from "../src/drivers/select.ts";
-import type { Driver, Result, Statement } from "../src/libsql/driver.ts";
+import type { Driver, Result, Statement } from "../src/drivers/driver.ts";
 import { SqliteDriver } from "../src/libsql/sqlite-driver.ts";
 import { type Target, waitFor } from "./helpers.ts";
 import { taskqContract } from "./taskq.contract.ts";

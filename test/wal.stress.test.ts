@@ -21,8 +21,8 @@ import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
 import { CANDIDATES, type Runtime } from "../src/drivers/select.ts";
-import { isPatched } from "../src/libsql/sqlite-version.ts";
-import type { SqliteDriverName } from "../src/libsql/sqlite-library.ts";
+import { isPatched } from "../src/drivers/sqlite-version.ts";
+import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 import { rawDb, tempDbUrl } from "./helpers.ts";
 import { FIXTURES, spawnProcess } from "./processes.ts";
 

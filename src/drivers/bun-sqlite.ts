@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Row } from "../libsql/driver.ts";
-import type { SqliteLibrary } from "../libsql/sqlite-library.ts";
+import type { Row } from "./driver.ts";
+import type { SqliteLibrary } from "./sqlite-library.ts";
 import { IMMEDIATE_TURNS, importOptional } from "./load.ts";
 
 interface Database {

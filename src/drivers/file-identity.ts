@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FileIdentity } from "../libsql/sqlite-library.ts";
+import type { FileIdentity } from "./sqlite-library.ts";
 import { importOptional } from "./load.ts";
 
 interface Fs {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Row } from "../libsql/driver.ts";
-import type { SqliteLibrary } from "../libsql/sqlite-library.ts";
-import { readsRows } from "../libsql/sqlite-statement-kind.ts";
+import type { Row } from "./driver.ts";
+import type { SqliteLibrary } from "./sqlite-library.ts";
+import { readsRows } from "./sqlite-statement-kind.ts";
 import { IMMEDIATE_TURNS, importOptional } from "./load.ts";
 
 interface DatabaseSync {

@@ -15,9 +15,9 @@
  * @module
  */
 
-import type { SqliteDriverName, SqliteLibrary } from "../libsql/sqlite-library.ts";
+import type { SqliteDriverName, SqliteLibrary } from "./sqlite-library.ts";
 export { isPatched };
-import { isPatched, WAL_RESET_BUG } from "../libsql/sqlite-version.ts";
+import { isPatched, WAL_RESET_BUG } from "./sqlite-version.ts";
 import { loadBetterSqlite3 } from "./better-sqlite3.ts";
 import { loadBunSqlite } from "./bun-sqlite.ts";
 import { loadLibsql } from "./libsql.ts";

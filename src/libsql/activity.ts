@@ -14,7 +14,7 @@ import type { Activity, ActivityCounts, ActivityMinute, ActivityOptions, TaskSta
 import * as q from "./statements/activity.ts";
 import { ACTIVITY_KEEP_MS } from "./statements/activity.ts";
 import type { StoreContext } from "./context.ts";
-import type { Row } from "./driver.ts";
+import type { Row } from "../drivers/driver.ts";
 import { pausedTopics } from "./operator.ts";
 import { TOPIC_STATS } from "./statements/reads.ts";
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Driver, Result, Statement } from "./driver.ts";
+import type { Driver, Result, Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 import { classifyDriverError, RequestTimeout, toTaskError } from "./driver-errors.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Result, Statement } from "./driver.ts";
+import type { Result, Statement } from "../drivers/driver.ts";
 import type { Retention } from "../types.ts";
 import { announce } from "../wakeups.ts";
 

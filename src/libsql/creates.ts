@@ -6,7 +6,7 @@
  * @module
  */
 
-import { oneRow, type Result, type Statement } from "./driver.ts";
+import { oneRow, type Result, type Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { AnyArray, parseOrThrow } from "../schemas.ts";
 import { NextTurn } from "../turns.ts";

@@ -8,7 +8,7 @@
  */
 
 import { sleep } from "../sleep.ts";
-import type { Driver } from "./driver.ts";
+import type { Driver } from "../drivers/driver.ts";
 
 /** Rows moved between two macrotasks, for a driver with no cheaper turn of its own: keeps a worker's RSS growth bounded without waiting out setTimeout's 1 ms floor too often. */
 const ROWS_PER_TURN = 450;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Driver } from "./driver.ts";
+import type { Driver } from "../drivers/driver.ts";
 
 /** A file's client and how many stores use it. */
 interface SharedClient {

@@ -11,9 +11,9 @@
 import { TaskError } from "../errors.ts";
 import { loadFileIdentity } from "../drivers/file-identity.ts";
 import { chooseLibrary, DriverUnavailable, NoSqliteLibrary } from "../drivers/select.ts";
-import type { Driver, Result, Statement } from "./driver.ts";
+import type { Driver, Result, Statement } from "../drivers/driver.ts";
 import { SqliteDriver } from "./sqlite-driver.ts";
-import type { SqliteDriverName } from "./sqlite-library.ts";
+import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 import { OtherLibraryOpen } from "./sqlite-open-files.ts";
 
 /** The path a `file:` URL names (the forms `@libsql/client` accepts: `file:rel`, `file:/abs`, `file:///abs`, `file://localhost/abs`, `:memory:`). */

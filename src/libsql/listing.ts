@@ -13,7 +13,7 @@ import { keptAt, STATUSES } from "../transitions.ts";
 import type * as v from "valibot";
 import type { CursorOptions, ListFilters, Page } from "../types.ts";
 import type { StoreContext } from "./context.ts";
-import type { Row } from "./driver.ts";
+import type { Row } from "../drivers/driver.ts";
 import { rowToTask } from "./rows.ts";
 import { countSql, type FilterShape, listSql } from "./statements/listing.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Row } from "./driver.ts";
+import type { Row } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { fromOf, guardOf, type Operation, ruleOf, saysOf, type Status, statusRule } from "../transitions.ts";
 

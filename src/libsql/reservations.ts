@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { checkArg, fields, intRange, Name, parseOrThrow, PositiveMs } from "../schemas.ts";
 import type { ReserveManyOptions, ReserveOptions, Task } from "../types.ts";
 import type { StoreContext } from "./context.ts";
-import { oneRow } from "./driver.ts";
+import { oneRow } from "../drivers/driver.ts";
 import { rowToTask } from "./rows.ts";
 import {
   RESERVE_MANY,

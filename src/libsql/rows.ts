@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Row } from "./driver.ts";
+import type { Row } from "../drivers/driver.ts";
 import type { Backoff, Task, TaskStatus } from "../types.ts";
 
 type RowArray = [

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Driver } from "./driver.ts";
+import type { Driver } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
 import { PARKED, WAITING } from "./statements/fragments.ts";

@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { Result, Statement } from "./driver.ts";
+import type { Result, Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import type { TaskQWarning } from "../types.ts";
 import type { Connection } from "./connection.ts";
 import { toTaskError } from "./driver-errors.ts";
 import { migrate } from "./schema.ts";
-import { injectedWarning, isPatched, WAL_RESET_WARNING } from "./sqlite-version.ts";
+import { injectedWarning, isPatched, WAL_RESET_WARNING } from "../drivers/sqlite-version.ts";
 
 /** The connection of one store, opened on its first call. */
 export class Session {

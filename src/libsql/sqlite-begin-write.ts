@@ -9,7 +9,7 @@
  */
 
 import { asDriverError } from "./sqlite-errors.ts";
-import { runEither, type SqliteConnection, type SqliteStatement } from "./sqlite-library.ts";
+import { runEither, type SqliteConnection, type SqliteStatement } from "../drivers/sqlite-library.ts";
 
 /** How long after a BEGIN had to wait the next ones wait in short pauses of their own. */
 const CONTENDED_MS = 1000;

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Driver, Result, Row, Statement } from "./driver.ts";
+import type { Driver, Result, Row, Statement } from "../drivers/driver.ts";
 import { WriteBegin } from "./sqlite-begin-write.ts";
 import { asDriverError, SqliteDriverError, toDriverError } from "./sqlite-errors.ts";
 import {
@@ -25,11 +25,11 @@ import {
   type SqliteConnection,
   type SqliteDriverName,
   type SqliteLibrary,
-} from "./sqlite-library.ts";
+} from "../drivers/sqlite-library.ts";
 import { claimFile, refuseOtherLibrary, releaseFile } from "./sqlite-open-files.ts";
 import { bindArgs } from "./sqlite-params.ts";
 import { cacheKey, StatementCache } from "./sqlite-statement-cache.ts";
-import { isWrite, readsOnly } from "./sqlite-statement-kind.ts";
+import { isWrite, readsOnly } from "../drivers/sqlite-statement-kind.ts";
 
 /** How often (ms) the file's identity is checked against the one opened. */
 const IDENTITY_EVERY_MS = 1_000;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { SqliteDriverName } from "./sqlite-library.ts";
+import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 
 const openFiles = new Map<string, { lib: SqliteDriverName; connections: number }>();
 

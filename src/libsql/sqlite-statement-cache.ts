@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SqliteConnection, SqliteStatement } from "./sqlite-library.ts";
+import type { SqliteConnection, SqliteStatement } from "../drivers/sqlite-library.ts";
 import { positional } from "./sqlite-params.ts";
 
 /** Statements kept prepared per connection (the store sends a few dozen texts). */

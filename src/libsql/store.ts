@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Driver, oneRow } from "./driver.ts";
+import { type Driver, oneRow } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { checkArg, Name } from "../schemas.ts";
 import type {

@@ -12,9 +12,9 @@ import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveBytes, PositiveMs
 import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import { openFileClient } from "./file-clients.ts";
-import type { Driver } from "./driver.ts";
+import type { Driver } from "../drivers/driver.ts";
 import { FileDriver, filePath } from "./file-driver.ts";
-import type { SqliteDriverName } from "./sqlite-library.ts";
+import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 import { hasCredentials, openFailure, safeUrl } from "./url.ts";
 import { RetentionSchema } from "./operator.ts";
 import { LibsqlTaskQ } from "./store.ts";

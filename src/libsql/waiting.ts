@@ -13,7 +13,7 @@ import { checkArg, fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.
 import type { WaitOptions } from "../types.ts";
 import { listenCancels } from "../wakeups.ts";
 import type { Settings } from "./context.ts";
-import { oneRow } from "./driver.ts";
+import { oneRow } from "../drivers/driver.ts";
 import type { Session } from "./session.ts";
 import { CANCELLED_AMONG, DATA_VERSION } from "./statements/reads.ts";
 import { NEXT_READY } from "./statements/reserve.ts";

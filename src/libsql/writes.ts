@@ -8,7 +8,7 @@
  * @module
  */
 
-import { oneRow, type Row, type Statement } from "./driver.ts";
+import { oneRow, type Row, type Statement } from "../drivers/driver.ts";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
 import { AnyArray, capErrorText, parseOrThrow } from "../schemas.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { oneRow, type OneRowStatement, type Statement, type Value } from "../driver.ts";
+import { oneRow, type OneRowStatement, type Statement, type Value } from "../../drivers/driver.ts";
 import { TRANSITIONS } from "../../transitions.ts";
 import { DEFAULT_SUB_TOPIC, NOW } from "./fragments.ts";
 import { lit } from "./guards.ts";
