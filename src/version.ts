@@ -1,6 +1,7 @@
 /**
- * sokka's version, as package.json, jsr.json and deno.json give it (a test
- * keeps them equal): `sokka --version` and the OpenAPI document say it.
+ * sokka's version, copied from package.json (with jsr.json and deno.json) by
+ * `.ci/sync-version.mjs`, which `npm version` runs; a test keeps them equal.
+ * `sokka --version` and the OpenAPI document say it.
  *
  * @module
  */
