@@ -6,7 +6,7 @@
  * which library a `file:` store opens by default, with which SQLite.
  */
 import { expandConfig } from "@libsql/core/config";
-import { rmSync } from "node:fs";
+import { readdirSync, readlinkSync, rmSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, TaskError } from "../mod.ts";
@@ -166,6 +166,34 @@ describe.each(EXPECTED)("the %s driver", (name) => {
     other.close();
     holder.close();
   });
+
+  // libsql 0.5 has no call that frees a statement: its files close when the garbage collector takes them
+  it.skipIf(name === "libsql")(
+    "a closed store holds none of its files open (their space comes back at once when they are deleted)",
+    async () => {
+      // bun:sqlite kept a closed database open until the garbage collector freed its statements: a deleted
+      // file's space came back at some later moment (on a full disk, a write then found room mid-test)
+      const { url, path } = (db ??= tempDbUrl());
+      const open = () =>
+        readdirSync("/proc/self/fd").flatMap((fd) => {
+          try {
+            const target = readlinkSync(`/proc/self/fd/${fd}`);
+            return target.startsWith(path) ? [target] : [];
+          } catch {
+            return []; // closed meanwhile (the directory's own fd)
+          }
+        });
+      const q = createTaskQ({ url, driver: name });
+      q.addEventListener("warning", (e) => e.preventDefault());
+      const t = await q.createTask({ topic: "a", data: { n: 1 } });
+      await q.listTasks({ topic: "a" });
+      await q.holdTask(t.taskId);
+      await q.reserveTask("b", "p");
+      expect(open().length, "open while the store is").toBeGreaterThan(0);
+      await q.close();
+      expect(open()).toEqual([]);
+    },
+  );
 
   it("a file opened by a relative path is still itself after the process changes directory", async () => {
     db ??= tempDbUrl();

@@ -19,6 +19,7 @@ interface Statement {
   all(...args: unknown[]): Row[];
   get(...args: unknown[]): Row | null;
   run(...args: unknown[]): { changes: number };
+  finalize(): void;
 }
 
 /** The library, or null outside Bun. */
@@ -33,17 +34,28 @@ export async function loadBunSqlite(): Promise<SqliteLibrary | null> {
     turns: IMMEDIATE_TURNS,
     open(path) {
       const db = new Database(path);
+      // every statement not yet freed: Bun keeps a closed database's file open (its space too, once deleted) until
+      // the garbage collector frees its statements, so close() frees them first
+      const live = new Set<Statement>();
+      const free = (s: Statement) => {
+        if (live.delete(s)) s.finalize();
+      };
       return {
         prepare(sql) {
           const s = db.prepare(sql);
+          live.add(s);
           return {
             reader: s.columnNames.length > 0,
             all: (args) => s.all(...args),
             get: (args) => s.get(...args) ?? undefined,
             run: (args) => s.run(...args).changes,
+            finalize: () => free(s),
           };
         },
-        close: () => db.close(),
+        close: () => {
+          for (const s of [...live]) free(s);
+          db.close();
+        },
       };
     },
   };

@@ -18,6 +18,8 @@ export interface SqliteStatement {
   get(args: unknown[]): Row | undefined;
   /** Runs a statement that returns no rows; how many rows it changed. */
   run(args: unknown[]): number;
+  /** Frees the statement now, where the library would otherwise wait for the garbage collector (and keep the file open). */
+  finalize?(): void;
 }
 
 /** A connection of a SQLite library. */

@@ -28,7 +28,7 @@ import {
 } from "../drivers/sqlite-library.ts";
 import { claimFile, refuseOtherLibrary, releaseFile } from "./sqlite-open-files.ts";
 import { bindArgs } from "./sqlite-params.ts";
-import { cacheKey, StatementCache } from "./sqlite-statement-cache.ts";
+import { cacheKey, type Prepared, StatementCache } from "./sqlite-statement-cache.ts";
 import { isWrite, readsOnly } from "../drivers/sqlite-statement-kind.ts";
 
 /** How often (ms) the file's identity is checked against the one opened. */
@@ -168,8 +168,9 @@ export class SqliteDriver implements Driver {
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const one = (stmt as { oneRow?: true }).oneRow === true;
     const key = cacheKey(sql, one);
+    let prepared: Prepared | undefined;
     try {
-      const prepared = this.#statements.take(key, sql);
+      prepared = this.#statements.take(key, sql);
       const args = typeof stmt === "string" ? [] : bindArgs(stmt.args, prepared.order);
       const s = prepared.stmt;
       const result = !s.reader
@@ -180,7 +181,12 @@ export class SqliteDriver implements Driver {
       this.#statements.keep(key, prepared);
       return result;
     } catch (e) {
-      // a statement that failed is not kept (StatementCache.take)
+      // a statement that failed is not kept (StatementCache.take), and is freed now
+      try {
+        prepared?.stmt.finalize?.();
+      } catch {
+        // it failed already; its own error is the one to report
+      }
       throw asDriverError(e);
     }
   }

@@ -53,10 +53,16 @@ export class StatementCache {
   /** Keeps `prepared` as the most recently used, dropping the least recently used past the limit. */
   keep(key: string, prepared: Prepared): void {
     this.#kept.set(key, prepared);
-    if (this.#kept.size > KEPT_MAX) this.#kept.delete(this.#kept.keys().next().value!);
+    if (this.#kept.size > KEPT_MAX) {
+      const oldest = this.#kept.keys().next().value!;
+      this.#kept.get(oldest)!.stmt.finalize?.();
+      this.#kept.delete(oldest);
+    }
   }
 
+  /** Frees every kept statement (before the connection closes). */
   clear(): void {
+    for (const { stmt } of this.#kept.values()) stmt.finalize?.();
     this.#kept.clear();
   }
 
