@@ -175,3 +175,12 @@ export function statusTable(): string {
   }
   return lines.join("\n");
 }
+
+/** The docs' list of moves (docs/lifecycle.md): from each status, the statuses some operation moves a task to. */
+export function movesList(): string {
+  const ops = Object.keys(TRANSITIONS) as Operation[];
+  return STATUSES.map((s) => {
+    const to = STATUSES.filter((t) => t !== s && ops.some((op) => guardOf(op, s) && rule(op).to.includes(t as never)));
+    return `- \`${s}\` → ${to.length ? to.map((t) => `\`${t}\``).join(", ") : "nothing (final)"}`;
+  }).join("\n");
+}

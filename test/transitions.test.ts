@@ -19,6 +19,7 @@ import { RESERVE_ONE } from "../src/libsql/statements/reserve.ts";
 import {
   fromOf,
   guardOf,
+  movesList,
   type Operation,
   ruleOf,
   saysOf,
@@ -81,7 +82,7 @@ describe("the transition table generates", () => {
     expect([...reached].sort()).toEqual([...STATUSES].sort());
   });
 
-  it("the docs' status table (docs/lifecycle.md)", () => {
+  it("the docs' status table and list of moves (docs/lifecycle.md)", () => {
     const doc = readFileSync(new URL("../docs/lifecycle.md", import.meta.url), "utf8");
     // the block of table lines that starts with the status table's header
     const lines = doc.split("\n");
@@ -89,6 +90,8 @@ describe("the transition table generates", () => {
     const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
     const table = lines.slice(start, end).join("\n");
     expect(table).toBe(statusTable());
+    const moves = lines.filter((l) => /^- `[a-z]+` → /.test(l)).join("\n");
+    expect(moves).toBe(movesList());
   });
 });
 
