@@ -88,29 +88,16 @@ export function toTaskError(e: unknown, what: string, call: "read" | "write" | "
   if (e instanceof TaskError) return e;
   const kind = classifyDriverError(e);
   const opts = { cause: e };
+  const unavailable = (reason: string) =>
+    new TaskError("unavailable", "store-unavailable", `${what}: the store is unavailable: ${reason}`, opts);
   switch (kind) {
     case "busy":
-      return new TaskError(
-        "unavailable",
-        "store-unavailable",
-        `${what}: the store is unavailable: the database stayed locked by another writer`,
-        opts,
-      );
+      return unavailable("the database stayed locked by another writer");
     case "network":
-      return new TaskError(
-        "unavailable",
-        "store-unavailable",
-        `${what}: the store is unavailable: the database server could not be reached`,
-        opts,
-      );
+      return unavailable("the database server could not be reached");
     case "storage":
-      return new TaskError(
-        "unavailable",
-        "store-unavailable",
-        `${what}: the store is unavailable: ${
-          STORAGE_TROUBLE[String((e as { extendedCode?: unknown }).extendedCode)] ?? STORAGE_TROUBLE[baseCode(e)]
-        }`,
-        opts,
+      return unavailable(
+        STORAGE_TROUBLE[String((e as { extendedCode?: unknown }).extendedCode)] ?? STORAGE_TROUBLE[baseCode(e)],
       );
     case "timeout":
       return new TaskError(

@@ -11,6 +11,7 @@ import type { Task } from "../../types.ts";
 import { ref, taskList } from "../answers.ts";
 import { CompleteBody, ExtendBody, FailBody, ReserveBody, SnoozeBody, WritesBody } from "../schemas.ts";
 import { type Deps, type Operation, operation } from "./operation.ts";
+import { taskWrite } from "./task-write.ts";
 
 /** `POST /tasks/:taskId/<name>`: a write fenced by its reservation, answered with the task as written. */
 function fenced<B extends v.GenericSchema>(
@@ -21,17 +22,9 @@ function fenced<B extends v.GenericSchema>(
   extra: Record<string, unknown>,
   run: (taskq: Deps["taskq"], taskId: string, body: v.InferOutput<B>) => Promise<Task>,
 ): Operation {
-  return operation({
-    method: "post",
-    path: `/tasks/:taskId/${name}`,
-    id,
-    summary,
-    tag: "pull consumers",
-    body: { schema, example: { pid: "consumer-1", leaseId: "LEASE_ID", ...extra } },
-    ok: { status: 200, schema: ref("Task"), description: "the task as written" },
-    errors: [400, 403, 404, 409, 415],
-    handle: async (c, { body }, { taskq }) => c.json(await run(taskq, c.req.param("taskId"), body)),
-  });
+  const example = { pid: "consumer-1", leaseId: "LEASE_ID", ...extra };
+  const errors = [400, 403, 404, 409, 415];
+  return taskWrite({ name, id, summary, tag: "pull consumers", body: { schema, example }, errors, run });
 }
 
 /** The pull consumers' routes, in the document's order. */

@@ -11,6 +11,7 @@ import type { Task, TaskQ } from "../../types.ts";
 import { ref } from "../answers.ts";
 import { CancelBody, EmptyBody, PruneBody, RevokeBody } from "../schemas.ts";
 import { type Operation, operation } from "./operation.ts";
+import { taskWrite } from "./task-write.ts";
 
 /** `POST /tasks/:taskId/<name>`: an action whose body is optional, answered with the task as written. */
 function action<B extends v.GenericSchema>(
@@ -21,17 +22,8 @@ function action<B extends v.GenericSchema>(
   example: Record<string, unknown>,
   run: (taskq: TaskQ, taskId: string, body: v.InferOutput<B>) => Promise<Task>,
 ): Operation {
-  return operation({
-    method: "post",
-    path: `/tasks/:taskId/${name}`,
-    id,
-    summary,
-    tag: "operator",
-    body: { schema, optional: true, example },
-    ok: { status: 200, schema: ref("Task"), description: "the task as written" },
-    errors: [400, 404, 409, 415],
-    handle: async (c, { body }, { taskq }) => c.json(await run(taskq, c.req.param("taskId"), body)),
-  });
+  const errors = [400, 404, 409, 415];
+  return taskWrite({ name, id, summary, tag: "operator", body: { schema, optional: true, example }, errors, run });
 }
 
 /** The actions on one task, in the document's order. */
