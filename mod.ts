@@ -17,6 +17,15 @@
  */
 
 export { createTaskQ } from "./src/libsql/taskq.ts";
+export { TestClock } from "./src/test-clock.ts";
+export {
+  getSchedule,
+  listSchedules,
+  pauseSchedule,
+  resumeSchedule,
+  schedule,
+  unschedule,
+} from "./src/schedules/api.ts";
 export {
   cancelTask,
   createTask,
@@ -33,6 +42,7 @@ export {
   tasks,
 } from "./src/api.ts";
 export { worker } from "./src/worker/worker.ts";
+export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
 export { failed, ok, snoozed } from "./src/worker/outcome.ts";
 export {
@@ -56,6 +66,7 @@ export type {
   ExtendOptions,
   FailOptions,
   FenceOptions,
+  FireResult,
   ListenerOptions,
   ListFilters,
   Outcome,
@@ -67,6 +78,8 @@ export type {
   ReserveOptions,
   Retention,
   RetryDefaults,
+  Schedule,
+  ScheduleDef,
   StopOptions,
   StoreInfo,
   Task,

@@ -8,7 +8,8 @@
 import { TaskError } from "./errors.ts";
 import type { CursorOptions, ListFilters, Page, PruneOptions, Task, TaskDef, TaskQ } from "./types.ts";
 
-function checkTaskQ(taskq: unknown, what: string): TaskQ {
+/** `taskq` if it is a TaskQ, else `bad-request` naming the argument. */
+export function checkTaskQ(taskq: unknown, what: string): TaskQ {
   if (taskq === null || typeof taskq !== "object" || typeof (taskq as TaskQ).reserveTask !== "function") {
     throw new TaskError(
       "bad-request",

@@ -29,7 +29,7 @@ export function encodeData(
   maxBytes: number,
   what = "task",
   field = "data",
-  code: "invalid-task" | "invalid-outcome" = "invalid-task",
+  code: "invalid-task" | "invalid-outcome" | "invalid-schedule" = "invalid-task",
 ): string {
   // First without tracking the path's objects: a cycle then shows as nesting too deep, and only that case
   // is walked again, with them, to tell which it is.

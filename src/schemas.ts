@@ -67,6 +67,7 @@ export const ListFiltersSchema = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
   taskGroupId: v.optional(Name),
+  schedule: v.optional(Name),
   status: v.optional(Status),
   from: v.optional(Instant),
   to: v.optional(Instant),

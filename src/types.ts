@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { TestClock } from "./test-clock.ts";
 import type { Client } from "@libsql/client";
 import type { TaskError } from "./errors.ts";
 import type { Status } from "./transitions.ts";
@@ -84,6 +85,10 @@ export interface Task<D = unknown> {
   runAt: number | null;
   /** What `ok(result)` stored (any JSON value); `null` until then. */
   result: unknown;
+  /** The schedule that made this task (see `schedule()`); `null` for a task created otherwise. */
+  scheduleName: string | null;
+  /** The slot of its schedule this task is for (epoch ms, a time its cron names); `null` when not made by a schedule. Unlike `runAt`, it never moves. */
+  slotAt: number | null;
 }
 
 /**
@@ -159,6 +164,11 @@ export interface ListFilters {
    * size, not the table's.
    */
   taskGroupId?: string;
+  /**
+   * Only the tasks made by this schedule (its slot tasks, see `schedule()`);
+   * like a group, read through the schedule's own index entries.
+   */
+  schedule?: string;
   /** Only tasks in this status. */
   status?: TaskStatus;
   /** Only tasks updated at or after this time (epoch ms, a Date or an ISO 8601 string). */
@@ -257,6 +267,11 @@ export interface TaskQOptions {
    * are busy deletes one small batch per status (see `pruneTasks`). Default: keep all.
    */
   retention?: Retention;
+  /**
+   * Tests only: moves this store's database clock by the clock's offset (see
+   * `TestClock`), e.g. to a daylight-saving day, or back. Default: the real time.
+   */
+  clock?: TestClock;
 }
 
 /** Options of the writes that a reservation fences. */
@@ -452,6 +467,114 @@ export type WriteOp =
   | { op: "snooze"; taskId: string; pid: string; leaseId?: string; snoozeTime?: number }
   | { op: "revokeLease"; taskId: string; recordVer: number };
 
+/**
+ * A recurring schedule, as `schedule()` creates or replaces it: which task to
+ * make for every slot (each time its `cron` names, in `timezone`). An unknown
+ * key is refused (`bad-request/invalid-schedule`), naming it.
+ *
+ * @example
+ * ```ts
+ * await taskq.schedule({
+ *   name: "nightly-report",
+ *   cron: "30 1 * * *", // 01:30 every day…
+ *   timezone: "Europe/London", // …on London's clock, summer and winter
+ *   topic: "reports",
+ *   data: { kind: "daily" },
+ *   backfillMs: 6 * 3_600_000, // after downtime, fire the slots of the last 6 h, not only the latest
+ * });
+ * ```
+ */
+export interface ScheduleDef<D = unknown> {
+  /**
+   * Names the schedule (a name of 1–200 characters); `schedule()` with a
+   * name that exists replaces that schedule. A slot's task id is
+   * `<name>@<slot in ISO 8601, UTC, to the second>`.
+   */
+  name: string;
+  /**
+   * When to fire: 5 fields (minute hour day-of-month month day-of-week), 6
+   * (seconds first) or 7 (a year last), or a nickname (`@hourly`, `@daily`,
+   * `@weekly`, `@monthly`, `@yearly`); parsed by croner.
+   */
+  cron: string;
+  /** The IANA time zone the cron's fields are read in (`"Europe/London"`). Default `"UTC"`. */
+  timezone?: string;
+  /** The topic of the slot tasks. */
+  topic: string;
+  /** The data of every slot task (any JSON value). Default `null`. */
+  data?: D;
+  /** The slot tasks' sub-topic. Default `"default"`. */
+  subTopic?: string;
+  /** The slot tasks' description. */
+  taskDescription?: string;
+  /** The slot tasks' priority. Default 0. */
+  priority?: number;
+  /** The slot tasks' `maxAttempts`. */
+  maxAttempts?: number;
+  /** The slot tasks' backoff. */
+  backoff?: Backoff;
+  /** The slot tasks' `timeoutMs`. */
+  timeoutMs?: number;
+  /**
+   * `"allow"` (default): every slot makes its task, whatever the earlier ones
+   * are doing. `"skip"`: a slot whose schedule's previous task has not
+   * finished (`terminated`, `failed` or `cancelled`) makes no task, and is
+   * counted in `skippedSlots`.
+   */
+  overlap?: "allow" | "skip";
+  /**
+   * After a time without firing (every process down), the slots missed more
+   * than this long ago are skipped. Default 0: only the latest missed slot
+   * fires. At most 7 days.
+   */
+  backfillMs?: number;
+  /** Created paused (no slot fires until `resumeSchedule`). Absent: a new schedule is active, a replaced one keeps its state. */
+  paused?: boolean;
+}
+
+/** A stored schedule: its definition (defaults filled in) and where firing stands (times on the database clock). */
+export interface Schedule<D = unknown> {
+  name: string;
+  cron: string;
+  timezone: string;
+  topic: string;
+  subTopic: string;
+  taskDescription: string | null;
+  data: D;
+  priority: number;
+  maxAttempts: number | null;
+  backoff: Backoff | null;
+  timeoutMs: number | null;
+  overlap: "allow" | "skip";
+  backfillMs: number;
+  /** Paused: no slot fires; on resume, firing starts at the first slot after that moment. */
+  paused: boolean;
+  /** The next slot to fire (epoch ms); `null` when the cron names no later time. */
+  nextSlotAt: number | null;
+  /** The latest slot handled (fired or skipped); `null` before the first. */
+  lastSlotAt: number | null;
+  /** When the latest slot was handled (database clock): `lastFiredAt - lastSlotAt` is the firing's lag. */
+  lastFiredAt: number | null;
+  /** The task of the latest slot that made one. */
+  lastTaskId: string | null;
+  /** Slots that made no task: skipped by `overlap: "skip"`, or older than the backfill window. */
+  skippedSlots: number;
+  /** 1 on create, +1 on every write (edits, pause, resume and each firing). */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What `fireSchedules` did. */
+export interface FireResult {
+  /** Tasks made. */
+  fired: number;
+  /** The soonest `nextSlotAt` of the active schedules it looked at, or `null` when none has one. */
+  nextSlotAt: number | null;
+  /** The database clock when it read them (epoch ms). */
+  now: number;
+}
+
 /** What one write of `applyWrites` did: the task as written, or why it was refused. */
 export type WriteResult<D = unknown> = { task: Task<D>; error?: undefined } | { task?: undefined; error: TaskError };
 
@@ -593,6 +716,34 @@ export interface TaskQ {
   releaseTask<D = unknown>(taskId: string): Promise<Task<D>>;
   /** Re-runs a `failed` or `cancelled` task: → `starting`, same id, attempts afresh, history (`attempts`, `error`) kept. */
   retryTask<D = unknown>(taskId: string): Promise<Task<D>>;
+  /**
+   * Creates the schedule `def.name`, or replaces it (keeping where its firing
+   * stands: a slot already fired is never fired again, whatever the new
+   * cron). Firing starts at the first slot after now (database clock).
+   */
+  schedule<D = unknown>(def: ScheduleDef<D>): Promise<Schedule<D>>;
+  /**
+   * Deletes a schedule; resolves `false` when there is none of that name.
+   * The tasks it already made stay as they are (cancel waiting ones with
+   * `listTasks({ schedule })` and `cancelTask`).
+   */
+  unschedule(name: string): Promise<boolean>;
+  /** The schedule, or `null`. */
+  getSchedule<D = unknown>(name: string): Promise<Schedule<D> | null>;
+  /** Every schedule (or those of `topic`), by name. */
+  listSchedules(opts?: { topic?: string }): Promise<Schedule[]>;
+  /** Stops a schedule firing; its slots while paused are skipped. `schedule-not-found` when none. */
+  pauseSchedule<D = unknown>(name: string): Promise<Schedule<D>>;
+  /** Lets a paused schedule fire again, from its first slot after now. `schedule-not-found` when none. */
+  resumeSchedule<D = unknown>(name: string): Promise<Schedule<D>>;
+  /**
+   * Fires the due slots of the active schedules (of `topics`, or all): for
+   * each, one transaction that makes the slots' tasks and moves the
+   * schedule's `nextSlotAt` on by compare-and-set, so however many
+   * processes fire at once every slot makes one task. Workers, drains and
+   * `scheduler()` call it; a call when nothing is due is one read.
+   */
+  fireSchedules(opts?: { topics?: string[] }): Promise<FireResult>;
   /** Stops all reservation on `topic`, for every worker and drain in every process; touches no task. Idempotent. */
   pauseTopic(topic: string): Promise<void>;
   /** Lets reservation on `topic` go on. Idempotent. */
@@ -685,6 +836,13 @@ export interface WorkerOptions<D = unknown> {
   maxAttempts?: number;
   /** Backoff for tasks created without their own (default exponential: 1 s base, 1 h cap, jitter). */
   backoff?: Backoff;
+  /**
+   * Fire the due slots of the schedules of this topic (see `schedule()`):
+   * a worker looks at them at each slot and at least once a second; a drain
+   * once, when it starts. Default `true`; any number of workers and
+   * processes may fire one schedule, each slot still makes one task.
+   */
+  schedules?: boolean;
   /** Aborting it stops the worker like `stop()`. */
   signal?: AbortSignal;
 }

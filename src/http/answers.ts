@@ -40,6 +40,8 @@ export const TaskOut = v.strictObject({
   failures: int,
   runAt: nullable(int),
   result: v.unknown(),
+  scheduleName: nullable(str),
+  slotAt: nullable(int),
 });
 
 /** `true` when `A` and `B` are the same type: each field, its type and whether it is optional. */

@@ -23,12 +23,14 @@ function filterArgs(f: v.InferOutput<typeof ListFiltersSchema>): [FilterShape, (
   if (f.topic !== undefined) args.push(f.topic);
   if (f.subTopic !== undefined) args.push(f.subTopic);
   if (f.taskGroupId !== undefined) args.push(f.taskGroupId);
+  if (f.schedule !== undefined) args.push(f.schedule);
   if (f.from !== undefined) args.push(f.from);
   if (f.to !== undefined) args.push(f.to);
   return [{
     topic: f.topic !== undefined,
     subTopic: f.subTopic !== undefined,
     group: f.taskGroupId !== undefined,
+    schedule: f.schedule !== undefined,
     status: f.status !== undefined ? STATUSES.indexOf(f.status) : -1,
     from: f.from !== undefined,
     to: f.to !== undefined,
@@ -70,7 +72,15 @@ export async function listTasks<D>(
       message: `belongs to a listing of ${STATUSES[at.rank]} tasks, not ${f.status}`,
     }], "invalid-cursor");
   }
-  const print = filtersPrint([f.topic, f.subTopic, f.status, f.taskGroupId, f.from, f.to]);
+  const print = filtersPrint([
+    f.topic,
+    f.subTopic,
+    f.status,
+    f.taskGroupId,
+    f.from,
+    f.to,
+    ...(f.schedule === undefined ? [] : [`schedule:${f.schedule}`]),
+  ]);
   if (at?.filters !== undefined && at.filters !== print) {
     throw invalid("listTasks", [{
       path: "cursor",

@@ -32,6 +32,8 @@ type RowArray = [
   failures: number,
   readyAt: number | null,
   resultJson: string | null,
+  scheduleName: string | null,
+  slotAt: number | null,
 ];
 
 /** The Task a row holds; `data` is parsed from its JSON text. */
@@ -64,6 +66,8 @@ export function rowToTask<D>(row: Row): Task<D> {
     // ready_at is the lease's end while running and NULL once final: runAt only shows it while waiting
     runAt: a[5] === "starting" || a[5] === "snoozed" ? a[20] : null,
     result: a[21] === null ? null : JSON.parse(a[21]),
+    scheduleName: a[22],
+    slotAt: a[23],
   };
 }
 

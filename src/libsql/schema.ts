@@ -70,7 +70,10 @@ const MIGRATIONS: string[][] = [
       max_attempts INTEGER,
       backoff TEXT,
       failures INTEGER NOT NULL DEFAULT 0,
-      result TEXT
+      result TEXT,
+      -- a slot task: the schedule that made it and its slot (epoch ms); NULL for every other task
+      schedule_name TEXT,
+      slot_at INTEGER
     )`,
     // Live tasks, see WAITING and PARKED in statements/fragments.ts: reservation and listing walk these. Every live step moves a
     // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.
@@ -84,6 +87,37 @@ const MIGRATIONS: string[][] = [
     // covering: SQLite reads the partial index's own condition from the index.
     `CREATE INDEX sokka_tasks_by_status ON sokka_tasks (status, updated_at, task_id, ready_at) WHERE ready_at IS NULL`,
     `CREATE INDEX sokka_tasks_by_topic_status ON sokka_tasks (topic, status, updated_at, task_id, ready_at) WHERE ready_at IS NULL`,
+    // A schedule's tasks by slot: its latest (the overlap guard, the dashboard) and listTasks({ schedule }).
+    // Only slot tasks: a task made otherwise writes no entry here.
+    `CREATE INDEX sokka_tasks_schedule ON sokka_tasks (schedule_name, slot_at) WHERE schedule_name IS NOT NULL`,
+    // Recurring schedules (src/libsql/schedules.ts): the task to make per slot of `cron`, and where firing
+    // stands. `next_slot_at` (NULL: no slot left) only moves forward, by a compare-and-set on `version` in
+    // the same transaction as the insert of the slot's tasks.
+    `CREATE TABLE sokka_schedules (
+      name TEXT PRIMARY KEY,
+      cron TEXT NOT NULL,
+      timezone TEXT NOT NULL,
+      topic TEXT NOT NULL,
+      sub_topic TEXT NOT NULL,
+      task_description TEXT,
+      data TEXT NOT NULL,
+      priority INTEGER NOT NULL,
+      max_attempts INTEGER,
+      backoff TEXT,
+      timeout_ms INTEGER,
+      overlap TEXT NOT NULL CHECK (overlap = 'allow' OR overlap = 'skip'),
+      backfill_ms INTEGER NOT NULL,
+      paused INTEGER NOT NULL CHECK (paused = 0 OR paused = 1),
+      next_slot_at INTEGER,
+      last_slot_at INTEGER,
+      last_fired_at INTEGER,
+      last_task_id TEXT,
+      skipped_slots INTEGER NOT NULL DEFAULT 0,
+      version INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+    `CREATE INDEX sokka_schedules_due ON sokka_schedules (topic, next_slot_at) WHERE paused = 0`,
     // A row per paused topic: reservation and the idle waiter's look check it (one primary-key seek).
     `CREATE TABLE sokka_paused_topics (topic TEXT PRIMARY KEY, paused_at INTEGER NOT NULL) WITHOUT ROWID`,
     // What happened per topic and minute (epoch minute of the transition; minute 0 holds the minutes

@@ -19,11 +19,14 @@ import type {
   ExtendOptions,
   FailOptions,
   FenceOptions,
+  FireResult,
   ListFilters,
   Page,
   PruneOptions,
   ReserveManyOptions,
   ReserveOptions,
+  Schedule,
+  ScheduleDef,
   StoreInfo,
   Task,
   TaskDef,
@@ -56,6 +59,8 @@ import { Waiting } from "./waiting.ts";
 import { applyWorkerWrites, applyWrites, writeOne } from "./writes.ts";
 import { fenceOptions } from "./write-options.ts";
 import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
+import { defineSchedule, deleteSchedule, pause, readSchedule, readSchedules, resume } from "./schedules.ts";
+import { fireSchedules } from "./schedule-firing.ts";
 
 /** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
 export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
@@ -233,6 +238,34 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   retryTask<D>(taskId: string): Promise<Task<D>> {
     return act<D>(this.#ctx, "retryTask", taskId);
+  }
+
+  schedule<D>(def: ScheduleDef<D>): Promise<Schedule<D>> {
+    return defineSchedule(this.#ctx, def);
+  }
+
+  unschedule(name: string): Promise<boolean> {
+    return deleteSchedule(this.#ctx, name);
+  }
+
+  getSchedule<D>(name: string): Promise<Schedule<D> | null> {
+    return readSchedule(this.#ctx, name);
+  }
+
+  listSchedules(opts?: { topic?: string }): Promise<Schedule[]> {
+    return readSchedules(this.#ctx, opts);
+  }
+
+  pauseSchedule<D>(name: string): Promise<Schedule<D>> {
+    return pause(this.#ctx, name);
+  }
+
+  resumeSchedule<D>(name: string): Promise<Schedule<D>> {
+    return resume(this.#ctx, name);
+  }
+
+  fireSchedules(opts?: { topics?: string[] }): Promise<FireResult> {
+    return fireSchedules(this.#ctx, opts);
   }
 
   pauseTopic(topic: string): Promise<void> {

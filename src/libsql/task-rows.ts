@@ -157,5 +157,7 @@ export function newTask<D>(r: TaskRow, at: number): Task<D> {
     failures: 0,
     runAt: r[R.runAt] ?? at + (r[R.delayMs] ?? 0),
     result: null,
+    scheduleName: null,
+    slotAt: null,
   };
 }

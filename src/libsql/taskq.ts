@@ -13,6 +13,8 @@ import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import { openFileClient } from "./file-clients.ts";
 import type { Driver } from "../drivers/driver.ts";
+import { TestClock } from "../test-clock.ts";
+import { shiftedClock } from "./shifted-clock.ts";
 import { FileDriver, filePath } from "./file-driver.ts";
 import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 import { hasCredentials, openFailure, safeUrl } from "./url.ts";
@@ -58,6 +60,7 @@ const OptionsSchema = fields({
   changePollMs: v.optional(PositiveMs),
   requestTimeoutMs: v.optional(PositiveMs),
   retention: v.optional(RetentionSchema),
+  clock: v.optional(v.instance(TestClock, "must be a TestClock")),
   driver: v.optional(
     v.picklist(DRIVERS, `must be one of ${DRIVERS.map((d) => `"${d}"`).join(", ")} (file: and :memory: databases)`),
   ),
@@ -137,7 +140,7 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     : [];
   // The embedded driver answers synchronously: only a remote call can hang.
   const remote = client.protocol !== "file";
-  const conn = new Connection(client, {
+  const conn = new Connection(opts.clock ? shiftedClock(client, opts.clock) : client, {
     own,
     busyRetryMs: opts.busyRetryMs ?? BUSY_RETRY_MS,
     pragmas,

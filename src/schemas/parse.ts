@@ -30,7 +30,8 @@ export type BadInputCode =
   | "invalid-outcome"
   | "invalid-query"
   | "invalid-request"
-  | "invalid-cursor";
+  | "invalid-cursor"
+  | "invalid-schedule";
 
 /**
  * Parses `input` with `schema`, or throws `bad-request/<code>` naming every

@@ -110,6 +110,10 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const offs = [...signals.map((s) => onAbort(s, abortRunning)), followCancels(o.taskq, running)];
 
   try {
+    // the slots due now become tasks first (an edge cron trigger fires its schedules so)
+    if (o.schedules !== false && typeof o.taskq.fireSchedules === "function" && !aborted()) {
+      await o.taskq.fireSchedules({ topics: [o.topic] }).catch(() => {});
+    }
     let empty = false;
     while (!aborted()) {
       const left = budgetMs - (performance.now() - began);

@@ -33,6 +33,7 @@ export const CommonOptionEntries = {
   concurrency: v.optional(Concurrency),
   maxAttempts: v.optional(MaxAttempts),
   backoff: v.optional(BackoffSchema),
+  schedules: v.optional(v.boolean("must be true or false")),
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 };
 

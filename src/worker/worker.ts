@@ -20,6 +20,7 @@ import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { sleep } from "../sleep.ts";
+import { fireLoop } from "../schedules/firing-loop.ts";
 import { pollDelay } from "./poll-delay.ts";
 
 /** Default cap of the idle wait: what a missed wake-up (or a remote store, which has none) can cost. */
@@ -167,7 +168,10 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       mayHaveWork = tasks.length === free;
     }
   };
-  const loopDone = loop().catch((error) => env.emit("error", error));
+  const firing = o.schedules !== false && typeof o.taskq.fireSchedules === "function"
+    ? fireLoop(o.taskq, [o.topic], polling.signal, { error: (e) => env.emit("error", e) })
+    : Promise.resolve();
+  const loopDone = Promise.all([loop().catch((error) => env.emit("error", error)), firing]);
 
   let stopping: Promise<void> | null = null;
   let cutDrain = () => {};

@@ -21,7 +21,7 @@ export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
  * (rows.ts reads them).
  */
 export const COLUMNS =
-  "json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result) AS r, data";
+  "json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result, schedule_name, slot_at) AS r, data";
 
 /**
  * Clears the lease of a task leaving `running`. `pid` stays: it is the last

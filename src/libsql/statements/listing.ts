@@ -15,6 +15,8 @@ export interface FilterShape {
   subTopic: boolean;
   /** Only one task group's tasks (see `IN_GROUP`). */
   group?: boolean;
+  /** Only one schedule's slot tasks (see `OF_SCHEDULE`). */
+  schedule?: boolean;
   /** The status filter, as an index into `STATUSES` (-1: none): it picks the index and the order. */
   status: number;
   from: boolean;
@@ -65,6 +67,9 @@ const IN_GROUP = (n: number) =>
   `id IN (SELECT id FROM sokka_tasks WHERE task_id = ?${n} AND task_group_id IS NULL
     UNION ALL SELECT id FROM sokka_tasks WHERE task_group_id = ?${n})`;
 
+/** The rows of schedule `?n`, from its partial index (slot tasks only): read as a group's are. */
+const OF_SCHEDULE = (n: number) => `id IN (SELECT id FROM sokka_tasks WHERE schedule_name = ?${n})`;
+
 /**
  * One status's part of a listing or count: the filters present (numbered
  * parameters in `FilterShape` order, then the cursor's four keys), the status
@@ -76,10 +81,12 @@ function armOf(shape: ListShape | FilterShape, rank: number, listing: boolean): 
   let n = 0;
   // in a group, `+status` and `+topic` keep the status and topic out of index choice: the group's rows come
   // by id (IN_GROUP), never from a walk of every task of the status or topic
-  const where = [shape.group ? own.replace(/\bstatus\b/g, "+status") : own];
-  if (shape.topic) where.push(`${shape.group ? "+" : ""}topic = ?${++n}`);
+  const few = shape.group || shape.schedule;
+  const where = [few ? own.replace(/\bstatus\b/g, "+status") : own];
+  if (shape.topic) where.push(`${few ? "+" : ""}topic = ?${++n}`);
   if (shape.subTopic) where.push(`sub_topic = ?${++n}`);
   if (shape.group) where.push(IN_GROUP(++n));
+  if (shape.schedule) where.push(OF_SCHEDULE(++n));
   if (shape.from) where.push(`updated_at >= ?${++n}`);
   if (shape.to) where.push(`updated_at <= ?${++n}`);
   if (!listing) return `SELECT count(*) FROM sokka_tasks WHERE ${where.join(" AND ")}`;
@@ -95,7 +102,7 @@ function armOf(shape: ListShape | FilterShape, rank: number, listing: boolean): 
   const dir = ls.desc ? " DESC" : "";
   const order = cols.map((c) => c + dir).join(", ");
   const limit = `LIMIT ?${n + 5}`;
-  if (shape.group) {
+  if (few) {
     // the group's share of this status is sorted as ids and keys only; the page's rows are read whole after
     return `SELECT ${rank} AS g, ${keys}, ${COLUMNS} FROM sokka_tasks WHERE id IN (
       SELECT id FROM sokka_tasks WHERE ${where.join(" AND ")} ORDER BY ${order} ${limit})
@@ -136,8 +143,8 @@ export function listSql(shape: ListShape): string[] {
     sql = ranksOf(shape).map((r) => armOf(shape, r, true));
     // a group's statuses in ONE statement, read in turn until the page is full: each status read costs a read
     // of the group, so those after a full page are never read (a batch would read them all)
-    if (shape.group && sql.length > 1) {
-      const filters = +shape.topic + +shape.subTopic + +shape.group + +shape.from + +shape.to;
+    if ((shape.group || shape.schedule) && sql.length > 1) {
+      const filters = +shape.topic + +shape.subTopic + +!!shape.group + +!!shape.schedule + +shape.from + +shape.to;
       sql = [`${sql.map((arm) => `SELECT * FROM (${arm})`).join("\n  UNION ALL ")}\n  LIMIT ?${filters + 5}`];
     }
     listCache.set(key, sql);

@@ -1,0 +1,43 @@
+/**
+ * A driver whose statements read the database clock moved by a
+ * `TestClock`'s offset: each `unixepoch('subsec')` (the one clock every
+ * statement reads, `NOW` in statements/fragments.ts) becomes itself plus the
+ * offset. Only stores created with a `clock` are wrapped.
+ *
+ * @module
+ */
+
+import type { Driver, Statement } from "../drivers/driver.ts";
+import type { TestClock } from "../test-clock.ts";
+
+const CLOCK = "unixepoch('subsec')";
+
+/** `driver`, its statements reading `clock`'s time. */
+export function shiftedClock(driver: Driver, clock: TestClock): Driver {
+  const shift = (s: Statement): Statement => {
+    const offset = clock.offsetMs;
+    if (offset === 0) return s;
+    const moved = (sql: string) => sql.replaceAll(CLOCK, `(${CLOCK} + ${offset / 1000})`);
+    return typeof s === "string" ? moved(s) : { ...s, sql: moved(s.sql) } as Statement;
+  };
+  return {
+    get protocol() {
+      return driver.protocol;
+    },
+    get name() {
+      return driver.name;
+    },
+    get warning() {
+      return driver.warning;
+    },
+    get closed() {
+      return driver.closed;
+    },
+    get turns() {
+      return driver.turns;
+    },
+    execute: (s) => driver.execute(shift(s)),
+    batch: (ss, mode) => driver.batch(ss.map(shift), mode),
+    close: () => driver.close(),
+  };
+}

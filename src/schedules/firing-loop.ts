@@ -1,0 +1,54 @@
+/**
+ * The loop that fires schedules for a worker or a `scheduler()`: fire what
+ * is due, then sleep until the soonest next slot (database clock), at most
+ * `RECHECK_MS`, so that a schedule created or edited by another process is
+ * seen within that time.
+ *
+ * @module
+ */
+
+import { sleep } from "../sleep.ts";
+import { pollDelay } from "../worker/poll-delay.ts";
+import type { FireResult, TaskQ } from "../types.ts";
+
+/** Longest sleep between two looks at the schedules. */
+export const RECHECK_MS = 1_000;
+/** Shortest sleep when slots are due but none fired (another process is firing them, or a cron cannot be read). */
+const STUCK_MS = 50;
+
+/** How long to sleep after a firing. */
+export function nextWait(r: FireResult): number {
+  if (r.nextSlotAt === null) return RECHECK_MS;
+  const inMs = r.nextSlotAt - r.now;
+  // due still: a backfill that goes on (at once), or slots another firer holds (shortly)
+  if (inMs <= 0) return r.fired > 0 ? 0 : STUCK_MS;
+  return Math.min(RECHECK_MS, inMs);
+}
+
+/**
+ * Fires the schedules of `topics` (all when absent) until `signal` aborts or
+ * the store closes; `onFired` hears each firing that made tasks, `onError`
+ * each failed one (retried with a backoff, at most `RECHECK_MS` apart).
+ */
+export async function fireLoop(
+  taskq: TaskQ,
+  topics: string[] | undefined,
+  signal: AbortSignal,
+  on: { error(e: unknown): void; fired?(r: FireResult): void },
+): Promise<void> {
+  let failures = 0;
+  while (!signal.aborted) {
+    let wait: number;
+    try {
+      const r = await taskq.fireSchedules(topics ? { topics } : {});
+      failures = 0;
+      if (r.fired > 0) on.fired?.(r);
+      wait = nextWait(r);
+    } catch (e) {
+      if ((e as { code?: unknown })?.code === "store-closed" || signal.aborted) return;
+      on.error(e);
+      wait = pollDelay(failures++, RECHECK_MS);
+    }
+    if (wait > 0) await sleep(wait, signal);
+  }
+}
