@@ -134,6 +134,8 @@ async function running(q: TaskQ, taskId = "a", pid = "p"): Promise<Task> {
 }
 const statusOf = async (q: TaskQ, id: string) => (await q.task(id))?.status;
 const isPaused = async (q: TaskQ) => (await q.topicStats()).find((s) => s.topic === TOPIC)?.paused === true;
+/** A schedule of the topic, daily (its slot is never due during a case unless the case makes it so). */
+const SCHEDULE = { name: "nightly", cron: "30 1 * * *", topic: TOPIC };
 const withRunning = async (q: TaskQ) => ({ t: await running(q) });
 
 /** The store's public write methods. */
@@ -295,6 +297,52 @@ const STORE_CASES: Case[] = [
     landed: async (q, _s, value) => {
       if (value !== undefined) expect(value).toBe(1);
       return (await q.task("a")) === null;
+    },
+  },
+  {
+    name: "schedule (create)",
+    act: (q) => api(() => q.schedule({ ...SCHEDULE, data: BIG })),
+    landed: async (q) => (await q.getSchedule(SCHEDULE.name)) !== null,
+  },
+  {
+    name: "schedule (replace)",
+    seed: async (q) => ({ s: await q.schedule(SCHEDULE) }),
+    act: (q) => api(() => q.schedule({ ...SCHEDULE, cron: "0 0 * * *", data: BIG })),
+    landed: async (q) => (await q.getSchedule(SCHEDULE.name))?.cron === "0 0 * * *",
+  },
+  {
+    name: "unschedule",
+    seed: async (q) => ({ s: await q.schedule({ ...SCHEDULE, data: BIG }) }),
+    act: (q) => api(() => q.unschedule(SCHEDULE.name)),
+    landed: async (q) => (await q.getSchedule(SCHEDULE.name)) === null,
+  },
+  {
+    name: "pauseSchedule",
+    seed: async (q) => ({ s: await q.schedule({ ...SCHEDULE, data: BIG }) }),
+    act: (q) => api(() => q.pauseSchedule(SCHEDULE.name)),
+    landed: async (q) => (await q.getSchedule(SCHEDULE.name))?.paused === true,
+  },
+  {
+    name: "resumeSchedule",
+    seed: async (q) => ({ s: await q.schedule({ ...SCHEDULE, data: BIG, paused: true }) }),
+    act: (q) => api(() => q.resumeSchedule(SCHEDULE.name)),
+    landed: async (q) => (await q.getSchedule(SCHEDULE.name))?.paused === false,
+  },
+  {
+    name: "fireSchedules",
+    seed: async (q) => {
+      const s = await q.schedule({ ...SCHEDULE, cron: "* * * * * *", data: BIG });
+      // its first slot comes within a second (database clock): wait until it is due
+      await waitFor(async () => {
+        const r = await q.fireSchedules({ topics: ["not-this-one"] });
+        return r.now >= s.nextSlotAt!;
+      }, 5_000);
+      return { s };
+    },
+    act: (q) => api(() => q.fireSchedules({ topics: [TOPIC] })),
+    landed: async (q, _s, value) => {
+      if (value !== undefined) expect((value as { fired: number }).fired).toBe(1);
+      return (await q.listTasks({ schedule: SCHEDULE.name })).data.length === 1;
     },
   },
 ];
