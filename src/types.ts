@@ -534,18 +534,31 @@ export interface ScheduleDef<D = unknown> {
 
 /** A stored schedule: its definition (defaults filled in) and where firing stands (times on the database clock). */
 export interface Schedule<D = unknown> {
+  /** Its name: a slot's task id is `<name>@<slot>`. */
   name: string;
+  /** The cron its slots come from. */
   cron: string;
+  /** The IANA time zone the cron is read in. */
   timezone: string;
+  /** The topic of its slot tasks. */
   topic: string;
+  /** Its slot tasks' sub-topic. */
   subTopic: string;
+  /** Its slot tasks' description. */
   taskDescription: string | null;
+  /** Its slot tasks' data. */
   data: D;
+  /** Its slot tasks' priority. */
   priority: number;
+  /** Its slot tasks' `maxAttempts`. */
   maxAttempts: number | null;
+  /** Its slot tasks' backoff. */
   backoff: Backoff | null;
+  /** Its slot tasks' `timeoutMs`. */
   timeoutMs: number | null;
+  /** What a slot does while the previous task has not finished (see `ScheduleDef.overlap`). */
   overlap: "allow" | "skip";
+  /** How far back missed slots are fired after downtime (see `ScheduleDef.backfillMs`). */
   backfillMs: number;
   /** Paused: no slot fires; on resume, firing starts at the first slot after that moment. */
   paused: boolean;
@@ -557,11 +570,13 @@ export interface Schedule<D = unknown> {
   lastFiredAt: number | null;
   /** The task of the latest slot that made one. */
   lastTaskId: string | null;
-  /** Slots that made no task: skipped by `overlap: "skip"`, or older than the backfill window. */
+  /** Slots that made no task because of `overlap: "skip"`. */
   skippedSlots: number;
   /** 1 on create, +1 on every write (edits, pause, resume and each firing). */
   version: number;
+  /** Epoch ms, database clock. */
   createdAt: number;
+  /** Epoch ms, database clock: its last write, firings included. */
   updatedAt: number;
 }
 

@@ -35,6 +35,7 @@ const OUTSIDE: [RegExp, string][] = [
   [/^https:\/\/valibot\.dev\//, "valibot's documentation (a dependency)"],
   [/^https:\/\/github\.com\/tj\/commander\.js\/?$/, "commander's documentation (a dependency)"],
   [/^https:\/\/hono\.dev\//, "Hono's documentation (a dependency)"],
+  [/^https:\/\/github\.com\/Hexagon\/croner\/?$/, "croner's documentation (a dependency)"],
   [/^https:\/\/github\.com\/tursodatabase\/libsql\/(issues|pull)\/\d+$/, "a cited libSQL issue"],
   [/^https:\/\/(www\.rfc-editor\.org|datatracker\.ietf\.org|spec\.openapis\.org)\//, "a standard"],
   [/^http:\/\/(127\.0\.0\.1|localhost)[:/]/, "the local demo server"],

@@ -12,6 +12,7 @@ import {
   createTaskQ,
   drain,
   ok,
+  type Page,
   type Schedule,
   schedule,
   type ScheduleDef,
@@ -33,7 +34,7 @@ async function slotTasks(q: TaskQ, name: string): Promise<Task[]> {
   const out: Task[] = [];
   let cursor: string | null = null;
   do {
-    const page = await q.listTasks({ schedule: name }, { cursor, limit: 1000 });
+    const page: Page = await q.listTasks({ schedule: name }, { cursor, limit: 1000 });
     out.push(...page.data);
     cursor = page.cursor;
   } while (cursor);
@@ -354,7 +355,7 @@ describe.each(TARGETS)("schedules on $name", (target) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await q.listTasks({ schedule: name, topic }, { cursor, limit: 7 });
+      const page: Page = await q.listTasks({ schedule: name, topic }, { cursor, limit: 7 });
       seen.push(...page.data.map((t) => t.taskId));
       cursor = page.cursor;
     } while (cursor);

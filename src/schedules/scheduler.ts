@@ -25,7 +25,9 @@ export interface SchedulerOptions {
 
 /** Events of a scheduler: `fired` (tasks were made) and `error` (a firing failed; it retries). */
 export interface SchedulerEventMap {
+  /** A firing made tasks: `detail` is what `fireSchedules` resolved. */
   fired: CustomEvent<FireResult>;
+  /** A firing failed (the store unreachable…): `detail` is the error; it tries again shortly. */
   error: CustomEvent<unknown>;
 }
 
