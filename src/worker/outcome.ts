@@ -24,7 +24,7 @@ export { describeError } from "./describe.ts";
  * worker({ taskq, topic: "resize", pfn: async (task) => ok({ url: await resize(task.data) }) });
  * ```
  */
-export function ok(result?: unknown): Outcome {
+export function ok<R = unknown>(result?: R): Outcome<R> {
   return result === undefined ? { event: "completed" } : { event: "completed", result };
 }
 
@@ -44,7 +44,7 @@ const FailedOptionsSchema = fields({ errorMessage: v.optional(ErrorMessage) }, "
  * return failed("recipient unknown"); // the same
  * ```
  */
-export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome {
+export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome<never> {
   if (typeof opts === "string") return { event: "failed", errorMessage: opts };
   if (opts instanceof Error) return { event: "failed", errorMessage: describeError(opts) };
   const o = parseOrThrow(FailedOptionsSchema, opts, "failed()", "invalid-outcome");
@@ -65,7 +65,7 @@ const SnoozedOptionsSchema = fields({ snoozeTime: v.optional(NonNegativeMs) }, "
  * return snoozed(60_000); // the same
  * ```
  */
-export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome {
+export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome<never> {
   const o = parseOrThrow(
     SnoozedOptionsSchema,
     typeof opts === "number" ? { snoozeTime: opts } : opts,
