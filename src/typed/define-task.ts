@@ -145,7 +145,7 @@ export function defineTask<S extends AnyStandardSchema, R extends AnyStandardSch
     },
     processor: (pfn) => typedProcessor(checks, pfn),
     worker: (opts) => worker({ ...ownTopic(opts, topic, "worker"), topic, pfn: wrap(checks, opts) }),
-    drain: async (opts) => drain({ ...ownTopic(opts, topic, "drain"), topic, pfn: wrap(checks, opts) }),
+    drain: async (opts) => await drain({ ...ownTopic(opts, topic, "drain"), topic, pfn: wrap(checks, opts) }),
   };
   DEFINITIONS.add(definition);
   return Object.freeze(definition);
