@@ -45,6 +45,20 @@ export { worker } from "./src/worker/worker.ts";
 export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
 export { failed, ok, snoozed } from "./src/worker/outcome.ts";
+export { defineTask } from "./src/typed/define-task.ts";
+export type {
+  AnyStandardSchema,
+  DefineTaskOptions,
+  SchemaInput,
+  SchemaOutput,
+  TaskDefaults,
+  TaskDefinition,
+  TypedCreateOptions,
+  TypedDrainOptions,
+  TypedProcessorFn,
+  TypedTaskItem,
+  TypedWorkerOptions,
+} from "./src/typed/types.ts";
 export {
   ERROR_CODES,
   type ErrorCode,

@@ -807,9 +807,12 @@ export interface TaskQ {
   readonly snoozeTimeMs: number;
 }
 
-/** What a processor function returns; build it with `ok()`, `failed()`, `snoozed()`. */
-export type Outcome =
-  | { event: "completed"; result?: unknown }
+/**
+ * What a processor function returns; build it with `ok()`, `failed()`, `snoozed()`.
+ * `R` is the type of a completed task's `result` (a typed task's result schema gives it).
+ */
+export type Outcome<R = unknown> =
+  | { event: "completed"; result?: R }
   | { event: "failed"; errorMessage?: string }
   | { event: "snoozed"; snoozeTime?: number };
 

@@ -12,6 +12,9 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { fields, intRange, parseOrThrow, PositiveBytes } from "../schemas.ts";
 import type { TaskQ } from "../types.ts";
+import { byTopic } from "../typed/by-topic.ts";
+import { isTaskDefinition } from "../typed/define-task.ts";
+import type { TaskDefinition } from "../typed/types.ts";
 import { onError } from "./errors.ts";
 import { limitBody } from "./middleware/body-limit.ts";
 import { compressReads, onWorkers } from "./middleware/compress-reads.ts";
@@ -63,6 +66,13 @@ export interface SokkaRoutesOptions {
    * `overflow="true"`. Default 500 (about 7,000 series, some 360 KB).
    */
   metricsTopics?: number;
+  /**
+   * Typed task definitions (`defineTask`): `POST /tasks` and `POST /tasks/batch`
+   * check the `data` of a task of their topics with the definition's schema
+   * (400 `bad-request/invalid-task` naming each issue, `data.…`; nothing
+   * written). Tasks of other topics are not checked. One definition per topic.
+   */
+  tasks?: TaskDefinition<any, any, any>[];
 }
 
 /** Topics `/metrics` lists by name when `metricsTopics` is not given. */
@@ -81,6 +91,12 @@ const OptionsSchema = fields({
   allowedHosts: v.optional(v.array(HostNameSchema, "must be an array of host names")),
   compress: v.optional(v.boolean("must be true or false")),
   metricsTopics: v.optional(intRange(1, 100_000)),
+  tasks: v.optional(
+    v.array(
+      v.custom<TaskDefinition<any, any, any>>(isTaskDefinition, "must be a definition made by defineTask()"),
+      "must be an array of definitions made by defineTask()",
+    ),
+  ),
 }, "sokkaRoutes options");
 
 /**
@@ -145,7 +161,9 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
     allowedHosts,
     compress: compressed = !onWorkers(),
     metricsTopics = DEFAULT_METRICS_TOPICS,
+    tasks = [],
   } = parseOrThrow(OptionsSchema, options, "sokkaRoutes", "invalid-options");
+  const definitions = byTopic(tasks, "sokkaRoutes");
   const app = new Hono();
   app.onError(onError);
   app.notFound(routeNotFound);
@@ -155,7 +173,7 @@ export function sokkaRoutes(options: SokkaRoutesOptions): Hono {
   if (compressed) app.use("*", compressReads());
 
   app.route("/ui", uiRoutes(taskq));
-  const deps: Deps = { taskq, metricsTopics, document: openApiDocument };
+  const deps: Deps = { taskq, metricsTopics, definitions, document: openApiDocument };
   for (const op of OPERATIONS) mount(app, op, deps);
   // last: every other request under the mount (405 on a path some route has, else 404)
   app.all("*", unrouted(app));

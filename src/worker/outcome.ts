@@ -16,7 +16,8 @@ export { describeError } from "./describe.ts";
 
 /**
  * The task is done: it becomes `terminated`. A `result` (any JSON value,
- * size-limited like `data`) is kept on the task as its `result`.
+ * size-limited like `data`) is kept on the task as its `result`; a typed
+ * task's result schema (`defineTask({ result })`) types and checks it.
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ export { describeError } from "./describe.ts";
  * worker({ taskq, topic: "resize", pfn: async (task) => ok({ url: await resize(task.data) }) });
  * ```
  */
-export function ok(result?: unknown): Outcome {
+export function ok<R = unknown>(result?: R): Outcome<R> {
   return result === undefined ? { event: "completed" } : { event: "completed", result };
 }
 
@@ -36,7 +37,8 @@ const FailedOptionsSchema = fields({ errorMessage: v.optional(ErrorMessage) }, "
  * its backoff.
  * Shorthands: `failed("recipient unknown")`, and `failed(error)` for a caught
  * error (its class, message and stack, bounded, become the stored error).
- * Anything else throws `bad-request/invalid-outcome`.
+ * Anything else throws `bad-request/invalid-outcome`. Typed `Outcome<never>`, it fits a
+ * processor of any result type (a typed task's too).
  *
  * @example
  * ```ts
@@ -44,7 +46,7 @@ const FailedOptionsSchema = fields({ errorMessage: v.optional(ErrorMessage) }, "
  * return failed("recipient unknown"); // the same
  * ```
  */
-export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome {
+export function failed(opts: { errorMessage?: string } | string | Error = {}): Outcome<never> {
   if (typeof opts === "string") return { event: "failed", errorMessage: opts };
   if (opts instanceof Error) return { event: "failed", errorMessage: describeError(opts) };
   const o = parseOrThrow(FailedOptionsSchema, opts, "failed()", "invalid-outcome");
@@ -57,7 +59,7 @@ const SnoozedOptionsSchema = fields({ snoozeTime: v.optional(NonNegativeMs) }, "
  * Try again later: the task becomes `snoozed` for `snoozeTime` ms (default:
  * the store's `snoozeTimeMs`), then reservable again. Shorthand:
  * `snoozed(60_000)`. A negative, fractional or too large time throws
- * `bad-request/invalid-outcome`.
+ * `bad-request/invalid-outcome`. Typed `Outcome<never>`, as `failed()`.
  *
  * @example
  * ```ts
@@ -65,7 +67,7 @@ const SnoozedOptionsSchema = fields({ snoozeTime: v.optional(NonNegativeMs) }, "
  * return snoozed(60_000); // the same
  * ```
  */
-export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome {
+export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome<never> {
   const o = parseOrThrow(
     SnoozedOptionsSchema,
     typeof opts === "number" ? { snoozeTime: opts } : opts,

@@ -11,6 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type * as v from "valibot";
 import type { BadInputCode } from "../../schemas.ts";
 import type { TaskQ } from "../../types.ts";
+import type { DefinitionsByTopic } from "../../typed/by-topic.ts";
 import type { JsonSchema } from "../json-schema.ts";
 
 /** What a handler uses besides its request. */
@@ -19,6 +20,8 @@ export interface Deps {
   taskq: TaskQ;
   /** Most topics `GET /metrics` lists by name. */
   metricsTopics: number;
+  /** Typed task definitions by topic (`sokkaRoutes({ tasks })`): the data of their tasks is checked at create. */
+  definitions: DefinitionsByTopic;
   /** The OpenAPI document, its `servers` naming `basePath` (where the routes are mounted). */
   document(basePath: string): Record<string, unknown>;
 }

@@ -7,6 +7,7 @@
 
 import { TaskError } from "../../errors.ts";
 import { TaskDefSchema } from "../../schemas.ts";
+import { checkDefined } from "../../typed/by-topic.ts";
 import { errorResponse } from "../errors.ts";
 import { ref, taskList } from "../answers.ts";
 import { BatchBody, GroupQuery, ListQuery, MAX_BATCH } from "../schemas.ts";
@@ -42,7 +43,10 @@ export const TASKS: Operation[] = [
     ok: { status: 201, schema: ref("Task"), description: "the task as stored" },
     errors: [400, 409, 413, 415],
     errorText: { 409: "a task with this `taskId` already exists (task-already-exists); nothing was written" },
-    handle: async (c, { body }, { taskq }) => c.json(await taskq.createTask(body), 201),
+    handle: async (c, { body }, { taskq, definitions }) => {
+      await checkDefined(definitions, [body], "body");
+      return c.json(await taskq.createTask(body), 201);
+    },
   }),
   operation({
     method: "post",
@@ -73,8 +77,9 @@ export const TASKS: Operation[] = [
         "(`issues` names it, `tasks.<index>.data`); nothing was written",
     },
     // each refusal names its item as the body does (tasks.3.topic)
-    handle: async (c, { body }, { taskq }) => {
+    handle: async (c, { body }, { taskq, definitions }) => {
       try {
+        await checkDefined(definitions, body.tasks, "body", true);
         return c.json({ tasks: await taskq.createTasks(body.tasks) }, 201);
       } catch (e) {
         throw inBatch(e);
