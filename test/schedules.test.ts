@@ -120,14 +120,13 @@ describe.each(TARGETS)("schedules on $name", (target) => {
     const { q, clock, topic, name } = store();
     clock.set("2026-06-01T12:00:00.500Z");
     await q.schedule({ name, cron: "* * * * * *", topic, backfillMs: 10 * SECOND });
-    clock.shift(3 * SECOND);
+    clock.set("2026-06-01T12:00:03.500Z");
     expect((await fire(q, topic)).fired).toBe(3);
-    clock.shift(-HOUR);
+    clock.set("2026-06-01T11:00:03.500Z"); // an hour back
     expect((await fire(q, topic)).fired).toBe(0);
-    clock.shift(HOUR - 2 * SECOND); // 12:00:01.5: slots 01 to 03 fired already
+    clock.set("2026-06-01T12:00:01.500Z"); // slots 01 to 03 fired already
     expect((await fire(q, topic)).fired).toBe(0);
-    clock.shift(2 * SECOND); // 12:00:03.5 → 12:00:04 is not yet due… 05.5 makes 04 and 05
-    clock.shift(2 * SECOND);
+    clock.set("2026-06-01T12:00:05.500Z"); // 04 and 05
     expect((await fire(q, topic)).fired).toBe(2);
     const tasks = await slotTasks(q, name);
     expectOncePerSlot(tasks, name);
@@ -140,21 +139,21 @@ describe.each(TARGETS)("schedules on $name", (target) => {
     const { q, clock, topic, name } = store();
     clock.set("2026-06-01T12:00:00.500Z");
     await q.schedule({ name, cron: "* * * * * *", topic, backfillMs: 5 * SECOND });
-    clock.shift(3 * SECOND);
+    clock.set("2026-06-01T12:00:03.500Z");
     expect((await fire(q, topic)).fired).toBe(3);
     for (let t = await q.reserveTask(topic, "p"); t; t = await q.reserveTask(topic, "p")) {
       await q.terminate(t.taskId, "p", { leaseId: t.leaseId! });
     }
     expect(await q.pruneTasks({ olderThanMs: 0, statuses: ["terminated"] })).toBe(3);
     expect(await slotTasks(q, name)).toEqual([]);
-    clock.shift(-2 * SECOND);
+    clock.set("2026-06-01T12:00:01.500Z");
     expect((await fire(q, topic)).fired).toBe(0);
     // a wider backfill window, the clock back where it was: the pruned slots are not made again
     await q.schedule({ name, cron: "* * * * * *", topic, backfillMs: HOUR });
-    clock.shift(2 * SECOND);
+    clock.set("2026-06-01T12:00:03.500Z");
     expect((await fire(q, topic)).fired).toBe(0);
     expect(await slotTasks(q, name)).toEqual([]);
-    clock.shift(SECOND);
+    clock.set("2026-06-01T12:00:04.500Z");
     expect((await fire(q, topic)).fired).toBe(1);
     expect(iso((await slotTasks(q, name)).map((t) => t.slotAt!))).toEqual(["2026-06-01T12:00:04.000Z"]);
   });
@@ -350,7 +349,7 @@ describe.each(TARGETS)("schedules on $name", (target) => {
     clock.set("2026-06-01T12:00:00.500Z");
     await q.schedule({ name, cron: "* * * * * *", topic, backfillMs: MINUTE });
     await q.createTask({ topic });
-    clock.shift(25 * SECOND);
+    clock.set("2026-06-01T12:00:25.500Z");
     expect((await fire(q, topic)).fired).toBe(25);
     const seen: string[] = [];
     let cursor: string | null = null;
