@@ -14,13 +14,7 @@ import { html } from "hono/html";
 import type { Schedule } from "../../types.ts";
 import { badge, clipped, count, duration, time } from "./format.ts";
 import type { Html } from "./html.ts";
-import type { SlotTask } from "./recent-slots.ts";
-
-/** A schedule and its latest slots, as a row of the table shows them. */
-export interface ScheduleRow {
-  schedule: Schedule;
-  slots: SlotTask[];
-}
+import type { ScheduleRow, SlotTask } from "./recent-slots.ts";
 
 /** The link to a schedule's own page. */
 export const scheduleHref = (base: string, name: string): string => `${base}/schedules/${encodeURIComponent(name)}`;

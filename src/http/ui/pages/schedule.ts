@@ -12,8 +12,8 @@ import type { Schedule } from "../../../types.ts";
 import { duration, time } from "../format.ts";
 import { notice } from "../notices.ts";
 import { type Page, refreshing } from "../page.ts";
-import { type ScheduleRow, scheduleTable } from "../schedule-table.ts";
-import { scheduleRows } from "./schedules.ts";
+import { type ScheduleRow, scheduleRows } from "../recent-slots.ts";
+import { scheduleTable } from "../schedule-table.ts";
 
 /** The latest slots shown on a schedule's page. */
 const SLOTS = 20;

@@ -10,15 +10,13 @@
 
 import { html } from "hono/html";
 import { invalid } from "../../../schemas.ts";
-import type { Schedule, TaskQ } from "../../../types.ts";
-import { databaseNow } from "../../database-clock.ts";
 import { time } from "../format.ts";
 import type { Html } from "../html.ts";
 import { naturalCompare } from "../natural-order.ts";
 import { notice } from "../notices.ts";
 import { type Page, refreshing } from "../page.ts";
-import { recentSlots } from "../recent-slots.ts";
-import { type ScheduleRow, scheduleTable } from "../schedule-table.ts";
+import { type ScheduleRow, scheduleRows } from "../recent-slots.ts";
+import { scheduleTable } from "../schedule-table.ts";
 
 /** Schedules per page: each costs {@link RECENT_SLOTS} reads by id for its latest slots. */
 export const SCHEDULES_PER_PAGE = 25;
@@ -44,19 +42,6 @@ function pageOf(value: string | undefined): number {
     throw invalid("query", [{ path: "page", message: "must be a whole number from 1" }], "invalid-request");
   }
   return Number(value);
-}
-
-/** `schedules` with their latest `slots` slots, and the database clock, read at once. */
-export async function scheduleRows(
-  taskq: TaskQ,
-  schedules: Schedule[],
-  slots: number,
-): Promise<{ rows: ScheduleRow[]; now: number }> {
-  const [now, ...rows] = await Promise.all([
-    schedules.length ? databaseNow(taskq, schedules[0].topic) : Promise.resolve(0),
-    ...schedules.map(async (schedule) => ({ schedule, slots: await recentSlots(taskq, schedule, slots) })),
-  ]);
-  return { rows: rows as ScheduleRow[], now: now as number };
 }
 
 function pager(base: string, page: number, pages: number): Html {
