@@ -31,7 +31,7 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>): Pr
   return server.port;
 }
 
-/** A store with tasks for the API's writes (TASK_ID on topic email) and the dashboard's (FORM_TASK on forms). */
+/** A store with tasks for the API's writes (TASK_ID on topic email) and the dashboard's (FORM_TASK and FORM_SCHEDULE on forms). */
 async function target(options: Omit<SokkaRoutesOptions, "taskq"> = {}): Promise<{ taskq: TaskQ; base: string }> {
   const taskq = createTaskQ({ url: ":memory:" });
   closers.push(() => taskq.close());
@@ -39,13 +39,14 @@ async function target(options: Omit<SokkaRoutesOptions, "taskq"> = {}): Promise<
     { topic: "email", taskId: "TASK_ID", taskGroupId: "GROUP_ID" },
     { topic: "forms", taskId: "FORM_TASK" },
   ]);
+  await taskq.schedule({ name: "FORM_SCHEDULE", cron: "0 0 1 1 *", topic: "forms" });
   const port = await listen(sokkaRoutes({ taskq, ...options }).fetch);
   return { taskq, base: `http://127.0.0.1:${port}` };
 }
 
 async function snapshot(q: TaskQ): Promise<string> {
   const topics = (await q.topicStats()).map(({ oldestReadyAgeMs: _age, ...rest }) => rest);
-  return JSON.stringify([(await q.listTasks({}, { limit: 1000 })).data, topics]);
+  return JSON.stringify([(await q.listTasks({}, { limit: 1000 })).data, topics, await q.listSchedules()]);
 }
 
 /** What the attacker's page sends: every API write (with no body, and with its example as text), every dashboard form. */
@@ -66,6 +67,7 @@ function attackPlan(): { fetches: { path: string; body?: string }[]; forms: { pa
     { path: "/ui/tasks", fields: { topic: "forms", data: "{}" } },
     { path: "/ui/topics/forms/pause", fields: {} },
     { path: "/ui/topics/pause", fields: { topic: "forms" } },
+    { path: "/ui/schedules/pause", fields: { name: "FORM_SCHEDULE" } },
     ...["hold", "cancel", "terminate", "release", "retry"].map((a) => ({
       path: `/ui/tasks/FORM_TASK/${a}`,
       fields: {},
@@ -155,6 +157,7 @@ it("the same attack on a server that allows that origin does change the store (t
   // (hold, cancel, release, retry all hit it at once: its version, not its status, says that they acted)
   expect((await allowing.task("TASK_ID"))!.recordVer, "a no-cors fetch acted").toBeGreaterThan(1);
   expect((await allowing.listTasks({ topic: "forms" })).data.length, "a form post created a task").toBe(2);
+  expect((await allowing.getSchedule("FORM_SCHEDULE"))!.paused, "a form post paused a schedule").toBe(true);
   expect((await taskq.task("TASK_ID"))!.status).toBe("starting"); // (the other store, untouched)
 });
 
@@ -210,7 +213,18 @@ it("the dashboard and /docs run under their CSP without a violation (and a forei
     (window as any).__violations = [];
     document.addEventListener("securitypolicyviolation", (e) => (window as any).__violations.push(e.violatedDirective));
   });
-  for (const path of ["/ui", "/ui/tasks", "/ui/tasks/TASK_ID", "/ui/new", "/docs", "/ui/tasks/nope"]) {
+  for (
+    const path of [
+      "/ui",
+      "/ui/tasks",
+      "/ui/tasks/TASK_ID",
+      "/ui/new",
+      "/ui/schedules",
+      "/ui/schedules/FORM_SCHEDULE",
+      "/docs",
+      "/ui/tasks/nope",
+    ]
+  ) {
     await page.goto(base + path);
     expect(await page.evaluate(() => (window as any).__violations), path).toEqual([]);
   }

@@ -23,10 +23,10 @@ function fresh(options: Omit<SokkaRoutesOptions, "taskq"> = {}) {
   return { taskq, app: sokkaRoutes({ taskq, ...options }) };
 }
 
-/** Everything a request could change: every task and every topic's counts and pause. */
+/** Everything a request could change: every task, every topic's counts and pause, every schedule. */
 async function snapshot(q: TaskQ): Promise<string> {
   const topics = (await q.topicStats()).map(({ oldestReadyAgeMs: _age, ...rest }) => rest); // (a clock, not state)
-  return JSON.stringify([(await q.listTasks({}, { limit: 1000 })).data, topics]);
+  return JSON.stringify([(await q.listTasks({}, { limit: 1000 })).data, topics, await q.listSchedules()]);
 }
 
 /** Browsers' headers on a write from a page of another site (app.request's own origin is http://localhost). */
@@ -104,6 +104,12 @@ const form = (fields: Record<string, string>) => () => ({
   type: "application/x-www-form-urlencoded",
   text: new URLSearchParams(fields).toString(),
 });
+/** The state of a schedule's buttons: TASK_ID and a schedule SCHEDULE (paused, for its Resume). */
+async function scheduled(q: TaskQ, paused: boolean): Promise<Json> {
+  await setUp(q, "");
+  await q.schedule({ name: "SCHEDULE", cron: "0 0 1 1 *", topic: "email", paused });
+  return {};
+}
 /** Every form action of the dashboard, by route, with a request that succeeds (a 303 to the page that says so). */
 const DASHBOARD: Record<string, Omit<Write, "ok">[]> = {
   "/ui/topics/:topic/:action": [
@@ -122,6 +128,20 @@ const DASHBOARD: Record<string, Omit<Write, "ok">[]> = {
       setUp: (q) => setUp(q, "resumeTopic"),
       url: "/ui/topics/resume",
       body: form({ topic: "email" }),
+    },
+  ],
+  "/ui/schedules/:action{pause|resume}": [
+    {
+      name: "pause a schedule",
+      setUp: (q) => scheduled(q, false),
+      url: "/ui/schedules/pause",
+      body: form({ name: "SCHEDULE" }),
+    },
+    {
+      name: "resume a schedule",
+      setUp: (q) => scheduled(q, true),
+      url: "/ui/schedules/resume",
+      body: form({ name: "SCHEDULE" }),
     },
   ],
   "/ui/tasks": [

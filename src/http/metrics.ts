@@ -16,6 +16,12 @@
 
 import { MAX_LIMIT, STATUSES } from "../schemas.ts";
 import type { ActivityCounts, TaskQ, TopicStats, TopicTotals } from "../types.ts";
+import {
+  DEFAULT_METRICS_SCHEDULES,
+  readScheduleMetrics,
+  renderScheduleMetrics,
+  type ScheduleMetricsData,
+} from "./schedule-metrics.ts";
 
 /** The media type Prometheus scrapes. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -34,14 +40,22 @@ const COUNTERS: [keyof ActivityCounts, string][] = [
 export interface MetricsData {
   stats: TopicStats[];
   overflow: TopicTotals | null;
+  /** The schedules (of the same topics); absent: none are reported. */
+  schedules?: ScheduleMetricsData;
 }
 
 /**
  * Reads the first `maxTopics` topics (of those starting with `prefix`) a page
  * at a time, and when there are more, the sums of the rest: the topics after
- * the last one listed, in one read.
+ * the last one listed, in one read. Then the schedules of those topics, the
+ * first `maxSchedules` by name listed.
  */
-export async function readMetrics(taskq: TaskQ, maxTopics: number, prefix?: string): Promise<MetricsData> {
+export async function readMetrics(
+  taskq: TaskQ,
+  maxTopics: number,
+  prefix?: string,
+  maxSchedules: number = DEFAULT_METRICS_SCHEDULES,
+): Promise<MetricsData> {
   const stats: TopicStats[] = [];
   let cursor: string | null = null;
   do {
@@ -50,13 +64,13 @@ export async function readMetrics(taskq: TaskQ, maxTopics: number, prefix?: stri
     cursor = page.cursor;
   } while (cursor && stats.length < maxTopics);
   const overflow = cursor ? await taskq.topicTotals({ prefix, after: stats[stats.length - 1].topic }) : null;
-  return { stats, overflow };
+  return { stats, overflow, schedules: await readScheduleMetrics(taskq, maxSchedules, prefix) };
 }
 
 const OVERFLOW = 'overflow="true"';
 
-/** The exposition of a scrape's topics (and the sums of those it leaves out). */
-export function renderMetrics({ stats, overflow }: MetricsData): string {
+/** The exposition of a scrape's topics (and the sums of those it leaves out), then its schedules. */
+export function renderMetrics({ stats, overflow, schedules }: MetricsData): string {
   const out: string[] = [];
   const family = (name: string, type: "gauge" | "counter", help: string, samples: string[]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples);
@@ -96,5 +110,6 @@ export function renderMetrics({ stats, overflow }: MetricsData): string {
       ...rest((o) => [`sokka_tasks_${key}_total{${OVERFLOW}} ${o.totals[key]}`]),
     ]);
   }
+  if (schedules) renderScheduleMetrics(schedules, family, label);
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 /**
- * What the dashboard's buttons do: one table for a task's actions and one
- * for a topic's, each entry holding the action, its past tense (the
+ * What the dashboard's buttons do: one table for a task's actions, one for
+ * a topic's and one for a schedule's, each entry holding the action, its past tense (the
  * `?notice=` key of the page it redirects to) and that notice's text.
  *
  * @module
@@ -88,6 +88,20 @@ export const TOPIC_ACTIONS: Record<string, Action<string>> = {
     done: "resumed",
     notice: "Topic resumed.",
     run: (taskq, topic) => taskq.resumeTopic(topic),
+  },
+};
+
+/** A schedule's actions (`POST /ui/schedules/:action`, the schedule's name in the form). */
+export const SCHEDULE_ACTIONS: Record<string, Action<string>> = {
+  pause: {
+    done: "schedule-paused",
+    notice: "Schedule paused: none of its slots fires until it is resumed.",
+    run: (taskq, name) => taskq.pauseSchedule(name),
+  },
+  resume: {
+    done: "schedule-resumed",
+    notice: "Schedule resumed: it fires from its first slot after now.",
+    run: (taskq, name) => taskq.resumeSchedule(name),
   },
 };
 

@@ -3,7 +3,8 @@
  * a comma every three digits (12,345), the same in every locale and runtime,
  * so a page reads the same wherever it is rendered; a name that may be too
  * long for its cell, cut with an ellipsis by the stylesheet, the whole of it
- * in its `title`; every time in UTC, saying so; a status as a badge.
+ * in its `title`; every time in UTC, saying so; a span of time in words;
+ * a status as a badge.
  *
  * @module
  */
@@ -38,4 +39,21 @@ export function time(ms: number | null): Html | string {
 /** A status badge. */
 export function badge(status: string): Html {
   return html`<span class="badge ${status}">${status}</span>`;
+}
+
+/** A span of time as people read it: 350 ms, 4.2 s, 12 min, 3 h, 2 d; "—" for none. */
+export function duration(ms: number | null): string {
+  if (ms === null) return "—";
+  const sign = ms < 0 ? "−" : "";
+  const a = Math.abs(ms);
+  const body = a < 1000
+    ? `${Math.round(a)} ms`
+    : a < 60_000
+    ? `${(Math.floor(a / 100) / 10).toFixed(1)} s`
+    : a < 3_600_000
+    ? `${Math.floor(a / 60_000)} min`
+    : a < 86_400_000
+    ? `${Math.floor(a / 3_600_000)} h`
+    : `${Math.floor(a / 86_400_000)} d`;
+  return sign + body;
 }

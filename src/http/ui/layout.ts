@@ -38,7 +38,7 @@ export function page(base: string, title: string, body: Html): Html {
         <style>${raw(PAGE_STYLE + CHART_STYLE)}</style>
       </head>
       <body>
-        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/new">New task</a><a href="${base
+        <header><b>sokka</b><a href="${base}">Overview</a><a href="${base}/tasks">Tasks</a><a href="${base}/schedules">Schedules</a><a href="${base}/new">New task</a><a href="${base
           .replace(/\/ui$/, "")}/docs">API</a>
           <form class="search" method="get" action="${base}/find" role="search"><input name="taskId" placeholder="Task id" aria-label="Find a task by id" required><button class="secondary">Find</button></form>
           <span class="zone">All times UTC</span></header>

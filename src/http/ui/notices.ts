@@ -7,13 +7,13 @@
  */
 
 import { html } from "hono/html";
-import { TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
+import { SCHEDULE_ACTIONS, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
 import type { Html } from "./html.ts";
 
 /** What an action did, by its past tense. */
 export const NOTICES: Readonly<Record<string, string>> = Object.fromEntries([
   ["created", "Task created."],
-  ...[...Object.values(TASK_ACTIONS), ...Object.values(TOPIC_ACTIONS)].map((a) => [a.done, a.notice]),
+  ...[TASK_ACTIONS, TOPIC_ACTIONS, SCHEDULE_ACTIONS].flatMap((t) => Object.values(t)).map((a) => [a.done, a.notice]),
 ]);
 
 /** The banner of `?notice=<key>`, if the key is known. */

@@ -18,7 +18,7 @@ import * as v from "valibot";
 import { TaskError } from "../../errors.ts";
 import type { TaskQ } from "../../types.ts";
 import { pageHeaders } from "../middleware/page-headers.ts";
-import { actionOf, type Form, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
+import { actionOf, type Form, SCHEDULE_ACTIONS, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
 import { errorPage } from "./error-page.ts";
 import { formOf } from "./form-body.ts";
 import { fieldsOrThrow, required, text } from "./form-fields.ts";
@@ -28,14 +28,19 @@ import { findPage } from "./pages/find.ts";
 import { groupPage } from "./pages/group.ts";
 import { createTaskPage, newTaskPage } from "./pages/new-task.ts";
 import { overviewPage } from "./pages/overview.ts";
+import { schedulePage } from "./pages/schedule.ts";
+import { schedulesPage } from "./pages/schedules.ts";
 import { taskListPage } from "./pages/task-list.ts";
 import { taskPage } from "./pages/task.ts";
 import { topicPage } from "./pages/topic.ts";
 import { pathParam } from "./path-param.ts";
+import { scheduleHref } from "./schedule-table.ts";
 import { pageParams } from "./topic-table.ts";
 
 /** The topic of the dashboard's own buttons, sent in the form: `.` and `..` cannot be path segments. */
 const TopicForm = v.object({ topic: required(text) });
+/** The schedule of the schedules' buttons, sent in the form as a topic is; `page`: the page they come back to. */
+const ScheduleForm = v.object({ name: required(text), page: text, from: text });
 
 /** Every page, in the order their routes are tried. */
 const PAGES: readonly Page<unknown>[] = [
@@ -45,6 +50,8 @@ const PAGES: readonly Page<unknown>[] = [
   taskListPage,
   taskPage,
   groupPage,
+  schedulesPage,
+  schedulePage,
   newTaskPage,
   createTaskPage,
 ];
@@ -72,6 +79,18 @@ async function topicAction(c: Context, taskq: TaskQ, topic: string, f: Form): Pr
   return c.redirect(`${back}?${params}`, 303);
 }
 
+/** Runs a schedule's action and goes back where its button was: the schedule's page, or the same page of the list. */
+async function scheduleAction(c: Context, taskq: TaskQ, f: Form): Promise<Response> {
+  const action = actionOf(SCHEDULE_ACTIONS, c.req.param("action") ?? "");
+  const { name, page, from } = fieldsOrThrow(ScheduleForm, f, "the form names no schedule");
+  await action.run(taskq, name, f);
+  const base = dashboardBase(c);
+  const params = new URLSearchParams();
+  if (from !== "schedule" && page && /^\d{1,9}$/.test(page)) params.set("page", page);
+  params.set("notice", action.done);
+  return c.redirect(`${from === "schedule" ? scheduleHref(base, name) : `${base}/schedules`}?${params}`, 303);
+}
+
 /** The dashboard as a Hono app, to be mounted at `/ui` of the routes. */
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
@@ -88,6 +107,11 @@ export function uiRoutes(taskq: TaskQ): Hono {
     const f = await formOf(c);
     return topicAction(c, taskq, fieldsOrThrow(TopicForm, f, "the form names no topic").topic, f);
   });
+
+  ui.post(
+    `/schedules/:action{${Object.keys(SCHEDULE_ACTIONS).join("|")}}`,
+    async (c) => scheduleAction(c, taskq, await formOf(c)),
+  );
 
   for (const p of PAGES) serve(ui, taskq, p);
 

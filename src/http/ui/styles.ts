@@ -1,6 +1,6 @@
 /**
- * The dashboard's stylesheet, inlined in every page: the shell, tables,
- * forms and badges (one colour per status), then the charts.
+ * The dashboard's stylesheet, inlined in every page: the shell, tables
+ * (topics, tasks, schedules), forms and badges (one colour per status), then the charts.
  *
  * @module
  */
@@ -39,8 +39,12 @@ table.topics th{white-space:normal}td.time{white-space:nowrap}td.text{overflow-w
 .clip{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
 td.id .clip{font:12px/1.75 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-width:26ch}
 td.topic{width:30%;min-width:9em}td.owner{width:12%;min-width:6em}
-td.topic .cell{display:flex;align-items:center;gap:6px;width:0;min-width:100%}.cell .clip{flex:0 1 auto;min-width:0}.cell>:not(.clip){flex:none}
+td.topic .cell,td.name .cell{display:flex;align-items:center;gap:6px;width:0;min-width:100%}.cell .clip{flex:0 1 auto;min-width:0}.cell>:not(.clip){flex:none}
 table.tasks td.topic .clip,td.owner .clip{display:block;width:0;min-width:100%}
+table.schedules td.name{width:24%;min-width:10em}table.schedules td.topic{width:16%;min-width:7em}
+table.schedules td.topic .clip{display:block;width:0;min-width:100%}td.cron{overflow-wrap:break-word;min-width:8em}
+table.schedules tr.main td{border-bottom:0}table.schedules td.slots{padding-top:0}
+div.slots{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:12px}.slot{white-space:nowrap}
 th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--accent)}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
 ${badgeRules}
@@ -63,6 +67,11 @@ details.action[open] summary{margin-bottom:8px}details.action form{display:flex;
 table.topics tr.head,table.tasks tr.head{display:none}
 table.topics tr,table.tasks tr{display:grid;grid-template-columns:repeat(auto-fill,minmax(6.5em,1fr));gap:4px 10px;padding:8px 0;border-bottom:1px solid var(--line)}
 table.topics td,table.tasks td{border:0;padding:0;text-align:left;width:auto;min-width:0}
+table.schedules,table.schedules tbody{display:block}table.schedules thead{display:none}
+table.schedules tr{display:grid;grid-template-columns:repeat(auto-fill,minmax(10em,1fr));gap:4px 10px;padding:8px 0}
+table.schedules tr.main{padding-bottom:4px}table.schedules tbody{border-bottom:1px solid var(--line)}
+table.schedules td{border:0;padding:0;text-align:left;width:auto;min-width:0}
+table.schedules td.name,table.schedules td.slots{grid-column:1/-1}table.schedules td.time,.slot{white-space:normal}
 table.topics td.topic,table.topics td.spark,table.tasks td.id,table.tasks td.topic,table.tasks td.text{grid-column:1/-1}
 table.tasks td.text{order:1}table.tasks td.time{white-space:normal}
 td[data-label]::before{content:attr(data-label);display:block;font-size:11px;color:var(--muted);text-transform:uppercase;letter-spacing:.4px}}

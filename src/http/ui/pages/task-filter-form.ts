@@ -26,6 +26,9 @@ export function filterForm(base: string, state: FormState): Html {
   return html`<form class="filters card" method="get" action="${base}/tasks">
 <label>topic<input name="topic" value="${v.topic ?? ""}"></label>
 <label>sub-topic<input name="subTopic" value="${v.subTopic ?? ""}"></label>
+<label>schedule<input name="schedule" value="${v.schedule ?? ""}" ${invalidAttrs(state, "schedule")}>${
+    errorOf(state, "schedule")
+  }</label>
 <label>status<select name="status" ${invalidAttrs(state, "status")}><option value="">any</option>${
     STATUSES.map((s) => html`<option value="${s}" ${v.status === s ? "selected" : ""}>${s}</option>`)
   }</select>${errorOf(state, "status")}</label>

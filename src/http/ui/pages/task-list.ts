@@ -1,9 +1,9 @@
 /**
  * The task list (`/ui/tasks`): the tasks that match the filter form (topic,
- * sub-topic, status, updated from / to, order), a page at a time, with
- * their count; the list refreshes in place. A refused filter is shown again
- * with its error beside its field; a refused cursor (from the link, not the
- * form) says so and links to the list's first page.
+ * sub-topic, schedule, status, updated from / to, order), a page at a time,
+ * with their count; the list refreshes in place. A refused filter is shown
+ * again with its error beside its field; a refused cursor (from the link, not
+ * the form) says so and links to the list's first page.
  *
  * @module
  */
@@ -37,6 +37,7 @@ const utcTime = v.pipe(
 const ListQuery = v.object({
   topic: text,
   subTopic: text,
+  schedule: text,
   status: v.pipe(text, v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`))),
   from: utcTime,
   to: utcTime,

@@ -1,5 +1,6 @@
 /**
- * A task's page (`/ui/tasks/:taskId`): every field, its data and result,
+ * A task's page (`/ui/tasks/:taskId`): every field (a slot task's schedule,
+ * linked to its page, and its slot too), its data and result,
  * and the buttons of the actions its status allows (each a form that posts
  * to `/ui/tasks/:taskId/<action>`, see `actions.ts`).
  *
@@ -13,6 +14,7 @@ import { badge, time } from "../format.ts";
 import type { Html } from "../html.ts";
 import { notice } from "../notices.ts";
 import type { Page } from "../page.ts";
+import { scheduleHref } from "../schedule-table.ts";
 
 /** A task's backoff in words ("worker default" when it has none of its own). */
 function backoffText(t: Task): string {
@@ -35,6 +37,12 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
         <dd><a href="${base}/tasks?topic=${encodeURIComponent(t.topic)}">${t.topic}</a> / ${t.subTopic}</dd>
         <dt>group</dt>
         <dd><a href="${base}/groups/${encodeURIComponent(t.taskGroupId)}">${t.taskGroupId}</a></dd>
+        ${t.scheduleName === null ? "" : html`
+          <dt>schedule</dt>
+          <dd data-testid="schedule"><a href="${scheduleHref(base, t.scheduleName)}">${t.scheduleName}</a></dd>
+          <dt>slot</dt>
+          <dd data-testid="slot">${time(t.slotAt)}</dd>
+        `}
         <dt>description</dt>
         <dd>${t.taskDescription ?? "—"}</dd>
         <dt>owner (pid)</dt>
