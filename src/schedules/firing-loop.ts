@@ -8,7 +8,6 @@
  */
 
 import { sleep } from "../sleep.ts";
-import { pollDelay } from "../worker/poll-delay.ts";
 import type { FireResult, TaskQ } from "../types.ts";
 
 /** Longest sleep between two looks at the schedules. */
@@ -47,7 +46,8 @@ export async function fireLoop(
     } catch (e) {
       if ((e as { code?: unknown })?.code === "store-closed" || signal.aborted) return;
       on.error(e);
-      wait = pollDelay(failures++, RECHECK_MS);
+      // 100 ms, doubling, at most RECHECK_MS, with jitter: a store that stopped answering is not hammered
+      wait = Math.round(Math.min(RECHECK_MS, 100 * 2 ** Math.min(failures++, 10)) * (0.5 + Math.random() / 2));
     }
     if (wait > 0) await sleep(wait, signal);
   }
