@@ -52,3 +52,38 @@ export async function fireLoop(
     if (wait > 0) await sleep(wait, signal);
   }
 }
+
+/** The firing loops of this process, one per store and topic, shared by the workers of that topic. */
+const loops = new WeakMap<
+  TaskQ,
+  Map<string, { errors: Set<(e: unknown) => void>; stop: AbortController; done: Promise<void> }>
+>();
+
+/**
+ * Fires topic `topic`'s schedules for a worker: the workers of one topic on
+ * one store share one loop (fifty workers look at the schedules once a
+ * second, not fifty times). Each hears the loop's errors. The returned
+ * function leaves it; the last to leave stops it (resolves once stopped).
+ */
+export function fireTopic(taskq: TaskQ, topic: string, onError: (e: unknown) => void): () => Promise<void> {
+  let byTopic = loops.get(taskq);
+  if (!byTopic) loops.set(taskq, byTopic = new Map());
+  let loop = byTopic.get(topic);
+  if (!loop) {
+    const errors = new Set<(e: unknown) => void>();
+    const stop = new AbortController();
+    const done = fireLoop(taskq, [topic], stop.signal, { error: (e) => errors.forEach((f) => f(e)) });
+    loop = { errors, stop, done };
+    byTopic.set(topic, loop);
+  }
+  const mine = loop;
+  mine.errors.add(onError);
+  return () => {
+    mine.errors.delete(onError);
+    if (mine.errors.size === 0 && byTopic.get(topic) === mine) {
+      byTopic.delete(topic);
+      mine.stop.abort();
+    }
+    return mine.errors.size === 0 ? mine.done : Promise.resolve();
+  };
+}

@@ -20,7 +20,7 @@ import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { sleep } from "../sleep.ts";
-import { fireLoop } from "../schedules/firing-loop.ts";
+import { fireTopic } from "../schedules/firing-loop.ts";
 import { pollDelay } from "./poll-delay.ts";
 
 /** Default cap of the idle wait: what a missed wake-up (or a remote store, which has none) can cost. */
@@ -168,10 +168,11 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       mayHaveWork = tasks.length === free;
     }
   };
-  const firing = o.schedules !== false && typeof o.taskq.fireSchedules === "function"
-    ? fireLoop(o.taskq, [o.topic], polling.signal, { error: (e) => env.emit("error", e) })
-    : Promise.resolve();
-  const loopDone = Promise.all([loop().catch((error) => env.emit("error", error)), firing]);
+  // the due slots of the topic's schedules become tasks (one loop per store and topic in this process)
+  const leaveFiring = o.schedules !== false && typeof o.taskq.fireSchedules === "function"
+    ? fireTopic(o.taskq, o.topic, (e) => env.emit("error", e))
+    : () => Promise.resolve();
+  const loopDone = loop().catch((error) => env.emit("error", error));
 
   let stopping: Promise<void> | null = null;
   let cutDrain = () => {};
@@ -189,7 +190,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     polling.abort();
     wake();
     stopping = (async () => {
-      await loopDone;
+      await Promise.all([loopDone, leaveFiring()]);
       if (s?.drain) {
         const timer = new AbortController();
         await Promise.race([
