@@ -164,6 +164,8 @@ describe("commands (Node, file: database)", () => {
       "stats",
       "serve",
       "work",
+      "schedules",
+      "scheduler",
     ];
     const top = await sokka(["--help"], env);
     expect(top.code).toBe(0);

@@ -49,17 +49,23 @@ async function api(call: () => Promise<unknown>): Promise<Outcome> {
 }
 
 /** A request through the routes as an outcome: 2xx/303 acknowledged, else refused (checked by the caller). */
-async function http(q: TaskQ, path: string, body?: unknown, form?: Record<string, string>): Promise<Outcome> {
+async function http(
+  q: TaskQ,
+  path: string,
+  body?: unknown,
+  form?: Record<string, string>,
+  method = "POST",
+): Promise<Outcome> {
   const app = sokkaRoutes({ taskq: q });
   const init: RequestInit = form
     ? {
-      method: "POST",
+      method,
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://localhost" },
       body: new URLSearchParams(form).toString(),
     }
     : body === undefined
-    ? { method: "POST" }
-    : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+    ? { method }
+    : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
   const res = await app.request(`http://localhost${path}`, init);
   const text = await res.text();
   if (res.status < 300 || res.status === 303) return { acked: true, value: text ? safeJson(text) : null };
@@ -137,6 +143,24 @@ const isPaused = async (q: TaskQ) => (await q.topicStats()).find((s) => s.topic 
 /** A schedule of the topic, daily (its slot is never due during a case unless the case makes it so). */
 const SCHEDULE = { name: "nightly", cron: "30 1 * * *", topic: TOPIC };
 const withRunning = async (q: TaskQ) => ({ t: await running(q) });
+const scheduled = (q: TaskQ, paused = false) =>
+  q.schedule({ name: "s", cron: "@daily", topic: TOPIC, data: BIG, paused });
+const isScheduled = async (q: TaskQ) => (await q.getSchedule("s")) !== null;
+
+/** The JSON API's writes other than POST, by method and path as the OpenAPI document writes them. */
+const OTHER_HTTP_CASES: Record<string, Case> = {
+  "PUT /schedules/{name}": {
+    name: "PUT /schedules/{name}",
+    act: (q) => http(q, "/schedules/s", { cron: "@daily", topic: TOPIC, data: BIG }, undefined, "PUT"),
+    landed: isScheduled,
+  },
+  "DELETE /schedules/{name}": {
+    name: "DELETE /schedules/{name}",
+    seed: async (q) => ({ s: await scheduled(q) }),
+    act: (q) => http(q, "/schedules/s", undefined, undefined, "DELETE"),
+    landed: async (q) => !(await isScheduled(q)),
+  },
+};
 
 /** The store's public write methods. */
 const STORE_CASES: Case[] = [
@@ -464,6 +488,29 @@ const HTTP_CASES: Record<string, Case> = {
     act: (q, s) => http(q, "/tasks/a/fail", { pid: "p", leaseId: s.t.leaseId, errorMessage: "kaput" }),
     landed: async (q) => (await statusOf(q, "a")) === "failed",
   },
+  "/schedules/{name}/pause": {
+    name: "POST /schedules/{name}/pause",
+    seed: async (q) => ({ s: await scheduled(q) }),
+    act: (q) => http(q, "/schedules/s/pause"),
+    landed: async (q) => (await q.getSchedule("s"))!.paused,
+  },
+  "/schedules/{name}/resume": {
+    name: "POST /schedules/{name}/resume",
+    seed: async (q) => ({ s: await scheduled(q, true) }),
+    act: (q) => http(q, "/schedules/s/resume"),
+    landed: async (q) => !(await q.getSchedule("s"))!.paused,
+  },
+  "/schedules/fire": {
+    name: "POST /schedules/fire",
+    // a schedule of every second, waited on until its first slot is due
+    seed: async (q) => {
+      const s = await q.schedule({ name: "s", cron: "* * * * * *", topic: TOPIC, data: BIG });
+      await waitFor(() => Date.now() > s.nextSlotAt! + 50, 5_000, "a due slot");
+      return { s };
+    },
+    act: (q) => http(q, "/schedules/fire"),
+    landed: async (q) => (await q.listTasks({ schedule: "s" })).data.length > 0,
+  },
   "/tasks/{taskId}/snooze": {
     name: "POST /tasks/{taskId}/snooze",
     seed: withRunning,
@@ -610,6 +657,19 @@ describe.each(fileDrivers())(
       const acked: string[] = [];
       for (const path of posts) if (await runCase(HTTP_CASES[path], driver)) acked.push(path);
       expectMostlyRefused(acked, posts.length);
+    });
+
+    it("every PUT and DELETE route of the JSON API answers 2xx only when committed, else 503", async () => {
+      const writes = Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>)
+        .flatMap(([path, ops]) =>
+          Object.keys(ops).filter((m) => m === "put" || m === "delete").map((m) => `${m.toUpperCase()} ${path}`)
+        );
+      // a new write route fails this test until it has a case here
+      expect(writes.filter((w) => !(w in OTHER_HTTP_CASES))).toEqual([]);
+      expect(writes.length).toBeGreaterThan(0);
+      const acked: string[] = [];
+      for (const w of writes) if (await runCase(OTHER_HTTP_CASES[w], driver)) acked.push(w);
+      expectMostlyRefused(acked, writes.length);
     });
 
     it("every dashboard action answers a redirect only when committed, else 503", async () => {

@@ -3,7 +3,8 @@
  * playwright-core): a page on a second server, loaded as another site
  * (`attacker.test`, resolved to 127.0.0.1 by the browser) and as the same
  * site on another port, sends `fetch(…, { method: "POST", mode: "no-cors" })`
- * to every write route of the OpenAPI document and posts a form to every
+ * to every POST route of the OpenAPI document (a PUT or DELETE, which no-cors
+ * cannot send, with a CORS preflight the routes do not answer) and posts a form to every
  * dashboard action; it frames the dashboard; and a name rebound to
  * 127.0.0.1 loads the dashboard as its own origin. Nothing changes in the
  * store, nothing is framed, the rebound name reads nothing. The same attack
@@ -15,7 +16,7 @@ import { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { launchChromium, listen as serveOn } from "./browser.ts";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTaskQ, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ, TestClock } from "../mod.ts";
 import { sokkaRoutes, type SokkaRoutesOptions } from "../src/http/mod.ts";
 import { openApiDocument } from "../src/http/openapi.ts";
 
@@ -33,8 +34,14 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>): Pr
 
 /** A store with tasks for the API's writes (TASK_ID on topic email) and the dashboard's (FORM_TASK and FORM_SCHEDULE on forms). */
 async function target(options: Omit<SokkaRoutesOptions, "taskq"> = {}): Promise<{ taskq: TaskQ; base: string }> {
-  const taskq = createTaskQ({ url: ":memory:" });
+  const clock = new TestClock();
+  const taskq = createTaskQ({ url: ":memory:", clock });
   closers.push(() => taskq.close());
+  // the schedule the document's paths name, and one defined two days back: a slot is due for POST /schedules/fire
+  await taskq.schedule({ name: "nightly-report", cron: "@daily", topic: "reports" });
+  clock.shift(-2 * 86_400_000);
+  await taskq.schedule({ name: "due", cron: "@daily", topic: "reports" });
+  clock.reset();
   await taskq.createTasks([
     { topic: "email", taskId: "TASK_ID", taskGroupId: "GROUP_ID" },
     { topic: "forms", taskId: "FORM_TASK" },
@@ -50,16 +57,20 @@ async function snapshot(q: TaskQ): Promise<string> {
 }
 
 /** What the attacker's page sends: every API write (with no body, and with its example as text), every dashboard form. */
-function attackPlan(): { fetches: { path: string; body?: string }[]; forms: { path: string; fields: Json }[] } {
-  const fetches: { path: string; body?: string }[] = [];
+function attackPlan(): {
+  fetches: { method: string; path: string; body?: string }[];
+  forms: { path: string; fields: Json }[];
+} {
+  const fetches: { method: string; path: string; body?: string }[] = [];
   for (const [path, item] of Object.entries(openApiDocument().paths as Json)) {
     for (const [method, op] of Object.entries(item as Json) as [string, Json][]) {
       if (method === "get") continue;
       let url = path;
       for (const p of op.parameters ?? []) if (p.in === "path") url = url.replace(`{${p.name}}`, p.example);
       const example = op.requestBody?.content?.["application/json"]?.example;
-      fetches.push({ path: url });
-      if (example) fetches.push({ path: url, body: JSON.stringify(example) });
+      const m = method.toUpperCase();
+      fetches.push({ method: m, path: url });
+      if (example) fetches.push({ method: m, path: url, body: JSON.stringify(example) });
     }
   }
   expect(fetches.length).toBeGreaterThan(20);
@@ -85,7 +96,7 @@ function attackPage(target: string): string {
 (async () => {
   const plan = ${plan};
   await Promise.allSettled(plan.fetches.map((f) =>
-    fetch(plan.target + f.path, { method: "POST", mode: "no-cors", credentials: "include", ...(f.body ? { body: f.body } : {}) })));
+    fetch(plan.target + f.path, { method: f.method, mode: f.method === "POST" ? "no-cors" : "cors", credentials: "include", ...(f.body ? { body: f.body } : {}) })));
   await Promise.all(plan.forms.map((f, i) => new Promise((resolve) => {
     const frame = document.createElement("iframe");
     frame.name = "f" + i;
@@ -158,6 +169,7 @@ it("the same attack on a server that allows that origin does change the store (t
   expect((await allowing.task("TASK_ID"))!.recordVer, "a no-cors fetch acted").toBeGreaterThan(1);
   expect((await allowing.listTasks({ topic: "forms" })).data.length, "a form post created a task").toBe(2);
   expect((await allowing.getSchedule("FORM_SCHEDULE"))!.paused, "a form post paused a schedule").toBe(true);
+  expect((await allowing.listTasks({ schedule: "due" })).data.length, "a no-cors fetch fired a schedule").toBe(1);
   expect((await taskq.task("TASK_ID"))!.status).toBe("starting"); // (the other store, untouched)
 });
 

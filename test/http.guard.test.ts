@@ -8,18 +8,22 @@
  * changes nothing in the store.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createTaskQ, type TaskQ } from "../mod.ts";
+import { createTaskQ, type TaskQ, TestClock } from "../mod.ts";
 import { sokkaRoutes, type SokkaRoutesOptions } from "../src/http/mod.ts";
 import { openApiDocument } from "../src/http/openapi.ts";
 
 type Json = Record<string, any>;
 const stores: TaskQ[] = [];
+/** Each store's database clock (a setup may define a schedule in the past, so that a slot is due). */
+const clocks = new WeakMap<TaskQ, TestClock>();
 afterEach(async () => {
   for (const q of stores.splice(0)) await q.close();
 });
 function fresh(options: Omit<SokkaRoutesOptions, "taskq"> = {}) {
-  const taskq = createTaskQ({ url: ":memory:" });
+  const clock = new TestClock();
+  const taskq = createTaskQ({ url: ":memory:", clock });
   stores.push(taskq);
+  clocks.set(taskq, clock);
   return { taskq, app: sokkaRoutes({ taskq, ...options }) };
 }
 
@@ -50,6 +54,14 @@ async function setUp(q: TaskQ, operationId: string): Promise<Json> {
   if (operationId === "releaseTask") await q.holdTask("TASK_ID");
   if (operationId === "retryTask") await q.cancelTask("TASK_ID");
   if (operationId === "resumeTopic" || operationId === "resumeTopicNamed") await q.pauseTopic("email");
+  if (operationId.endsWith("Schedule")) await q.schedule({ name: "nightly-report", cron: "@daily", topic: "reports" });
+  if (operationId === "resumeSchedule") await q.pauseSchedule("nightly-report");
+  if (operationId === "fireSchedules") {
+    // defined two days back: a slot is due, which a write that passes fires (and a refused one must not)
+    clocks.get(q)!.shift(-2 * 86_400_000);
+    await q.schedule({ name: "daily", cron: "@daily", topic: "reports" });
+    clocks.get(q)!.reset();
+  }
   if (operationId === "revokeLease") return { recordVer: (await q.reserveTask("email", "w"))!.recordVer };
   if (["applyWrites", "extendLease", "complete", "fail", "snooze"].includes(operationId)) {
     return { leaseId: (await q.reserveTask("email", "consumer-1"))!.leaseId };
@@ -68,6 +80,8 @@ function fill(example: unknown, known: Json): unknown {
 
 interface Write {
   name: string;
+  /** POST, PUT or DELETE (the dashboard's: POST). */
+  method?: string;
   setUp(q: TaskQ): Promise<Json>;
   url: string;
   /** The body as the route takes it, and its Content-Type. */
@@ -83,12 +97,13 @@ function apiWrites(): Write[] {
   for (const [path, item] of Object.entries(doc.paths as Json)) {
     for (const [method, op] of Object.entries(item as Json) as [string, Json][]) {
       if (method === "get") continue;
-      expect(method).toBe("post");
+      expect(["post", "put", "delete"]).toContain(method);
       let url = path;
       for (const p of op.parameters ?? []) if (p.in === "path") url = url.replace(`{${p.name}}`, p.example);
       const content = op.requestBody?.content?.["application/json"];
       writes.push({
         name: `${method.toUpperCase()} ${path} (${op.operationId})`,
+        method: method.toUpperCase(),
         setUp: (q) => setUp(q, op.operationId),
         url,
         body: (known) =>
@@ -174,7 +189,7 @@ async function send(write: Write, headers: Record<string, string>, bodyType?: st
   const before = await snapshot(taskq);
   const { type, text } = write.body(known);
   const res = await app.request(write.url, {
-    method: "POST",
+    method: write.method ?? "POST",
     headers: { ...(bodyType ?? type ? { "content-type": (bodyType ?? type)! } : {}), ...headers },
     ...(text === undefined ? {} : { body: text }),
   });
@@ -197,6 +212,8 @@ describe("cross-site writes", () => {
       for (const [who, headers] of Object.entries(FRIENDLY)) {
         const r = await send(write, headers);
         expect(r.status, `${write.name} from ${who}: ${r.body}`).toBe(write.ok);
+        // a slot was due: the fire that passes makes its task (so a refused one that makes none says something)
+        if (write.name.includes("(fireSchedules)")) expect([r.changed, JSON.parse(r.body).fired]).toEqual([true, 1]);
       }
     }
   });

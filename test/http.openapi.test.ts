@@ -58,7 +58,9 @@ it("lists every route of the app (but the dashboard) and no other", async () => 
   for (const item of Object.values(doc.paths as Json)) {
     for (const [method, op] of Object.entries(item as Json)) {
       expect(op.operationId).toBeTruthy();
-      if (method === "post") expect(op.requestBody?.content?.["application/json"]?.schema, op.operationId).toBeTruthy();
+      if (method === "post" || method === "put") {
+        expect(op.requestBody?.content?.["application/json"]?.schema, op.operationId).toBeTruthy();
+      }
     }
   }
 });
@@ -107,7 +109,12 @@ const SETUP: Record<string, (q: TaskQ) => Promise<Json | void>> = {
     return { recordVer: (await q.reserveTask("email", "w"))!.recordVer };
   },
   reserve: (q) => q.createTask({ topic: "email" }).then(() => {}),
+  fireSchedules: (q) => q.schedule({ name: "report", cron: "@daily", topic: "reports" }).then(() => {}),
 };
+// the schedule the path's example names (a PUT of it then replaces it: 200, the first success documented)
+for (const id of ["getSchedule", "putSchedule", "deleteSchedule", "pauseSchedule", "resumeSchedule"]) {
+  SETUP[id] = (q) => q.schedule({ name: "nightly-report", cron: "@daily", topic: "reports" }).then(() => {});
+}
 for (const id of ["applyWrites", "extendLease", "complete", "fail", "snooze"]) {
   SETUP[id] = async (q) => {
     await q.createTask({ topic: "email", taskId: "TASK_ID" });
@@ -162,7 +169,7 @@ it("a request generated from the document for each operation succeeds and answer
       checked++;
     }
   }
-  expect(checked).toBe(26);
+  expect(checked).toBe(33);
 });
 
 it("serves the API reference as a page, every operation on it", async () => {
@@ -211,7 +218,7 @@ it("every route with a JSON body refuses a misspelt key next to a valid body: 40
         // every task and topic as stored (but the age of the oldest ready task, which grows as time passes)
         const state = async () =>
           JSON.stringify(
-            [(await taskq.listTasks({}, { limit: 1000 })).data, await taskq.topicStats()],
+            [(await taskq.listTasks({}, { limit: 1000 })).data, await taskq.topicStats(), await taskq.listSchedules()],
             (k, v) => k === "oldestReadyAgeMs" ? undefined : v,
           );
         const before = await state();
@@ -270,14 +277,14 @@ it("names where its routes are mounted (servers), so a generated client calls /s
   expect(made.status).toBe(201);
 });
 
-it("says what each error means where it is answered: 409 on create, the cross-site 403 on every POST, 503 everywhere", async () => {
+it("says what each error means where it is answered: 409 on create, the cross-site 403 on every write, 503 everywhere", async () => {
   const doc = await documentOf();
   expect(doc.paths["/tasks"].post.responses[409].description).toMatch(/already exists/);
   expect(doc.paths["/tasks/{taskId}/cancel"].post.responses[409].description).toMatch(/not in a state/);
   for (const [path, item] of Object.entries(doc.paths as Json)) {
     for (const [method, op] of Object.entries(item as Json)) {
       expect(op.responses[503]?.description, `${method} ${path}`).toMatch(/store-unavailable/);
-      if (method === "post") expect(op.responses[403]?.description, path).toMatch(/cross-site-request/);
+      if (method !== "get") expect(op.responses[403]?.description, `${method} ${path}`).toMatch(/cross-site-request/);
     }
   }
   expect(doc.paths["/tasks/{taskId}/snooze"].post.responses[403].description).toMatch(/another worker's.*cross-site/);

@@ -22,11 +22,16 @@ import { VERSION } from "../version.ts";
 import { work } from "./work.ts";
 import { addStoreCommands } from "./store-commands.ts";
 import { addTaskCommands } from "./task-commands.ts";
+import { addScheduleCommands } from "./schedule-commands.ts";
+import { runScheduler } from "./scheduler.ts";
 
 /** The program and its commands (the binary, bin.ts, runs `main`). */
 export function program(): Command {
   const cli = new Command("sokka")
-    .description("Create, inspect and manage the tasks of a sokka queue, run a worker, or serve the dashboard.")
+    .description(
+      "Create, inspect and manage the tasks and schedules of a sokka queue, run a worker or a scheduler, " +
+        "or serve the dashboard.",
+    )
     .option(
       "--url <url>",
       "the database: file:, libsql:, http(s): or ws(s): URL (env SOKKA_URL; default file:sokka.db)",
@@ -44,6 +49,7 @@ export function program(): Command {
 
   addTaskCommands(cli);
   addStoreCommands(cli);
+  addScheduleCommands(cli);
 
   cli.command("serve")
     .description("serve the HTTP API and the dashboard (/ui) on this database")
@@ -80,6 +86,14 @@ export function program(): Command {
         maxAttempts: o.maxAttempts,
         json: g.json ?? false,
       });
+    });
+
+  cli.command("scheduler")
+    .description("fire the schedules' due slots until SIGINT or SIGTERM (workers fire their own topics' too)")
+    .option("--topic <topic...>", "only the schedules of these topics (default all)")
+    .action(async (o, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await runScheduler(openStore(g, true), { topics: o.topic, json: g.json ?? false });
     });
 
   return cli;

@@ -87,6 +87,7 @@ export function addTaskCommands(cli: Command): void {
     )
     .option("--topic <topic>", "only tasks of this topic")
     .option("--sub-topic <subTopic>", "only tasks of this sub-topic")
+    .option("--schedule <name>", "only the tasks this schedule made")
     .addOption(statusOption())
     .option("--limit <n>", "page size, 1 to 1000 (default 100)", int("limit"))
     .option("--cursor <cursor>", "the page to resume from (printed after a page that has more)")
@@ -100,7 +101,7 @@ export function addTaskCommands(cli: Command): void {
     .action((o, cmd: Command) =>
       withStore(cmd, false, async (q, g) => {
         const page = await q.listTasks(
-          { topic: o.topic, subTopic: o.subTopic, status: o.status as TaskStatus | undefined },
+          { topic: o.topic, subTopic: o.subTopic, schedule: o.schedule, status: o.status as TaskStatus | undefined },
           { limit: o.limit, cursor: o.cursor, order: o.order },
         );
         print(g, page, (p) => tasksTable(p.data) + (p.cursor ? `\nnext page: --cursor ${p.cursor}` : ""));

@@ -7,7 +7,7 @@
 
 import * as v from "valibot";
 import { BackoffSchema, STATUSES } from "../schemas.ts";
-import type { Task } from "../types.ts";
+import type { FireResult, Schedule, Task } from "../types.ts";
 import { type JsonSchema, jsonSchema } from "./json-schema.ts";
 
 const int = v.pipe(v.number(), v.integer());
@@ -50,6 +50,39 @@ type Assert<T extends true> = T;
 /** Fails to compile when `TaskOut` and `Task` differ. */
 export type TaskOutIsTask = Assert<Same<v.InferOutput<typeof TaskOut>, Task>>;
 
+/** A schedule as the routes answer it: `Schedule` (src/types.ts), field for field (checked below at compile time). */
+export const ScheduleOut = v.strictObject({
+  name: str,
+  cron: str,
+  timezone: str,
+  topic: str,
+  subTopic: str,
+  taskDescription: nullable(str),
+  data: v.unknown(),
+  priority: int,
+  maxAttempts: nullable(int),
+  backoff: nullable(BackoffSchema),
+  timeoutMs: nullable(int),
+  overlap: v.picklist(["allow", "skip"]),
+  backfillMs: int,
+  paused: v.boolean(),
+  nextSlotAt: nullable(int),
+  lastSlotAt: nullable(int),
+  lastFiredAt: nullable(int),
+  lastTaskId: nullable(str),
+  skippedSlots: int,
+  version: int,
+  createdAt: int,
+  updatedAt: int,
+});
+/** Fails to compile when `ScheduleOut` and `Schedule` differ. */
+export type ScheduleOutIsSchedule = Assert<Same<v.InferOutput<typeof ScheduleOut>, Schedule>>;
+
+/** What `POST /schedules/fire` answers: `FireResult`, field for field. */
+export const FireResultOut = v.strictObject({ fired: int, nextSlotAt: nullable(int), now: int });
+/** Fails to compile when `FireResultOut` and `FireResult` differ. */
+export type FireResultOutIsFireResult = Assert<Same<v.InferOutput<typeof FireResultOut>, FireResult>>;
+
 const Counts = v.strictObject({ completed: int, failed: int, retried: int, snoozed: int, cancelled: int });
 const TopicStatsOut = v.strictObject({
   topic: str,
@@ -79,6 +112,9 @@ export const SCHEMAS = {
   Activity: jsonSchema(
     v.strictObject({ now: int, minutes: v.array(v.strictObject({ topic: str, minute: int, ...Counts.entries })) }),
   ),
+  Schedule: jsonSchema(ScheduleOut),
+  ScheduleList: jsonSchema(v.strictObject({ data: v.array(ScheduleOut) })),
+  FireResult: jsonSchema(FireResultOut),
   Error: jsonSchema(ErrorOut),
 } satisfies Record<string, JsonSchema>;
 

@@ -9,6 +9,7 @@
  */
 
 import { Name } from "../schemas.ts";
+import { ScheduleName } from "../schemas/schedule-def.ts";
 import { VERSION } from "../version.ts";
 import { ref, SCHEMAS } from "./answers.ts";
 import { type JsonSchema, jsonSchema } from "./json-schema.ts";
@@ -26,20 +27,27 @@ const ERROR_TEXT: Record<number, string> = {
   503: "the store is unreachable, timed out or did not commit (store-unavailable, store-timeout): " +
     "nothing is acknowledged; try again",
 };
-/** Every POST refuses a cross-site request (middleware/cross-site.ts): a 403 beside whatever else 403 means there. */
+/** Every write (POST, PUT, DELETE) refuses a cross-site request (middleware/cross-site.ts): a 403 beside whatever else 403 means there. */
 const CROSS_SITE = "a cross-site request (forbidden/cross-site-request: `Sec-Fetch-Site` cross-site or same-site, " +
   "or an `Origin` that is not allowed)";
 
 /** An operation's path as OpenAPI writes it: `/tasks/{taskId}` for Hono's `/tasks/:taskId`. */
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 
+/** Each path parameter's schema (a name as the store checks it) and example. */
+const PATH_PARAMETERS: Record<string, { schema: JsonSchema; example: string }> = {
+  topic: { schema: jsonSchema(Name), example: "email" },
+  taskGroupId: { schema: jsonSchema(Name), example: "GROUP_ID" },
+  taskId: { schema: jsonSchema(Name), example: "TASK_ID" },
+  name: { schema: jsonSchema(ScheduleName), example: "nightly-report" }, // a schedule's
+};
+
 function pathParameters(path: string) {
   return [...path.matchAll(/:(\w+)/g)].map(([, name]) => ({
     name,
     in: "path",
     required: true,
-    schema: jsonSchema(Name), // a topic or an id: a name as the store checks it
-    example: name === "topic" ? "email" : name === "taskGroupId" ? "GROUP_ID" : "TASK_ID",
+    ...(PATH_PARAMETERS[name] ?? PATH_PARAMETERS.taskId),
   }));
 }
 
@@ -63,16 +71,14 @@ function responses(op: Operation): Record<string, unknown> {
       ...(ok.text ? { content: { [ok.text]: { schema: { type: "string" } } } } : {}),
     },
   };
+  if (ok.also201) answers[201] = { ...(answers[ok.status] as object), description: ok.also201 };
   if (ok.also204) answers[204] = { description: "nothing to answer" };
-  const errors = new Set([...op.errors, ...(op.method === "post" ? [403] : []), 503]);
+  const write = op.method !== "get";
+  const errors = new Set([...op.errors, ...(write ? [403] : []), 503]);
   for (const status of [...errors].sort((a, b) => a - b)) {
     const text = op.errorText?.[status] ?? ERROR_TEXT[status];
     answers[status] = {
-      description: status !== 403 || op.method !== "post"
-        ? text
-        : op.errors.includes(403)
-        ? `${text}, or ${CROSS_SITE}`
-        : CROSS_SITE,
+      description: status !== 403 || !write ? text : op.errors.includes(403) ? `${text}, or ${CROSS_SITE}` : CROSS_SITE,
       content: { "application/json": { schema: ref("Error") } },
     };
   }

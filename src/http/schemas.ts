@@ -23,6 +23,7 @@ import {
   Status,
   TaskDefSchema,
 } from "../schemas.ts";
+import { ScheduleDefSchema, ScheduleName } from "../schemas/schedule-def.ts";
 
 /** A query-string number: digits only, then the number schema. */
 const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S, description: string) =>
@@ -54,6 +55,7 @@ const queryTime = v.pipe(
 export const ListQuery = fields({
   topic: v.optional(Name),
   subTopic: v.optional(Name),
+  schedule: v.optional(v.pipe(ScheduleName, v.description("only the tasks this schedule made (its slot tasks)"))),
   status: v.optional(Status),
   from: v.optional(queryTime),
   to: v.optional(queryTime),
@@ -230,3 +232,32 @@ export const PruneBody = fields({
   batchSize: v.optional(intRange(1, 10_000)),
   topic: v.optional(Name),
 }, "a JSON object { olderThanMs, statuses?, batchSize?, topic? }");
+
+/** `GET /schedules` query: only the schedules of one topic. */
+export const SchedulesQuery = fields({
+  topic: v.optional(v.pipe(Name, v.description("only the schedules whose tasks go to this topic"))),
+}, "a schedules query (topic)");
+
+const { name: _, ...scheduleFields } = ScheduleDefSchema.entries;
+/**
+ * `PUT /schedules/:name`: a schedule definition as `schedule()` takes it, its
+ * name from the path (a `name` in the body must be the same).
+ */
+export const ScheduleBody = fields(
+  {
+    name: v.optional(v.pipe(ScheduleName, v.description("the path's name, if given at all"))),
+    ...scheduleFields,
+  },
+  "a schedule definition { cron, topic, timezone?, data?, … } (its name from the path)",
+);
+
+/** `POST /schedules/fire`: fire the due slots of every schedule, or of those of some topics. */
+export const FireBody = fields({
+  topics: v.optional(
+    v.pipe(
+      v.array(Name, "must be an array of topic names"),
+      v.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} topics`),
+      v.description("only the schedules of these topics (default: every schedule)"),
+    ),
+  ),
+}, "a JSON object { topics? } (or no body)");

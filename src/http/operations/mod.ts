@@ -10,6 +10,7 @@ import { MONITORING } from "./monitoring.ts";
 import type { Operation } from "./operation.ts";
 import { ACTIONS, PRUNE } from "./operator.ts";
 import { REFERENCE } from "./reference.ts";
+import { SCHEDULES } from "./schedules.ts";
 import { TASKS } from "./tasks.ts";
 import { TOPICS } from "./topics.ts";
 
@@ -18,6 +19,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...TASKS,
   ...ACTIONS,
   ...TOPICS,
+  ...SCHEDULES,
   PRUNE,
   ...MONITORING,
   ...REFERENCE,

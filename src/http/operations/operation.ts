@@ -27,7 +27,7 @@ export interface Deps {
 }
 
 /** The OpenAPI tag an operation is listed under. */
-export type Tag = "tasks" | "operator" | "topics" | "pull consumers" | "monitoring" | "reference";
+export type Tag = "tasks" | "operator" | "topics" | "schedules" | "pull consumers" | "monitoring" | "reference";
 
 /** What a schema gives the handler once it has validated the request, or `undefined` without one. */
 type Out<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
@@ -38,7 +38,8 @@ export interface Operation<
   Q extends v.GenericSchema | undefined = any,
   P extends string = any,
 > {
-  method: "get" | "post";
+  /** A write (any but `get`) is refused when a page of another site sends it (middleware/cross-site.ts). */
+  method: "get" | "post" | "put" | "delete";
   /** Hono's form, `/tasks/:taskId`; the document writes `/tasks/{taskId}`. */
   path: P;
   /** The OpenAPI `operationId`. */
@@ -59,9 +60,11 @@ export interface Operation<
     text?: "text/plain" | "text/html";
     /** 204 is an answer too (nothing to answer). */
     also204?: true;
+    /** 201 is an answer too, with the same schema: what it means (a `PUT` that created its resource). */
+    also201?: string;
     description: string;
   };
-  /** The error statuses the operation answers (403 on a POST and 503 are added for every operation). */
+  /** The error statuses the operation answers (403 on every write and 503 are added for every operation). */
   errors: number[];
   /** What an error status means here, when not what the document says of it in general. */
   errorText?: Partial<Record<number, string>>;
