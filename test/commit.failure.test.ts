@@ -821,7 +821,10 @@ class Server {
   async reset(): Promise<void> {
     const raw = createClient({ url: this.sqld.url });
     try {
-      await raw.batch(["DELETE FROM sokka_tasks", "DELETE FROM sokka_paused_topics"], "write");
+      await raw.batch(
+        ["DELETE FROM sokka_tasks", "DELETE FROM sokka_paused_topics", "DELETE FROM sokka_schedules"],
+        "write",
+      );
     } finally {
       raw.close();
     }

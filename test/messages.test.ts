@@ -114,7 +114,7 @@ describe("did you mean", () => {
   it("an unknown query field lists the known ones once", async () => {
     const body = await (await app.request("/tasks?bogus=1")).json();
     expect(body.error.message).toBe(
-      "query: bogus is not a field of a listing query; known: topic, subTopic, status, from, to, limit, order, cursor",
+      "query: bogus is not a field of a listing query; known: topic, subTopic, schedule, status, from, to, limit, order, cursor",
     );
   });
 });
