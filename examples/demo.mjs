@@ -1,7 +1,7 @@
 // @ts-check
 // The demo of `npm start`, shared by the Node, Bun and Deno entries: a
 // TaskQ on an embedded file:sokka.db, the routes (API at /, dashboard at
-// /ui), a demo worker on two topics and a trickle of demo tasks.
+// /ui), a demo worker on two topics, a trickle of demo tasks and a demo schedule.
 import { Hono } from "hono";
 import { createTaskQ, failed, ok, snoozed, worker } from "sokka";
 import { sokkaRoutes } from "sokka/http";
@@ -49,6 +49,14 @@ export function createDemo({ url = "file:sokka.db", allowedHosts = [], allowedOr
   for (const w of workers) {
     w.addEventListener("released", (e) => released.push(`${e.detail.taskId} (${e.detail.topic})`));
   }
+  // a schedule: a digest every 30 s on the email topic, fired by its worker (see /ui/schedules)
+  taskq.schedule({
+    name: "demo-digest",
+    cron: "*/30 * * * * *",
+    topic: "email",
+    data: { to: "team@example.com", subject: "Digest" },
+    taskDescription: "demo digest, every 30 s",
+  }).catch((e) => console.error(e.message));
   let n = 0;
   const trickle = setInterval(() => {
     const topic = n++ % 3 === 0 ? "thumbnails" : "email";
