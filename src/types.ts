@@ -570,7 +570,7 @@ export interface Schedule<D = unknown> {
   lastFiredAt: number | null;
   /** The task of the latest slot that made one. */
   lastTaskId: string | null;
-  /** Slots that made no task because of `overlap: "skip"`. */
+  /** Slots that made no task: skipped by `overlap: "skip"`, or a task of that id existed already. */
   skippedSlots: number;
   /** 1 on create, +1 on every write (edits, pause, resume and each firing). */
   version: number;
@@ -588,6 +588,12 @@ export interface FireResult {
   nextSlotAt: number | null;
   /** The database clock when it read them (epoch ms). */
   now: number;
+  /**
+   * Schedules this runtime could not read (a time zone its data lacks, a
+   * cron another version of sokka wrote): each is put off by a minute and
+   * named here; workers and `scheduler()` report them as `error` events.
+   */
+  errors: { name: string; message: string }[];
 }
 
 /** What one write of `applyWrites` did: the task as written, or why it was refused. */

@@ -332,3 +332,52 @@ describe("run time: worker and drain", () => {
     expect(p).toMatchObject({ code: "invalid-options", issues: [{ path: "pfn", message: "must be a function" }] });
   });
 });
+
+describe("what a review found", () => {
+  it("data left out is checked as what is stored (null): a schema that refuses null refuses it at create", async () => {
+    const taskq = createTaskQ({ url: ":memory:" });
+    try {
+      const def = defineTask({ topic: uniq("opt"), schema: v.optional(v.object({ a: v.string() })) });
+      const e = await rejection(() => def.create(taskq, undefined));
+      expect({ type: e.type, code: e.code }).toEqual({ type: "bad-request", code: "invalid-task" });
+      expect((await taskq.listTasks({ topic: def.topic })).data).toEqual([]);
+      const app = sokkaRoutes({ taskq, tasks: [def] });
+      const res = await app.request("/tasks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ topic: def.topic }),
+      });
+      expect(res.status).toBe(400);
+    } finally {
+      await taskq.close();
+    }
+  });
+
+  it("a schema that throws is named in the 400 by its error's name and message, never its stack", async () => {
+    const taskq = createTaskQ({ url: ":memory:" });
+    try {
+      const throwing: StandardSchemaV1<unknown, unknown> = {
+        "~standard": {
+          version: 1,
+          vendor: "test",
+          validate: () => {
+            throw new Error("boom");
+          },
+        },
+      };
+      const def = defineTask({ topic: uniq("throws"), schema: throwing });
+      const app = sokkaRoutes({ taskq, tasks: [def] });
+      const res = await app.request("/tasks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ topic: def.topic, data: 1 }),
+      });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain("the schema threw Error: boom");
+      expect(text).not.toMatch(/\bat |file:\/\//);
+    } finally {
+      await taskq.close();
+    }
+  });
+});

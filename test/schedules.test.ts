@@ -23,7 +23,7 @@ import {
   TestClock,
   worker,
 } from "../mod.ts";
-import { rejection, TARGETS, tempDbUrl, uniq, waitFor } from "./helpers.ts";
+import { rawDb, rejection, TARGETS, tempDbUrl, uniq, waitFor } from "./helpers.ts";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -363,6 +363,77 @@ describe.each(TARGETS)("schedules on $name", (target) => {
     expect(new Set(seen).size).toBe(25);
     expect(await q.countTasks({ schedule: name })).toBe(25);
     expect(await q.countTasks({ schedule: name, status: "running" })).toBe(0);
+  });
+});
+
+describe("what a review found", () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  const memory = (clock = new TestClock()) => {
+    const q = createTaskQ({ url: ":memory:", clock });
+    cleanups.push(() => q.close());
+    return { q, clock };
+  };
+
+  it("a firer that read a schedule deleted and made again under its name (its version back at 1) makes nothing", async () => {
+    const { q, clock } = memory();
+    clock.set("2026-06-01T12:00:30Z");
+    await q.schedule({ name: "job", cron: "0 * * * * *", topic: "old-topic" });
+    clock.set("2026-06-01T12:01:05Z");
+    // between the firer's read of the due schedule and its write, the name is deleted and made again
+    const client = (q as unknown as { client: { batch: (...a: unknown[]) => Promise<unknown> } }).client;
+    const batch = client.batch.bind(client);
+    let once = true;
+    client.batch = async (...args: unknown[]) => {
+      if (once && JSON.stringify(args[0]).includes("INSERT INTO sokka_tasks")) {
+        once = false;
+        client.batch = batch;
+        await q.unschedule("job");
+        await q.schedule({ name: "job", cron: "0 0 1 1 *", topic: "new-topic", data: "NEW" });
+      }
+      return batch(...args);
+    };
+    expect((await q.fireSchedules({ topics: ["old-topic"] })).fired).toBe(0);
+    expect(once).toBe(false);
+    expect((await q.listTasks({ schedule: "job" })).data).toEqual([]);
+    expect(iso([(await q.getSchedule("job"))!.nextSlotAt!])).toEqual(["2027-01-01T00:00:00.000Z"]);
+  });
+
+  it("a schedule this runtime cannot read is put off a minute and named, and holds up no other", async () => {
+    const db = tempDbUrl();
+    cleanups.push(() => db.cleanup());
+    const clock = new TestClock();
+    const q = createTaskQ({ url: db.url, clock });
+    cleanups.push(() => q.close());
+    clock.set("2026-06-01T12:00:00.500Z");
+    for (let i = 0; i < 120; i++) await q.schedule({ name: `bad-${i}`, cron: "* * * * * *", topic: "t" });
+    await q.schedule({ name: "good", cron: "* * * * * *", topic: "t" });
+    // a zone another runtime knew (written past the store, as another process's sokka would have)
+    const raw = await rawDb(db.url);
+    await raw.execute("UPDATE sokka_schedules SET timezone = 'Mars/Olympus' WHERE name LIKE 'bad-%'");
+    raw.close();
+    clock.set("2026-06-01T12:00:02.500Z");
+    const r = await q.fireSchedules();
+    expect(r.fired).toBe(1);
+    expect(r.errors.length).toBe(120);
+    expect(r.errors[0].message).toMatch(/cannot be read here \(timezone must be an IANA time zone/);
+    expect(iso([(await q.getSchedule("bad-0"))!.nextSlotAt!])).toEqual(["2026-06-01T12:01:02.500Z"]);
+    expect((await q.fireSchedules()).errors).toEqual([]); // not read again at once
+  });
+
+  it("a cron with outer whitespace or that names no time after now is refused; a zone is stored by its canonical name", async () => {
+    const { q } = memory();
+    for (const cron of [" * * * * *", "* * * * *\n", "0 0 0 1 1 * 2020", "0 0 31 2 *"]) {
+      const e = await rejection(() => q.schedule({ name: "n", cron, topic: "t" }));
+      expect([e.code, e.issues[0].path], cron).toEqual(["invalid-schedule", "cron"]);
+    }
+    expect((await q.schedule({ name: "n", cron: "@daily", topic: "t", timezone: "utc" })).timezone).toBe("UTC");
+    for (const call of [() => q.getSchedule(5 as never), () => q.unschedule("")]) {
+      const e = await rejection(call);
+      expect([e.code, e.issues[0].path]).toEqual(["invalid-schedule", "name"]);
+    }
   });
 });
 

@@ -79,7 +79,12 @@ export const ScheduleOut = v.strictObject({
 export type ScheduleOutIsSchedule = Assert<Same<v.InferOutput<typeof ScheduleOut>, Schedule>>;
 
 /** What `POST /schedules/fire` answers: `FireResult`, field for field. */
-export const FireResultOut = v.strictObject({ fired: int, nextSlotAt: nullable(int), now: int });
+export const FireResultOut = v.strictObject({
+  fired: int,
+  nextSlotAt: nullable(int),
+  now: int,
+  errors: v.array(v.strictObject({ name: str, message: str })),
+});
 /** Fails to compile when `FireResultOut` and `FireResult` differ. */
 export type FireResultOutIsFireResult = Assert<Same<v.InferOutput<typeof FireResultOut>, FireResult>>;
 

@@ -61,8 +61,9 @@ export async function readScheduleMetrics(taskq: TaskQ, max: number, prefix?: st
     ? {
       paused: rest.filter((s) => s.paused).length,
       skippedSlots: rest.reduce((n, s) => n + s.skippedSlots, 0),
-      maxLagMs: lags.length ? Math.max(...lags) : null,
-      maxOverdueMs: Math.max(...rest.map((s) => overdueMs(s, now))),
+      // reduce, not Math.max(...xs): a spread of 100,000s of values passes the engine's argument limit
+      maxLagMs: lags.length ? lags.reduce((a, b) => Math.max(a, b)) : null,
+      maxOverdueMs: rest.reduce((m, s) => Math.max(m, overdueMs(s, now)), 0),
     }
     : null;
   return { listed, overflow, total: all.length, now };

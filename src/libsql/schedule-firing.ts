@@ -28,6 +28,8 @@ import * as q from "./statements/schedules.ts";
 export const MAX_SLOTS_PER_FIRING = 500;
 /** Most schedules one round reads (the rest are still due, and fire in the next round). */
 const MAX_DUE_PER_ROUND = 100;
+/** How long a schedule this runtime cannot read is put off before it is tried again. */
+export const UNREADABLE_RETRY_MS = 60_000;
 /** Most rounds of one call: a caller that still finds slots due calls again. */
 const MAX_ROUNDS = 20;
 
@@ -39,10 +41,9 @@ const FireOptionsSchema = v.strictObject({
 export function slotsToFire(
   s: { cron: string; timezone: string; overlap: string; backfillMs: number; nextSlotAt: number },
   now: number,
-): { fire: number[]; next: number | null } | null {
+): { fire: number[]; next: number | null } | { error: string } {
   const slots = parseCron(s.cron, s.timezone);
-  // a cron this croner no longer reads (or a zone this runtime lacks) waits, due, for an edit
-  if (Array.isArray(slots)) return null;
+  if (Array.isArray(slots)) return { error: slots.map((i) => `${i.path} ${i.message}`).join("; ") };
   let fire: number[] = [];
   if (s.backfillMs > 0 && s.overlap === "allow") {
     fire = slotsBetween(slots, Math.max(s.nextSlotAt, now - s.backfillMs), now, MAX_SLOTS_PER_FIRING);
@@ -55,35 +56,54 @@ export function slotsToFire(
   return { fire, next: slotAfter(slots, last) };
 }
 
-/** Fires one due schedule (row of `DUE_SCHEDULES`) at `now`: the tasks it made (0 when another firer won). */
-async function fireOne(ctx: StoreContext, r: Row, now: number): Promise<number> {
+/**
+ * Fires one due schedule (row of `DUE_SCHEDULES`) at `now`: the tasks it
+ * made (0 when another firer won), and why it could not fire, if so. A
+ * schedule this runtime cannot read (a zone its time-zone data lacks, a
+ * cron another croner version wrote) is put off by `UNREADABLE_RETRY_MS`,
+ * so that it neither holds up the schedules behind it nor is read again at once.
+ */
+async function fireOne(ctx: StoreContext, r: Row, now: number): Promise<{ made: number; error?: string }> {
   const name = r.name as string;
   const version = Number(r.version);
-  const plan = slotsToFire({
+  const read = slotsToFire({
     cron: r.cron as string,
     timezone: r.timezone as string,
     overlap: r.overlap as string,
     backfillMs: Number(r.backfill_ms),
     nextSlotAt: Number(r.next_slot_at),
   }, now);
-  if (!plan) return 0;
+  const error = "error" in read
+    ? `schedule ${name} cannot be read here (${read.error}); put off for a minute`
+    : undefined;
+  const plan = "error" in read ? { fire: [], next: now + UNREADABLE_RETRY_MS } : read;
   const last = plan.fire.length ? plan.fire[plan.fire.length - 1] : null;
   const slotsJson = JSON.stringify(plan.fire.map((s) => [slotTaskId(name, s), s]));
   const [made, moved] = await ctx.batch(
     [
-      { sql: q.FIRE_INSERT, args: [name, slotsJson, version] },
+      { sql: q.FIRE_INSERT, args: [name, slotsJson, version, r.generation] },
       {
         sql: q.FIRE_ADVANCE,
-        args: [name, version, plan.next, plan.fire.length, last, last === null ? null : slotTaskId(name, last)],
+        args: [
+          name,
+          version,
+          plan.next,
+          plan.fire.length,
+          last,
+          last === null ? null : slotTaskId(name, last),
+          r.generation,
+        ],
       },
     ],
     "write",
     plan.fire.length + 1,
     "fireSchedules",
   );
-  if (moved.rowsAffected === 0 || made.rowsAffected === 0) return 0;
-  if (ctx.listening()) ctx.announce([{ topic: r.topic as string, runAt: now, updatedAt: now }]);
-  return made.rowsAffected;
+  if (moved.rowsAffected === 0) return { made: 0 }; // another firer or an edit came first: theirs to tell
+  if (made.rowsAffected > 0 && ctx.listening()) {
+    ctx.announce([{ topic: r.topic as string, runAt: now, updatedAt: now }]);
+  }
+  return { made: made.rowsAffected, error };
 }
 
 /** Fires the due slots of the active schedules of `topics` (all when absent); see `TaskQ.fireSchedules`. */
@@ -91,25 +111,26 @@ export async function fireSchedules(ctx: StoreContext, opts: { topics?: string[]
   const o = parseOrThrow(FireOptionsSchema, opts ?? {}, "fireSchedules", "invalid-options");
   const topics = o.topics === undefined ? null : JSON.stringify(o.topics);
   let fired = 0;
+  const errors: FireResult["errors"] = [];
   for (let round = 0;; round++) {
     const [head] = (await ctx.run({ sql: q.SOONEST_SLOT, args: [topics] }, "read", "fireSchedules")).rows;
     const now = Number(head.now);
     const soonest = num(head.soonest);
-    if (soonest === null || soonest > now || round === MAX_ROUNDS) return { fired, nextSlotAt: soonest, now };
+    if (soonest === null || soonest > now || round === MAX_ROUNDS) return { fired, nextSlotAt: soonest, now, errors };
     const due = await ctx.run(
       { sql: q.DUE_SCHEDULES, args: [topics, now, MAX_DUE_PER_ROUND] },
       "read",
       "fireSchedules",
       MAX_DUE_PER_ROUND,
     );
-    let moved = 0;
+    let made = 0;
     for (const r of due.rows) {
-      const n = await fireOne(ctx, r, now);
-      fired += n;
-      moved += n;
+      const one = await fireOne(ctx, r, now);
+      made += one.made;
+      if (one.error) errors.push({ name: r.name as string, message: one.error });
     }
-    // nothing fired in a round where slots were due: the due ones cannot fire (another firer moves them on, or an
-    // unreadable cron waits): say so rather than spin
-    if (moved === 0 && round > 0) return { fired, nextSlotAt: soonest, now };
+    fired += made;
+    // nothing made in a round after the first: what is still due is another firer's to move on (or skips): no spin
+    if (made === 0 && round > 0) return { fired, nextSlotAt: soonest, now, errors };
   }
 }

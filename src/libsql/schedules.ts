@@ -9,12 +9,12 @@
  */
 
 import * as v from "valibot";
-import type { Row } from "../drivers/driver.ts";
+import type { Row, Value } from "../drivers/driver.ts";
 import { encodeData } from "../data.ts";
 import { TaskError } from "../errors.ts";
 import { checkArg, fields, invalid, Name, parseOrThrow } from "../schemas.ts";
 import { ScheduleDefSchema, ScheduleName } from "../schemas/schedule-def.ts";
-import { parseCron, slotAfter, type Slots } from "../schedules/cron.ts";
+import { canonicalZone, parseCron, slotAfter, type Slots } from "../schedules/cron.ts";
 import type { Backoff, Schedule, ScheduleDef } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import { DEFAULT_SUB_TOPIC } from "./statements/fragments.ts";
@@ -68,8 +68,9 @@ const firstSlot = (slots: Slots, now: number, lastSlotAt: number | null) =>
 export async function defineSchedule<D>(ctx: StoreContext, input: ScheduleDef<D>): Promise<Schedule<D>> {
   const what = "schedule";
   const def = parseOrThrow(ScheduleDefSchema, input, what, "invalid-schedule");
-  const timezone = def.timezone ?? "UTC";
-  const slots = slotsOf(def.cron, timezone, what);
+  const slots = slotsOf(def.cron, def.timezone ?? "UTC", what);
+  // stored as the runtime names it ("utc" → "UTC"), so one zone reads the same everywhere it is shown
+  const timezone = canonicalZone(def.timezone ?? "UTC") ?? "UTC";
   const data = encodeData(def.data === undefined ? null : def.data, ctx.maxDataBytes, what, "data", "invalid-schedule");
   const args = (paused: boolean) => [
     def.name,
@@ -88,10 +89,17 @@ export async function defineSchedule<D>(ctx: StoreContext, input: ScheduleDef<D>
     paused ? 1 : 0,
   ];
   for (let i = 0; i < CAS_ATTEMPTS; i++) {
-    const [now, existing] = await readWithClock(ctx, def.name, what);
+    const [now, existing, generation] = await readWithClock(ctx, def.name, what);
     const next = firstSlot(slots, now, existing?.lastSlotAt ?? null);
+    if (next === null) {
+      throw invalid(
+        what,
+        [{ path: "cron", message: "names no time after now: the schedule would never fire" }],
+        "invalid-schedule",
+      );
+    }
     const write = existing
-      ? { sql: q.REPLACE_SCHEDULE, args: [...args(def.paused ?? existing.paused), next, existing.version] }
+      ? { sql: q.REPLACE_SCHEDULE, args: [...args(def.paused ?? existing.paused), next, existing.version, generation] }
       : { sql: q.INSERT_SCHEDULE, args: [...args(def.paused ?? false), next] };
     const rs = await ctx.run(write, "write", what);
     if (rs.rows.length) return scheduleOf<D>(rs.rows[0]);
@@ -99,11 +107,15 @@ export async function defineSchedule<D>(ctx: StoreContext, input: ScheduleDef<D>
   throw busy(what, def.name);
 }
 
-/** The database clock and schedule `name` (or null), in one read. */
-async function readWithClock(ctx: StoreContext, name: string, what: string): Promise<[number, Schedule | null]> {
+/** The database clock and schedule `name` (or null) with its generation, in one read. */
+async function readWithClock(
+  ctx: StoreContext,
+  name: string,
+  what: string,
+): Promise<[number, Schedule | null, Value]> {
   const rs = await ctx.run({ sql: q.SCHEDULE_AND_NOW, args: [name] }, "read", what);
   const r = rs.rows[0];
-  return [Number(r.now), r.name === null ? null : scheduleOf(r)];
+  return [Number(r.now), r.name === null ? null : scheduleOf(r), r.generation];
 }
 
 /** Every compare-and-set lost: the schedule is being written without pause by others. */
@@ -115,14 +127,14 @@ const notFound = (what: string, name: string) =>
 
 /** Deletes a schedule; its tasks stay. */
 export async function deleteSchedule(ctx: StoreContext, name: string): Promise<boolean> {
-  checkArg(ScheduleName, name, "unschedule", "name");
+  checkArg(ScheduleName, name, "unschedule", "name", "invalid-schedule");
   const rs = await ctx.run({ sql: q.DELETE_SCHEDULE, args: [name] }, "write", "unschedule");
   return rs.rowsAffected > 0;
 }
 
 /** The schedule, or null. */
 export async function readSchedule<D>(ctx: StoreContext, name: string): Promise<Schedule<D> | null> {
-  checkArg(ScheduleName, name, "getSchedule", "name");
+  checkArg(ScheduleName, name, "getSchedule", "name", "invalid-schedule");
   const rs = await ctx.run({ sql: q.SELECT_SCHEDULE, args: [name] }, "read", "getSchedule");
   return rs.rows.length ? scheduleOf<D>(rs.rows[0]) : null;
 }
@@ -143,7 +155,7 @@ const ScheduleListSchema = fields({ topic: v.optional(Name) }, "schedule listing
 
 /** Pauses a schedule. */
 export async function pause<D>(ctx: StoreContext, name: string): Promise<Schedule<D>> {
-  checkArg(ScheduleName, name, "pauseSchedule", "name");
+  checkArg(ScheduleName, name, "pauseSchedule", "name", "invalid-schedule");
   const rs = await ctx.run({ sql: q.PAUSE_SCHEDULE, args: [name] }, "write", "pauseSchedule");
   if (!rs.rows.length) throw notFound("pauseSchedule", name);
   return scheduleOf<D>(rs.rows[0]);
@@ -152,13 +164,13 @@ export async function pause<D>(ctx: StoreContext, name: string): Promise<Schedul
 /** Resumes a schedule from its first slot after now; an active one is left as it is. */
 export async function resume<D>(ctx: StoreContext, name: string): Promise<Schedule<D>> {
   const what = "resumeSchedule";
-  checkArg(ScheduleName, name, what, "name");
+  checkArg(ScheduleName, name, what, "name", "invalid-schedule");
   for (let i = 0; i < CAS_ATTEMPTS; i++) {
-    const [now, s] = await readWithClock(ctx, name, what);
+    const [now, s, generation] = await readWithClock(ctx, name, what);
     if (!s) throw notFound(what, name);
     if (!s.paused) return s as Schedule<D>;
     const next = firstSlot(slotsOf(s.cron, s.timezone, what), now, s.lastSlotAt);
-    const rs = await ctx.run({ sql: q.RESUME_SCHEDULE, args: [name, s.version, next] }, "write", what);
+    const rs = await ctx.run({ sql: q.RESUME_SCHEDULE, args: [name, s.version, next, generation] }, "write", what);
     if (rs.rows.length) return scheduleOf<D>(rs.rows[0]);
   }
   throw busy(what, name);

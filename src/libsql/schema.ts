@@ -114,6 +114,10 @@ const MIGRATIONS: string[][] = [
       last_task_id TEXT,
       skipped_slots INTEGER NOT NULL DEFAULT 0,
       version INTEGER NOT NULL,
+      -- random per creation (a safe JS integer: every driver reads it back exact): a compare-and-set names
+      -- (version, generation), so a schedule deleted and made again
+      -- under its name (its version back at 1) is never taken for the one a firer or an editor read
+      generation INTEGER NOT NULL,
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     ) WITHOUT ROWID`,

@@ -13,11 +13,18 @@ import type { Issue } from "../errors.ts";
 /** A cron in a zone, for computing slots (no timer is ever started). */
 export type Slots = Cron;
 
+/** The zone's canonical IANA name (`"utc"` → `"UTC"`), or null when this runtime does not know it. */
+export function canonicalZone(timezone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: timezone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 /** A parsed cron, or the issues that refuse it (`cron`, `timezone`). */
 export function parseCron(cron: string, timezone: string): Slots | Issue[] {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: timezone });
-  } catch {
+  if (canonicalZone(timezone) === null) {
     return [{
       path: "timezone",
       message: `must be an IANA time zone such as Europe/London, not ${JSON.stringify(timezone)}`,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { TaskError } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 import type { FireResult, TaskQ } from "../types.ts";
 
@@ -42,6 +43,9 @@ export async function fireLoop(
       const r = await taskq.fireSchedules(topics ? { topics } : {});
       failures = 0;
       if (r.fired > 0) on.fired?.(r);
+      for (const e of r.errors) {
+        on.error(new TaskError("bad-request", "invalid-schedule", `fireSchedules: ${e.message}`));
+      }
       wait = nextWait(r);
     } catch (e) {
       if ((e as { code?: unknown })?.code === "store-closed" || signal.aborted) return;

@@ -101,12 +101,13 @@ export function checkArg<S extends v.GenericSchema>(
   input: unknown,
   what: string,
   field: string,
+  code: BadInputCode = "invalid-task",
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   const expected = v.getDescription(schema);
   const message = input === undefined && expected ? `is required: ${expected}` : result.issues[0].message;
-  throw invalid(what, [{ path: field, message }]);
+  throw invalid(what, [{ path: field, message }], code);
 }
 
 /** A short, safe description of a refused value ("null", "an array", "a string"). */

@@ -28,6 +28,7 @@ export const ScheduleDefSchema = fields({
   cron: v.pipe(
     v.string("must be a string"),
     v.minLength(1, "must not be empty"),
+    v.check((c) => c.trim() === c, "must not begin or end with whitespace"),
     maxChars(200),
     v.description("a cron expression (5, 6 or 7 fields) or a nickname such as @hourly"),
   ),

@@ -45,7 +45,7 @@ export async function checkDefined(
   if (definitions.size === 0) return;
   const found = await Promise.all(items.map(async (item) => {
     const d = definitions.get(item.topic);
-    return d ? { topic: d.topic, checked: await checkStandard(d.schema, item.data, "data") } : undefined;
+    return d ? { topic: d.topic, checked: await checkStandard(d.schema, item.data ?? null, "data") } : undefined;
   }));
   const i = found.findIndex((f) => f?.checked.issues);
   if (i < 0) return;

@@ -113,7 +113,7 @@ export function defineTask<S extends AnyStandardSchema, R extends AnyStandardSch
         }]);
       }
     }
-    const checked = await checkStandard(schema, data, "data");
+    const checked = await checkStandard(schema, data === undefined ? null : data, "data");
     if (checked.issues) throw refusedData(what, topic, checked.issues, index);
     const own = Object.entries((opts ?? {}) as object).filter(([, x]) => x !== undefined);
     return { ...defaults, ...Object.fromEntries(own), topic, data: data as In };
@@ -139,7 +139,7 @@ export function defineTask<S extends AnyStandardSchema, R extends AnyStandardSch
       return createTasks(taskq, defs);
     },
     parse: async (data) => {
-      const checked = await checkStandard(schema, data, "data");
+      const checked = await checkStandard(schema, data === undefined ? null : data, "data");
       if (checked.issues) throw refusedData(`parse (topic "${topic}")`, topic, checked.issues);
       return checked.value as Out;
     },

@@ -48,7 +48,9 @@ export async function checkStandard<In, Out>(
     const issues = [...result.issues].map((i) => ({ path: joinPath(at, i.path), message: String(i.message) }));
     return { issues: issues.length ? issues : [{ path: at, message: "refused by the schema" }] };
   } catch (e) {
-    return { issues: [{ path: at, message: `could not be checked: the schema threw ${describeError(e)}` }] };
+    // its name and message only: the answer of a refused request must not carry the server's stack
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : describeError(e);
+    return { issues: [{ path: at, message: `could not be checked: the schema threw ${why}` }] };
   }
 }
 

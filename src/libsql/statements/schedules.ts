@@ -13,7 +13,7 @@ import { STATUS_RULES, STATUSES } from "../../transitions.ts";
 
 /** The columns a schedule is read with (rows.ts order in `scheduleOf`). */
 export const SCHEDULE_COLUMNS =
-  "name, cron, timezone, topic, sub_topic, task_description, data, priority, max_attempts, backoff, timeout_ms, overlap, backfill_ms, paused, next_slot_at, last_slot_at, last_fired_at, last_task_id, skipped_slots, version, created_at, updated_at";
+  "name, cron, timezone, topic, sub_topic, task_description, data, priority, max_attempts, backoff, timeout_ms, overlap, backfill_ms, paused, next_slot_at, last_slot_at, last_fired_at, last_task_id, skipped_slots, version, generation, created_at, updated_at";
 
 /** ?1 a name: the database clock, and the schedule's columns (NULLs when there is none). */
 export const SCHEDULE_AND_NOW = `SELECT ${NOW} AS now, ${
@@ -46,28 +46,28 @@ const DEF_COLUMNS = [
 
 /** A new schedule ?1 with its definition and ?15 its next slot; nothing when the name exists (another writer won). */
 export const INSERT_SCHEDULE = `INSERT INTO sokka_schedules (name, ${DEF_COLUMNS.join(", ")},
-    next_slot_at, version, created_at, updated_at)
+    next_slot_at, version, generation, created_at, updated_at)
   SELECT ?1, ${
   DEF_COLUMNS.map((_, i) => `?${i + 2}`).join(", ")
-}, ?15, 1, now, now FROM (SELECT ${NOW} AS now) WHERE true
+}, ?15, 1, abs(random() % 9007199254740991), now, now FROM (SELECT ${NOW} AS now) WHERE true
   ON CONFLICT (name) DO NOTHING
   RETURNING ${SCHEDULE_COLUMNS}`;
 
-/** Schedule ?1 replaced by its new definition and ?15 its next slot, only at version ?16 (compare-and-set). */
+/** Schedule ?1 replaced by its new definition and ?15 its next slot, only at version ?16 of generation ?17 (compare-and-set). */
 export const REPLACE_SCHEDULE = `UPDATE sokka_schedules SET ${
   DEF_COLUMNS.map((c, i) => `${c} = ?${i + 2}`).join(", ")
 }, next_slot_at = ?15, version = version + 1, updated_at = ${NOW}
-  WHERE name = ?1 AND version = ?16
+  WHERE name = ?1 AND version = ?16 AND generation = ?17
   RETURNING ${SCHEDULE_COLUMNS}`;
 
 /** Pauses schedule ?1. */
 export const PAUSE_SCHEDULE = `UPDATE sokka_schedules SET paused = 1, version = version + 1, updated_at = ${NOW}
   WHERE name = ?1 RETURNING ${SCHEDULE_COLUMNS}`;
 
-/** Resumes schedule ?1 at version ?2 (compare-and-set), firing from slot ?3. */
+/** Resumes schedule ?1 at version ?2 of generation ?4 (compare-and-set), firing from slot ?3. */
 export const RESUME_SCHEDULE = `UPDATE sokka_schedules SET paused = 0, next_slot_at = ?3, version = version + 1,
     updated_at = ${NOW}
-  WHERE name = ?1 AND version = ?2 RETURNING ${SCHEDULE_COLUMNS}`;
+  WHERE name = ?1 AND version = ?2 AND generation = ?4 RETURNING ${SCHEDULE_COLUMNS}`;
 
 /** Deletes schedule ?1 (its tasks stay). */
 export const DELETE_SCHEDULE = "DELETE FROM sokka_schedules WHERE name = ?1";
@@ -80,7 +80,8 @@ export const SOONEST_SLOT =
   `SELECT ${NOW} AS now, (SELECT min(next_slot_at) FROM sokka_schedules WHERE ${ACTIVE}) AS soonest`;
 
 /** The active schedules of ?1 (see `ACTIVE`) with a slot due at ?2, soonest first, ?3 at most. */
-export const DUE_SCHEDULES = `SELECT name, cron, timezone, topic, overlap, backfill_ms, next_slot_at, version
+export const DUE_SCHEDULES =
+  `SELECT name, cron, timezone, topic, overlap, backfill_ms, next_slot_at, version, generation
   FROM sokka_schedules WHERE ${ACTIVE} AND next_slot_at <= ?2 ORDER BY next_slot_at LIMIT ?3`;
 
 /** The statuses in which a task has finished (an `overlap: "skip"` schedule's next slot may fire). */
@@ -88,7 +89,7 @@ const FINISHED = statusIn(STATUSES.filter((s) => STATUS_RULES[s].final));
 
 /**
  * The tasks of schedule ?1's slots (JSON array ?2 of `[taskId, slotAt]`), only
- * while it is active and at version ?3, and, when it skips overlaps, only if
+ * while it is active and at version ?3 of generation ?4, and, when it skips overlaps, only if
  * its latest task has finished. Each task is the schedule's as it stands,
  * reservable from its slot. An existing id makes no task (never overwritten).
  */
@@ -98,12 +99,12 @@ export const FIRE_INSERT = `INSERT INTO sokka_tasks (task_id, task_group_id, tas
   SELECT j.value ->> 0, NULL, s.task_description, s.topic, s.sub_topic, 'starting', 1, s.timeout_ms, s.data, now, now,
     0, j.value ->> 1, s.priority, s.max_attempts, s.backoff, s.name, j.value ->> 1
   FROM sokka_schedules s, json_each(?2) j, (SELECT ${NOW} AS now)
-  WHERE s.name = ?1 AND s.version = ?3 AND s.paused = 0 AND (s.overlap = 'allow' OR coalesce(
+  WHERE s.name = ?1 AND s.version = ?3 AND s.generation = ?4 AND s.paused = 0 AND (s.overlap = 'allow' OR coalesce(
     (SELECT ${FINISHED} FROM sokka_tasks t WHERE t.schedule_name = s.name ORDER BY t.slot_at DESC LIMIT 1), 1))
   ON CONFLICT (task_id) DO NOTHING`;
 
 /**
- * After `FIRE_INSERT` in the same transaction: schedule ?1 at version ?2
+ * After `FIRE_INSERT` in the same transaction: schedule ?1 at version ?2 of generation ?7
  * moves on to slot ?3 (NULL: none left), having fired ?4 slots, the latest
  * ?5 (NULL: none) whose task is ?6 if it exists. `changes()` is the number of
  * tasks `FIRE_INSERT` just made; its other slots count as skipped.
@@ -112,4 +113,4 @@ export const FIRE_ADVANCE = `UPDATE sokka_schedules SET next_slot_at = ?3, last_
     last_fired_at = ${NOW}, skipped_slots = skipped_slots + ?4 - changes(),
     last_task_id = CASE WHEN EXISTS (SELECT 1 FROM sokka_tasks WHERE task_id = ?6) THEN ?6 ELSE last_task_id END,
     version = version + 1, updated_at = ${NOW}
-  WHERE name = ?1 AND version = ?2`;
+  WHERE name = ?1 AND version = ?2 AND generation = ?7`;
