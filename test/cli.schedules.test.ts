@@ -7,36 +7,13 @@
  * runs on the real clock: no waiting for a slot to come.
  */
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createTaskQ, type FireResult, type Page, type Schedule, type TaskQ, TestClock } from "../mod.ts";
 import { tempDbUrl, tempDir, uniq } from "./helpers.ts";
 import { spawnProcess } from "./processes.ts";
+import { BIN, oneLine, sokka, sokkaJson } from "./cli-run.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const BIN = `${root}dist/src/cli/bin.js`;
 const DAY = 86_400_000;
-
-type Run = { code: number | null; stdout: string; stderr: string };
-/** Runs the binary to its end. */
-function sokka(args: string[], env: Record<string, string> = {}, runtime: "node" | "bun" | "deno" = "node") {
-  const [cmd, pre] = runtime === "node"
-    ? ["node", [BIN]]
-    : runtime === "bun"
-    ? [`${root}node_modules/.bin/bun`, [`${root}src/cli/bin.ts`]]
-    : [`${root}node_modules/.bin/deno`, ["run", "-A", `${root}src/cli/bin.ts`]];
-  return spawnProcess(cmd, [...pre, ...args], { env }).exit as Promise<Run>;
-}
-/** Runs it and parses its `--json` output, failing with its stderr if it did not exit 0. */
-async function sokkaJson<T>(args: string[], env: Record<string, string>): Promise<T> {
-  const r = await sokka([...args, "--json"], env);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
-const oneLine = (r: Run) => {
-  expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(/^sokka: /);
-};
 
 let db: ReturnType<typeof tempDbUrl>;
 let env: Record<string, string>;

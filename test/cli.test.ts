@@ -7,39 +7,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createTaskQ, type Task, type TaskQ } from "../mod.ts";
 import { tempDbUrl, tempDir, waitFor } from "./helpers.ts";
 import { spawnProcess } from "./processes.ts";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const BIN = `${root}dist/src/cli/bin.js`;
-
-type Run = { code: number | null; stdout: string; stderr: string };
-/** Runs the binary to its end. */
-function sokka(
-  args: string[],
-  env: Record<string, string> = {},
-  runtime: "node" | "bun" | "deno" = "node",
-): Promise<Run> {
-  const [cmd, pre] = runtime === "node"
-    ? ["node", [BIN]]
-    : runtime === "bun"
-    ? [`${root}node_modules/.bin/bun`, [`${root}src/cli/bin.ts`]]
-    : [`${root}node_modules/.bin/deno`, ["run", "-A", `${root}src/cli/bin.ts`]];
-  return spawnProcess(cmd, [...pre, ...args], { env }).exit;
-}
-/** Runs it and parses its `--json` output, failing with its stderr if it did not exit 0. */
-async function sokkaJson<T>(args: string[], env: Record<string, string>): Promise<T> {
-  const r = await sokka([...args, "--json"], env);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
-const oneLine = (r: Run) => {
-  expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(/^sokka: /);
-};
+import { BIN, oneLine, root, sokka, sokkaJson } from "./cli-run.ts";
 
 let db: ReturnType<typeof tempDbUrl>;
 let env: Record<string, string>;
