@@ -1,6 +1,6 @@
 /** What the browser tests share: a server on a free loopback port, and Debian's Chromium (fails, never skips, without it). */
 import { serve } from "@hono/node-server";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Serves `fetch` on 127.0.0.1 and a free port: its base URL, and how to close it. */
 export function listen(
@@ -31,3 +31,19 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     ],
   });
 }
+
+/** How far the page is wider than its viewport (0 or less: nothing spills). */
+export const spill = (page: Page): Promise<number> =>
+  page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+/** The elements of `selector` not in full view: outside the viewport, or scrolled out of their scroll box. */
+export const hidden = (page: Page, selector: string): Promise<string[]> =>
+  page.locator(selector).evaluateAll((els) =>
+    els.flatMap((el) => {
+      const r = el.getBoundingClientRect();
+      const box = el.closest(".scroll")?.getBoundingClientRect() ?? { left: 0, right: window.innerWidth };
+      const seen = r.width > 0 && r.left >= Math.max(0, box.left) - 0.5 &&
+        r.right <= Math.min(window.innerWidth, box.right) + 0.5;
+      return seen ? [] : [`${el.textContent?.trim()} at ${Math.round(r.left)}..${Math.round(r.right)}`];
+    })
+  );

@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
-import { launchChromium, listen } from "./browser.ts";
+import { hidden, launchChromium, listen, spill } from "./browser.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 /** The longest topic allowed, with no place to break it. */
@@ -61,25 +61,6 @@ async function open(width: number, path: string, status = 200): Promise<Page> {
   return page;
 }
 
-/** How far the page is wider than its viewport (0 or less: nothing spills). */
-const spill = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-/**
- * The count cells (`td.num`) of the row of `topic` (of every row, when
- * none) that are not in full view: outside the viewport, or scrolled out of
- * their scroll box.
- */
-const hiddenCounts = (page: Page, selector: string) =>
-  page.locator(selector).evaluateAll((cells) =>
-    cells.flatMap((td) => {
-      const r = td.getBoundingClientRect();
-      const box = td.closest(".scroll")?.getBoundingClientRect() ?? { left: 0, right: window.innerWidth };
-      const seen = r.width > 0 && r.left >= Math.max(0, box.left) - 0.5 &&
-        r.right <= Math.min(window.innerWidth, box.right) + 0.5;
-      return seen ? [] : [`${td.textContent?.trim()} at ${Math.round(r.left)}..${Math.round(r.right)}`];
-    })
-  );
-
 /** The overview's row of `topic` (by the link to its page). */
 const rowOf = (topic: string) => `tr:has(td:first-child a[href$="/topics/${enc(topic)}"])`;
 
@@ -100,11 +81,11 @@ for (const width of [1280, 390]) {
       if (path.startsWith("/ui/tasks")) {
         const cells = "table tr td.num";
         expect(await page.locator(cells).count(), path).toBeGreaterThan(0);
-        expect(await hiddenCounts(page, cells), path).toEqual([]);
+        expect(await hidden(page, cells), path).toEqual([]);
       } else {
         const cells = `${rowOf(LONG)} td.num`;
         expect(await page.locator(cells).count(), path).toBe(9); // 7 statuses, the total, the oldest ready task
-        expect(await hiddenCounts(page, cells), path).toEqual([]);
+        expect(await hidden(page, cells), path).toEqual([]);
         // the name is cut, not lost: the whole of it is the link's title
         expect(await page.locator(`${rowOf(LONG)} a[title="${LONG}"]`).count(), path).toBe(1);
       }
@@ -126,7 +107,7 @@ it("at 390 px a long realistic topic widens no page", async () => {
     const page = await open(390, path, path.endsWith("_v3") ? 404 : 200);
     expect(await spill(page), path).toBeLessThanOrEqual(0);
     if (path === "/ui" || path === `/ui/topics/${enc(REAL)}`) {
-      expect(await hiddenCounts(page, `${rowOf(REAL)} td.num`)).toEqual([]);
+      expect(await hidden(page, `${rowOf(REAL)} td.num`)).toEqual([]);
     }
     await page.close();
   }

@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTaskQ, type TaskQ, TestClock } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
-import { launchChromium, listen } from "./browser.ts";
+import { hidden, launchChromium, listen, spill } from "./browser.ts";
 import { tempDbUrl } from "./helpers.ts";
 
 /** The longest schedule name allowed, with no place to break it. */
@@ -73,21 +73,6 @@ async function open(width: number, path: string): Promise<Page> {
   expect(res!.status(), path).toBe(200);
   return page;
 }
-
-/** How far the page is wider than its viewport (0 or less: nothing spills). */
-const spill = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-/** The elements of `selector` not in full view: outside the viewport, or scrolled out of their scroll box. */
-const hidden = (page: Page, selector: string) =>
-  page.locator(selector).evaluateAll((els) =>
-    els.flatMap((el) => {
-      const r = el.getBoundingClientRect();
-      const box = el.closest(".scroll")?.getBoundingClientRect() ?? { left: 0, right: window.innerWidth };
-      const seen = r.width > 0 && r.left >= Math.max(0, box.left) - 0.5 &&
-        r.right <= Math.min(window.innerWidth, box.right) + 0.5;
-      return seen ? [] : [`${el.textContent?.trim()} at ${Math.round(r.left)}..${Math.round(r.right)}`];
-    })
-  );
 
 const rowOf = (name: string) => `tbody[data-schedule="${name}"]`;
 
