@@ -133,3 +133,24 @@ export function invalidCursor(why: string): TaskError {
     { issues: [{ path: "cursor", message: why }] },
   );
 }
+
+/** Encodes a place in a page of task ids (`dependencies`, `dependants`): after `key`, or before it walking back. */
+export function encodeKeyCursor(at: TopicPosition): string {
+  return pack([5, at.topic, at.back ? 1 : 0]);
+}
+
+/** Decodes a cursor of `dependencies` / `dependants`, or throws `bad-request/invalid-cursor`. */
+export function decodeKeyCursor(cursor: string): TopicPosition {
+  try {
+    const value = unpack(cursor);
+    if (
+      Array.isArray(value) && value.length === 3 && value[0] === 5 && typeof value[1] === "string" &&
+      value[1].length > 0 && (value[2] === 0 || value[2] === 1)
+    ) {
+      return { topic: value[1], back: value[2] === 1 };
+    }
+  } catch {
+    // fall through to the one error below
+  }
+  throw invalidCursor("is not a cursor returned by dependencies or dependants");
+}

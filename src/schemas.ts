@@ -24,11 +24,13 @@ export {
   BACKOFF_BASE_MS,
   BACKOFF_CAP_MS,
   BackoffSchema,
+  MAX_DEPENDS_ON,
   MAX_DESCRIPTION,
   MaxAttempts,
   Priority,
   RetryDefaultsSchema,
   TaskDefSchema,
+  UniquePolicySchema,
 } from "./schemas/task-def.ts";
 export { capErrorText, ErrorMessage, MAX_ERROR_CHARS, TRUNCATED } from "./schemas/error-text.ts";
 export {

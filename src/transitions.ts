@@ -35,6 +35,8 @@ export const STATUS_RULES = {
   starting: { kept: "waiting", final: false, reservable: "yes (from `runAt`)" },
   running: { kept: "parked", final: false, reservable: "after its lease runs out" },
   snoozed: { kept: "parked", final: false, reservable: "after `snoozeTime`" },
+  // waits for its dependencies (`dependsOn`, a group's follow-up): never reservable, outside the live indexes
+  blocked: { kept: "resting", final: false },
   held: { kept: "resting", final: false },
   failed: { kept: "resting", final: true },
   terminated: { kept: "resting", final: true },
@@ -85,7 +87,25 @@ export interface TransitionRule {
 
 /** Every transition, in the order the docs' status table names them. */
 export const TRANSITIONS = {
-  createTask: { from: {}, to: ["starting"], reachedBy: { starting: "create" } },
+  createTask: {
+    from: {},
+    to: ["starting", "blocked"],
+    reachedBy: { starting: "create", blocked: "create with `dependsOn` (a dependency not final yet)" },
+  },
+  /** Done by the database itself (a trigger, in the transaction of the dependency's own transition). */
+  dependenciesDone: {
+    from: { blocked: "any" },
+    to: ["starting"],
+    reachedBy: { starting: 'its last dependency ending (terminated, or any end with `onDependencyFailure: "run"`)' },
+  },
+  dependencyFailed: {
+    from: { blocked: "any" },
+    to: ["failed", "cancelled"],
+    reachedBy: {
+      failed: 'a dependency ending `failed` or `cancelled` (`onDependencyFailure: "fail"`, the default)',
+      cancelled: 'a dependency ending `failed` or `cancelled` (`onDependencyFailure: "cancel"`)',
+    },
+  },
   reserve: {
     from: { starting: "due", running: "expired", snoozed: "due" },
     // a task whose lease expired on its last attempt ends failed instead
@@ -115,7 +135,7 @@ export const TRANSITIONS = {
   },
   snooze: { from: { running: "owner" }, to: ["snoozed"], reachedBy: { snoozed: "`snoozed()`" } },
   cancelTask: {
-    from: { starting: "any", running: "any", snoozed: "any", held: "any" },
+    from: { starting: "any", running: "any", snoozed: "any", blocked: "any", held: "any" },
     to: ["cancelled"],
     reachedBy: { cancelled: "`cancelTask` on {from}" },
   },
@@ -123,9 +143,13 @@ export const TRANSITIONS = {
   releaseTask: { from: { held: "any" }, to: ["starting"], reachedBy: { starting: "release" } },
   retryTask: {
     from: { failed: "any", cancelled: "any" },
-    to: ["starting"],
+    // a task with dependencies not all terminated waits again
+    to: ["starting", "blocked"],
     says: "become starting (re-run)",
-    reachedBy: { starting: "re-run" },
+    reachedBy: {
+      starting: "re-run",
+      blocked: "re-run of it while a dependency is not terminated, or of a dependency whose ending ended it",
+    },
   },
 } as const satisfies Record<string, TransitionRule>;
 

@@ -89,6 +89,83 @@ export interface Task<D = unknown> {
   scheduleName: string | null;
   /** The slot of its schedule this task is for (epoch ms, a time its cron names); `null` when not made by a schedule. Unlike `runAt`, it never moves. */
   slotAt: number | null;
+  /** The key no other task of the topic may hold at the same time (see `TaskDef.uniqueKey`); `null` when none. */
+  uniqueKey: string | null;
+  /** Which of the key's tasks count as holding it (see {@link UniquePolicy}); `null` without a key. */
+  unique: UniquePolicy | null;
+  /**
+   * The tasks this one waits for (`TaskDef.dependsOn`), in the order given,
+   * each with its status as read with this task (`null`: deleted by pruning).
+   * `[]` for a task without dependencies and for a group's follow-up (whose
+   * dependencies are its group's tasks, see `sealGroup`). Their results:
+   * `dependencies(taskId)`.
+   */
+  dependsOn: Dependency[];
+  /** What a dependency ending `failed` or `cancelled` does to this task (see `TaskDef.onDependencyFailure`); `null` without dependencies. */
+  onDependencyFailure: DependencyFailurePolicy | null;
+  /** The task group whose follow-up this task is (`sealGroup`); `null` for every other task. */
+  followUpOf: string | null;
+}
+
+/** One dependency of a task as the task shows it. */
+export interface Dependency {
+  /** The dependency's id. */
+  taskId: string;
+  /** Its status when read; `null` when it was deleted (pruned). */
+  status: TaskStatus | null;
+}
+
+/**
+ * Which tasks of a `uniqueKey` (per topic) hold it, so that a create with
+ * the same key is deduplicated — enforced by a unique index of the database:
+ * - `"active"` (the default): a task that has not ended (`starting`,
+ *   `blocked`, `held`, `running`, `snoozed`);
+ * - `"queued"`: a task not yet reserved once (`starting`, `blocked` or
+ *   `held` with `attempts` 0): once one runs, a new one may be queued;
+ * - `{ periodMs }`: any task created in the same window of `periodMs`
+ *   (windows aligned on the database clock: `[k·periodMs, (k+1)·periodMs)`),
+ *   whatever its status, until it is pruned;
+ * - `{ debounceMs, maxWaitMs? }`: a task not yet reserved once and still
+ *   `starting`; a duplicate create replaces its `data` and moves its run time
+ *   to `debounceMs` from now, but never past `maxWaitMs` after its creation.
+ */
+export type UniquePolicy =
+  | "active"
+  | "queued"
+  | { periodMs: number }
+  | { debounceMs: number; maxWaitMs?: number };
+
+/**
+ * What a dependency ending `failed` or `cancelled` does to a `blocked`
+ * dependant: `"fail"` (the default) ends it `failed`, `"cancel"` ends it
+ * `cancelled` — each in the same transaction as the dependency's ending, and
+ * on through every level of dependants — and `"run"` counts the dependency
+ * as done (the dependant runs once every dependency has ended).
+ */
+export type DependencyFailurePolicy = "fail" | "run" | "cancel";
+
+/** What `enqueue` did: the task, and whether it was deduplicated (an existing task of its `uniqueKey` answered). */
+export interface Enqueued<D = unknown> {
+  /** The task created, or the existing one that holds the key (a debounce's updated). */
+  task: Task<D>;
+  /** `true` when no task was created: the key's holder answered (see {@link UniquePolicy}). */
+  deduplicated: boolean;
+}
+
+/** What `enqueueMany` did: the tasks in the order given, and which were deduplicated. */
+export interface EnqueuedMany<D = unknown> {
+  /** For each definition, the task created or the existing one that holds its key. */
+  tasks: Task<D>[];
+  /** The indexes (into the definitions) that were deduplicated. */
+  deduplicated: number[];
+}
+
+/** A page of `dependencies` / `dependants`: tasks in `taskId` order. */
+export interface DependencyPageOptions {
+  /** Tasks per page, 1–1000. Default 100. */
+  limit?: number;
+  /** A page's `cursor` (the next page); absent or `null` for the first page. */
+  cursor?: string | null;
 }
 
 /**
@@ -149,6 +226,33 @@ export interface TaskDef<D = unknown> {
   runAt?: number | Date | string;
   /** Not reservable for this many ms from creation (database clock). Not with `runAt`. */
   delayMs?: number;
+  /**
+   * A key (a name) no other task of the topic holds while this one does:
+   * a create whose key is held is deduplicated — it answers with the
+   * holder and writes nothing (a debounce updates the holder). Which tasks
+   * hold it: `unique`.
+   */
+  uniqueKey?: string;
+  /** Which tasks of `uniqueKey` hold it (see {@link UniquePolicy}). Default `"active"`. Only with `uniqueKey`. */
+  unique?: UniquePolicy;
+  /**
+   * What a create whose key is held does: `"return"` (default) answers with
+   * the holder; `"error"` rejects with `conflict/duplicate-task` naming it.
+   * Only with `uniqueKey`; not with a debounce.
+   */
+  onDuplicate?: "return" | "error";
+  /**
+   * Tasks (1–100, by id) this one waits for: it is created `blocked` and
+   * becomes `starting` once each has ended `terminated` (see
+   * `onDependencyFailure` for the other endings). Each must exist (or, in
+   * `createTasks`, be another definition of the call, by id or
+   * `{ ref }`); not the task itself. Not with `runAt`, `delayMs` or a debounce.
+   */
+  dependsOn?: (string | { ref: string })[];
+  /** What a dependency ending `failed` or `cancelled` does (see {@link DependencyFailurePolicy}). Default `"fail"`. Only with `dependsOn`. */
+  onDependencyFailure?: DependencyFailurePolicy;
+  /** `createTasks` only: a name other definitions of the call give as `dependsOn: [{ ref }]` (a name, unique in the call). */
+  ref?: string;
 }
 
 /** Filters of `listTasks`; `from`/`to` bound `updatedAt` (inclusive), given as `runAt` is: epoch ms, a Date or an ISO 8601 string. */
@@ -605,10 +709,49 @@ export type WriteResult<D = unknown> = { task: Task<D>; error?: undefined } | { 
  * `TaskError` that changes nothing on bad input.
  */
 export interface TaskQ {
-  /** Inserts a `starting` task. An existing `taskId` is `conflict/task-already-exists`. */
+  /**
+   * Inserts a `starting` task (`blocked` with `dependsOn`). An existing
+   * `taskId` is `conflict/task-already-exists`. With a `uniqueKey` that is
+   * held, answers with the holder (see `enqueue` to tell).
+   */
   createTask<D = unknown>(def: TaskDef<D>): Promise<Task<D>>;
-  /** Creates many tasks atomically, in one round trip: all or none. */
+  /**
+   * Creates many tasks atomically, in one round trip: all or none. A flow:
+   * definitions may depend on each other (`dependsOn` by id or
+   * `{ ref }`), in any order; a cycle is refused, naming it.
+   */
   createTasks<D = unknown>(defs: TaskDef<D>[]): Promise<Task<D>[]>;
+  /**
+   * `createTask`, telling whether it was deduplicated: `{ task, deduplicated }`.
+   *
+   * @example
+   * ```ts
+   * const { task, deduplicated } = await taskq.enqueue({
+   *   topic: "reindex",
+   *   uniqueKey: "user-42",
+   *   unique: { debounceMs: 5_000, maxWaitMs: 60_000 },
+   * });
+   * ```
+   */
+  enqueue<D = unknown>(def: TaskDef<D>): Promise<Enqueued<D>>;
+  /** `createTasks`, telling which definitions were deduplicated. */
+  enqueueMany<D = unknown>(defs: TaskDef<D>[]): Promise<EnqueuedMany<D>>;
+  /** The tasks `taskId` depends on, with their results, a page at a time in `taskId` order (pruned ones left out). */
+  dependencies<D = unknown>(taskId: string, opts?: DependencyPageOptions): Promise<Page<D>>;
+  /** The tasks that depend on `taskId` (its follow-up included), a page at a time in `taskId` order. */
+  dependants<D = unknown>(taskId: string, opts?: DependencyPageOptions): Promise<Page<D>>;
+  /**
+   * Seals a task group: creates `followUp`, `blocked` until every task the
+   * group has now has ended, then run once (`onDependencyFailure` defaults
+   * to `"run"` here: it runs whatever their outcomes; read them with
+   * `dependencies`). Tasks added to the group later are not waited for. A
+   * group is sealed once: sealing it again answers with its follow-up
+   * (`deduplicated: true`). An empty or unknown group is
+   * `not-found/group-not-found`.
+   */
+  sealGroup<D = unknown>(taskGroupId: string, followUp: TaskDef<D>): Promise<Enqueued<D>>;
+  /** The follow-up of a sealed group, or `null`. */
+  groupFollowUp<D = unknown>(taskGroupId: string): Promise<Task<D> | null>;
   /** The task, or `null`. */
   task<D = unknown>(taskId: string): Promise<Task<D> | null>;
   /** All tasks of a group, oldest first. */

@@ -24,6 +24,17 @@ export function announce(key: unknown, topic: string, inMs = 0): void {
   for (const fn of [...set]) fn(inMs);
 }
 
+/**
+ * Tells every waiter on `key`, whatever its topic, to look now: a write that
+ * ended a task with dependants may have started some of them (the database
+ * moved them, in the same statement), on topics the writer does not know.
+ */
+export function announceAll(key: unknown): void {
+  const topics = listeners.get(key);
+  if (!topics) return;
+  for (const set of [...topics.values()]) for (const fn of [...set]) fn(0);
+}
+
 /** Whether anything in this process waits on `key` (announcing costs nothing then). */
 export function listening(key: unknown): boolean {
   return listeners.has(key);

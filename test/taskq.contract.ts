@@ -48,6 +48,7 @@ export const TRANSITIONS_ALLOWED: Record<Task["status"], Op[]> = {
   starting: ["reserve", "fail", "terminate", "cancel", "hold"],
   running: ["fail", "snooze", "terminate", "revoke", "cancel"],
   snoozed: ["revoke", "fail", "terminate", "cancel", "hold"],
+  blocked: ["cancel"],
   held: ["cancel", "release"],
   failed: ["retry"],
   terminated: [],
@@ -70,6 +71,7 @@ export function taskqContract(target: Target) {
     const t = await taskq.createTask({ topic: uniq("own") }); // its own topic: reserving takes this very task
     if (status === "starting") return t;
     if (status === "held") return taskq.holdTask(t.taskId);
+    if (status === "blocked") return taskq.createTask({ topic: uniq("own"), dependsOn: [t.taskId] });
     if (status === "cancelled") return taskq.cancelTask(t.taskId, "not needed");
     const r = (await taskq.reserveTask(t.topic, pid))!;
     expect(r.taskId).toBe(t.taskId);

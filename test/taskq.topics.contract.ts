@@ -106,6 +106,7 @@ export function topicsContract(target: Target) {
       starting: sum((s) => s.counts.starting),
       running: 0,
       snoozed: 0,
+      blocked: 0,
       held: 0,
       failed: 0,
       terminated: 1,

@@ -131,8 +131,14 @@ describe("the transition table agrees with the contract's status-transition suit
   });
 });
 
-/** The operations on an existing task (creation has no from status). */
-const OPS = (Object.keys(TRANSITIONS) as Operation[]).filter((op) => op !== "createTask");
+/**
+ * The operations on an existing task that a caller makes (creation has no
+ * from status; the dependants trigger's moves are the database's, tested in
+ * dependencies.test.ts).
+ */
+const OPS = (Object.keys(TRANSITIONS) as Operation[]).filter((op) =>
+  op !== "createTask" && op !== "dependenciesDone" && op !== "dependencyFailed"
+);
 const PID = "w1";
 
 /** The reason the table gives for `op` refused on a task in `status` it does not move from. */
@@ -169,6 +175,8 @@ async function taskIn(q: TaskQ, status: Status, due: boolean): Promise<Task> {
     }
     case "held":
       return await q.holdTask(t.taskId);
+    case "blocked":
+      return await q.createTask({ topic: uniq("tb"), dependsOn: [t.taskId] });
     case "failed":
       return await q.fail(t.taskId, PID, "by hand");
     case "terminated": {
@@ -211,7 +219,9 @@ async function apply(
     case "retryTask":
       return await q.retryTask(t.taskId);
     case "createTask":
-      throw new Error("not an operation on a task");
+    case "dependenciesDone":
+    case "dependencyFailed":
+      throw new Error("not an operation a caller makes on a task");
   }
 }
 

@@ -6,7 +6,7 @@
  */
 
 import * as v from "valibot";
-import { BackoffSchema, STATUSES } from "../schemas.ts";
+import { BackoffSchema, STATUSES, UniquePolicySchema } from "../schemas.ts";
 import type { FireResult, Schedule, Task } from "../types.ts";
 import { type JsonSchema, jsonSchema } from "./json-schema.ts";
 
@@ -42,6 +42,11 @@ export const TaskOut = v.strictObject({
   result: v.unknown(),
   scheduleName: nullable(str),
   slotAt: nullable(int),
+  uniqueKey: nullable(str),
+  unique: nullable(UniquePolicySchema),
+  dependsOn: v.array(v.strictObject({ taskId: str, status: nullable(v.picklist(STATUSES)) })),
+  onDependencyFailure: nullable(v.picklist(["fail", "run", "cancel"])),
+  followUpOf: nullable(str),
 });
 
 /** `true` when `A` and `B` are the same type: each field, its type and whether it is optional. */

@@ -34,6 +34,8 @@ export interface StoreContext {
   listening(): boolean;
   /** Tells this process's running executions on this database that `taskId` was cancelled (after the commit). */
   announceCancel(taskId: string, reason: string): void;
+  /** Wakes every waiter of this process on this database: a write moved dependants (see `RowFlags`). */
+  announceAll(): void;
   readonly maxDataBytes: number;
   readonly leaseTimeMs: number;
   readonly snoozeTimeMs: number;

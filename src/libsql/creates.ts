@@ -10,7 +10,8 @@ import { oneRow, type Result, type Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { AnyArray, parseOrThrow } from "../schemas.ts";
 import { NextTurn } from "../turns.ts";
-import type { Task, TaskDef } from "../types.ts";
+import type { Enqueued, EnqueuedMany, Task, TaskDef } from "../types.ts";
+import { createNode, createNodes, isRich, planNodes } from "./flows.ts";
 import { classifyDriverError } from "./driver-errors.ts";
 import type { StoreContext } from "./context.ts";
 import { DEFAULT_SUB_TOPIC } from "./statements/fragments.ts";
@@ -52,6 +53,7 @@ export class Creates {
   }
 
   create<D>(def: TaskDef<D>): Promise<Task<D>> {
+    if (isRich(def)) return createNode(this.#ctx, def).then((r) => r.task);
     let row: TaskRow;
     try {
       row = toRow(def, this.#ctx.maxDataBytes, "createTask");
@@ -138,11 +140,35 @@ export class Creates {
     }
   }
 
+  /** `create`, telling whether a unique key deduplicated it. */
+  async enqueue<D>(def: TaskDef<D>): Promise<Enqueued<D>> {
+    if (isRich(def)) return createNode(this.#ctx, def);
+    return { task: await this.create(def), deduplicated: false };
+  }
+
+  /** `createMany`, telling which definitions a unique key deduplicated. */
+  async enqueueMany<D>(defs: TaskDef<D>[]): Promise<EnqueuedMany<D>> {
+    const list = parseOrThrow(AnyArray, defs, "createTasks");
+    if (list.some(isRich)) {
+      return createNodes<D>(
+        this.#ctx,
+        planNodes(list, this.#ctx.maxDataBytes, "createTasks", true),
+        "createTasks",
+        true,
+      );
+    }
+    return { tasks: await this.createMany(list as TaskDef<D>[]), deduplicated: [] };
+  }
+
   /** Many tasks, all or none, in one round trip: a statement per 1,000 rows, each followed by its rows' time. */
   async createMany<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
     const list = parseOrThrow(AnyArray, defs, "createTasks");
     if (!list.length) return [];
     const bare = bareBatch(list, this.#ctx.maxDataBytes);
+    if (!bare && list.some(isRich)) {
+      const nodes = planNodes(list, this.#ctx.maxDataBytes, "createTasks", true);
+      return (await createNodes<D>(this.#ctx, nodes, "createTasks", true)).tasks;
+    }
     // ids the caller gave: only these can repeat or exist already (made ones carry 77 random bits)
     const given = new Map<string, number>();
     const rows = bare ? null : fullRows(list, this.#ctx.maxDataBytes, given);

@@ -11,10 +11,13 @@ import { capErrorText, checkArg, ErrorMessage, fields, intRange, Name, parseOrTh
 import type { PruneOptions, Retention, Task } from "../types.ts";
 import * as op from "./statements/operator.ts";
 import { type OperatorAction, refusal } from "./refusal.ts";
-import { rowToTask } from "./rows.ts";
+import { type RowFlags, rowToTask } from "./rows.ts";
 import { SELECT_STATE } from "./statements/reads.ts";
 import type { StoreContext } from "./context.ts";
 import { sleep } from "../sleep.ts";
+import { TaskError } from "../errors.ts";
+import { guardOf, type Status } from "../transitions.ts";
+import { HOLDER_OF } from "./statements/unique.ts";
 
 const STATEMENTS: Record<OperatorAction, string> = {
   cancelTask: op.CANCEL,
@@ -35,13 +38,28 @@ export async function act<D>(
   const args = action === "cancelTask" ? [taskId, capErrorText(reason ?? "")] : [taskId];
   const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
   if (rs.rows.length) {
-    const t = rowToTask<D>(rs.rows[0]);
+    const flags: RowFlags = { dependants: false };
+    const t = rowToTask<D>(rs.rows[0], flags);
+    if (flags.dependants) ctx.announceAll();
     if (t.status === "starting") ctx.announce([t]);
     // a worker of this process running it aborts it now, not at its next keepalive
     else if (action === "cancelTask") ctx.announceCancel(taskId, t.error ?? "");
     return t;
   }
   const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);
+  if (action === "retryTask" && state.rows[0] && guardOf(action, state.rows[0].status as Status)) {
+    // the status allows it: its unique key is held by another task
+    const held = await ctx.run({ sql: HOLDER_OF, args: [taskId] }, "read", action);
+    if (held.rows.length) {
+      const { holder, key } = held.rows[0];
+      throw new TaskError(
+        "conflict",
+        "unique-key-held",
+        `retryTask ${taskId}: task ${holder} holds its uniqueKey ${key} now; nothing was changed`,
+        { details: { taskId: holder } },
+      );
+    }
+  }
   throw refusal(action, { taskId }, state.rows[0]);
 }
 

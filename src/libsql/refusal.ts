@@ -11,7 +11,7 @@ import { TaskError } from "../errors.ts";
 import { fromOf, guardOf, type Operation, ruleOf, saysOf, type Status, statusRule } from "../transitions.ts";
 
 /** The transitions a refusal is explained for: every one of a task but its creation and reservation. */
-export type Transition = Exclude<Operation, "createTask" | "reserve">;
+export type Transition = Exclude<Operation, "createTask" | "reserve" | "dependenciesDone" | "dependencyFailed">;
 
 /** An operator's action on one task (statements/operator.ts). */
 export type OperatorAction = "cancelTask" | "holdTask" | "releaseTask" | "retryTask";

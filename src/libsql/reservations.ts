@@ -11,7 +11,7 @@ import { checkArg, fields, intRange, Name, parseOrThrow, PositiveMs } from "../s
 import type { ReserveManyOptions, ReserveOptions, Task } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import { oneRow } from "../drivers/driver.ts";
-import { rowToTask } from "./rows.ts";
+import { type RowFlags, rowToTask } from "./rows.ts";
 import {
   RESERVE_MANY,
   RESERVE_ONE,
@@ -64,7 +64,9 @@ export async function reserveOne<D>(
   for (;;) {
     const rs = await ctx.run(oneRow(RESERVE_ONE, args), "write", "reserveTask");
     if (!rs.rows.length) return null;
-    const t = rowToTask<D>(rs.rows[0]);
+    const flags: RowFlags = { dependants: false };
+    const t = rowToTask<D>(rs.rows[0], flags);
+    if (flags.dependants) ctx.announceAll();
     if (t.status === "running") return t;
   }
 }
@@ -91,7 +93,9 @@ export async function reserveSome<D>(
       if (out.length === 0) throw e;
       break; // what the first statement reserved is committed and leased: hand it over, never drop it
     }
-    const got = reservedOf<D>(rs.rows);
+    const flags: RowFlags = { dependants: false };
+    const got = reservedOf<D>(rs.rows, flags);
+    if (flags.dependants) ctx.announceAll();
     out.push(...got);
     if (got.length === rs.rows.length || out.length === n) break;
   }

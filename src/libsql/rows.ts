@@ -6,7 +6,7 @@
  */
 
 import type { Row } from "../drivers/driver.ts";
-import type { Backoff, Task, TaskStatus } from "../types.ts";
+import type { Backoff, Dependency, DependencyFailurePolicy, Task, TaskStatus, UniquePolicy } from "../types.ts";
 
 type RowArray = [
   taskId: string,
@@ -34,11 +34,44 @@ type RowArray = [
   resultJson: string | null,
   scheduleName: string | null,
   slotAt: number | null,
+  uniqueKey: string | null,
+  uniquePolicy: "active" | "queued" | "period" | "debounce" | null,
+  uniqueMs: number | null,
+  uniqueMaxMs: number | null,
+  onDependencyFailure: DependencyFailurePolicy | null,
+  followUpOf: string | null,
+  dependants: number | null,
+  /** `[id, status][]`, as JSON or as its text (a driver may pass a subquery's JSON on as text) */
+  dependsOn: [string, TaskStatus | null][] | string | null,
 ];
 
-/** The Task a row holds; `data` is parsed from its JSON text. */
-export function rowToTask<D>(row: Row): Task<D> {
+/** The policy a row's unique columns say. */
+export function uniquePolicy(
+  policy: RowArray[25],
+  ms: number | null,
+  maxMs: number | null,
+): UniquePolicy | null {
+  if (policy === null) return null;
+  if (policy === "period") return { periodMs: ms! };
+  if (policy === "debounce") return maxMs === null ? { debounceMs: ms! } : { debounceMs: ms!, maxWaitMs: maxMs };
+  return policy;
+}
+
+function dependencies(v: RowArray[31]): Dependency[] {
+  if (v === null) return [];
+  const list = typeof v === "string" ? JSON.parse(v) as [string, TaskStatus | null][] : v;
+  return list.map(([taskId, status]) => ({ taskId, status }));
+}
+
+/** Set by `rowToTask` when given: whether the row's task has dependants (its ending may have moved them). */
+export interface RowFlags {
+  dependants: boolean;
+}
+
+/** The Task a row holds; `data` is parsed from its JSON text. `flags.dependants` is set when some row had dependants. */
+export function rowToTask<D>(row: Row, flags?: RowFlags): Task<D> {
   const a = JSON.parse(row.r as string) as RowArray;
+  if (flags && a[30] === 1) flags.dependants = true;
   return {
     taskId: a[0],
     taskGroupId: a[1] ?? a[0],
@@ -68,6 +101,11 @@ export function rowToTask<D>(row: Row): Task<D> {
     result: a[21] === null ? null : JSON.parse(a[21]),
     scheduleName: a[22],
     slotAt: a[23],
+    uniqueKey: a[24],
+    unique: uniquePolicy(a[25], a[26], a[27]),
+    dependsOn: dependencies(a[31]),
+    onDependencyFailure: a[28],
+    followUpOf: a[29],
   };
 }
 

@@ -10,6 +10,8 @@ import type { Driver } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
 import { PARKED, WAITING } from "./statements/fragments.ts";
+import { DEPENDANTS_TRIGGER, PRUNED_TRIGGER } from "./statements/dependencies.ts";
+import { COVERED } from "./statements/unique.ts";
 
 /**
  * The status CHECK as a chain of comparisons, not `status IN (…)`: SQLite
@@ -73,7 +75,24 @@ const MIGRATIONS: string[][] = [
       result TEXT,
       -- a slot task: the schedule that made it and its slot (epoch ms); NULL for every other task
       schedule_name TEXT,
-      slot_at INTEGER
+      slot_at INTEGER,
+      -- a unique task (src/libsql/statements/unique.ts): its key and policy as given, and what the unique
+      -- index holds (the key, or for a period the key and its window); NULL for every other task
+      unique_key TEXT,
+      unique_policy TEXT CHECK (unique_policy = 'active' OR unique_policy = 'queued' OR unique_policy = 'period' OR unique_policy = 'debounce'),
+      unique_hold TEXT,
+      unique_ms INTEGER,
+      unique_max_ms INTEGER,
+      -- a dependant (statements/dependencies.ts): its dependsOn as a JSON array of ids, how many of its
+      -- dependencies have not ended, and what a failed one does; blocker: the task whose ending ended it
+      depends_on TEXT,
+      deps_left INTEGER,
+      on_dependency_failure TEXT CHECK (on_dependency_failure = 'fail' OR on_dependency_failure = 'run' OR on_dependency_failure = 'cancel'),
+      blocker TEXT,
+      -- 1 once a task depends on this one: the dependants trigger's guard
+      dependants INTEGER,
+      -- a sealed group's follow-up: the group
+      follow_up_of TEXT
     )`,
     // Live tasks, see WAITING and PARKED in statements/fragments.ts: reservation and listing walk these. Every live step moves a
     // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.
@@ -90,6 +109,26 @@ const MIGRATIONS: string[][] = [
     // A schedule's tasks by slot: its latest (the overlap guard, the dashboard) and listTasks({ schedule }).
     // Only slot tasks: a task made otherwise writes no entry here.
     `CREATE INDEX sokka_tasks_schedule ON sokka_tasks (schedule_name, slot_at) WHERE schedule_name IS NOT NULL`,
+    // The unique key: at most one task per (topic, hold) among those that hold their key (unique.ts).
+    // A task without a key has no entry; a status change evaluates the condition and writes nothing.
+    `CREATE UNIQUE INDEX sokka_tasks_unique ON sokka_tasks (topic, unique_hold) WHERE ${COVERED}`,
+    // The tasks a dependency's ending ended (the dependants trigger finds them again on its re-run).
+    `CREATE INDEX sokka_tasks_blocker ON sokka_tasks (blocker) WHERE blocker IS NOT NULL`,
+    // Dependency edges, both task ids: a dependant's dependencies by the key, a task's dependants by the index.
+    `CREATE TABLE sokka_deps (
+      dependant TEXT NOT NULL,
+      dependency TEXT NOT NULL,
+      PRIMARY KEY (dependant, dependency)
+    ) WITHOUT ROWID`,
+    `CREATE INDEX sokka_deps_dependants ON sokka_deps (dependency, dependant)`,
+    // Sealed groups and their follow-up (sealGroup): one seal per group.
+    `CREATE TABLE sokka_groups (
+      task_group_id TEXT PRIMARY KEY,
+      follow_up TEXT NOT NULL,
+      sealed_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+    DEPENDANTS_TRIGGER,
+    PRUNED_TRIGGER,
     // Recurring schedules (src/libsql/schedules.ts): the task to make per slot of `cron`, and where firing
     // stands. `next_slot_at` (NULL: no slot left) only moves forward, by a compare-and-set on `version` in
     // the same transaction as the insert of the slot's tasks.

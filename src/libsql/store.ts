@@ -16,6 +16,9 @@ import type {
   Activity,
   ActivityOptions,
   CursorOptions,
+  DependencyPageOptions,
+  Enqueued,
+  EnqueuedMany,
   ExtendOptions,
   FailOptions,
   FenceOptions,
@@ -42,7 +45,7 @@ import type {
   WriteOp,
   WriteResult,
 } from "../types.ts";
-import { announceCancel, listening } from "../wakeups.ts";
+import { announceAll, announceCancel, listening } from "../wakeups.ts";
 import type { Connection } from "./connection.ts";
 import { announceReservable, type Settings, type StoreContext } from "./context.ts";
 import { Session } from "./session.ts";
@@ -61,6 +64,8 @@ import { fenceOptions } from "./write-options.ts";
 import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
 import { defineSchedule, deleteSchedule, pause, readSchedule, readSchedules, resume } from "./schedules.ts";
 import { fireSchedules } from "./schedule-firing.ts";
+import { edgeTasks, groupFollowUp } from "./dependency-reads.ts";
+import { sealGroup } from "./groups.ts";
 
 /** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
 export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
@@ -92,6 +97,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       announce: (tasks) => announceReservable(settings.key, tasks),
       listening: () => listening(settings.key),
       announceCancel: (taskId, reason) => announceCancel(settings.key, taskId, reason),
+      announceAll: () => announceAll(settings.key),
       maxDataBytes: settings.maxDataBytes,
       leaseTimeMs: settings.leaseTimeMs,
       snoozeTimeMs: settings.snoozeTimeMs,
@@ -128,6 +134,30 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   createTasks<D>(defs: TaskDef<D>[]): Promise<Task<D>[]> {
     return this.#creates.createMany(defs);
+  }
+
+  enqueue<D>(def: TaskDef<D>): Promise<Enqueued<D>> {
+    return this.#creates.enqueue(def);
+  }
+
+  enqueueMany<D>(defs: TaskDef<D>[]): Promise<EnqueuedMany<D>> {
+    return this.#creates.enqueueMany(defs);
+  }
+
+  dependencies<D>(taskId: string, opts?: DependencyPageOptions): Promise<Page<D>> {
+    return edgeTasks<D>(this.#ctx, "dependency", taskId, opts);
+  }
+
+  dependants<D>(taskId: string, opts?: DependencyPageOptions): Promise<Page<D>> {
+    return edgeTasks<D>(this.#ctx, "dependant", taskId, opts);
+  }
+
+  sealGroup<D>(taskGroupId: string, followUp: TaskDef<D>): Promise<Enqueued<D>> {
+    return sealGroup<D>(this.#ctx, taskGroupId, followUp);
+  }
+
+  groupFollowUp<D>(taskGroupId: string): Promise<Task<D> | null> {
+    return groupFollowUp<D>(this.#ctx, taskGroupId);
   }
 
   async task<D>(taskId: string): Promise<Task<D> | null> {

@@ -159,5 +159,10 @@ export function newTask<D>(r: TaskRow, at: number): Task<D> {
     result: null,
     scheduleName: null,
     slotAt: null,
+    uniqueKey: null,
+    unique: null,
+    dependsOn: [],
+    onDependencyFailure: null,
+    followUpOf: null,
   };
 }

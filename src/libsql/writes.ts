@@ -16,7 +16,7 @@ import type { Task, WriteOp, WriteResult } from "../types.ts";
 import type { StoreContext } from "./context.ts";
 import { WriteOpSchema } from "./write-options.ts";
 import { type Claim, refusal, type Transition } from "./refusal.ts";
-import { rowToTask, terminatedTask } from "./rows.ts";
+import { type RowFlags, rowToTask, terminatedTask } from "./rows.ts";
 import type { WorkerWrite } from "../worker-path.ts";
 import { EXTEND_LEASE, extendTuple, REVOKE_LEASE, revokeTuple } from "./statements/lease.ts";
 import {
@@ -144,10 +144,10 @@ function storedResult(ctx: StoreContext, result: unknown, what: string): string 
 }
 
 /** The tasks a reservation took: the `running` rows (an exhausted task it found comes back `failed`). */
-export function reservedOf<D>(rows: Row[]): Task<D>[] {
+export function reservedOf<D>(rows: Row[], flags?: RowFlags): Task<D>[] {
   const out: Task<D>[] = [];
   for (const row of rows) {
-    const t = rowToTask<D>(row);
+    const t = rowToTask<D>(row, flags);
     if (t.status === "running") out.push(t);
   }
   return out;
@@ -158,8 +158,10 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
   const p = plan(ctx, op);
   const rs = await ctx.run(oneRow(p.sql, [JSON.stringify([p.tuple])]), "write", p.op);
   if (rs.rows.length) {
-    const t = rowToTask<D>(rs.rows[0]);
+    const flags: RowFlags = { dependants: false };
+    const t = rowToTask<D>(rs.rows[0], flags);
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
+    if (flags.dependants) ctx.announceAll();
     return t;
   }
   const state = await ctx.run(oneRow(SELECT_STATE, [p.claim.taskId]), "read", p.op);
@@ -211,13 +213,15 @@ async function send<D>(
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
     const weight = sendable.length + (reserve ? reserve.args[3] : 0);
     const sets = await ctx.batch(stmts, "write", weight, "applyWrites");
-    if (reserve) reserved = reservedOf<D>(sets[groups.length].rows);
+    // a write that ended a task with dependants may have started some (the database did, in the same statement)
+    const flags: RowFlags = { dependants: false };
+    if (reserve) reserved = reservedOf<D>(sets[groups.length].rows, flags);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
-      const written = g.sql === TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows) : new Map<string, Task<D>>();
+      const written = g.sql === TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows, flags) : new Map<string, Task<D>>();
       if (g.sql !== TERMINATE_BRIEF) {
         for (const row of sets[i].rows) {
-          const t = rowToTask<D>(row);
+          const t = rowToTask<D>(row, flags);
           written.set(t.taskId, t);
         }
       }
@@ -228,6 +232,7 @@ async function send<D>(
         else refused.push(p);
       }
     });
+    if (flags.dependants) ctx.announceAll();
     if (refused.length) await explain(ctx, refused);
   }
   const results = plans.map((p) => p instanceof TaskError ? { error: p } : p.result as WriteResult<D>);
@@ -235,11 +240,12 @@ async function send<D>(
 }
 
 /** The tasks `TERMINATE_BRIEF` wrote, each built from its plan's reserved task and the version and time returned. */
-function briefly<D>(plans: Plan[], rows: Row[]): Map<string, Task<D>> {
+function briefly<D>(plans: Plan[], rows: Row[], flags: RowFlags): Map<string, Task<D>> {
   const byId = new Map<string, Plan>();
   for (const p of plans) byId.set(p.claim.taskId, p);
   const written = new Map<string, Task<D>>();
   for (const row of rows) {
+    if (row.dependants === 1) flags.dependants = true;
     const p = byId.get(row.task_id as string)!;
     const resultJson = (p.tuple as FencedTuple)[3] as string | null;
     written.set(

@@ -57,6 +57,25 @@ export const RetryDefaultsSchema = fields(
 /** Reservation order: lower first. */
 export const Priority = intRange(-1_000_000, 1_000_000);
 
+/** Most dependencies one task may name. */
+export const MAX_DEPENDS_ON = 100;
+
+/** Which tasks of a unique key hold it (see `UniquePolicy`). */
+export const UniquePolicySchema = v.union([
+  v.picklist(["active", "queued"]),
+  fields({ periodMs: PositiveMs }, "a period { periodMs }"),
+  fields(
+    { debounceMs: PositiveMs, maxWaitMs: v.optional(PositiveMs) },
+    "a debounce { debounceMs, maxWaitMs? }",
+  ),
+], 'must be "active", "queued", { periodMs } or { debounceMs, maxWaitMs? }');
+
+/** One dependency: a task id, or (in `createTasks`) `{ ref }` naming another definition of the call. */
+const DependencyRef = v.union(
+  [Name, fields({ ref: Name }, "a reference { ref }")],
+  "must be a task id or { ref } naming another definition of the call",
+);
+
 /** A task definition. `data` is checked separately (see `encodeData`). */
 export const TaskDefSchema = fields({
   topic: Name,
@@ -77,6 +96,18 @@ export const TaskDefSchema = fields({
   backoff: v.optional(BackoffSchema),
   runAt: v.optional(Instant),
   delayMs: v.optional(NonNegativeMs),
+  uniqueKey: v.optional(Name),
+  unique: v.optional(UniquePolicySchema),
+  onDuplicate: v.optional(v.picklist(["return", "error"], 'must be "return" or "error"')),
+  dependsOn: v.optional(
+    v.pipe(
+      v.array(DependencyRef, "must be an array of task ids"),
+      v.minLength(1, "must not be empty"),
+      v.maxLength(MAX_DEPENDS_ON, `must hold at most ${MAX_DEPENDS_ON} dependencies`),
+    ),
+  ),
+  onDependencyFailure: v.optional(v.picklist(["fail", "run", "cancel"], 'must be "fail", "run" or "cancel"')),
+  ref: v.optional(Name),
 }, "a task definition");
 
 // Compile-time: each schema accepts exactly its declared type (a field added to or dropped from one side fails tsc).

@@ -12,6 +12,7 @@ const STATUS_COLOURS: Record<Status, string> = {
   starting: "#868e96",
   running: "#1c7ed6",
   snoozed: "#f08c00",
+  blocked: "#0c8599",
   held: "#7048e8",
   failed: "#e03131",
   terminated: "#2f9e44",

@@ -12,6 +12,7 @@
 import { TRANSITIONS } from "../../transitions.ts";
 import { COLUMNS, NO_LEASE, NOW, TOUCH } from "./fragments.ts";
 import { lit, operatorGuard } from "./guards.ts";
+import { HOLD_FREE } from "./unique.ts";
 
 /**
  * ?1 task, ?2 reason. A waiting, held or running task → `cancelled` (final),
@@ -37,13 +38,25 @@ export const RELEASE = `UPDATE sokka_tasks
   RETURNING ${COLUMNS}`;
 
 /**
- * ?1 task. A `failed` or `cancelled` task → `starting`, reservable at once,
+ * A re-run task waits (`blocked`) while a dependency has not ended, or one
+ * ended failed or cancelled and its policy is not "run" (it waits for that
+ * one's re-run).
+ */
+const WAITS = `(deps_left > 0 OR (on_dependency_failure <> 'run' AND EXISTS (
+    SELECT 1 FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
+    WHERE d.dependant = sokka_tasks.task_id AND (t.status = 'failed' OR t.status = 'cancelled'))))`;
+
+/**
+ * ?1 task. A `failed` or `cancelled` task → `starting` (`blocked` while it
+ * waits for a dependency, see WAITS), unless another task of its topic holds
+ * its unique key now, reservable at once,
  * with its attempts afresh (`failures` 0); `attempts` and the last `error`
  * stay as its history, a stale `result` is cleared.
  */
 export const RETRY_TASK = `UPDATE sokka_tasks
-  SET status = ${lit(TRANSITIONS.retryTask.to[0])}, failures = 0, result = NULL, ready_at = ${NOW}, ${TOUCH}
-  WHERE ${operatorGuard("retryTask")}
+  SET status = CASE WHEN ${WAITS} THEN 'blocked' ELSE ${lit(TRANSITIONS.retryTask.to[0])} END, failures = 0,
+    result = NULL, blocker = NULL, ready_at = CASE WHEN ${WAITS} THEN NULL ELSE ${NOW} END, ${TOUCH}
+  WHERE ${operatorGuard("retryTask")} AND ${HOLD_FREE}
   RETURNING ${COLUMNS}`;
 
 /** ?1 topic. Idempotent: pausing a paused topic keeps its first time. */

@@ -30,7 +30,7 @@ export const TERMINATE = `UPDATE sokka_tasks
 export const TERMINATE_BRIEF = `UPDATE sokka_tasks
   ${TERMINATE_SET}
   ${TUPLES} AND ${fencedGuard("terminate", true)}
-  RETURNING task_id, record_ver, updated_at`;
+  RETURNING task_id, record_ver, updated_at, dependants`;
 
 /** A completion of `taskId` with its result JSON (null: none). */
 export const terminateTuple = (
