@@ -41,6 +41,7 @@ export {
   task,
   tasks,
 } from "./src/api.ts";
+export { dependants, dependencies, enqueue, enqueueMany, groupFollowUp, sealGroup } from "./src/flows-api.ts";
 export { worker } from "./src/worker/worker.ts";
 export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
