@@ -5,8 +5,8 @@
  * dependency's own ending — and a re-run re-arms what an ending ended.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TaskError, type TaskQ } from "../mod.ts";
-import { rejection, TARGETS, uniq } from "./helpers.ts";
+import { ok, TaskError, type TaskQ, worker } from "../mod.ts";
+import { rejection, TARGETS, uniq, waitFor } from "./helpers.ts";
 
 for (const target of TARGETS) {
   describe(`dependencies (${target.name})`, () => {
@@ -280,3 +280,39 @@ for (const target of TARGETS) {
     });
   });
 }
+
+describe("in-process wake-ups of dependants", () => {
+  for (const target of TARGETS.filter((t) => t.name === ":memory:" || t.name === "file:")) {
+    it(`a waiter on the dependant's topic is woken by the dependency's end, not by its timeout (${target.name})`, async () => {
+      const { taskq: q, cleanup } = target.make();
+      try {
+        const [ta, tb] = [uniq("a"), uniq("b")];
+        const [a, b] = await q.createTasks([{ topic: ta, ref: "a" }, { topic: tb, dependsOn: [{ ref: "a" }] }]);
+        expect(b.status).toBe("blocked");
+        // nothing of tb is due: only an announcement ends this wait before its timeout (false)
+        const woken = q.waitForTask(tb, { timeoutMs: 30_000 });
+        const r = (await q.reserveTask(ta, "w"))!;
+        await q.terminate(a.taskId, "w", { leaseId: r.leaseId! });
+        expect(await woken).toBe(true);
+        expect((await q.reserveTask(tb, "w"))?.taskId).toBe(b.taskId);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it(`workers run a flow across topics in order (${target.name})`, async () => {
+      const { taskq: q, cleanup } = target.make();
+      const [ta, tb] = [uniq("a"), uniq("b")];
+      const ran: string[] = [];
+      const workers = [ta, tb].map((topic) => worker({ taskq: q, topic, pfn: (t) => (ran.push(t.topic), ok()) }));
+      try {
+        const [, b] = await q.createTasks([{ topic: ta, ref: "a" }, { topic: tb, dependsOn: [{ ref: "a" }] }]);
+        await waitFor(async () => (await q.task(b.taskId))!.status === "terminated", 10_000, "the dependant to run");
+        expect(ran).toEqual([ta, tb]);
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+        await cleanup();
+      }
+    });
+  }
+});
