@@ -291,6 +291,53 @@ const STORE_CASES: Case[] = [
     landed: async (q) => (await statusOf(q, "a")) === "starting",
   },
   {
+    name: "enqueue (a unique key)",
+    act: (q) => api(() => q.enqueue({ topic: TOPIC, taskId: "u", uniqueKey: "k", data: BIG })),
+    landed: async (q) => (await q.task("u")) !== null,
+  },
+  {
+    name: "createTasks (a flow: refs, edges and marks in one transaction)",
+    act: (q) =>
+      api(() =>
+        q.createTasks([
+          { topic: TOPIC, taskId: "f1", ref: "a", data: BIG },
+          { topic: TOPIC, taskId: "f2", dependsOn: [{ ref: "a" }], data: BIG },
+        ])
+      ),
+    landed: async (q) => {
+      const [a, b] = [await q.task("f1"), await q.task("f2")];
+      expect(a === null).toBe(b === null); // all or none
+      if (b) expect((await q.dependants("f1")).data.map((t) => t.taskId)).toEqual(["f2"]);
+      return a !== null;
+    },
+  },
+  {
+    name: "sealGroup",
+    seed: async (q) => ({
+      g: await q.createTasks([1, 2].map((i) => ({ topic: TOPIC, taskId: `g${i}`, taskGroupId: "g" }))),
+    }),
+    act: (q) => api(() => q.sealGroup("g", { topic: TOPIC, taskId: "fu", data: BIG })),
+    landed: async (q) => {
+      const fu = await q.task("fu");
+      expect((await q.groupFollowUp("g"))?.taskId ?? null).toBe(fu?.taskId ?? null); // the seal and its task together
+      return fu !== null;
+    },
+  },
+  {
+    name: "terminate (a dependency: its dependant starts in the same commit)",
+    seed: async (q) => {
+      const t = await running(q);
+      await q.createTask({ topic: "other", taskId: "d", dependsOn: ["a"] });
+      return { t };
+    },
+    act: (q, s) => api(() => q.terminate("a", "p", { leaseId: s.t.leaseId, result: BIG })),
+    landed: async (q) => {
+      const done = (await statusOf(q, "a")) === "terminated";
+      expect(await statusOf(q, "d")).toBe(done ? "starting" : "blocked");
+      return done;
+    },
+  },
+  {
     name: "retryTask",
     seed: async (q) => {
       const t = await running(q);

@@ -190,6 +190,29 @@ for (const target of TARGETS) {
     });
   });
 
+  describe(`pruning and dependencies (${target.name})`, () => {
+    it("a pruned dependency shows as null on its dependant; a pruned follow-up unseals its group", async () => {
+      const { taskq: q, cleanup } = target.make();
+      try {
+        const topic = uniq("prune");
+        const g = uniq("g");
+        const [a] = await q.createTasks([{ topic, taskGroupId: g }]);
+        const d = await q.createTask({ topic: uniq("d"), dependsOn: [a.taskId], onDependencyFailure: "run" });
+        const fu = await q.sealGroup(g, { topic: uniq("f") });
+        await q.cancelTask(a.taskId);
+        await q.cancelTask(fu.task.taskId);
+        expect((await q.task(d.taskId))!.status).toBe("starting");
+        await q.pruneTasks({ olderThanMs: 0, statuses: ["cancelled"], topic });
+        expect((await q.task(d.taskId))!.dependsOn).toEqual([{ taskId: a.taskId, status: null }]);
+        expect((await q.dependencies(d.taskId)).data).toEqual([]);
+        await q.pruneTasks({ olderThanMs: 0, statuses: ["cancelled"], topic: fu.task.topic });
+        expect(await q.groupFollowUp(g)).toBeNull();
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+
   describe(`unique tasks (${target.name})`, () => {
     let q: TaskQ;
     let cleanup: () => Promise<void>;
