@@ -309,8 +309,18 @@ async function explain(ctx: StoreContext, nodes: Node[], what: string, many: boo
     }));
     if (issues.length) return invalid(what, issues);
   }
-  for (const n of nodes) {
+  for (const [k, n] of nodes.entries()) {
     if (!n.json.dupError) continue;
+    // an earlier definition of the call with the same key (written before it in the rolled-back transaction)
+    const earlier = nodes.slice(0, k).find((m) => m.json.topic === n.json.topic && m.json.key === n.json.key);
+    if (earlier) {
+      return new TaskError(
+        "conflict",
+        "duplicate-task",
+        `${what} [${n.index}]: definition ${earlier.index} of the call has the same uniqueKey ${n.json.key}; nothing was created`,
+        { details: { index: n.index, sameAs: earlier.index } },
+      );
+    }
     const rs = await ctx.run({ sql: HOLDER, args: [n.json.topic, n.json.key] }, "read", what);
     if (!rs.rows.length) continue;
     const holder = rowToTask(rs.rows[0]);

@@ -47,7 +47,10 @@ export async function act<D>(
     return t;
   }
   const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);
-  if (action === "retryTask" && state.rows[0] && guardOf(action, state.rows[0].status as Status)) {
+  if (
+    (action === "retryTask" || action === "releaseTask") && state.rows[0] &&
+    guardOf(action, state.rows[0].status as Status)
+  ) {
     // the status allows it: its unique key is held by another task
     const held = await ctx.run({ sql: HOLDER_OF, args: [taskId] }, "read", action);
     if (held.rows.length) {
@@ -55,7 +58,7 @@ export async function act<D>(
       throw new TaskError(
         "conflict",
         "unique-key-held",
-        `retryTask ${taskId}: task ${holder} holds its uniqueKey ${key} now; nothing was changed`,
+        `${action} ${taskId}: task ${holder} holds its uniqueKey ${key} now; nothing was changed`,
         { details: { taskId: holder } },
       );
     }

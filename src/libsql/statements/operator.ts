@@ -31,10 +31,14 @@ export const HOLD = `UPDATE sokka_tasks
   WHERE ${operatorGuard("holdTask")}
   RETURNING ${COLUMNS}`;
 
-/** ?1 task. `held` → `starting`, reservable at once. */
+/**
+ * ?1 task. `held` → `starting`, reservable at once, unless another task of
+ * its topic holds its unique key (a held debounce task does not hold it:
+ * a create meanwhile made another).
+ */
 export const RELEASE = `UPDATE sokka_tasks
   SET status = ${lit(TRANSITIONS.releaseTask.to[0])}, ready_at = ${NOW}, ${TOUCH}
-  WHERE ${operatorGuard("releaseTask")}
+  WHERE ${operatorGuard("releaseTask")} AND ${HOLD_FREE}
   RETURNING ${COLUMNS}`;
 
 /**
