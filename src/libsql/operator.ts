@@ -18,6 +18,7 @@ import { sleep } from "../sleep.ts";
 import { TaskError } from "../errors.ts";
 import { guardOf, type Status } from "../transitions.ts";
 import { HOLDER_OF } from "./statements/unique.ts";
+import { classifyDriverError } from "./driver-errors.ts";
 
 const STATEMENTS: Record<OperatorAction, string> = {
   cancelTask: op.CANCEL,
@@ -36,7 +37,21 @@ export async function act<D>(
   checkArg(Name, taskId, action, "taskId");
   if (reason !== undefined) checkArg(ErrorMessage, reason, action, "reason");
   const args = action === "cancelTask" ? [taskId, capErrorText(reason ?? "")] : [taskId];
-  const rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
+  let rs;
+  try {
+    rs = await ctx.run({ sql: STATEMENTS[action], args }, "write", action);
+  } catch (e) {
+    // a re-run re-arms the dependants its ending ended, each only if its key is free: two of them with the same
+    // key would both take it, and the unique index refuses the whole statement (nothing changed)
+    if (action === "retryTask" && classifyDriverError((e as TaskError).cause) === "constraint") {
+      throw new TaskError(
+        "conflict",
+        "unique-key-held",
+        `retryTask ${taskId}: the dependants it would re-arm hold the same uniqueKey; re-run them one by one; nothing was changed`,
+      );
+    }
+    throw e;
+  }
   if (rs.rows.length) {
     const flags: RowFlags = { dependants: false };
     const t = rowToTask<D>(rs.rows[0], flags);
