@@ -211,3 +211,28 @@ it("/metrics lists schedules up to its cap and folds the rest into overflow seri
     await q.close();
   }
 });
+
+it("blocked tasks (waiting for dependencies or a group) are counted per topic, and in the overflow sums", async () => {
+  await taskq.createTasks([
+    { topic: "etl", taskId: "extract" },
+    { topic: "etl", taskId: "load", dependsOn: ["extract"] },
+    { topic: "etl", taskId: "report", dependsOn: ["extract", "load"] },
+    { topic: "resize", taskId: "img-1", taskGroupId: "album" },
+  ]);
+  await taskq.sealGroup("album", { topic: "zz-notify" }); // a follow-up, blocked on a topic of its own
+  const text = await (await app.request("/metrics")).text();
+  expect(text).toContain('sokka_tasks{topic="etl",status="blocked"} 2');
+  expect(sampleOf(text, "sokka_tasks", { topic: "etl", status: "blocked" })).toBe(2);
+  expect(sampleOf(text, "sokka_tasks", { topic: "etl", status: "starting" })).toBe(1);
+  expect(sampleOf(text, "sokka_tasks", { topic: "zz-notify", status: "blocked" })).toBe(1);
+  expect(sampleOf(text, "sokka_tasks", { topic: "resize", status: "blocked" })).toBe(0);
+  // the topics past the cap are summed: their blocked tasks too
+  const capped = renderMetrics(await readMetrics(taskq, 1));
+  expect(sampleOf(capped, "sokka_tasks", { topic: "etl", status: "blocked" })).toBe(2);
+  expect(sampleOf(capped, "sokka_tasks", { overflow: "true", status: "blocked" })).toBe(1);
+  // once the dependency ends, its dependant starts: the gauge follows
+  await taskq.terminate("extract", "w");
+  const after = await (await app.request("/metrics")).text();
+  expect(sampleOf(after, "sokka_tasks", { topic: "etl", status: "blocked" })).toBe(1);
+  expect(sampleOf(after, "sokka_tasks", { topic: "etl", status: "starting" })).toBe(1);
+});

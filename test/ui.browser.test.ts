@@ -97,10 +97,10 @@ it("the overview lists topics with counts per status", async () => {
   await expect.poll(() => page.locator("h1").textContent()).toBe("Topics");
   const email = page.locator("tr", { hasText: "email" });
   const cells = (await email.locator("td").allTextContents()).map((c) => c.replace(/\s+/g, " ").trim());
-  // topic (with its pause control), then starting, running, snoozed, held, failed, terminated, cancelled, total,
-  // and how long the oldest ready task (mail-2, waiting since the start) has waited
-  expect(cells.slice(0, 9)).toEqual(["email Pause", "1", "1", "0", "0", "0", "0", "0", "2"]);
-  expect(cells[9]).toMatch(/^\d+ (s|min)$/);
+  // topic (with its pause control), then starting, running, snoozed, blocked, held, failed, terminated, cancelled,
+  // total, and how long the oldest ready task (mail-2, waiting since the start) has waited
+  expect(cells.slice(0, 10)).toEqual(["email Pause", "1", "1", "0", "0", "0", "0", "0", "0", "2"]);
+  expect(cells[10]).toMatch(/^\d+ (s|min)$/);
   await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
   await page.close();
 });

@@ -72,7 +72,7 @@ export const TASK_ACTIONS: Record<string, Action<string>> = {
   },
   retry: {
     done: "retried",
-    notice: "Task re-run: it is starting again, with its attempts afresh.",
+    notice: "Task re-run, with its attempts afresh: it is starting again, or blocked while it waits for a dependency.",
     run: (taskq, id) => taskq.retryTask(id),
   },
 };

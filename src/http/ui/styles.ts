@@ -62,6 +62,10 @@ dl{display:grid;grid-template-columns:minmax(8em,160px) 1fr;gap:6px 16px;margin:
 .notice{background:#ebfbee;border:1px solid #b2f2bb;color:#2b8a3e;border-radius:8px;padding:10px 14px;margin-bottom:16px}
 .alert{overflow-wrap:anywhere;background:#fff5f5;border:1px solid #ffc9c9;color:var(--failed);border-radius:8px;padding:10px 14px;margin-bottom:16px}
 .pager{display:flex;gap:16px;align-items:center;flex-wrap:wrap}
+.why{border-left:4px solid var(--blocked);background:var(--card);padding:8px 14px;border-radius:6px}.why,.wrap{overflow-wrap:anywhere;word-break:normal}
+ul.deps{list-style:none;margin:0;padding:0}ul.deps li{padding:3px 0}
+ul.deps li,div.follow-up{display:flex;align-items:center;gap:8px;min-width:0}
+ul.deps .clip,div.follow-up .clip{font:12px/1.75 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 details.action summary{cursor:pointer;list-style:none;display:inline-block;padding:6px 14px;border:1px solid var(--accent);border-radius:6px;color:var(--accent);background:#fff}
 details.action[open] summary{margin-bottom:8px}details.action form{display:flex;flex-direction:column;gap:8px;min-width:16em}
 @media (max-width:960px){table.topics,table.topics tbody,table.tasks,table.tasks tbody{display:block}

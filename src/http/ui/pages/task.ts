@@ -1,20 +1,32 @@
 /**
  * A task's page (`/ui/tasks/:taskId`): every field (a slot task's schedule,
- * linked to its page, and its slot too), its data and result,
- * and the buttons of the actions its status allows (each a form that posts
- * to `/ui/tasks/:taskId/<action>`, see `actions.ts`).
+ * linked to its page, and its slot too; its unique key, and the group it
+ * follows), why a blocked task is not running, what it waits for and what
+ * waits for it (`task-dependencies.ts`), its data and result, and the
+ * buttons of the actions its status allows (each a form that posts to
+ * `/ui/tasks/:taskId/<action>`, see `actions.ts`).
  *
  * @module
  */
 
 import { html } from "hono/html";
 import { TaskError } from "../../../errors.ts";
+import { fromOf, type Guard, type Operation } from "../../../transitions.ts";
 import type { Task } from "../../../types.ts";
 import { badge, time } from "../format.ts";
 import type { Html } from "../html.ts";
 import { notice } from "../notices.ts";
 import type { Page } from "../page.ts";
 import { scheduleHref } from "../schedule-table.ts";
+import {
+  blockedReason,
+  type Dependants,
+  DEPENDANTS_CURSOR,
+  DEPENDANTS_PER_PAGE,
+  flowFields,
+  waitedOnBy,
+  waitsFor,
+} from "../task-dependencies.ts";
 
 /** A task's backoff in words ("worker default" when it has none of its own). */
 function backoffText(t: Task): string {
@@ -24,13 +36,17 @@ function backoffText(t: Task): string {
   return `exponential from ${b.baseMs ?? 1000} ms, at most ${b.capMs ?? 3_600_000} ms`;
 }
 
-/** The task's fields, its data and result, and the actions its status allows. */
-function detail(base: string, t: Task, noticeKey: string | undefined): Html {
-  const unowned = t.status === "starting" || t.status === "snoozed";
+/** The task's fields, what it waits for and what waits for it, its data and result, and its actions. */
+function detail(base: string, t: Task, noticeKey: string | undefined, dependants: Dependants): Html {
+  // which buttons show: the statuses each action moves a task from, as the transition table says (an operator's
+  // terminate and fail: only a task nobody holds)
+  const can = (op: Operation, guard?: Guard) => fromOf(op, guard).includes(t.status);
+  const unowned = can("terminate", "unowned");
   const action = (name: string) => `${base}/tasks/${encodeURIComponent(t.taskId)}/${name}`;
   return html`
     ${notice(noticeKey)}
     <h1>Task ${t.taskId} ${badge(t.status)}</h1>
+    ${t.status === "blocked" ? html`<p class="why" data-testid="why-blocked">${blockedReason(t)}</p>` : ""}
     <div class="card">
       <dl>
         <dt>topic / sub-topic</dt>
@@ -43,6 +59,7 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
           <dt>slot</dt>
           <dd data-testid="slot">${time(t.slotAt)}</dd>
         `}
+        ${flowFields(base, t)}
         <dt>description</dt>
         <dd>${t.taskDescription ?? "—"}</dd>
         <dt>owner (pid)</dt>
@@ -79,13 +96,14 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
         <dd class="${t.error ? "error" : ""}">${t.error ?? "—"}</dd>
       </dl>
     </div>
+    ${waitsFor(base, t)} ${waitedOnBy(base, t, dependants)}
     <h2>Data</h2>
     <pre data-testid="task-data">${JSON.stringify(t.data, null, 2)}</pre>
     <h2>Result</h2>
     <pre data-testid="task-result">${t.result === null ? "—" : JSON.stringify(t.result, null, 2)}</pre>
     <h2>Actions</h2>
     <div class="row">
-    ${t.status === "running" || t.status === "snoozed"
+    ${can("revokeLease")
       ? html`
         <form method="post"
           action="${action("revoke")}"><input type="hidden" name="recordVer" value="${t
@@ -110,15 +128,15 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
         </details>
       `
       : ""}
-    ${unowned
+    ${can("holdTask")
       ? html`<form method="post" action="${
         action("hold")
       }"><button class="secondary">Hold (keep from running)</button></form>`
       : ""}
-    ${t.status === "held"
+    ${can("releaseTask")
       ? html`<form method="post" action="${action("release")}"><button>Release → starting</button></form>`
       : ""}
-    ${unowned || t.status === "running" || t.status === "held"
+    ${can("cancelTask")
       ? html`
         <details class="action">
           <summary>Cancel…</summary>
@@ -129,21 +147,43 @@ function detail(base: string, t: Task, noticeKey: string | undefined): Html {
         </details>
       `
       : ""}
-    ${t.status === "failed" || t.status === "cancelled"
-      ? html`<form method="post" action="${action("retry")}"><button>Re-run → starting</button></form>`
+    ${can("retryTask")
+      ? html`<form method="post" action="${action("retry")}"><button>Re-run → ${
+        t.dependsOn.length || t.followUpOf !== null ? "starting, or blocked while it waits" : "starting"
+      }</button></form>`
       : ""}
     ${t.status === "terminated" ? html`<span class="muted">A terminated task is final.</span>` : ""}
     </div>
   `;
 }
 
-/** A task's page; a 404 for an unknown id. */
-export const taskPage: Page<{ task: Task; notice: string | undefined }, "/tasks/:taskId"> = {
+interface TaskView {
+  task: Task;
+  notice: string | undefined;
+  dependants: Dependants;
+}
+
+/** A task's page; a 404 for an unknown id; a 400 (the page, saying so) when the dependants' cursor is refused. */
+export const taskPage: Page<TaskView, "/tasks/:taskId"> = {
   path: "/tasks/:taskId",
   async load(c, taskq) {
-    const task = await taskq.task(c.req.param("taskId"));
-    if (!task) throw new TaskError("not-found", "task-not-found", `no task ${c.req.param("taskId")}`);
-    return { task, notice: c.req.query("notice") };
+    const id = c.req.param("taskId");
+    const cursor = c.req.query(DEPENDANTS_CURSOR) || null;
+    const task = await taskq.task(id);
+    if (!task) throw new TaskError("not-found", "task-not-found", `no task ${id}`);
+    const dependants = await taskq.dependants(id, { limit: DEPENDANTS_PER_PAGE, cursor }).then(
+      (page): Dependants => ({ page }),
+      (e): Dependants => {
+        // a link's cursor that is not one: the page says so (a 400), with a link to the first page
+        if (!(e instanceof TaskError) || e.code !== "invalid-cursor") throw e;
+        return { badCursor: e.issues?.[0]?.message ?? "is not valid" };
+      },
+    );
+    return { task, notice: c.req.query("notice"), dependants };
   },
-  render: ({ task, notice }, at) => ({ title: task.taskId, body: detail(at.base, task, notice) }),
+  render: ({ task, notice, dependants }, at) => ({
+    title: task.taskId,
+    body: detail(at.base, task, notice, dependants),
+    status: "badCursor" in dependants ? 400 : 200,
+  }),
 };
