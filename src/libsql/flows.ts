@@ -311,27 +311,32 @@ async function explain(ctx: StoreContext, nodes: Node[], what: string, many: boo
   }
   for (const [k, n] of nodes.entries()) {
     if (!n.json.dupError) continue;
-    // an earlier definition of the call with the same key (written before it in the rolled-back transaction)
-    const earlier = nodes.slice(0, k).find((m) => m.json.topic === n.json.topic && m.json.key === n.json.key);
+    const rs = await ctx.run({ sql: HOLDER, args: [n.json.topic, n.json.key] }, "read", what);
+    if (rs.rows.length) {
+      const holder = rowToTask(rs.rows[0]);
+      return new TaskError(
+        "conflict",
+        "duplicate-task",
+        `${what}${
+          many ? ` [${n.index}]` : ""
+        }: task ${holder.taskId} holds uniqueKey ${n.json.key} of topic ${n.json.topic}; nothing was created`,
+        { details: { taskId: holder.taskId, ...(many ? { index: n.index } : {}) } },
+      );
+    }
+    // an earlier definition of the call that holds the same key (written before it in the rolled-back
+    // transaction): the same topic and key, and both periods of one length or neither a period
+    const family = (m: Node) => (m.json.policy === "period" ? `period ${m.json.ms}` : "key");
+    const earlier = nodes.slice(0, k).find((m) =>
+      m.json.topic === n.json.topic && m.json.key === n.json.key && family(m) === family(n)
+    );
     if (earlier) {
       return new TaskError(
         "conflict",
         "duplicate-task",
-        `${what} [${n.index}]: definition ${earlier.index} of the call has the same uniqueKey ${n.json.key}; nothing was created`,
+        `${what} [${n.index}]: definition ${earlier.index} of the call holds the same uniqueKey ${n.json.key}; nothing was created`,
         { details: { index: n.index, sameAs: earlier.index } },
       );
     }
-    const rs = await ctx.run({ sql: HOLDER, args: [n.json.topic, n.json.key] }, "read", what);
-    if (!rs.rows.length) continue;
-    const holder = rowToTask(rs.rows[0]);
-    return new TaskError(
-      "conflict",
-      "duplicate-task",
-      `${what}${
-        many ? ` [${n.index}]` : ""
-      }: task ${holder.taskId} holds uniqueKey ${n.json.key} of topic ${n.json.topic}; nothing was created`,
-      { details: { taskId: holder.taskId, ...(many ? { index: n.index } : {}) } },
-    );
   }
   return null;
 }

@@ -14,12 +14,38 @@ import { toNode } from "./flows.ts";
 import { rowToTask } from "./rows.ts";
 import { SEAL } from "./statements/nodes.ts";
 
+const POLICIES: readonly unknown[] = ["fail", "run", "cancel"];
+
+/** A refusal of the follow-up's definition, its fields named as `followUp.<field>`. */
+function inFollowUp(e: unknown): unknown {
+  if (!(e instanceof TaskError) || !e.issues) return e;
+  const issues = e.issues.map((i) => ({ path: i.path ? `followUp.${i.path}` : "followUp", message: i.message }));
+  return invalid("sealGroup", issues, e.code as "invalid-task");
+}
+
 /** Seals `taskGroupId` with `followUp` (see `TaskQ.sealGroup`). */
 export async function sealGroup<D>(ctx: StoreContext, taskGroupId: string, followUp: TaskDef<D>): Promise<Enqueued<D>> {
   const what = "sealGroup";
   checkArg(Name, taskGroupId, what, "taskGroupId");
-  const { node } = toNode(followUp, ctx.maxDataBytes, what, 0, false);
   const refuse = (field: string, message: string) => invalid(what, [{ path: `followUp.${field}`, message }]);
+  // the follow-up's policy is checked here: toNode takes one only with dependsOn
+  const { onDependencyFailure, ...rest } =
+    (typeof followUp === "object" && followUp !== null ? followUp : {}) as TaskDef<D>;
+  if (onDependencyFailure !== undefined && !POLICIES.includes(onDependencyFailure)) {
+    throw refuse("onDependencyFailure", 'must be "fail", "run" or "cancel"');
+  }
+  let node;
+  try {
+    ({ node } = toNode(
+      typeof followUp === "object" && followUp !== null ? rest : followUp,
+      ctx.maxDataBytes,
+      what,
+      0,
+      false,
+    ));
+  } catch (e) {
+    throw inFollowUp(e);
+  }
   const def = followUp as TaskDef<D>;
   if (def.uniqueKey !== undefined) throw refuse("uniqueKey", "is not given to a follow-up (a group has one)");
   if (def.dependsOn !== undefined) {
@@ -34,7 +60,7 @@ export async function sealGroup<D>(ctx: StoreContext, taskGroupId: string, follo
   if ((def.taskGroupId ?? node.json.id) === taskGroupId) {
     throw refuse("taskGroupId", `is the sealed group ${taskGroupId}: a follow-up cannot wait for itself`);
   }
-  node.json.onFail = def.onDependencyFailure ?? "run";
+  node.json.onFail = onDependencyFailure ?? "run";
   const arg = JSON.stringify(node.json);
   let results;
   try {

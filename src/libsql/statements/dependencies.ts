@@ -47,10 +47,14 @@ const REARMED_BY_NEW = `SELECT task_id FROM sokka_tasks WHERE blocker = NEW.task
 const dependantsOf = (of: string) =>
   `SELECT dependant FROM sokka_deps WHERE dependency = NEW.task_id
       UNION SELECT d.dependant FROM sokka_deps d WHERE d.dependency IN (${of})`;
-/** How many of this dependant's dependencies are NEW or among `of`. */
+/**
+ * How many of this dependant's dependencies are NEW or among `of`: two
+ * searches of the primary key (dependant, dependency), never a walk of all
+ * of a dependant's edges (a group's follow-up has one per task of the group).
+ */
 const edgesFrom = (of: string) =>
-  `(SELECT count(*) FROM sokka_deps d WHERE d.dependant = sokka_tasks.task_id
-      AND (d.dependency = NEW.task_id OR d.dependency IN (${of})))`;
+  `((SELECT count(*) FROM sokka_deps d WHERE d.dependant = sokka_tasks.task_id AND d.dependency = NEW.task_id)
+      + (SELECT count(*) FROM sokka_deps d WHERE d.dependant = sokka_tasks.task_id AND d.dependency IN (${of})))`;
 
 /** The statements of the trigger, in order. */
 const STEPS = [
@@ -90,12 +94,25 @@ export const DEPENDANTS_TRIGGER = `CREATE TRIGGER sokka_dependants AFTER UPDATE 
     ${STEPS.join(";\n    ")};
   END`;
 
-/** A pruned dependant's edges go with it; a pruned follow-up unseals its group. */
-export const PRUNED_TRIGGER = `CREATE TRIGGER sokka_dependant_pruned AFTER DELETE ON sokka_tasks
-  WHEN OLD.depends_on IS NOT NULL OR OLD.follow_up_of IS NOT NULL
+/**
+ * Pruning (only final tasks are deleted): a pruned dependant's edges go with
+ * it; a pruned follow-up unseals its group; a pruned dependency's edges go
+ * too (its ending was counted; a new task may take its id later and must not
+ * be taken for it), and a dependant still `blocked` on it after it ended
+ * failed or cancelled (a re-armed one, waiting for its re-run, which can no
+ * longer come) ends as its policy says.
+ */
+export const PRUNED_TRIGGER = `CREATE TRIGGER sokka_task_pruned AFTER DELETE ON sokka_tasks
+  WHEN OLD.depends_on IS NOT NULL OR OLD.follow_up_of IS NOT NULL OR OLD.dependants = 1
   BEGIN
     DELETE FROM sokka_deps WHERE dependant = OLD.task_id;
     DELETE FROM sokka_groups WHERE task_group_id = OLD.follow_up_of AND follow_up = OLD.task_id;
+    UPDATE sokka_tasks SET status = CASE on_dependency_failure WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
+        error = 'dependency ' || OLD.task_id || ' ended ' || OLD.status || ' and was pruned', blocker = NULL,
+        ready_at = NULL, ${TOUCH}
+      WHERE ${bad("OLD.status")} AND status = 'blocked' AND on_dependency_failure <> 'run'
+        AND task_id IN (SELECT dependant FROM sokka_deps WHERE dependency = OLD.task_id);
+    DELETE FROM sokka_deps WHERE dependency = OLD.task_id;
   END`;
 
 /**

@@ -15,12 +15,13 @@ export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 
 /**
  * A dependant's dependencies with their statuses, as a JSON array of
- * `[id, status]` (status null: pruned) in the order given; only read for a
+ * `[id, status]` (status null: pruned — a task made later under its id is
+ * not it: a dependency is always older than its dependant) in the order given; only read for a
  * task that has `depends_on` (every other row pays one column test).
  */
 const DEPENDS_ON = `CASE WHEN sokka_tasks.depends_on IS NULL THEN NULL ELSE (
     SELECT json_group_array(json_array(j.value, t.status)) FROM json_each(sokka_tasks.depends_on) AS j
-    LEFT JOIN sokka_tasks AS t ON t.task_id = j.value) END`;
+    LEFT JOIN sokka_tasks AS t ON t.task_id = j.value AND t.created_at <= sokka_tasks.created_at) END`;
 
 /**
  * What every statement that returns tasks returns: the row as ONE JSON array

@@ -38,10 +38,13 @@ export interface NodeJson {
   onFail: "fail" | "run" | "cancel" | null;
 }
 
+/** The id part of a "<id>␟<status>" (a task id holds no control character). */
+const idOf = (v: string) => `substr(${v}, 1, instr(${v}, char(31)) - 1)`;
+
 const FINAL = STATUSES.filter((s) => statusRule(s).final).map((s) => `'${s}'`).join(", ");
 const DEPS = "SELECT value FROM json_each(?1, '$.deps')";
-/** A dependency that ended failed or cancelled, as "<id> <status>" (the first by id), or NULL. */
-const BAD = `(SELECT task_id || ' ' || status FROM sokka_tasks WHERE task_id IN (${DEPS})
+/** A dependency that ended failed or cancelled, as "<id>␟<status>" (the first by id), or NULL. */
+const BAD = `(SELECT task_id || char(31) || status FROM sokka_tasks WHERE task_id IN (${DEPS})
     AND (status = 'failed' OR status = 'cancelled') ORDER BY task_id LIMIT 1)`;
 /**
  * The status a node is created in: `starting` without dependencies;
@@ -80,8 +83,8 @@ export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, tas
       ELSE n ->> 'key' END,
     n ->> 'ms', n ->> 'maxMs',
     n -> 'deps', CASE WHEN total IS NOT NULL THEN waiting END, n ->> 'onFail',
-    CASE WHEN status = 'failed' OR status = 'cancelled' THEN substr(bad, 1, instr(bad, ' ') - 1) END,
-    CASE WHEN status = 'failed' OR status = 'cancelled' THEN 'dependency ' || replace(bad, ' ', ' ended ') END
+    CASE WHEN status = 'failed' OR status = 'cancelled' THEN ${idOf("bad")} END,
+    CASE WHEN status = 'failed' OR status = 'cancelled' THEN 'dependency ' || replace(bad, char(31), ' ended ') END
   FROM (SELECT n, now, total, found, waiting, bad, ${STATUS} AS status
     FROM (SELECT ?1 AS n, ${NOW} AS now, json_array_length(?1, '$.deps') AS total,
       (SELECT count(*) FROM sokka_tasks WHERE task_id IN (${DEPS})) AS found,
@@ -91,7 +94,8 @@ export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, tas
   ON CONFLICT (topic, unique_hold) WHERE ${COVERED} DO UPDATE SET
     data = CASE WHEN ?1 ->> 'dupError' OR EXISTS (SELECT 1 FROM sokka_tasks x WHERE x.task_id = excluded.task_id)
       THEN NULL WHEN ${DEBOUNCE} THEN excluded.data ELSE data END,
-    ready_at = CASE WHEN ${DEBOUNCE} THEN min(excluded.ready_at, coalesce(created_at + unique_max_ms, excluded.ready_at))
+    ready_at = CASE WHEN ${DEBOUNCE}
+      THEN min(max(ready_at, excluded.ready_at), coalesce(created_at + unique_max_ms, max(ready_at, excluded.ready_at)))
       ELSE ready_at END,
     record_ver = record_ver + ${DEBOUNCE},
     updated_at = CASE WHEN ${DEBOUNCE} THEN excluded.updated_at ELSE updated_at END
@@ -141,11 +145,11 @@ export const SEAL = [
     WHERE task_id = ?1 ->> 'id' AND record_ver = 1 AND ${WON}`,
   `UPDATE sokka_tasks SET status = CASE WHEN bad IS NOT NULL AND on_dependency_failure <> 'run'
         THEN CASE on_dependency_failure WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END ELSE 'starting' END,
-      blocker = CASE WHEN on_dependency_failure <> 'run' THEN substr(bad, 1, instr(bad, ' ') - 1) END,
-      error = CASE WHEN bad IS NOT NULL AND on_dependency_failure <> 'run' THEN 'dependency ' || replace(bad, ' ', ' ended ') END,
+      blocker = CASE WHEN on_dependency_failure <> 'run' THEN ${idOf("bad")} END,
+      error = CASE WHEN bad IS NOT NULL AND on_dependency_failure <> 'run' THEN 'dependency ' || replace(bad, char(31), ' ended ') END,
       ready_at = CASE WHEN bad IS NULL OR on_dependency_failure = 'run' THEN ${NOW} END,
       record_ver = record_ver + 1, updated_at = ${NOW}
-    FROM (SELECT (SELECT t.task_id || ' ' || t.status FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
+    FROM (SELECT (SELECT t.task_id || char(31) || t.status FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
       WHERE d.dependant = ?1 ->> 'id' AND (t.status = 'failed' OR t.status = 'cancelled') ORDER BY t.task_id LIMIT 1) AS bad)
     WHERE task_id = ?1 ->> 'id' AND record_ver = 1 AND ${WON}
       AND (deps_left = 0 OR (bad IS NOT NULL AND on_dependency_failure <> 'run'))`,
