@@ -76,6 +76,15 @@ export const GroupQuery = fields({
   cursor: ListQuery.entries.cursor,
 }, "a group listing query (limit, order, cursor)");
 
+/**
+ * `GET /tasks/:taskId/dependencies` and `/dependants` query: a page in
+ * task-id order (`limit`, `cursor`), as `dependencies()` takes it.
+ */
+export const EdgeQuery = fields({
+  limit: ListQuery.entries.limit,
+  cursor: v.optional(v.pipe(v.string("must be a string"), v.description("a page's cursor or prevCursor"))),
+}, "a dependency listing query (limit, cursor)");
+
 /** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
 export const TopicsQuery = fields({
   limit: v.optional(
@@ -197,6 +206,37 @@ export const WritesBody = fields({
     v.description(`1 to ${MAX_BATCH} writes, each { op, taskId, pid, leaseId, … }`),
   ),
 }, "a JSON object { writes }");
+
+const { ref: _ref, ...taskFields } = TaskDefSchema.entries;
+/**
+ * `POST /tasks`: one task definition, as `createTask` takes it (`ref`, which
+ * names an item of a flow, only on `POST /tasks/batch`).
+ */
+export const TaskBody = fields(taskFields, "a task definition");
+
+const {
+  uniqueKey: _key,
+  unique: _unique,
+  onDuplicate: _onDuplicate,
+  dependsOn: _dependsOn,
+  runAt: _runAt,
+  delayMs: _delayMs,
+  ...followUpFields
+} = taskFields;
+/**
+ * `POST /groups/:taskGroupId/seal`: the follow-up's definition, as
+ * `sealGroup` takes it. It waits for the group's tasks, so it has no
+ * `dependsOn`, `runAt`, `delayMs` or unique key.
+ */
+export const FollowUpBody = fields({
+  ...followUpFields,
+  onDependencyFailure: v.optional(
+    v.pipe(
+      followUpFields.onDependencyFailure.wrapped,
+      v.description('what a group task ending failed or cancelled does to it: "run" (default), "fail" or "cancel"'),
+    ),
+  ),
+}, "a follow-up task definition");
 
 /**
  * `POST /tasks/batch`: 1 to `MAX_BATCH` task definitions, each as `POST
