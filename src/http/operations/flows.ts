@@ -12,7 +12,8 @@ import { TaskError } from "../../errors.ts";
 import { checkDefined } from "../../typed/by-topic.ts";
 import { enqueued, ref } from "../answers.ts";
 import { errorResponse } from "../errors.ts";
-import { EdgeQuery, FollowUpBody } from "../schemas.ts";
+import { EdgeQuery } from "../schemas.ts";
+import { FollowUpBody } from "../task-bodies.ts";
 import { type Operation, operation } from "./operation.ts";
 
 /** 404 `task-not-found`: `message` says which task is missing. */

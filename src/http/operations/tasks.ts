@@ -10,7 +10,8 @@ import { TaskError } from "../../errors.ts";
 import { checkDefined } from "../../typed/by-topic.ts";
 import { errorResponse } from "../errors.ts";
 import { enqueuedMany, ref } from "../answers.ts";
-import { BatchBody, GroupQuery, ListQuery, MAX_BATCH, TaskBody } from "../schemas.ts";
+import { BatchBody, GroupQuery, ListQuery, MAX_BATCH } from "../schemas.ts";
+import { TaskBody } from "../task-bodies.ts";
 import { type Operation, operation } from "./operation.ts";
 
 /**
