@@ -435,6 +435,12 @@ const HTTP_CASES: Record<string, Case> = {
       return found[0];
     },
   },
+  "/groups/{taskGroupId}/seal": {
+    name: "POST /groups/{taskGroupId}/seal",
+    seed: async (q) => ({ t: await q.createTask({ topic: TOPIC, taskId: "a", taskGroupId: "g", data: BIG }) }),
+    act: (q) => http(q, "/groups/g/seal", { topic: TOPIC, taskId: "f", data: BIG }),
+    landed: async (q) => (await q.groupFollowUp("g"))?.taskId === "f",
+  },
   "/tasks/{taskId}/revoke": {
     name: "POST /tasks/{taskId}/revoke",
     seed: withRunning,

@@ -108,7 +108,10 @@ function apiWrites(): Write[] {
         url,
         body: (known) =>
           content ? { type: "application/json", text: JSON.stringify(fill(content.example, known)) } : {},
-        ok: Number(Object.keys(op.responses).find((s) => s.startsWith("2"))),
+        // a POST that documents 201 creates with its example (its 200: an existing task answered instead)
+        ok: method === "post" && op.responses[201]
+          ? 201
+          : Number(Object.keys(op.responses).find((s) => s.startsWith("2"))),
       });
     }
   }

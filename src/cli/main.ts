@@ -23,6 +23,7 @@ import { work } from "./work.ts";
 import { addStoreCommands } from "./store-commands.ts";
 import { addTaskCommands } from "./task-commands.ts";
 import { addScheduleCommands } from "./schedule-commands.ts";
+import { addFlowCommands } from "./flow-commands.ts";
 import { runScheduler } from "./scheduler.ts";
 
 /** The program and its commands (the binary, bin.ts, runs `main`). */
@@ -48,6 +49,7 @@ export function program(): Command {
     );
 
   addTaskCommands(cli);
+  addFlowCommands(cli);
   addStoreCommands(cli);
   addScheduleCommands(cli);
 

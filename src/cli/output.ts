@@ -32,6 +32,28 @@ export function tasksTable(tasks: Task[]): string {
   );
 }
 
+/** What a create whose unique key was held did, in one line. */
+export function dedupLine(t: Task): string {
+  const debounced = t.unique !== null && typeof t.unique === "object" && "debounceMs" in t.unique;
+  return `deduplicated: task ${t.taskId} holds uniqueKey ${t.uniqueKey} of topic ${t.topic}; ${
+    debounced ? `it took the new data and runs at ${time(t.runAt)}` : "nothing was created"
+  }`;
+}
+
+/** A JSON value in a table cell: at most `max` characters. */
+const cell = (value: unknown, max = 60) => {
+  const text = value === null || value === undefined ? "" : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+};
+
+/** A task's dependencies or dependants as a table, one per row, with their results. */
+export function edgesTable(tasks: Task[]): string {
+  return table(
+    ["TASK ID", "TOPIC", "STATUS", "UPDATED", "RESULT"],
+    tasks.map((t) => [t.taskId, t.topic, t.status, time(t.updatedAt), cell(t.result)]),
+  );
+}
+
 /** One task, field by field. */
 export function taskDetail(t: Task): string {
   const rows: [string, string][] = [
@@ -49,6 +71,11 @@ export function taskDetail(t: Task): string {
     ["pid", t.pid ?? ""],
     ["leaseId", t.leaseId ?? ""],
     ["error", t.error ?? ""],
+    ["uniqueKey", t.uniqueKey ?? ""],
+    ["unique", t.unique === null ? "" : typeof t.unique === "string" ? t.unique : JSON.stringify(t.unique)],
+    ["dependsOn", t.dependsOn.map((d) => `${d.taskId} (${d.status ?? "pruned"})`).join(", ")],
+    ["onDependencyFailure", t.onDependencyFailure ?? ""],
+    ["followUpOf", t.followUpOf ?? ""],
     ["createdAt", time(t.createdAt)],
     ["updatedAt", time(t.updatedAt)],
     ["data", JSON.stringify(t.data)],

@@ -1,64 +1,38 @@
 /**
- * The `sokka` commands on tasks: create one, read one, a group or a page,
- * and the operator's actions (cancel, retry, hold, release).
+ * The `sokka` commands on tasks: create one (deduplicated by a unique key,
+ * waiting for its dependencies), read one, a group or a page, and the
+ * operator's actions (cancel, retry, hold, release).
  *
  * @module
  */
 
+import process from "node:process";
 import { type Command, Option } from "commander";
 import { STATUSES } from "../schemas.ts";
-import type { Task, TaskDef, TaskQ, TaskStatus } from "../types.ts";
-import { duration, int, json } from "./arg-parsers.ts";
+import type { Task, TaskQ, TaskStatus } from "../types.ts";
+import { duration, int } from "./arg-parsers.ts";
 import { CliError } from "./cli-error.ts";
 import { print, withStore } from "./context.ts";
-import { taskDetail, tasksTable } from "./output.ts";
+import { dedupLine, taskDetail, tasksTable } from "./output.ts";
+import { addTaskOptions, addUniqueAndDependencyOptions, taskDefOf } from "./task-def-options.ts";
 
 const statusOption = () =>
   new Option("--status <status>", "only tasks in this status").choices(STATUSES as readonly string[]);
 
 /** Adds the task commands to `cli`. */
 export function addTaskCommands(cli: Command): void {
-  cli.command("create")
-    .description("create a task and print it")
-    .requiredOption("--topic <topic>", "the topic its workers take it from")
-    .option("--data <json>", "the task's data, JSON", json)
-    .option("--id <taskId>", "its id (default: a new one)")
-    .option("--group <taskGroupId>", "its group (default: its own id)")
-    .option("--sub-topic <subTopic>", "its sub-topic")
-    .option("--description <text>", "a description shown in listings")
-    .option("--priority <n>", "lower runs first (default 0)", int("priority"))
-    .option(
-      "--max-attempts <n>",
-      "failed attempts allowed, 1 to 10000 (default: its worker's --max-attempts, else 1)",
-      int("max-attempts"),
-    )
-    .option(
-      "--timeout <duration>",
-      "abort one execution of it after this long, e.g. 5m (wins over its worker's)",
-      duration,
-    )
-    .option(
-      "--backoff <json>",
-      'wait between failed attempts, JSON: {"type":"exponential","baseMs":1000,"capMs":3600000} or {"type":"fixed","delayMs":5000}',
-      json,
-    )
+  const create = cli.command("create")
+    .description("create a task and print it (and whether its --unique-key deduplicated it)");
+  addTaskOptions(create)
     .option("--delay <duration>", "reservable after this long, e.g. 30s", duration)
-    .option("--run-at <time>", "reservable from this ISO time")
+    .option("--run-at <time>", "reservable from this ISO time");
+  addUniqueAndDependencyOptions(create)
     .action((o, cmd: Command) =>
       withStore(cmd, true, async (q, g) => {
-        const def: TaskDef = { topic: o.topic };
-        if (o.data !== undefined) def.data = o.data;
-        if (o.id !== undefined) def.taskId = o.id;
-        if (o.group !== undefined) def.taskGroupId = o.group;
-        if (o.subTopic !== undefined) def.subTopic = o.subTopic;
-        if (o.description !== undefined) def.taskDescription = o.description;
-        if (o.priority !== undefined) def.priority = o.priority;
-        if (o.maxAttempts !== undefined) def.maxAttempts = o.maxAttempts;
-        if (o.timeout !== undefined) def.timeoutMs = o.timeout;
-        if (o.backoff !== undefined) def.backoff = o.backoff as TaskDef["backoff"];
-        if (o.delay !== undefined) def.delayMs = o.delay;
-        if (o.runAt !== undefined) def.runAt = o.runAt;
-        print(g, await q.createTask(def), taskDetail);
+        const { task, deduplicated } = await q.enqueue(taskDefOf(o));
+        // --json prints the task (as POST /tasks answers it); a deduplicated one is said on stderr too
+        if (deduplicated && g.json) process.stderr.write(`sokka: ${dedupLine(task)}\n`);
+        print(g, task, (t) => `${taskDetail(t)}\n${deduplicated ? dedupLine(t) : `created task ${t.taskId}`}`);
       })
     );
 

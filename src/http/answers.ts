@@ -133,3 +133,29 @@ export const ref = (name: keyof typeof SCHEMAS): JsonSchema => ({ $ref: `#/compo
 
 /** An array of tasks. */
 export const taskList: JsonSchema = { type: "array", items: ref("Task") };
+
+/** What `enqueue` and `sealGroup` answer (`Enqueued`): the task, and whether an existing one answered. */
+export const enqueued: JsonSchema = {
+  type: "object",
+  properties: {
+    task: ref("Task"),
+    deduplicated: { type: "boolean", description: "true: no task was created, an existing one answered" },
+  },
+  required: ["task", "deduplicated"],
+  additionalProperties: false,
+};
+
+/** What `POST /tasks/batch` answers (`EnqueuedMany`): the tasks in the order given, and the deduplicated indexes. */
+export const enqueuedMany: JsonSchema = {
+  type: "object",
+  properties: {
+    tasks: taskList,
+    deduplicated: {
+      type: "array",
+      items: { type: "integer", minimum: 0 },
+      description: "the indexes (into tasks) whose uniqueKey was held: an existing task answered, none was created",
+    },
+  },
+  required: ["tasks", "deduplicated"],
+  additionalProperties: false,
+};

@@ -72,6 +72,7 @@ function responses(op: Operation): Record<string, unknown> {
     },
   };
   if (ok.also201) answers[201] = { ...(answers[ok.status] as object), description: ok.also201 };
+  if (ok.also200) answers[200] = { ...(answers[ok.status] as object), description: ok.also200 };
   if (ok.also204) answers[204] = { description: "nothing to answer" };
   const write = op.method !== "get";
   const errors = new Set([...op.errors, ...(write ? [403] : []), 503]);

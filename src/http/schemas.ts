@@ -76,6 +76,15 @@ export const GroupQuery = fields({
   cursor: ListQuery.entries.cursor,
 }, "a group listing query (limit, order, cursor)");
 
+/**
+ * `GET /tasks/:taskId/dependencies` and `/dependants` query: a page in
+ * task-id order (`limit`, `cursor`), as `dependencies()` takes it.
+ */
+export const EdgeQuery = fields({
+  limit: ListQuery.entries.limit,
+  cursor: v.optional(v.pipe(v.string("must be a string"), v.description("a page's cursor or prevCursor"))),
+}, "a dependency listing query (limit, cursor)");
+
 /** `GET /topics` query: a page of topics in name order (`limit`, `cursor`), optionally by prefix, or the last page. */
 export const TopicsQuery = fields({
   limit: v.optional(

@@ -6,6 +6,7 @@
  */
 
 import { CONSUMERS } from "./consumers.ts";
+import { FLOWS } from "./flows.ts";
 import { MONITORING } from "./monitoring.ts";
 import type { Operation } from "./operation.ts";
 import { ACTIONS, PRUNE } from "./operator.ts";
@@ -17,6 +18,7 @@ import { TOPICS } from "./topics.ts";
 /** Every operation: method, path, what it takes, what it answers, what it does. */
 export const OPERATIONS: readonly Operation[] = [
   ...TASKS,
+  ...FLOWS,
   ...ACTIONS,
   ...TOPICS,
   ...SCHEDULES,

@@ -62,6 +62,8 @@ export interface Operation<
     also204?: true;
     /** 201 is an answer too, with the same schema: what it means (a `PUT` that created its resource). */
     also201?: string;
+    /** 200 is an answer too, with the same schema: what it means (a create that found its task already there). */
+    also200?: string;
     description: string;
   };
   /** The error statuses the operation answers (403 on every write and 503 are added for every operation). */

@@ -1,16 +1,17 @@
 /**
- * Creating and reading tasks: `POST /tasks`, `POST /tasks/batch`,
- * `GET /tasks`, `GET /tasks/:taskId`, `GET /groups/:taskGroupId/tasks`.
+ * Creating and reading tasks: `POST /tasks` (unique keys, dependencies),
+ * `POST /tasks/batch` (flows), `GET /tasks`, `GET /tasks/:taskId`,
+ * `GET /groups/:taskGroupId/tasks`.
  *
  * @module
  */
 
 import { TaskError } from "../../errors.ts";
-import { TaskDefSchema } from "../../schemas.ts";
 import { checkDefined } from "../../typed/by-topic.ts";
 import { errorResponse } from "../errors.ts";
-import { ref, taskList } from "../answers.ts";
+import { enqueuedMany, ref } from "../answers.ts";
 import { BatchBody, GroupQuery, ListQuery, MAX_BATCH } from "../schemas.ts";
+import { TaskBody } from "../task-bodies.ts";
 import { type Operation, operation } from "./operation.ts";
 
 /**
@@ -33,46 +34,63 @@ export const TASKS: Operation[] = [
     method: "post",
     path: "/tasks",
     id: "createTask",
-    summary: "Create a task",
+    summary: "Create a task (deduplicated by its uniqueKey; blocked until its dependsOn end)",
     tag: "tasks",
     body: {
-      schema: TaskDefSchema,
+      schema: TaskBody,
       code: "invalid-task",
       example: { topic: "email", data: { to: "ada@example.com" }, maxAttempts: 3 },
     },
-    ok: { status: 201, schema: ref("Task"), description: "the task as stored" },
+    ok: {
+      status: 201,
+      schema: ref("Task"),
+      description: "the task as stored (status blocked while a task it depends on has not ended)",
+      also200: "deduplicated: its uniqueKey is held, so nothing was created; the task that holds it " +
+        "(a debounce's with the new data and run time)",
+    },
     errors: [400, 409, 413, 415],
-    errorText: { 409: "a task with this `taskId` already exists (task-already-exists); nothing was written" },
+    errorText: {
+      400: "bad input: `issues` names each refused field (a task of `dependsOn` that does not exist: " +
+        "`dependsOn.<index>`); nothing was written",
+      409: 'a task with this `taskId` already exists (task-already-exists), or, with `onDuplicate: "error"`, ' +
+        "its uniqueKey is held (duplicate-task, the message names the holder); nothing was written",
+    },
     handle: async (c, { body }, { taskq, definitions }) => {
       await checkDefined(definitions, [body], "body");
-      return c.json(await taskq.createTask(body), 201);
+      const { task, deduplicated } = await taskq.enqueue(body);
+      return c.json(task, deduplicated ? 200 : 201);
     },
   }),
   operation({
     method: "post",
     path: "/tasks/batch",
     id: "createTasks",
-    summary: `Create 1 to ${MAX_BATCH} tasks at once, all or none`,
+    summary: `Create 1 to ${MAX_BATCH} tasks at once, all or none: a flow when they depend on each other`,
     tag: "tasks",
     body: {
       schema: BatchBody,
       code: "invalid-task",
       example: {
         tasks: [
-          { topic: "email", data: { to: "ada@example.com" } },
-          { topic: "email", data: { to: "alan@example.com" }, priority: -1 },
+          { topic: "email", ref: "ada", data: { to: "ada@example.com" } },
+          { topic: "email", ref: "alan", data: { to: "alan@example.com" }, priority: -1 },
+          { topic: "report", data: { sent: 2 }, dependsOn: [{ ref: "ada" }, { ref: "alan" }] },
         ],
       },
     },
     ok: {
       status: 201,
-      schema: { type: "object", properties: { tasks: taskList }, required: ["tasks"], additionalProperties: false },
-      description: "the tasks as stored, in the order given",
+      schema: enqueuedMany,
+      description: "the tasks as stored, in the order given (each deduplicated one: the task that holds its " +
+        "uniqueKey; `deduplicated` lists their indexes)",
     },
     errors: [400, 409, 413, 415],
     errorText: {
-      400: "bad input: `issues` names each refused field by its item, `tasks.<index>.<field>`; nothing was written",
-      409: "a `taskId` given already exists (task-already-exists, the message names them); nothing was written",
+      400: "bad input: `issues` names each refused field by its item, `tasks.<index>.<field>` (a dependency that " +
+        "does not exist, names no `ref` of the batch or makes a cycle: `tasks.<index>.dependsOn.<j>`); " +
+        "nothing was written",
+      409: "a `taskId` given already exists (task-already-exists, the message names them), or an item with " +
+        '`onDuplicate: "error"` has its uniqueKey held (duplicate-task); nothing was written',
       413: "the body is over `maxBodyBytes` (default 1.5 MiB), or an item's `data` over the store's `maxDataBytes` " +
         "(`issues` names it, `tasks.<index>.data`); nothing was written",
     },
@@ -80,7 +98,7 @@ export const TASKS: Operation[] = [
     handle: async (c, { body }, { taskq, definitions }) => {
       try {
         await checkDefined(definitions, body.tasks, "body", true);
-        return c.json({ tasks: await taskq.createTasks(body.tasks) }, 201);
+        return c.json(await taskq.enqueueMany(body.tasks), 201);
       } catch (e) {
         throw inBatch(e);
       }
