@@ -9,7 +9,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { createTasks, scrollTasks, type Task } from "../mod.ts";
-import { fileDrivers, rawDb, storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
+import { fileDrivers, rawDb, storeOn, tempDbUrl, uniq } from "./helpers.ts";
 import { type Child, complaints, spawnFixture } from "./processes.ts";
 import { ancestors, type DagNode, depth, expectedEndings, flowDefs, randomDag } from "./random-dag.ts";
 
