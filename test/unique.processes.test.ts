@@ -10,8 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { createTaskQ, listTasks, type Task, type TaskDef, type TaskQ } from "../mod.ts";
-import { sokkaRoutes } from "../src/http/mod.ts";
+import { listTasks, type Task, type TaskDef, type TaskQ } from "../mod.ts";
 import { fileDrivers, storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
 import { type Child, complaints, freePort, spawnFixture } from "./processes.ts";
 
@@ -110,27 +109,7 @@ it("4 processes × 32 concurrent creates of one key, per policy: the documented 
   await taskq.close();
 });
 
-/**
- * Whether `POST /tasks` tells a deduplicated create by 200 (the HTTP layer
- * of issue 30, built apart from the store core): until then it answers 201
- * for both, and the HTTP case below waits for it.
- */
-async function httpTellsDuplicates(): Promise<boolean> {
-  const taskq = createTaskQ({ url: ":memory:" });
-  const app = sokkaRoutes({ taskq });
-  const post = () =>
-    app.request("/tasks", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ topic: "probe", uniqueKey: "k" }),
-    });
-  await post();
-  const second = await post();
-  await taskq.close();
-  return second.status === 200;
-}
-
-it.runIf(await httpTellsDuplicates())(
+it(
   "HTTP: 4 server processes × 32 concurrent POST /tasks of one key: one 201, the rest 200 with the same task",
   async () => {
     db = tempDbUrl();
