@@ -307,8 +307,8 @@ async function reserveLatency(blocked = 0) {
       // topic reserved, as sokka's create leaves them (status blocked, ready_at NULL, one edge each)
       await db.raw.execute(
         blocked
-          ? `UPDATE sokka_tasks SET status = 'blocked', ready_at = NULL, depends_on = '["root"]', deps_left = 1,
-              on_dependency_failure = 'fail' WHERE status = 'starting'`
+          ? `UPDATE sokka_tasks SET status = 'blocked', ready_at = NULL, deps = '{"on":["root"],"policy":"fail"}',
+              deps_left = 1 WHERE status = 'starting'`
           : "UPDATE sokka_tasks SET status = 'terminated', ready_at = NULL WHERE status = 'starting'",
       );
     }

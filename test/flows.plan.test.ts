@@ -72,7 +72,7 @@ async function reservationPlans() {
       // a search of a reservation index; the row of a task found there (by rowid, to update it); the
       // paused-topic check; the statement's own subqueries and CTEs (the merged walk, the idle look's
       // p and soonest); the ids a drain passes over (json_each); and, for a task reserved, its own
-      // dependencies (json_each of its depends_on, each by task_id) that the returned row shows. Never
+      // dependencies (json_each of its deps, each by task_id) that the returned row shows. Never
       // a scan of a table, never an index of blocked or resting tasks.
       expect(s, what).toSatisfy((line: string) => RESERVATION_READS.some((r) => r.test(line)));
     }
@@ -96,7 +96,7 @@ async function triggerPlans() {
       // every table is searched by a key or an index: sokka_deps by dependant (its key) or by dependency
       // (sokka_deps_dependants), sokka_tasks by task_id, by blocker, or by unique key (a re-run's check)
       expect(s, what).toMatch(
-        /^SCAN down$|^SEARCH \w+ USING (PRIMARY KEY \(dependant=\?\)|(COVERING )?INDEX (sokka_deps_dependants \(dependency=\?\)|sokka_tasks_blocker \(blocker=\?\)|sokka_tasks_unique \(topic=\? AND unique_hold=\?\)|sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)))$/,
+        /^SCAN down$|^SEARCH \w+ USING (PRIMARY KEY \(dependant=\?( AND dependency=\?)?\)|(COVERING )?INDEX (sokka_deps_dependants \(dependency=\?( AND dependant=\?)?\)|sokka_tasks_blocker \(blocker=\?\)|sokka_tasks_unique \(topic=\? AND unique_hold=\?\)|sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)))$/,
       );
     }
     // steps 1 to 4 walk the edges from the ended task; 2 to 6 the tasks its ending ended

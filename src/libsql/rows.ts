@@ -34,12 +34,10 @@ type RowArray = [
   resultJson: string | null,
   scheduleName: string | null,
   slotAt: number | null,
-  uniqueKey: string | null,
-  uniquePolicy: "active" | "queued" | "period" | "debounce" | null,
-  uniqueMs: number | null,
-  uniqueMaxMs: number | null,
-  onDependencyFailure: DependencyFailurePolicy | null,
-  followUpOf: string | null,
+  /** JSON text {key, policy, ms, maxMs} */
+  uniqueDef: string | null,
+  /** JSON text {on, policy, group?} */
+  deps: string | null,
   dependants: number | null,
   /** `[id, status][]`, as JSON or as its text (a driver may pass a subquery's JSON on as text) */
   dependsOn: [string, TaskStatus | null][] | string | null,
@@ -47,7 +45,7 @@ type RowArray = [
 
 /** The policy a row's unique columns say. */
 export function uniquePolicy(
-  policy: RowArray[25],
+  policy: "active" | "queued" | "period" | "debounce" | null,
   ms: number | null,
   maxMs: number | null,
 ): UniquePolicy | null {
@@ -57,10 +55,25 @@ export function uniquePolicy(
   return policy;
 }
 
-function dependencies(v: RowArray[31]): Dependency[] {
+function dependencies(v: RowArray[27]): Dependency[] {
   if (v === null) return [];
   const list = typeof v === "string" ? JSON.parse(v) as [string, TaskStatus | null][] : v;
   return list.map(([taskId, status]) => ({ taskId, status }));
+}
+
+/** A row's `unique_def`. */
+interface UniqueDef {
+  key: string;
+  policy: "active" | "queued" | "period" | "debounce";
+  ms?: number | null;
+  maxMs?: number | null;
+}
+
+/** A row's `deps`. */
+interface DepsDef {
+  on: string[] | null;
+  policy: DependencyFailurePolicy;
+  group?: string;
 }
 
 /** Set by `rowToTask` when given: whether the row's task has dependants (its ending may have moved them). */
@@ -71,7 +84,9 @@ export interface RowFlags {
 /** The Task a row holds; `data` is parsed from its JSON text. `flags.dependants` is set when some row had dependants. */
 export function rowToTask<D>(row: Row, flags?: RowFlags): Task<D> {
   const a = JSON.parse(row.r as string) as RowArray;
-  if (flags && a[30] === 1) flags.dependants = true;
+  if (flags && a[26] === 1) flags.dependants = true;
+  const u = a[24] === null ? null : JSON.parse(a[24]) as UniqueDef;
+  const d = a[25] === null ? null : JSON.parse(a[25]) as DepsDef;
   return {
     taskId: a[0],
     taskGroupId: a[1] ?? a[0],
@@ -101,11 +116,11 @@ export function rowToTask<D>(row: Row, flags?: RowFlags): Task<D> {
     result: a[21] === null ? null : JSON.parse(a[21]),
     scheduleName: a[22],
     slotAt: a[23],
-    uniqueKey: a[24],
-    unique: uniquePolicy(a[25], a[26], a[27]),
-    dependsOn: dependencies(a[31]),
-    onDependencyFailure: a[28],
-    followUpOf: a[29],
+    uniqueKey: u?.key ?? null,
+    unique: u ? uniquePolicy(u.policy, u.ms ?? null, u.maxMs ?? null) : null,
+    dependsOn: dependencies(a[27]),
+    onDependencyFailure: d?.policy ?? null,
+    followUpOf: d?.group ?? null,
   };
 }
 

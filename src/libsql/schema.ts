@@ -76,23 +76,19 @@ const MIGRATIONS: string[][] = [
       -- a slot task: the schedule that made it and its slot (epoch ms); NULL for every other task
       schedule_name TEXT,
       slot_at INTEGER,
-      -- a unique task (src/libsql/statements/unique.ts): its key and policy as given, and what the unique
-      -- index holds (the key, or for a period the key and its window); NULL for every other task
-      unique_key TEXT,
-      unique_policy TEXT CHECK (unique_policy = 'active' OR unique_policy = 'queued' OR unique_policy = 'period' OR unique_policy = 'debounce'),
+      -- Few columns, as every row stores a byte per column even when NULL (a bulk create writes them all):
+      -- a unique task (src/libsql/statements/unique.ts): what the unique index holds (the key, or for a
+      -- period the key and its window), and its key and policy as given, as JSON {key, policy, ms?, maxMs?}
       unique_hold TEXT,
-      unique_ms INTEGER,
-      unique_max_ms INTEGER,
-      -- a dependant (statements/dependencies.ts): its dependsOn as a JSON array of ids, how many of its
-      -- dependencies have not ended, and what a failed one does; blocker: the task whose ending ended it
-      depends_on TEXT,
+      unique_def TEXT,
+      -- a dependant (statements/dependencies.ts), as JSON {on: its dependsOn ids | null, policy: what a failed
+      -- dependency does, group?: the group whose follow-up it is}; how many of its dependencies have not ended;
+      -- blocker: the task whose ending ended it
+      deps TEXT,
       deps_left INTEGER,
-      on_dependency_failure TEXT CHECK (on_dependency_failure = 'fail' OR on_dependency_failure = 'run' OR on_dependency_failure = 'cancel'),
       blocker TEXT,
       -- 1 once a task depends on this one: the dependants trigger's guard
-      dependants INTEGER,
-      -- a sealed group's follow-up: the group
-      follow_up_of TEXT
+      dependants INTEGER
     )`,
     // Live tasks, see WAITING and PARKED in statements/fragments.ts: reservation and listing walk these. Every live step moves a
     // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.

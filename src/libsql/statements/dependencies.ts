@@ -28,8 +28,11 @@ const bad = (col: string) => anyOf(col, ["failed", "cancelled"]);
 const final = (col: string) => anyOf(col, FINAL);
 const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
 
+/** A dependant's policy (columns prefixed with `p`), from its `deps`. */
+const policy = (p = "") => `json_extract(${p}deps, '$.policy')`;
+
 /** The dependant side of an edge is `blocked` and ends when a dependency fails (its policy is not "run"). */
-const ENDS_WITH = "t.status = 'blocked' AND t.on_dependency_failure <> 'run'";
+const ENDS_WITH = `t.status = 'blocked' AND ${policy("t.")} <> 'run'`;
 
 /** NEW ended now (it was not final before). */
 const ENDED = `${final("NEW.status")} AND NOT ${final("OLD.status")}`;
@@ -59,7 +62,7 @@ const edgesFrom = (of: string) =>
 /** The statements of the trigger, in order. */
 const STEPS = [
   // 1. NEW ended failed or cancelled: its blocked dependants whose policy is not "run" end too, through every level
-  `UPDATE sokka_tasks SET status = CASE on_dependency_failure WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
+  `UPDATE sokka_tasks SET status = CASE ${policy()} WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
       error = 'dependency ' || NEW.task_id || ' ended ' || NEW.status, blocker = NEW.task_id, ready_at = NULL, ${TOUCH}
     WHERE ${bad("NEW.status")} AND NOT ${final("OLD.status")} AND task_id IN (
       WITH RECURSIVE down(id) AS (
@@ -75,7 +78,7 @@ const STEPS = [
   // 3. those with none left start, unless a dependency failed and their policy is not "run"
   `UPDATE sokka_tasks SET status = 'starting', ready_at = ${NOW}, ${TOUCH}
     WHERE ${ENDED} AND status = 'blocked' AND deps_left = 0 AND task_id IN (${dependantsOf(ENDED_BY_NEW)})
-      AND (on_dependency_failure = 'run' OR NOT EXISTS (
+      AND (${policy()} = 'run' OR NOT EXISTS (
         SELECT 1 FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
         WHERE d.dependant = sokka_tasks.task_id AND ${bad("t.status")}))`,
   // 4. NEW re-run: its dependants, and those of the tasks it re-arms, wait for one more
@@ -103,14 +106,14 @@ export const DEPENDANTS_TRIGGER = `CREATE TRIGGER sokka_dependants AFTER UPDATE 
  * longer come) ends as its policy says.
  */
 export const PRUNED_TRIGGER = `CREATE TRIGGER sokka_task_pruned AFTER DELETE ON sokka_tasks
-  WHEN OLD.depends_on IS NOT NULL OR OLD.follow_up_of IS NOT NULL OR OLD.dependants = 1
+  WHEN OLD.deps IS NOT NULL OR OLD.dependants = 1
   BEGIN
     DELETE FROM sokka_deps WHERE dependant = OLD.task_id;
-    DELETE FROM sokka_groups WHERE task_group_id = OLD.follow_up_of AND follow_up = OLD.task_id;
-    UPDATE sokka_tasks SET status = CASE on_dependency_failure WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
+    DELETE FROM sokka_groups WHERE task_group_id = json_extract(OLD.deps, '$.group') AND follow_up = OLD.task_id;
+    UPDATE sokka_tasks SET status = CASE ${policy()} WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
         error = 'dependency ' || OLD.task_id || ' ended ' || OLD.status || ' and was pruned', blocker = NULL,
         ready_at = NULL, ${TOUCH}
-      WHERE ${bad("OLD.status")} AND status = 'blocked' AND on_dependency_failure <> 'run'
+      WHERE ${bad("OLD.status")} AND status = 'blocked' AND ${policy()} <> 'run'
         AND task_id IN (SELECT dependant FROM sokka_deps WHERE dependency = OLD.task_id);
     DELETE FROM sokka_deps WHERE dependency = OLD.task_id;
   END`;

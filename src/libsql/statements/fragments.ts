@@ -17,10 +17,10 @@ export const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
  * A dependant's dependencies with their statuses, as a JSON array of
  * `[id, status]` (status null: pruned — a task made later under its id is
  * not it: a dependency is always older than its dependant) in the order given; only read for a
- * task that has `depends_on` (every other row pays one column test).
+ * task that has `deps` (every other row pays one column test).
  */
-const DEPENDS_ON = `CASE WHEN sokka_tasks.depends_on IS NULL THEN NULL ELSE (
-    SELECT json_group_array(json_array(j.value, t.status)) FROM json_each(sokka_tasks.depends_on) AS j
+const DEPENDS_ON = `CASE WHEN sokka_tasks.deps IS NULL THEN NULL ELSE (
+    SELECT json_group_array(json_array(j.value, t.status)) FROM json_each(sokka_tasks.deps, '$.on') AS j
     LEFT JOIN sokka_tasks AS t ON t.task_id = j.value AND t.created_at <= sokka_tasks.created_at) END`;
 
 /**
@@ -31,7 +31,7 @@ const DEPENDS_ON = `CASE WHEN sokka_tasks.depends_on IS NULL THEN NULL ELSE (
  * (rows.ts reads them).
  */
 export const COLUMNS =
-  `json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result, schedule_name, slot_at, unique_key, unique_policy, unique_ms, unique_max_ms, on_dependency_failure, follow_up_of, dependants, ${DEPENDS_ON}) AS r, data`;
+  `json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result, schedule_name, slot_at, unique_def, deps, dependants, ${DEPENDS_ON}) AS r, data`;
 
 /**
  * Clears the lease of a task leaving `running`. `pid` stays: it is the last

@@ -11,7 +11,7 @@
 
 import { STATUSES, statusRule } from "../../transitions.ts";
 import { COLUMNS, NOW } from "./fragments.ts";
-import { COVERED, WINDOW_SEP } from "./unique.ts";
+import { COVERED, policyOf, WINDOW_SEP } from "./unique.ts";
 
 /** A node as its statements read it (`?1`; its data JSON is `?2`). */
 export interface NodeJson {
@@ -59,7 +59,7 @@ const STATUS = `CASE WHEN total IS NULL THEN 'starting'
       ELSE 'starting' END`;
 
 /** Whether a duplicate create met a debounce holder: it replaces the holder's data and moves its run time. */
-const DEBOUNCE = "(unique_policy = 'debounce' AND excluded.unique_policy = 'debounce')";
+const DEBOUNCE = `(${policyOf()} = 'debounce' AND ${policyOf("excluded.")} = 'debounce')`;
 
 /**
  * ?1 the node (`NodeJson`), ?2 its data JSON. Inserts it, or, when its key
@@ -71,18 +71,18 @@ const DEBOUNCE = "(unique_policy = 'debounce' AND excluded.unique_policy = 'debo
  */
 export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, task_description, topic, sub_topic, status,
     record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff,
-    unique_key, unique_policy, unique_hold, unique_ms, unique_max_ms,
-    depends_on, deps_left, on_dependency_failure, blocker, error)
+    unique_hold, unique_def, deps, deps_left, blocker, error)
   SELECT n ->> 'id', n ->> 'group', n ->> 'desc', n ->> 'topic', n ->> 'sub', status,
     1, n ->> 'timeout', ?2, now, now, 0,
     CASE WHEN status = 'starting' THEN coalesce(n ->> 'runAt', now + coalesce(n ->> 'delay', 0)) END,
     coalesce(n ->> 'prio', 0), n ->> 'max', n ->> 'backoff',
-    n ->> 'key', n ->> 'policy',
     CASE WHEN n ->> 'policy' = 'period'
       THEN (n ->> 'key') || ${WINDOW_SEP} || printf('%016d', now / (n ->> 'ms') * (n ->> 'ms'))
       ELSE n ->> 'key' END,
-    n ->> 'ms', n ->> 'maxMs',
-    n -> 'deps', CASE WHEN total IS NOT NULL THEN waiting END, n ->> 'onFail',
+    CASE WHEN n ->> 'key' IS NOT NULL
+      THEN json_object('key', n ->> 'key', 'policy', n ->> 'policy', 'ms', n ->> 'ms', 'maxMs', n ->> 'maxMs') END,
+    CASE WHEN total IS NOT NULL THEN json_object('on', n -> 'deps', 'policy', n ->> 'onFail') END,
+    CASE WHEN total IS NOT NULL THEN waiting END,
     CASE WHEN status = 'failed' OR status = 'cancelled' THEN ${idOf("bad")} END,
     CASE WHEN status = 'failed' OR status = 'cancelled' THEN 'dependency ' || replace(bad, char(31), ' ended ') END
   FROM (SELECT n, now, total, found, waiting, bad, ${STATUS} AS status
@@ -95,7 +95,8 @@ export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, tas
     data = CASE WHEN ?1 ->> 'dupError' OR EXISTS (SELECT 1 FROM sokka_tasks x WHERE x.task_id = excluded.task_id)
       THEN NULL WHEN ${DEBOUNCE} THEN excluded.data ELSE data END,
     ready_at = CASE WHEN ${DEBOUNCE}
-      THEN min(max(ready_at, excluded.ready_at), coalesce(created_at + unique_max_ms, max(ready_at, excluded.ready_at)))
+      THEN min(max(ready_at, excluded.ready_at),
+        coalesce(created_at + json_extract(unique_def, '$.maxMs'), max(ready_at, excluded.ready_at)))
       ELSE ready_at END,
     record_ver = record_ver + ${DEBOUNCE},
     updated_at = CASE WHEN ${DEBOUNCE} THEN excluded.updated_at ELSE updated_at END
@@ -131,10 +132,10 @@ export const SEAL = [
     ON CONFLICT (task_group_id) DO NOTHING`,
   `INSERT INTO sokka_tasks (task_id, task_group_id, task_description, topic, sub_topic, status,
       record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff,
-      deps_left, on_dependency_failure, follow_up_of)
+      deps_left, deps)
     SELECT ?1 ->> 'id', ?1 ->> 'group', ?1 ->> 'desc', ?1 ->> 'topic', ?1 ->> 'sub', 'blocked',
       1, ?1 ->> 'timeout', ?3, now, now, 0, NULL, coalesce(?1 ->> 'prio', 0), ?1 ->> 'max', ?1 ->> 'backoff',
-      0, ?1 ->> 'onFail', ?2
+      0, json_object('policy', ?1 ->> 'onFail', 'group', ?2)
     FROM (SELECT ${NOW} AS now) WHERE ${WON}`,
   `INSERT INTO sokka_deps (dependant, dependency)
     SELECT ?1 ->> 'id', task_id FROM sokka_tasks WHERE ${IN_GROUP} AND task_id <> ?1 ->> 'id' AND ${WON}`,
@@ -143,16 +144,16 @@ export const SEAL = [
   `UPDATE sokka_tasks SET deps_left = (SELECT count(*) FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
       WHERE d.dependant = ?1 ->> 'id' AND t.status NOT IN (${FINAL}))
     WHERE task_id = ?1 ->> 'id' AND record_ver = 1 AND ${WON}`,
-  `UPDATE sokka_tasks SET status = CASE WHEN bad IS NOT NULL AND on_dependency_failure <> 'run'
-        THEN CASE on_dependency_failure WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END ELSE 'starting' END,
-      blocker = CASE WHEN on_dependency_failure <> 'run' THEN ${idOf("bad")} END,
-      error = CASE WHEN bad IS NOT NULL AND on_dependency_failure <> 'run' THEN 'dependency ' || replace(bad, char(31), ' ended ') END,
-      ready_at = CASE WHEN bad IS NULL OR on_dependency_failure = 'run' THEN ${NOW} END,
+  `UPDATE sokka_tasks SET status = CASE WHEN bad IS NOT NULL AND json_extract(deps, '$.policy') <> 'run'
+        THEN CASE json_extract(deps, '$.policy') WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END ELSE 'starting' END,
+      blocker = CASE WHEN json_extract(deps, '$.policy') <> 'run' THEN ${idOf("bad")} END,
+      error = CASE WHEN bad IS NOT NULL AND json_extract(deps, '$.policy') <> 'run' THEN 'dependency ' || replace(bad, char(31), ' ended ') END,
+      ready_at = CASE WHEN bad IS NULL OR json_extract(deps, '$.policy') = 'run' THEN ${NOW} END,
       record_ver = record_ver + 1, updated_at = ${NOW}
     FROM (SELECT (SELECT t.task_id || char(31) || t.status FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
       WHERE d.dependant = ?1 ->> 'id' AND (t.status = 'failed' OR t.status = 'cancelled') ORDER BY t.task_id LIMIT 1) AS bad)
     WHERE task_id = ?1 ->> 'id' AND record_ver = 1 AND ${WON}
-      AND (deps_left = 0 OR (bad IS NOT NULL AND on_dependency_failure <> 'run'))`,
+      AND (deps_left = 0 OR (bad IS NOT NULL AND json_extract(deps, '$.policy') <> 'run'))`,
   `SELECT ${COLUMNS}, task_id = ?1 ->> 'id' AS inserted FROM sokka_tasks
     WHERE task_id = (SELECT follow_up FROM sokka_groups WHERE task_group_id = ?2)`,
 ];

@@ -46,7 +46,7 @@ export const RELEASE = `UPDATE sokka_tasks
  * ended failed or cancelled and its policy is not "run" (it waits for that
  * one's re-run).
  */
-const WAITS = `(deps_left > 0 OR (on_dependency_failure <> 'run' AND EXISTS (
+const WAITS = `(deps_left > 0 OR (json_extract(deps, '$.policy') <> 'run' AND EXISTS (
     SELECT 1 FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
     WHERE d.dependant = sokka_tasks.task_id AND (t.status = 'failed' OR t.status = 'cancelled'))))`;
 

@@ -22,11 +22,15 @@ const anyOf = (col: string, statuses: readonly string[]) => statuses.map((s) => 
  */
 export function covered(p = ""): string {
   const notFinal = STATUSES.filter((s) => !statusRule(s).final);
-  return `${p}unique_hold IS NOT NULL AND (${p}unique_policy = 'period'
-      OR (${p}unique_policy = 'active' AND (${anyOf(`${p}status`, notFinal)}))
+  const policy = policyOf(p);
+  return `${p}unique_hold IS NOT NULL AND (${policy} = 'period'
+      OR (${policy} = 'active' AND (${anyOf(`${p}status`, notFinal)}))
       OR (${p}attempts = 0 AND (${p}status = 'starting'
-        OR (${p}unique_policy = 'queued' AND (${anyOf(`${p}status`, ["blocked", "held"])})))))`;
+        OR (${policy} = 'queued' AND (${anyOf(`${p}status`, ["blocked", "held"])})))))`;
 }
+
+/** A task's unique policy (columns prefixed with `p`), from its `unique_def`. */
+export const policyOf = (p = ""): string => `json_extract(${p}unique_def, '$.policy')`;
 
 /** The condition of the unique index, as the index and every ON CONFLICT clause naming it say it. */
 export const COVERED = covered();
@@ -50,11 +54,11 @@ export const HOLDER = `SELECT ${COLUMNS} FROM sokka_tasks
  * its topic holds the same key. A period key never needs it (its hold is
  * its window, whatever the status).
  */
-export const HOLD_FREE = `(unique_hold IS NULL OR unique_policy = 'period' OR NOT EXISTS (
+export const HOLD_FREE = `(unique_hold IS NULL OR ${policyOf()} = 'period' OR NOT EXISTS (
     SELECT 1 FROM sokka_tasks o WHERE o.topic = sokka_tasks.topic AND o.unique_hold = sokka_tasks.unique_hold
       AND o.id <> sokka_tasks.id AND ${covered("o.")}))`;
 
 /** ?1 task id: the other task that holds its unique key now (a refused re-run is explained by it), or no row. */
-export const HOLDER_OF = `SELECT o.task_id AS holder, t.unique_key AS key FROM sokka_tasks t
+export const HOLDER_OF = `SELECT o.task_id AS holder, json_extract(t.unique_def, '$.key') AS key FROM sokka_tasks t
   JOIN sokka_tasks o ON o.topic = t.topic AND o.unique_hold = t.unique_hold AND o.id <> t.id AND ${covered("o.")}
   WHERE t.task_id = ?1 AND t.unique_hold IS NOT NULL`;
