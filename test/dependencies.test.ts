@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ok, TaskError, type TaskQ, worker } from "../mod.ts";
 import { rejection, TARGETS, uniq, waitFor } from "./helpers.ts";
+import { endTask, pruneNow, statusOf } from "./flow-steps.ts";
 
 for (const target of TARGETS) {
   describe(`dependencies (${target.name})`, () => {
@@ -19,15 +20,8 @@ for (const target of TARGETS) {
     });
     afterEach(() => cleanup());
 
-    /** Reserves `taskId` (the only reservable task of its topic) and ends it as `how`. */
-    async function end(taskId: string, how: "ok" | "fail" | "cancel") {
-      if (how === "cancel") return q.cancelTask(taskId, "no");
-      const t = (await q.task(taskId))!;
-      const r = await q.reserveTask(t.topic, "w");
-      expect(r?.taskId).toBe(taskId);
-      return how === "ok" ? q.terminate(taskId, "w", { result: { from: taskId } }) : q.fail(taskId, "w", "boom");
-    }
-    const status = async (id: string) => (await q.task(id))!.status;
+    const end = (taskId: string, how: "ok" | "fail" | "cancel") => endTask(q, taskId, how);
+    const status = (id: string) => statusOf(q, id);
 
     it("a dependant waits blocked, never reservable, and starts in the transaction of its last dependency's end", async () => {
       const a = await q.createTask({ topic: uniq("a") });
@@ -203,15 +197,7 @@ for (const target of TARGETS) {
         await q.cancelTask(fu.task.taskId);
         expect((await q.task(d.taskId))!.status).toBe("starting");
         // updated before now (a prune of age 0 passes over a task of this very millisecond)
-        const pruned = (t: { taskId: string; topic: string }) =>
-          waitFor(
-            async () => {
-              await q.pruneTasks({ olderThanMs: 0, statuses: ["cancelled"], topic: t.topic });
-              return (await q.task(t.taskId)) === null;
-            },
-            10_000,
-            `${t.taskId} pruned`,
-          );
+        const pruned = (t: { taskId: string; topic: string }) => pruneNow(q, t, ["cancelled"]);
         await pruned(a);
         expect((await q.task(d.taskId))!.dependsOn).toEqual([{ taskId: a.taskId, status: null }]);
         expect((await q.dependencies(d.taskId)).data).toEqual([]);

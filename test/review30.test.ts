@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TaskQ } from "../mod.ts";
-import { rejection, TARGETS, uniq, waitFor } from "./helpers.ts";
+import { rejection, TARGETS, uniq } from "./helpers.ts";
+import { endTask, pruneNow, statusOf } from "./flow-steps.ts";
 
 const LOCAL = TARGETS.filter((t) => t.name === ":memory:" || t.name.startsWith("file:"));
 
@@ -20,25 +21,10 @@ for (const target of LOCAL) {
     });
     afterEach(() => cleanup());
 
-    /** Reserves `taskId` (the only reservable task of its topic) and ends it as `how`. */
-    async function end(taskId: string, how: "ok" | "fail" | "cancel") {
-      if (how === "cancel") return q.cancelTask(taskId, "no");
-      const t = (await q.task(taskId))!;
-      const r = await q.reserveTask(t.topic, "w");
-      expect(r?.taskId).toBe(taskId);
-      return how === "ok" ? q.terminate(taskId, "w", { result: { from: taskId } }) : q.fail(taskId, "w", "boom");
-    }
-    const status = async (id: string) => (await q.task(id))!.status;
-    /** Prunes `t` (final, of `statuses`), waiting until its update is before now (a prune of age 0 needs 1 ms). */
+    const end = (taskId: string, how: "ok" | "fail" | "cancel") => endTask(q, taskId, how);
+    const status = (id: string) => statusOf(q, id);
     const prune = (t: { taskId: string; topic: string }, statuses: ("terminated" | "failed" | "cancelled")[]) =>
-      waitFor(
-        async () => {
-          await q.pruneTasks({ olderThanMs: 0, statuses, topic: t.topic });
-          return (await q.task(t.taskId)) === null;
-        },
-        10_000,
-        `${t.taskId} pruned`,
-      );
+      pruneNow(q, t, statuses);
 
     // docs/flows.md ("A dependency that already ended"): with "fail", a dependant is created failed, its error
     // `dependency <id> ended failed`; ("Re-running and cancelling") a re-run of that dependency re-arms what its
