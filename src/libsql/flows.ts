@@ -16,6 +16,7 @@ import type { Enqueued, EnqueuedMany, Task, TaskDef } from "../types.ts";
 import { classifyDriverError } from "./driver-errors.ts";
 import type { StoreContext } from "./context.ts";
 import { type RowFlags, rowToTask } from "./rows.ts";
+import { atIndex } from "./task-rows.ts";
 import { DEFAULT_SUB_TOPIC } from "./statements/fragments.ts";
 import { EXISTING_IDS_JSON } from "./statements/insert.ts";
 import { INSERT_EDGES, INSERT_NODE, MARK_DEPENDENCIES, MISSING_IDS, type NodeJson } from "./statements/nodes.ts";
@@ -122,14 +123,6 @@ export function toNode(input: unknown, maxDataBytes: number, what: string, index
   };
 }
 
-/** `e`, thrown for the `i`th definition of a call, naming it (as `createTasks` does: `details.index`, `[i]`). */
-function atIndex(e: unknown, i: number, what: string): unknown {
-  if (!(e instanceof TaskError)) return e;
-  const message = e.message.replace(new RegExp(`^${what}`), `${what} [${i}]`);
-  const details = e.details && typeof e.details === "object" ? { ...e.details, index: i } : { index: i };
-  return new TaskError(e.type, e.code, message, { details, issues: e.issues, cause: e.cause });
-}
-
 /**
  * The nodes of `defs`, dependencies first: refs and ids of the call
  * resolved to their task ids; a ref naming nothing, a dependency on a
@@ -141,7 +134,7 @@ export function planNodes(defs: unknown[], maxDataBytes: number, what: string, m
     try {
       return toNode(d, maxDataBytes, what, i, many);
     } catch (e) {
-      throw many ? atIndex(e, i, what) : e;
+      throw many ? atIndex(e, i) : e;
     }
   });
   const byRef = new Map<string, number>();

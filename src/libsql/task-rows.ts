@@ -121,7 +121,7 @@ export function fullRows(list: unknown[], maxDataBytes: number, given: Map<strin
  * `POST /tasks/batch`, can name the item in its own terms). Built only on
  * failure: a name built for every definition costs a cold bulk create.
  */
-function atIndex(e: unknown, i: number): unknown {
+export function atIndex(e: unknown, i: number): unknown {
   if (!(e instanceof TaskError)) return e;
   const message = e.message.replace(/^createTasks/, `createTasks [${i}]`);
   const details = e.details && typeof e.details === "object" ? { ...e.details, index: i } : { index: i };
