@@ -45,7 +45,8 @@ export { dependants, dependencies, enqueue, enqueueMany, groupFollowUp, sealGrou
 export { worker } from "./src/worker/worker.ts";
 export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
-export { failed, ok, snoozed } from "./src/worker/outcome.ts";
+export { failed, ok, rateLimited, snoozed } from "./src/worker/outcome.ts";
+export { setTopicLimits, topicLimits } from "./src/limits-api.ts";
 export { defineTask } from "./src/typed/define-task.ts";
 export type {
   AnyStandardSchema,
@@ -111,6 +112,7 @@ export type {
   TaskQWarningCode,
   TaskStatus,
   TerminateOptions,
+  TopicLimits,
   TopicPage,
   TopicPageOptions,
   TopicStats,

@@ -105,6 +105,8 @@ export interface Task<D = unknown> {
   onDependencyFailure: DependencyFailurePolicy | null;
   /** The task group whose follow-up this task is (`sealGroup`); `null` for every other task. */
   followUpOf: string | null;
+  /** The key its topic's partitioned limits count it under (see `TaskDef.partitionKey`); `null` when none. */
+  partitionKey: string | null;
 }
 
 /** One dependency of a task as the task shows it. */
@@ -253,6 +255,13 @@ export interface TaskDef<D = unknown> {
   onDependencyFailure?: DependencyFailurePolicy;
   /** `createTasks` only: a name other definitions of the call give as `dependsOn: [{ ref }]` (a name, unique in the call). */
   ref?: string;
+  /**
+   * A name its topic's limits are counted by when they are partitioned
+   * (`setTopicLimits(taskq, topic, { partitioned: true, … })`): each key
+   * gets its own concurrency, rate and back-off. In a partitioned topic a
+   * task without a key is not reserved (it waits, counted as held back).
+   */
+  partitionKey?: string;
 }
 
 /** Filters of `listTasks`; `from`/`to` bound `updatedAt` (inclusive), given as `runAt` is: epoch ms, a Date or an ISO 8601 string. */
@@ -446,6 +455,33 @@ export interface TopicStats {
   oldestReadyAgeMs: number | null;
   /** What happened on the topic since its first task, counted in the database (pruning does not lower it). */
   totals: ActivityCounts;
+  /** Its limits (`setTopicLimits`); `null` when it has none. */
+  limits: TopicLimits | null;
+  /**
+   * Its running tasks whose lease holds (what a concurrency limit counts;
+   * summed over keys when partitioned).
+   */
+  running: number;
+  /** Ready tasks (due now) that its limits, or a `rateLimited()` back-off, keep from being reserved right now. */
+  heldBack: number;
+}
+
+/**
+ * How much of a topic runs, across every process and worker of the
+ * database (`setTopicLimits`). Enforced inside the reservation statement
+ * itself, so no interleaving of processes can exceed them.
+ */
+export interface TopicLimits {
+  /** At most this many of its tasks running at once (1–100,000); absent: no cap. */
+  concurrency?: number;
+  /**
+   * At most `limit` reservations per `periodMs` (any window of `periodMs`
+   * sees at most `limit + burst`); the excess waits, it is never dropped.
+   * `burst` (default 0) lets that many more go at once after a quiet spell.
+   */
+  rate?: { limit: number; periodMs: number; burst?: number };
+  /** The limits hold per `partitionKey` of the topic's tasks, each key on its own. Default false. */
+  partitioned?: boolean;
 }
 
 /**
@@ -568,7 +604,15 @@ export type WriteOp =
   | { op: "extendLease"; taskId: string; pid: string; leaseId?: string; leaseTimeMs?: number }
   | { op: "terminate"; taskId: string; pid: string; leaseId?: string; result?: unknown }
   | { op: "fail"; taskId: string; pid: string; leaseId?: string; error?: string; retry?: RetryDefaults }
-  | { op: "snooze"; taskId: string; pid: string; leaseId?: string; snoozeTime?: number }
+  | {
+    op: "snooze";
+    taskId: string;
+    pid: string;
+    leaseId?: string;
+    snoozeTime?: number;
+    /** `rateLimited()`: also hold reservation of the task's topic (its partition, when partitioned) for `snoozeTime`. */
+    holdTopic?: boolean;
+  }
   | { op: "revokeLease"; taskId: string; recordVer: number };
 
 /**
@@ -912,6 +956,14 @@ export interface TaskQ {
   pauseTopic(topic: string): Promise<void>;
   /** Lets reservation on `topic` go on. Idempotent. */
   resumeTopic(topic: string): Promise<void>;
+  /**
+   * Sets `topic`'s limits (see {@link TopicLimits}), replacing any it had;
+   * `null` removes them. Stored in the database: every process's next
+   * reservation obeys them. Resolves the limits as stored.
+   */
+  setTopicLimits(topic: string, limits: TopicLimits | null): Promise<TopicLimits | null>;
+  /** `topic`'s limits, `null` when it has none. */
+  topicLimits(topic: string): Promise<TopicLimits | null>;
   /** Deletes finished tasks older than `olderThanMs`, in batches; resolves how many were deleted. */
   pruneTasks(opts: PruneOptions): Promise<number>;
   /**
@@ -963,7 +1015,8 @@ export interface TaskQ {
 export type Outcome<R = unknown> =
   | { event: "completed"; result?: R }
   | { event: "failed"; errorMessage?: string }
-  | { event: "snoozed"; snoozeTime?: number };
+  | { event: "snoozed"; snoozeTime?: number }
+  | { event: "rateLimited"; delayMs: number };
 
 /** Context of one execution. */
 export interface ProcessorContext {

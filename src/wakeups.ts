@@ -35,6 +35,27 @@ export function announceAll(key: unknown): void {
   for (const set of [...topics.values()]) for (const fn of [...set]) fn(0);
 }
 
+/** Topics known to have limits, by database (`setTopicLimits` here, or an idle waiter's look). */
+const limited = new Map<unknown, Set<string>>();
+
+/** Notes that `topic` of `key` has limits: the end of one of its running tasks frees a slot, announced. */
+export function markLimited(key: unknown, topic: string): void {
+  let set = limited.get(key);
+  if (!set) limited.set(key, set = new Set());
+  set.add(topic);
+}
+
+/**
+ * Tells this process's waiters on `key` that running tasks of `topics` ended
+ * (after the commit): a limited topic's waiters look again, as its
+ * concurrency may have room now. Other topics' waiters are left alone.
+ */
+export function announceEnded(key: unknown, topics: Iterable<string>): void {
+  const set = limited.get(key);
+  if (!set || !listeners.has(key)) return;
+  for (const topic of topics) if (set.has(topic)) announce(key, topic, 0);
+}
+
 /** Whether anything in this process waits on `key` (announcing costs nothing then). */
 export function listening(key: unknown): boolean {
   return listeners.has(key);

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskQ } from "../mod.ts";
 import * as reserve from "../src/libsql/statements/reserve.ts";
+import * as keyed from "../src/libsql/statements/reserve-keyed.ts";
 import { DEPENDANTS_TRIGGER } from "../src/libsql/statements/dependencies.ts";
 import { rawDb, tempDbUrl } from "./helpers.ts";
 
@@ -48,12 +49,18 @@ const reads = (steps: string[]) => steps.filter((s) => /^(SEARCH|SCAN) /.test(s)
 /** What a reservation's plan may read (see the test). */
 const RESERVATION_READS = [
   /^SEARCH sokka_tasks USING (COVERING )?INDEX sokka_tasks_(waiting|parked) \(status=\? AND topic=\?[^)]*\)$/,
-  /^SEARCH sokka_tasks USING INTEGER PRIMARY KEY \(rowid=\?\)$/,
+  /^SEARCH (sokka_tasks|t) USING INTEGER PRIMARY KEY \(rowid=\?\)$/,
   /^SEARCH sokka_paused_topics USING PRIMARY KEY \(topic=\?\)$/,
-  /^(SCAN|SEARCH) (p|soonest|\(subquery-\d+\))$/,
+  /^(SCAN|SEARCH) (p|soonest|d|k|keys|kd|a|c|\(subquery-\d+\))( USING AUTOMATIC COVERING INDEX \(v=\?\))?$/,
+  // topic limits: the limits and state rows by key; a partitioned topic's keyed indexes (waiting tasks only)
+  /^SEARCH (l|s) USING PRIMARY KEY \(topic=\?( AND part=\?)?\)( LEFT-JOIN)?$/,
+  /^SEARCH (sokka_tasks|t) USING (COVERING )?INDEX sokka_tasks_keyed(_running)? \(topic=\?[^)]*\)$/,
   /^SCAN (j|json_each) VIRTUAL TABLE INDEX \d+:$/,
+  /^SCAN CONSTANT ROW$/,
   /^SEARCH t USING INDEX sqlite_autoindex_sokka_tasks_1 \(task_id=\?\)( LEFT-JOIN)?$/,
 ];
+
+const keyedOnes = new Set([keyed.RESERVE_ONE_KEYED, keyed.RESERVE_MANY_KEYED, keyed.RESERVE_MANY_EXCEPT_KEYED]);
 
 /** Reservation reads only the waiting and parked indexes: a blocked task is in neither. */
 async function reservationPlans() {
@@ -62,11 +69,15 @@ async function reservationPlans() {
     [reserve.RESERVE_MANY, ["t1", "p", 1000, 32]],
     [reserve.RESERVE_MANY_EXCEPT, ["t1", "p", 1000, 32, JSON.stringify(["a"])]],
     [reserve.NEXT_READY, ["t1"]],
+    [keyed.RESERVE_ONE_KEYED, ["t1", "p", 1000]],
+    [keyed.RESERVE_MANY_KEYED, ["t1", "p", 1000, 32]],
+    [keyed.RESERVE_MANY_EXCEPT_KEYED, ["t1", "p", 1000, 32, JSON.stringify(["a"])]],
   ];
   for (const [text, args] of statements) {
     const all = await plan(text, args);
     const what = all.join("\n");
-    expect(what).toContain("sokka_tasks_waiting");
+    // a partitioned topic's reservation walks the keyed index (waiting tasks with a key) instead
+    expect(what).toContain(keyedOnes.has(text) ? "sokka_tasks_keyed" : "sokka_tasks_waiting");
     expect(what).toContain("sokka_tasks_parked");
     for (const s of reads(all)) {
       // a search of a reservation index; the row of a task found there (by rowid, to update it); the

@@ -47,6 +47,7 @@ export const TaskOut = v.strictObject({
   dependsOn: v.array(v.strictObject({ taskId: str, status: nullable(v.picklist(STATUSES)) })),
   onDependencyFailure: nullable(v.picklist(["fail", "run", "cancel"])),
   followUpOf: nullable(str),
+  partitionKey: nullable(str),
 });
 
 /** `true` when `A` and `B` are the same type: each field, its type and whether it is optional. */

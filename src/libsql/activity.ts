@@ -13,6 +13,7 @@ import { STATUSES } from "../schemas.ts";
 import type { Activity, ActivityCounts, ActivityMinute, ActivityOptions, TaskStatus, TopicStats } from "../types.ts";
 import * as q from "./statements/activity.ts";
 import { ACTIVITY_KEEP_MS } from "./statements/activity.ts";
+import { fillLimitStats } from "./limit-stats.ts";
 import type { StoreContext } from "./context.ts";
 import type { Row } from "../drivers/driver.ts";
 import { pausedTopics } from "./operator.ts";
@@ -103,7 +104,16 @@ export function readyAge(r: Row | undefined): number | null {
 /** A topic's stats with no task, no pause and no activity yet. */
 export function emptyStats(topic: string): TopicStats {
   const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as Record<TaskStatus, number>;
-  return { topic, counts, paused: false, oldestReadyAgeMs: null, totals: { ...NO_ACTIVITY } };
+  return {
+    topic,
+    counts,
+    paused: false,
+    oldestReadyAgeMs: null,
+    totals: { ...NO_ACTIVITY },
+    limits: null,
+    running: 0,
+    heldBack: 0,
+  };
 }
 
 /** Folds minutes older than ACTIVITY_KEEP_MS into the totals (one transaction); errors are left to the next pass. */
@@ -133,6 +143,8 @@ export async function topicStats(ctx: StoreContext): Promise<TopicStats[]> {
   for (const r of rs.rows) stats(r.topic as string).counts[r.status as TaskStatus] = Number(r.n);
   for (const topic of paused) stats(topic); // a paused topic shows even with no task
   for (const topic of totals.keys()) stats(topic); // and one whose tasks were all pruned
+  for (const s of byTopic.values()) s.running = s.counts.running;
+  await fillLimitStats(ctx, byTopic, stats); // and one with limits (running: only leases that hold)
   const live = [...byTopic.values()].filter((s) => s.counts.starting + s.counts.running + s.counts.snoozed > 0);
   const ages = await oldestReady(ctx, live.map((s) => s.topic));
   for (const s of live) s.oldestReadyAgeMs = ages.get(s.topic) ?? null;

@@ -36,6 +36,12 @@ export interface StoreContext {
   announceCancel(taskId: string, reason: string): void;
   /** Wakes every waiter of this process on this database: a write moved dependants (see `RowFlags`). */
   announceAll(): void;
+  /** Tells this process's waiters that running tasks of `topics` ended (a limited topic's slot is free). */
+  announceEnded(topics: Iterable<string>): void;
+  /** The database's name in `wakeups.ts`. */
+  readonly key: unknown;
+  /** The topics this store believes have partitioned limits (their own reservation statement; see limits.ts). */
+  readonly partitioned: Set<string>;
   readonly maxDataBytes: number;
   readonly leaseTimeMs: number;
   readonly snoozeTimeMs: number;

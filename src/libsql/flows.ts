@@ -114,6 +114,7 @@ export function toNode(input: unknown, maxDataBytes: number, what: string, index
     maxMs: debounce?.maxWaitMs ?? null,
     dupError: def.onDuplicate === "error" ? 1 : 0,
     onFail: def.dependsOn === undefined ? null : def.onDependencyFailure ?? "fail",
+    pkey: def.partitionKey ?? null,
   };
   const data = encodeData(def.data === undefined ? null : def.data, maxDataBytes, what);
   return {

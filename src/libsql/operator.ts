@@ -58,7 +58,10 @@ export async function act<D>(
     if (flags.dependants) ctx.announceAll();
     if (t.status === "starting") ctx.announce([t]);
     // a worker of this process running it aborts it now, not at its next keepalive
-    else if (action === "cancelTask") ctx.announceCancel(taskId, t.error ?? "");
+    else if (action === "cancelTask") {
+      ctx.announceCancel(taskId, t.error ?? "");
+      ctx.announceEnded([t.topic]); // a running task cancelled frees its slot of a limited topic
+    }
     return t;
   }
   const state = await ctx.run({ sql: SELECT_STATE, args: [taskId] }, "read", action);

@@ -14,12 +14,37 @@ import { oneRow } from "../drivers/driver.ts";
 import { type RowFlags, rowToTask } from "./rows.ts";
 import {
   RESERVE_MANY,
+  RESERVE_MANY_EXCEPT,
   RESERVE_ONE,
-  reserveMany,
   type ReserveManyArgs,
   type ReserveOneArgs,
 } from "./statements/reserve.ts";
+import { RESERVE_MANY_EXCEPT_KEYED, RESERVE_MANY_KEYED, RESERVE_ONE_KEYED } from "./statements/reserve-keyed.ts";
+import { partitionedChanged } from "./limits.ts";
 import { reservedOf } from "./writes.ts";
+
+/** The statement reserving up to n tasks of `topic`: a partitioned topic has its own (see limits.ts). */
+export function reserveManySql(ctx: StoreContext, topic: string): string {
+  return ctx.partitioned.has(topic) ? RESERVE_MANY_KEYED : RESERVE_MANY;
+}
+
+/** `reserveMany` of `topic` as the store believes its limits are, passing over `except` (ids) when given. */
+function reserveMany(
+  ctx: StoreContext,
+  topic: string,
+  pid: string,
+  leaseMs: number,
+  n: number,
+  except?: readonly string[],
+): { sql: string; args: ReserveManyArgs | [...ReserveManyArgs, string] } {
+  const keyed = ctx.partitioned.has(topic);
+  return except?.length
+    ? {
+      sql: keyed ? RESERVE_MANY_EXCEPT_KEYED : RESERVE_MANY_EXCEPT,
+      args: [topic, pid, leaseMs, n, JSON.stringify(except)],
+    }
+    : { sql: keyed ? RESERVE_MANY_KEYED : RESERVE_MANY, args: [topic, pid, leaseMs, n] };
+}
 
 const BatchSize = intRange(1, 1000);
 const ReserveRequestSchema = fields({
@@ -62,8 +87,13 @@ export async function reserveOne<D>(
   const args: ReserveOneArgs = [topic, pid, lease];
   // a task whose attempts ran out with its last lease ends failed in the reservation that finds it; then look again
   for (;;) {
-    const rs = await ctx.run(oneRow(RESERVE_ONE, args), "write", "reserveTask");
-    if (!rs.rows.length) return null;
+    const sql = ctx.partitioned.has(topic) ? RESERVE_ONE_KEYED : RESERVE_ONE;
+    const rs = await ctx.run(oneRow(sql, args), "write", "reserveTask");
+    if (!rs.rows.length) {
+      // nothing, or the wrong statement for the topic's limits (changed by another process): look once
+      if (await partitionedChanged(ctx, topic, "reserveTask")) continue;
+      return null;
+    }
     const flags: RowFlags = { dependants: false };
     const t = rowToTask<D>(rs.rows[0], flags);
     if (flags.dependants) ctx.announceAll();
@@ -88,11 +118,12 @@ export async function reserveSome<D>(
     const m = n - out.length;
     let rs;
     try {
-      rs = await ctx.run(reserveMany(topic, pid, lease, m, except), "write", "reserveTasks", m);
+      rs = await ctx.run(reserveMany(ctx, topic, pid, lease, m, except), "write", "reserveTasks", m);
     } catch (e) {
       if (out.length === 0) throw e;
       break; // what the first statement reserved is committed and leased: hand it over, never drop it
     }
+    if (!rs.rows.length && out.length === 0 && await partitionedChanged(ctx, topic, "reserveTasks")) continue;
     const flags: RowFlags = { dependants: false };
     const got = reservedOf<D>(rs.rows, flags);
     if (flags.dependants) ctx.announceAll();
@@ -108,5 +139,5 @@ export function reserveAfter(
   reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
 ): { sql: string; args: ReserveManyArgs } {
   const r = parseOrThrow(ReserveRequestSchema, reserve, "applyWritesAndReserve");
-  return { sql: RESERVE_MANY, args: [r.topic, r.pid, r.leaseTimeMs ?? ctx.leaseTimeMs, r.n] };
+  return { sql: reserveManySql(ctx, r.topic), args: [r.topic, r.pid, r.leaseTimeMs ?? ctx.leaseTimeMs, r.n] };
 }

@@ -41,6 +41,7 @@ type RowArray = [
   dependants: number | null,
   /** `[id, status][]`, as JSON or as its text (a driver may pass a subquery's JSON on as text) */
   dependsOn: [string, TaskStatus | null][] | string | null,
+  partitionKey: string | null,
 ];
 
 /** The policy a row's unique columns say. */
@@ -121,6 +122,7 @@ export function rowToTask<D>(row: Row, flags?: RowFlags): Task<D> {
     dependsOn: dependencies(a[27]),
     onDependencyFailure: d?.policy ?? null,
     followUpOf: d?.group ?? null,
+    partitionKey: a[28] ?? null,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Driver } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { STATUSES } from "../schemas.ts";
 import { PARKED, WAITING } from "./statements/fragments.ts";
+import { LIMITS_SCHEMA } from "./statements/limits.ts";
 import { DEPENDANTS_TRIGGER, PRUNED_TRIGGER } from "./statements/dependencies.ts";
 import { COVERED } from "./statements/unique.ts";
 
@@ -88,7 +89,9 @@ const MIGRATIONS: string[][] = [
       deps_left INTEGER,
       blocker TEXT,
       -- 1 once a task depends on this one: the dependants trigger's guard
-      dependants INTEGER
+      dependants INTEGER,
+      -- the key a partitioned topic's limits count it under (TaskDef.partitionKey)
+      partition_key TEXT
     )`,
     // Live tasks, see WAITING and PARKED in statements/fragments.ts: reservation and listing walk these. Every live step moves a
     // task's entry anyway (ready_at changes). `status` leads both so counts and statuses read the index alone.
@@ -125,6 +128,9 @@ const MIGRATIONS: string[][] = [
     ) WITHOUT ROWID`,
     DEPENDANTS_TRIGGER,
     PRUNED_TRIGGER,
+    // Topic limits (statements/limits.ts): the limits as set, each topic's or key's bucket and back-off, the
+    // keyed tasks' indexes and the trigger that spends a rate token at each reservation.
+    ...LIMITS_SCHEMA,
     // Recurring schedules (src/libsql/schedules.ts): the task to make per slot of `cron`, and where firing
     // stands. `next_slot_at` (NULL: no slot left) only moves forward, by a compare-and-set on `version` in
     // the same transaction as the insert of the slot's tasks.

@@ -36,6 +36,7 @@ import type {
   TaskQ,
   TaskQWarning,
   TerminateOptions,
+  TopicLimits,
   TopicPage,
   TopicPageOptions,
   TopicStats,
@@ -45,7 +46,7 @@ import type {
   WriteOp,
   WriteResult,
 } from "../types.ts";
-import { announceAll, announceCancel, listening } from "../wakeups.ts";
+import { announceAll, announceCancel, announceEnded, listening } from "../wakeups.ts";
 import type { Connection } from "./connection.ts";
 import { announceReservable, type Settings, type StoreContext } from "./context.ts";
 import { Session } from "./session.ts";
@@ -56,8 +57,9 @@ import { topicPage, topicTotals } from "./topics.ts";
 import { act, applyRetention, prune, RETENTION_EVERY_MS, setPaused } from "./operator.ts";
 import { rowToTask } from "./rows.ts";
 import { SELECT_GROUP, SELECT_TASK } from "./statements/reads.ts";
-import { RESERVE_MANY, type ReserveManyArgs } from "./statements/reserve.ts";
-import { reserveAfter, reserveOne, reserveSome } from "./reservations.ts";
+import type { ReserveManyArgs } from "./statements/reserve.ts";
+import { reserveAfter, reserveManySql, reserveOne, reserveSome } from "./reservations.ts";
+import { setTopicLimits, topicLimits } from "./limits.ts";
 import { Waiting } from "./waiting.ts";
 import { applyWorkerWrites, applyWrites, writeOne } from "./writes.ts";
 import { fenceOptions } from "./write-options.ts";
@@ -98,6 +100,9 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       listening: () => listening(settings.key),
       announceCancel: (taskId, reason) => announceCancel(settings.key, taskId, reason),
       announceAll: () => announceAll(settings.key),
+      announceEnded: (topics) => announceEnded(settings.key, topics),
+      key: settings.key,
+      partitioned: new Set(),
       maxDataBytes: settings.maxDataBytes,
       leaseTimeMs: settings.leaseTimeMs,
       snoozeTimeMs: settings.snoozeTimeMs,
@@ -235,7 +240,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     if (!reserve) return applyWorkerWrites<D>(this.#ctx, writes, null);
     this.#retain();
     const args: ReserveManyArgs = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
-    return applyWorkerWrites<D>(this.#ctx, writes, { sql: RESERVE_MANY, args });
+    return applyWorkerWrites<D>(this.#ctx, writes, { sql: reserveManySql(this.#ctx, reserve.topic), args });
   }
 
   topicStats(): Promise<TopicStats[]> {
@@ -304,6 +309,14 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
 
   resumeTopic(topic: string): Promise<void> {
     return setPaused(this.#ctx, topic, false);
+  }
+
+  setTopicLimits(topic: string, limits: TopicLimits | null): Promise<TopicLimits | null> {
+    return setTopicLimits(this.#ctx, topic, limits);
+  }
+
+  topicLimits(topic: string): Promise<TopicLimits | null> {
+    return topicLimits(this.#ctx, topic);
   }
 
   pruneTasks(opts: PruneOptions): Promise<number> {

@@ -53,7 +53,7 @@ export function toRow(input: unknown, maxDataBytes: number, what: string, short 
   ];
   if (
     short && def.priority === undefined && def.maxAttempts === undefined && def.backoff === undefined &&
-    def.delayMs === undefined && def.runAt === undefined
+    def.delayMs === undefined && def.runAt === undefined && def.partitionKey === undefined
   ) {
     return row;
   }
@@ -63,6 +63,7 @@ export function toRow(input: unknown, maxDataBytes: number, what: string, short 
     def.backoff === undefined ? null : JSON.stringify(def.backoff),
     def.delayMs ?? null,
     def.runAt ?? null,
+    def.partitionKey ?? null,
   );
   return row;
 }
@@ -164,5 +165,6 @@ export function newTask<D>(r: TaskRow, at: number): Task<D> {
     dependsOn: [],
     onDependencyFailure: null,
     followUpOf: null,
+    partitionKey: r[R.partitionKey] ?? null,
   };
 }

@@ -13,6 +13,7 @@ import type { TaskStatus, TopicPage, TopicPageOptions, TopicStats, TopicTotals, 
 import { counts, emptyStats, readyAge } from "./activity.ts";
 import { OLDEST_READY } from "./statements/activity.ts";
 import type { StoreContext } from "./context.ts";
+import { applyLimitStats, limitStatsOf } from "./limit-stats.ts";
 import * as q from "./statements/topics.ts";
 
 const TopicPageSchema = fields({
@@ -66,18 +67,22 @@ async function names(ctx: StoreContext, sql: string, args: (string | number | nu
 async function statsOf(ctx: StoreContext, page: string[]): Promise<TopicStats[]> {
   if (!page.length) return [];
   const range = [page[0], page[page.length - 1]];
-  const [countRows, pausedRows, totalRows, ...ready] = await ctx.batch(
+  const [countRows, pausedRows, totalRows, ...rest] = await ctx.batch(
     [
       { sql: q.PAGE_COUNTS, args: range },
       { sql: q.PAGE_PAUSED, args: range },
       { sql: q.PAGE_TOTALS, args: range },
       // index seeks per topic; one that has no live task finds none at once
       ...page.map((t) => ({ sql: OLDEST_READY, args: [t] })),
+      // two primary-key seeks for a topic without limits
+      ...page.map(limitStatsOf),
     ],
     "read",
     page.length,
     "topicPage",
   );
+  const ready = rest.slice(0, page.length);
+  const limitRows = rest.slice(page.length);
   const byTopic = new Map(page.map((t, i) => {
     const s = emptyStats(t);
     s.oldestReadyAgeMs = readyAge(ready[i].rows[0]);
@@ -96,6 +101,11 @@ async function statsOf(ctx: StoreContext, page: string[]): Promise<TopicStats[]>
     const s = byTopic.get(r.topic as string);
     if (s) s.totals = counts(r);
   }
+  page.forEach((t, i) => {
+    const s = byTopic.get(t)!;
+    s.running = s.counts.running;
+    applyLimitStats(s, limitRows[i].rows[0]);
+  });
   return [...byTopic.values()];
 }
 

@@ -11,7 +11,7 @@ import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { checkArg, fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import type { WaitOptions } from "../types.ts";
-import { listenCancels } from "../wakeups.ts";
+import { listenCancels, markLimited } from "../wakeups.ts";
 import type { Settings } from "./context.ts";
 import { oneRow } from "../drivers/driver.ts";
 import type { Session } from "./session.ts";
@@ -42,6 +42,8 @@ export class Waiting {
       changePollMs: settings.changePollMs,
       nextReady: async (topic) => {
         const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
+        // a limited topic's waiters are woken when a running task of it ends here (its slot is free)
+        if (Number(rs.rows[0]?.limited) === 1) markLimited(settings.key, topic);
         const wait = rs.rows[0]?.wait;
         return wait === null || wait === undefined ? null : Number(wait);
       },

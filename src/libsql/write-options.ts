@@ -34,7 +34,12 @@ export const WriteOpSchema = v.variant("op", [
   fields({ op: v.literal("extendLease"), ...owner, leaseTimeMs: v.optional(PositiveMs) }, "an extendLease write"),
   fields({ op: v.literal("terminate"), ...owner, result: v.optional(v.unknown()) }, "a terminate write"),
   fields({ op: v.literal("fail"), ...owner, error: v.optional(ErrorMessage), retry: RetrySchema }, "a fail write"),
-  fields({ op: v.literal("snooze"), ...owner, snoozeTime: v.optional(NonNegativeMs) }, "a snooze write"),
+  fields({
+    op: v.literal("snooze"),
+    ...owner,
+    snoozeTime: v.optional(NonNegativeMs),
+    holdTopic: v.optional(v.boolean("must be true or false")),
+  }, "a snooze write"),
   fields({ op: v.literal("revokeLease"), taskId: Name, recordVer: RecordVer }, "a revokeLease write"),
 ], "must be one of extendLease, terminate, fail, snooze, revokeLease");
 

@@ -29,11 +29,14 @@ import {
   terminateTuple,
 } from "./statements/outcomes.ts";
 import { SELECT_STATE } from "./statements/reads.ts";
+import { HOLD_TOPICS } from "./statements/limits.ts";
 import type { ReserveManyArgs } from "./statements/reserve.ts";
 import type { FencedTuple, RevokeTuple } from "./statements/tuples.ts";
 
 /** Statements whose written tasks may be reservable (again) at their `runAt`: waiters are told. */
 const MAKES_RESERVABLE = new Set([REVOKE_LEASE, SNOOZE, FAIL]);
+/** Statements that take a task out of `running`: a limited topic's waiters are told (a slot is free). */
+const ENDS_RUNNING = new Set([REVOKE_LEASE, SNOOZE, FAIL, TERMINATE, TERMINATE_BRIEF]);
 
 /** A validated write, its statement, and what it claims (to explain a refusal). */
 interface Plan {
@@ -45,6 +48,8 @@ interface Plan {
   /** A worker's fenced terminate: the task as reserved (its statement is `TERMINATE_BRIEF`). */
   base?: Task;
   result?: WriteResult<any>;
+  /** `rateLimited()`: the topic (or key) held back for this long, by `HOLD_TOPICS` in the same transaction. */
+  hold?: [taskId: string, pid: string, leaseId: string | null, ms: number];
 }
 
 /** Statements of one applyWrites call: each moves a group of tasks with one transition. */
@@ -128,13 +133,12 @@ function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
       );
       return { op: o.op, sql: FAIL, tuple, claim };
     }
-    case "snooze":
-      return {
-        op: o.op,
-        sql: SNOOZE,
-        tuple: snoozeTuple(o.taskId, o.pid, leaseId, o.snoozeTime ?? ctx.snoozeTimeMs),
-        claim,
-      };
+    case "snooze": {
+      const ms = o.snoozeTime ?? ctx.snoozeTimeMs;
+      const p: Plan = { op: o.op, sql: SNOOZE, tuple: snoozeTuple(o.taskId, o.pid, leaseId, ms), claim };
+      if (o.holdTopic) p.hold = [o.taskId, o.pid, leaseId, ms];
+      return p;
+    }
   }
 }
 
@@ -156,11 +160,15 @@ export function reservedOf<D>(rows: Row[], flags?: RowFlags): Task<D>[] {
 /** One guarded write; when it touches no row, one read says why. */
 export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<D>> {
   const p = plan(ctx, op);
-  const rs = await ctx.run(oneRow(p.sql, [JSON.stringify([p.tuple])]), "write", p.op);
+  const stmt = oneRow(p.sql, [JSON.stringify([p.tuple])]);
+  const rs = p.hold
+    ? (await ctx.batch([{ sql: HOLD_TOPICS, args: [JSON.stringify([p.hold])] }, stmt], "write", 1, p.op))[1]
+    : await ctx.run(stmt, "write", p.op);
   if (rs.rows.length) {
     const flags: RowFlags = { dependants: false };
     const t = rowToTask<D>(rs.rows[0], flags);
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
+    if (ENDS_RUNNING.has(p.sql)) ctx.announceEnded([t.topic]);
     if (flags.dependants) ctx.announceAll();
     return t;
   }
@@ -210,9 +218,12 @@ async function send<D>(
       sql: g.sql,
       args: [JSON.stringify(g.plans.map((p) => p.tuple))],
     }));
+    // rateLimited(): the holds first, each guarded as its snooze is (so a refused snooze holds nothing)
+    const holds = sendable.flatMap((p) => (p.hold ? [p.hold] : []));
+    if (holds.length) stmts.unshift({ sql: HOLD_TOPICS, args: [JSON.stringify(holds)] });
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
     const weight = sendable.length + (reserve ? reserve.args[3] : 0);
-    const sets = await ctx.batch(stmts, "write", weight, "applyWrites");
+    const sets = (await ctx.batch(stmts, "write", weight, "applyWrites")).slice(holds.length ? 1 : 0);
     // a write that ended a task with dependants may have started some (the database did, in the same statement)
     const flags: RowFlags = { dependants: false };
     if (reserve) reserved = reservedOf<D>(sets[groups.length].rows, flags);
@@ -226,6 +237,7 @@ async function send<D>(
         }
       }
       if (MAKES_RESERVABLE.has(g.sql)) ctx.announce(written.values());
+      if (ENDS_RUNNING.has(g.sql) && written.size) ctx.announceEnded(topicsOf(written.values()));
       for (const p of g.plans) {
         const t = written.get(p.claim.taskId);
         if (t) p.result = { task: t };
@@ -237,6 +249,13 @@ async function send<D>(
   }
   const results = plans.map((p) => p instanceof TaskError ? { error: p } : p.result as WriteResult<D>);
   return { results, reserved };
+}
+
+/** The topics of `tasks`, each once. */
+function topicsOf(tasks: Iterable<Task<unknown>>): Set<string> {
+  const out = new Set<string>();
+  for (const t of tasks) out.add(t.topic);
+  return out;
 }
 
 /** The tasks `TERMINATE_BRIEF` wrote, each built from its plan's reserved task and the version and time returned. */

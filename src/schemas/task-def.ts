@@ -108,6 +108,7 @@ export const TaskDefSchema = fields({
   ),
   onDependencyFailure: v.optional(v.picklist(["fail", "run", "cancel"], 'must be "fail", "run" or "cancel"')),
   ref: v.optional(Name),
+  partitionKey: v.optional(Name),
 }, "a task definition");
 
 // Compile-time: each schema accepts exactly its declared type (a field added to or dropped from one side fails tsc).

@@ -249,6 +249,16 @@ class Run implements Execution {
           leaseId: leaseId!,
           snoozeTime: outcome.snoozeTime,
         });
+      case "rateLimited":
+        // a snooze that also holds the topic (or the task's key) back: no failure counted
+        return writeOutcome(env, this.task, "snoozed", {
+          op: "snooze",
+          taskId,
+          pid,
+          leaseId: leaseId!,
+          snoozeTime: outcome.delayMs,
+          holdTopic: true,
+        });
     }
   }
 }

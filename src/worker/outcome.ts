@@ -77,6 +77,39 @@ export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome<ne
   return o.snoozeTime === undefined ? { event: "snoozed" } : { event: "snoozed", snoozeTime: o.snoozeTime };
 }
 
+const DelayMs = v.pipe(
+  NonNegativeMs,
+  v.check((ms: number) => ms > 0, "must be more than 0"),
+);
+
+/**
+ * The service this task calls said "too many requests": hand the task back
+ * and hold reservation of its whole topic — or, when the topic's limits are
+ * partitioned, of the task's `partitionKey` — for `delayMs` ms, in every
+ * process. No failure is counted (the task is `snoozed` for `delayMs`, then
+ * reservable again). The hold is not a pause: `resumeTopic` does not clear
+ * it, and it ends by itself (a longer hold already set stays). A bad
+ * `delayMs` throws `bad-request/invalid-outcome`.
+ *
+ * @example
+ * ```ts
+ * worker({ taskq, topic: "github", pfn: async (task) => {
+ *   const res = await fetch(task.data.url);
+ *   if (res.status === 429) return rateLimited(Number(res.headers.get("retry-after") ?? 60) * 1000);
+ *   return ok();
+ * } });
+ * ```
+ */
+export function rateLimited(delayMs: number): Outcome<never> {
+  const ms = parseOrThrow(
+    fields({ delayMs: DelayMs }, "rateLimited(delayMs)"),
+    { delayMs },
+    "rateLimited()",
+    "invalid-outcome",
+  );
+  return { event: "rateLimited", delayMs: ms.delayMs };
+}
+
 /** The message a task fails with when its function returns something that is not an Outcome. */
 export const INVALID_RESPONSE = "processing function returned invalid response";
 
@@ -93,13 +126,14 @@ export function toOutcome(value: unknown): Outcome {
       if (event === "completed" && Object.keys(rest).every((k) => k === "result")) return ok(rest.result);
       if (event === "failed") return failed(rest as { errorMessage?: string });
       if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
+      if (event === "rateLimited") return rateLimited((rest as { delayMs: number }).delayMs);
       return {
         event: "failed",
         errorMessage: capErrorText(
           `${INVALID_RESPONSE}: ${
             event === "completed"
               ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
-              : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
+              : 'event must be "completed", "failed", "snoozed" or "rateLimited"; return ok(), failed(), snoozed() or rateLimited()'
           }`,
         ),
       };

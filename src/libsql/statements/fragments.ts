@@ -31,7 +31,7 @@ const DEPENDS_ON = `CASE WHEN sokka_tasks.deps IS NULL THEN NULL ELSE (
  * (rows.ts reads them).
  */
 export const COLUMNS =
-  `json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result, schedule_name, slot_at, unique_def, deps, dependants, ${DEPENDS_ON}) AS r, data`;
+  `json_array(task_id, task_group_id, task_description, topic, sub_topic, status, pid, record_ver, error, snooze_time, timeout_ms, created_at, updated_at, attempts, lease_id, lease_expires_at, priority, max_attempts, backoff, failures, ready_at, result, schedule_name, slot_at, unique_def, deps, dependants, ${DEPENDS_ON}, partition_key) AS r, data`;
 
 /**
  * Clears the lease of a task leaving `running`. `pid` stays: it is the last

@@ -30,6 +30,7 @@ export const R = {
   backoffJson: 9,
   delayMs: 10,
   runAt: 11,
+  partitionKey: 12,
 } as const;
 
 /** A task row (see `R`); `ready_at` is `runAt`, else creation + `delayMs`. */
@@ -47,6 +48,7 @@ export type TaskRow = [
   backoffJson?: string | null,
   delayMs?: number | null,
   runAt?: number | null,
+  partitionKey?: string | null,
 ];
 
 /** A bare row: a task of the statement's topic (?2) that gives nothing but its id and data. */
@@ -59,9 +61,17 @@ type Form = "full" | "plain" | "bare";
 /** The fields of a row form, each read by `read(place)`. */
 function fieldsOf(form: Form, read: (i: number) => string): Fields {
   const all = Object.fromEntries(Object.entries(R).map(([k, i]) => [k, read(i)])) as Fields;
-  // a plain row gives none of the five later fields: every `->>` parses its row again, so they are not read
+  // a plain row gives none of the six later fields: every `->>` parses its row again, so they are not read
   if (form === "plain") {
-    return { ...all, priority: null, maxAttempts: null, backoffJson: null, delayMs: null, runAt: null };
+    return {
+      ...all,
+      priority: null,
+      maxAttempts: null,
+      backoffJson: null,
+      delayMs: null,
+      runAt: null,
+      partitionKey: null,
+    };
   }
   if (form === "full") return all;
   const none = Object.fromEntries(Object.keys(R).map((k) => [k, null])) as Fields;
@@ -70,7 +80,7 @@ function fieldsOf(form: Form, read: (i: number) => string): Fields {
 
 /** The columns a create writes. */
 const INSERT_COLUMNS =
-  "task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff";
+  "task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff, partition_key";
 
 /** The values of `INSERT_COLUMNS` from `f` and the clock (`now`); `sep` splits the task's from the clock's. */
 function valuesOf(f: Fields, sep: string): string {
@@ -96,6 +106,7 @@ function valuesOf(f: Fields, sep: string): string {
     f.priority === null ? "0" : `coalesce(${f.priority}, 0)`,
     f.maxAttempts ?? "NULL",
     f.backoffJson ?? "NULL",
+    f.partitionKey ?? "NULL",
   ];
   return task.join(", ") + sep + clock.join(", ");
 }
@@ -104,7 +115,7 @@ const INSERT = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})\n  SELECT`;
 const EACH_ROW = "ON CONFLICT (task_id) DO NOTHING";
 
 /**
- * One task, its row `?1…?12` (`R`); returns only its time (the caller knows
+ * One task, its row `?1…?13` (`R`); returns only its time (the caller knows
  * every other field). `ON CONFLICT DO NOTHING`: an existing id returns no row
  * and nothing is overwritten. One clock read for the three times.
  */
@@ -152,11 +163,11 @@ export const CREATED_AT = "SELECT created_at FROM sokka_tasks WHERE task_id = ?1
 /** ?1 a JSON array of task ids: those that exist. */
 export const EXISTING_IDS_JSON = "SELECT task_id FROM sokka_tasks WHERE task_id IN (SELECT value FROM json_each(?1))";
 
-/** Whether a row gives none of the five later fields. */
+/** Whether a row gives none of the six later fields. */
 const isPlain = (r: TaskRow) =>
   r.length === 7 ||
   (r[R.priority] === null && r[R.maxAttempts] === null && r[R.backoffJson] === null && r[R.delayMs] === null &&
-    r[R.runAt] === null);
+    r[R.runAt] === null && (r[R.partitionKey] ?? null) === null);
 
 /** Whether a row gives only its id, the topic and its data. */
 const isBare = (r: TaskRow, topic: string) =>
@@ -185,6 +196,6 @@ export function rowsStatement(rows: TaskRow[], mode: "allOrNothing" | "each"): S
     const plain = rows.every((r) => r.length === 7) ? rows : rows.map((r) => r.slice(0, 7));
     return { sql: forms.plain, args: [JSON.stringify(plain)] };
   }
-  const full = rows.map((r) => (r.length === 7 ? [...r, null, null, null, null, null] : r));
+  const full = rows.map((r) => (r.length === 7 ? [...r, null, null, null, null, null, null] : r));
   return { sql: forms.full, args: [JSON.stringify(full)] };
 }

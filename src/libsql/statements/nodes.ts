@@ -36,6 +36,8 @@ export interface NodeJson {
   /** the dependencies' ids (absent: none) */
   deps?: string[];
   onFail: "fail" | "run" | "cancel" | null;
+  /** its `partitionKey` */
+  pkey: string | null;
 }
 
 /** The id part of a "<id>␟<status>" (a task id holds no control character). */
@@ -71,7 +73,7 @@ const DEBOUNCE = `(${policyOf()} = 'debounce' AND ${policyOf("excluded.")} = 'de
  */
 export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, task_description, topic, sub_topic, status,
     record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff,
-    unique_hold, unique_def, deps, deps_left, blocker, error)
+    unique_hold, unique_def, deps, deps_left, blocker, error, partition_key)
   SELECT n ->> 'id', n ->> 'group', n ->> 'desc', n ->> 'topic', n ->> 'sub', status,
     1, n ->> 'timeout', ?2, now, now, 0,
     CASE WHEN status = 'starting' THEN coalesce(n ->> 'runAt', now + coalesce(n ->> 'delay', 0)) END,
@@ -84,7 +86,8 @@ export const INSERT_NODE = `INSERT INTO sokka_tasks (task_id, task_group_id, tas
     CASE WHEN total IS NOT NULL THEN json_object('on', n -> 'deps', 'policy', n ->> 'onFail') END,
     CASE WHEN total IS NOT NULL THEN waiting END,
     CASE WHEN status = 'failed' OR status = 'cancelled' THEN ${idOf("bad")} END,
-    CASE WHEN status = 'failed' OR status = 'cancelled' THEN 'dependency ' || replace(bad, char(31), ' ended ') END
+    CASE WHEN status = 'failed' OR status = 'cancelled' THEN 'dependency ' || replace(bad, char(31), ' ended ') END,
+    n ->> 'pkey'
   FROM (SELECT n, now, total, found, waiting, bad, ${STATUS} AS status
     FROM (SELECT ?1 AS n, ${NOW} AS now, json_array_length(?1, '$.deps') AS total,
       (SELECT count(*) FROM sokka_tasks WHERE task_id IN (${DEPS})) AS found,

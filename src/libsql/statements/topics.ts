@@ -1,9 +1,9 @@
 /**
  * The statements of a page of topics (`topicPage`) and of the counts summed
  * over topics (`topicTotals`). A topic is any name with tasks, activity or a
- * pause, so its names live in six places: the waiting index, the parked
+ * pause or limits, so its names live in seven places: the waiting index, the parked
  * index (once per status), the resting tasks' `(topic, status, …)` index,
- * `sokka_paused_topics` and `sokka_activity`. Each is walked by seeks, one
+ * `sokka_paused_topics`, `sokka_activity` and `sokka_topic_limits`. Each is walked by seeks, one
  * per distinct topic (`min(topic) … WHERE topic > previous`), never row by
  * row, so a page costs the same with 100 topics or 100,000, whatever their
  * number of tasks. A missing upper bound is `x'00'`: SQLite orders every text
@@ -23,6 +23,7 @@ const SOURCES: [table: string, where: string][] = [
   ["sokka_tasks", "ready_at IS NULL AND "],
   ["sokka_paused_topics", ""],
   ["sokka_activity", ""],
+  ["sokka_topic_limits", ""],
 ];
 
 /**

@@ -1,0 +1,40 @@
+/**
+ * What a reservation writes to each task it takes (`RESERVE_SET`), shared
+ * by the topic's reservation (reserve.ts) and a partitioned topic's
+ * (reserve-keyed.ts).
+ *
+ * @module
+ */
+
+import { fromOf, TRANSITIONS } from "../../transitions.ts";
+import { NOW, TOUCH } from "./fragments.ts";
+import { lit, statusIn } from "./guards.ts";
+
+/**
+ * A due task whose lease expired (its worker died or stalled) counts a failed
+ * attempt; one with its own `max_attempts` used up ends `failed` here instead
+ * of running again (a poison task that kills its worker every time cannot
+ * loop forever). The statement returns such rows too; callers keep only the
+ * `running` ones.
+ */
+const EXPIRED = statusIn(fromOf("reserve", "expired"));
+const EXHAUSTED = `(${EXPIRED} AND max_attempts IS NOT NULL AND failures + 1 >= max_attempts)`;
+const [RUNNING, FAILED] = TRANSITIONS.reserve.to;
+/** What a reservation writes: each column as an exhausted task gets it, and as a reserved one does. */
+const ON_RESERVE: [column: string, exhausted: string, reserved: string][] = [
+  ["status", lit(FAILED), lit(RUNNING)],
+  ["pid", "pid", "?2"],
+  ["lease_id", "NULL", "lower(hex(randomblob(16)))"],
+  ["lease_expires_at", "NULL", `${NOW} + ?3`],
+  ["ready_at", "NULL", `${NOW} + ?3`],
+];
+export const RESERVE_SET = `${
+  ON_RESERVE.map(([col, exhausted, reserved]) =>
+    `${col} = CASE WHEN ${EXHAUSTED} THEN ${exhausted} ELSE ${reserved} END`
+  )
+    .join(",\n  ")
+},
+  attempts = attempts + CASE WHEN ${EXHAUSTED} THEN 0 ELSE 1 END,
+  failures = failures + (${EXPIRED}),
+  error = CASE WHEN ${EXPIRED} THEN 'lease expired: ' || pid || ' neither finished nor extended attempt ' || attempts ELSE error END,
+  ${TOUCH}`;
