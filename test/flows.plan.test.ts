@@ -53,7 +53,7 @@ const RESERVATION_READS = [
   /^SEARCH sokka_paused_topics USING PRIMARY KEY \(topic=\?\)$/,
   /^(SCAN|SEARCH) (p|soonest|d|k|keys|kd|a|c|\(subquery-\d+\))( USING AUTOMATIC COVERING INDEX \(v=\?\))?$/,
   // topic limits: the limits and state rows by key; a partitioned topic's keyed indexes (waiting tasks only)
-  /^SEARCH (l|s) USING PRIMARY KEY \(topic=\?( AND part=\?)?\)( LEFT-JOIN)?$/,
+  /^SEARCH (l|s|sokka_topic_limits) USING PRIMARY KEY \(topic=\?( AND part=\?)?\)( LEFT-JOIN)?$/,
   /^SEARCH (sokka_tasks|t) USING (COVERING )?INDEX sokka_tasks_keyed(_running)? \(topic=\?[^)]*\)$/,
   /^SCAN (j|json_each) VIRTUAL TABLE INDEX \d+:$/,
   /^SCAN CONSTANT ROW$/,

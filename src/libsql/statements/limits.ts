@@ -13,9 +13,9 @@
  *   and each task it takes moves `rate_tat` on by T (the trigger);
  * - a back-off (`rateLimited()`): `held_until`, no reservation before.
  *
- * A topic without a row in either table pays two primary-key seeks per
+ * A topic without a row in either table pays three primary-key seeks per
  * reservation statement (not per task) and, per task reserved, the trigger's
- * one seek.
+ * test of its lease id (no lookup).
  *
  * @module
  */
@@ -53,9 +53,10 @@ export const LIMITS_SCHEMA: string[] = [
   // Only tasks with a key have entries: a task without one writes nothing here.
   `CREATE INDEX sokka_tasks_keyed ON sokka_tasks (topic, partition_key, priority, ready_at) WHERE ${KEYED_WAITING}`,
   `CREATE INDEX sokka_tasks_keyed_running ON sokka_tasks (topic, partition_key, ready_at) WHERE ${KEYED_RUNNING}`,
-  // A reservation gives the task a new lease id (nothing else does): one rate token spent, if the topic has a rate.
+  // A reservation gives the task a new lease id (nothing else does), starting with "r" when its topic has a rate
+  // (statements/reserve-set.ts): one rate token spent. Any other reservation costs this one comparison.
   `CREATE TRIGGER sokka_rate_taken AFTER UPDATE OF lease_id ON sokka_tasks
-    WHEN NEW.lease_id IS NOT NULL AND NEW.lease_id IS NOT OLD.lease_id
+    WHEN NEW.lease_id >= 'r' AND NEW.lease_id IS NOT OLD.lease_id
     BEGIN
       INSERT INTO sokka_limit_state (topic, part, rate_tat)
         SELECT NEW.topic, CASE WHEN l.partitioned THEN NEW.partition_key ELSE '' END,

@@ -20,14 +20,22 @@ import { lit, statusIn } from "./guards.ts";
 const EXPIRED = statusIn(fromOf("reserve", "expired"));
 const EXHAUSTED = `(${EXPIRED} AND max_attempts IS NOT NULL AND failures + 1 >= max_attempts)`;
 const [RUNNING, FAILED] = TRANSITIONS.reserve.to;
+/**
+ * A lease of a topic with a rate limit starts with "r" (others are 32 hex digits, all below "r"): the
+ * trigger that spends its rate token (`sokka_rate_taken`, statements/limits.ts) tells it from the lease
+ * alone, so a reservation of a topic without a rate fires no lookup per task. One seek per statement
+ * (an uncorrelated subquery).
+ */
+const RATED = "coalesce((SELECT 'r' FROM sokka_topic_limits WHERE topic = ?1 AND rate_limit IS NOT NULL), '')";
 /** What a reservation writes: each column as an exhausted task gets it, and as a reserved one does. */
 const ON_RESERVE: [column: string, exhausted: string, reserved: string][] = [
   ["status", lit(FAILED), lit(RUNNING)],
   ["pid", "pid", "?2"],
-  ["lease_id", "NULL", "lower(hex(randomblob(16)))"],
+  ["lease_id", "NULL", `${RATED} || lower(hex(randomblob(16)))`],
   ["lease_expires_at", "NULL", `${NOW} + ?3`],
   ["ready_at", "NULL", `${NOW} + ?3`],
 ];
+/** The SET of every reservation statement (?1 topic, ?2 pid, ?3 lease ms). */
 export const RESERVE_SET = `${
   ON_RESERVE.map(([col, exhausted, reserved]) =>
     `${col} = CASE WHEN ${EXHAUSTED} THEN ${exhausted} ELSE ${reserved} END`
