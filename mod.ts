@@ -42,10 +42,12 @@ export {
   tasks,
 } from "./src/api.ts";
 export { dependants, dependencies, enqueue, enqueueMany, groupFollowUp, sealGroup } from "./src/flows-api.ts";
+export { completeBatch, enqueueBatch, enqueueTx, notifyCommitted } from "./src/transactional.ts";
+export { runStatementsSync } from "./src/libsql/sync-statements.ts";
 export { worker } from "./src/worker/worker.ts";
 export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
-export { failed, ok, snoozed } from "./src/worker/outcome.ts";
+export { committed, failed, ok, snoozed } from "./src/worker/outcome.ts";
 export { defineTask } from "./src/typed/define-task.ts";
 export type {
   AnyStandardSchema,
@@ -75,14 +77,20 @@ export type {
   ActivityMinute,
   ActivityOptions,
   Backoff,
+  BatchArg,
+  BatchResult,
+  BatchStatement,
+  CompleteBatch,
   CursorOptions,
   Dependency,
   DependencyFailurePolicy,
   DependencyPageOptions,
   DrainOptions,
   DrainResult,
+  EnqueueBatch,
   Enqueued,
   EnqueuedMany,
+  EnqueueManyBatch,
   ExtendOptions,
   FailOptions,
   FenceOptions,
@@ -102,6 +110,7 @@ export type {
   ScheduleDef,
   StopOptions,
   StoreInfo,
+  SyncDatabase,
   Task,
   TaskDef,
   TaskQ,
@@ -116,6 +125,7 @@ export type {
   TopicStats,
   TopicTotals,
   TopicTotalsOptions,
+  TxExecutor,
   UniquePolicy,
   WaitOptions,
   Worker,

@@ -24,7 +24,7 @@ import {
   rowsStatement,
   type TaskRow,
 } from "./statements/insert.ts";
-import { bareBatch, type BareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
+import { type BareBatch, bareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
 
 /** A `createTask` call waiting for its statement. */
 interface PendingCreate {

@@ -77,6 +77,29 @@ export function snoozed(opts: { snoozeTime?: number } | number = {}): Outcome<ne
   return o.snoozeTime === undefined ? { event: "snoozed" } : { event: "snoozed", snoozeTime: o.snoozeTime };
 }
 
+/**
+ * The function completed the task itself, in its own atomic batch
+ * (`completeBatch`, committed with its own writes): the worker writes
+ * nothing for it, frees its slot and emits `completed` with the task as
+ * reserved. Return it only after that batch committed: returning `ok()`
+ * instead would try to complete the task a second time, be refused (it is
+ * `terminated` already) and show as a `lease-lost` event; a batch that rolled
+ * back because the lease was lost throws, and the task is left to the next
+ * reservation.
+ *
+ * @example
+ * ```ts
+ * worker({ taskq, topic: "invoice", pfn: async (task) => {
+ *   const done = completeBatch(taskq, task, { paid: true });
+ *   await client.batch([{ sql: "UPDATE invoices SET paid = 1 WHERE id = ?", args: [task.data.id] }, ...done.statements], "write");
+ *   return committed();
+ * } });
+ * ```
+ */
+export function committed(): Outcome<never> {
+  return { event: "committed" };
+}
+
 /** The message a task fails with when its function returns something that is not an Outcome. */
 export const INVALID_RESPONSE = "processing function returned invalid response";
 
@@ -93,13 +116,16 @@ export function toOutcome(value: unknown): Outcome {
       if (event === "completed" && Object.keys(rest).every((k) => k === "result")) return ok(rest.result);
       if (event === "failed") return failed(rest as { errorMessage?: string });
       if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
+      if (event === "committed" && Object.keys(rest).length === 0) return committed();
       return {
         event: "failed",
         errorMessage: capErrorText(
           `${INVALID_RESPONSE}: ${
             event === "completed"
               ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
-              : 'event must be "completed", "failed" or "snoozed"; return ok(), failed() or snoozed()'
+              : event === "committed"
+              ? `a committed outcome has no fields (got ${Object.keys(rest).join(", ")})`
+              : 'event must be "completed", "failed", "snoozed" or "committed"; return ok(), failed(), snoozed() or committed()'
           }`,
         ),
       };
