@@ -49,6 +49,15 @@ import type {
  * ```
  */
 export function enqueueTx<D>(taskq: TaskQ, tx: TxExecutor, def: TaskDef<D>): Promise<Enqueued<D>>;
+/**
+ * Creates many tasks through your own transaction, all or none, answering
+ * what `enqueueMany` would (see the one-definition form).
+ *
+ * @example
+ * ```ts
+ * const { tasks } = await enqueueTx(taskq, tx, [{ topic: "a" }, { topic: "b" }]);
+ * ```
+ */
 export function enqueueTx<D>(taskq: TaskQ, tx: TxExecutor, defs: TaskDef<D>[]): Promise<EnqueuedMany<D>>;
 export function enqueueTx<D>(
   taskq: TaskQ,
@@ -88,6 +97,17 @@ export function enqueueTx<D>(
  * ```
  */
 export function enqueueBatch<D>(taskq: TaskQ, def: TaskDef<D>): EnqueueBatch<D>;
+/**
+ * The statements that create many tasks, all or none, for your own atomic
+ * batch, and `read`, answering what `enqueueMany` would (see the
+ * one-definition form).
+ *
+ * @example
+ * ```ts
+ * const batch = enqueueBatch(taskq, [{ topic: "a" }, { topic: "b" }]);
+ * const { tasks } = batch.read(await client.batch(batch.statements, "write"));
+ * ```
+ */
 export function enqueueBatch<D>(taskq: TaskQ, defs: TaskDef<D>[]): EnqueueManyBatch<D>;
 export function enqueueBatch<D>(
   taskq: TaskQ,

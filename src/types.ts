@@ -169,7 +169,9 @@ export type BatchArg = string | number | null;
  * run it in a synchronous SQLite library with `runStatementsSync`.
  */
 export interface BatchStatement {
+  /** The SQL text (numbered parameters `?1`, `?2`, …). */
   sql: string;
+  /** The arguments, in parameter order. */
   args: BatchArg[];
 }
 
@@ -188,7 +190,9 @@ export type BatchResult = { rows: readonly Record<string, unknown>[] } | readonl
  * `Transaction` does), a create of several statements takes one round trip.
  */
 export interface TxExecutor {
+  /** Runs one statement in the transaction, answering its rows. */
   execute(stmt: BatchStatement): Promise<{ rows: readonly Record<string, unknown>[] }>;
+  /** Optional: runs statements in order in the transaction (a `Client`'s: as one transaction of its own). */
   batch?(stmts: BatchStatement[], mode?: "write"): Promise<{ rows: readonly Record<string, unknown>[] }[]>;
 }
 
@@ -198,10 +202,13 @@ export interface TxExecutor {
  * `bun:sqlite`'s `Database`, `libsql`'s `Database`.
  */
 export interface SyncDatabase {
+  /** Prepares a statement. */
   prepare(sql: string): {
     /** better-sqlite3 and libsql: whether it returns rows (`all()` refuses one that does not) */
     readonly reader?: boolean;
+    /** Runs it, answering every row. */
     all(...args: any[]): unknown[];
+    /** Runs a statement that returns no rows. */
     run(...args: any[]): unknown;
   };
 }
