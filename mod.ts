@@ -42,10 +42,12 @@ export {
   tasks,
 } from "./src/api.ts";
 export { dependants, dependencies, enqueue, enqueueMany, groupFollowUp, sealGroup } from "./src/flows-api.ts";
+export { completeBatch, enqueueBatch, enqueueTx, notifyCommitted } from "./src/transactional.ts";
+export { runStatementsSync } from "./src/libsql/sync-statements.ts";
 export { worker } from "./src/worker/worker.ts";
 export { type Scheduler, scheduler, type SchedulerEventMap, type SchedulerOptions } from "./src/schedules/scheduler.ts";
 export { drain } from "./src/worker/drain.ts";
-export { failed, ok, rateLimited, snoozed } from "./src/worker/outcome.ts";
+export { committed, failed, ok, rateLimited, snoozed } from "./src/worker/outcome.ts";
 export { setTopicLimits, topicLimits } from "./src/limits-api.ts";
 export { defineTask } from "./src/typed/define-task.ts";
 export type {
@@ -76,14 +78,20 @@ export type {
   ActivityMinute,
   ActivityOptions,
   Backoff,
+  BatchArg,
+  BatchResult,
+  BatchStatement,
+  CompleteBatch,
   CursorOptions,
   Dependency,
   DependencyFailurePolicy,
   DependencyPageOptions,
   DrainOptions,
   DrainResult,
+  EnqueueBatch,
   Enqueued,
   EnqueuedMany,
+  EnqueueManyBatch,
   ExtendOptions,
   FailOptions,
   FenceOptions,
@@ -103,6 +111,7 @@ export type {
   ScheduleDef,
   StopOptions,
   StoreInfo,
+  SyncDatabase,
   Task,
   TaskDef,
   TaskQ,
@@ -118,6 +127,7 @@ export type {
   TopicStats,
   TopicTotals,
   TopicTotalsOptions,
+  TxExecutor,
   UniquePolicy,
   WaitOptions,
   Worker,

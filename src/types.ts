@@ -162,6 +162,85 @@ export interface EnqueuedMany<D = unknown> {
   deduplicated: number[];
 }
 
+/** An argument of a statement sokka hands you for your own batch or transaction (`enqueueBatch`, `completeBatch`). */
+export type BatchArg = string | number | null;
+
+/**
+ * A statement for your own atomic batch or transaction: `{ sql, args }`, as
+ * `@libsql/client`'s `batch()` takes it. Its parameters are numbered (`?1`):
+ * run it in a synchronous SQLite library with `runStatementsSync`.
+ */
+export interface BatchStatement {
+  /** The SQL text (numbered parameters `?1`, `?2`, …). */
+  sql: string;
+  /** The arguments, in parameter order. */
+  args: BatchArg[];
+}
+
+/**
+ * What one statement of a batch returned: `{ rows }` (a `@libsql/client`
+ * `ResultSet`) or the rows themselves (a synchronous library's `all()`).
+ */
+export type BatchResult = { rows: readonly Record<string, unknown>[] } | readonly Record<string, unknown>[];
+
+/**
+ * What `enqueueTx` writes through: anything that runs one statement and
+ * answers its rows, in order, on ONE connection — a `@libsql/client`
+ * `Transaction` (from `client.transaction("write")`), or a `Client` (its
+ * `batch()` then makes a multi-statement create atomic). When it has a
+ * `batch(stmts)` that runs statements in order inside the transaction (as a
+ * `Transaction` does), a create of several statements takes one round trip.
+ */
+export interface TxExecutor {
+  /** Runs one statement in the transaction, answering its rows. */
+  execute(stmt: BatchStatement): Promise<{ rows: readonly Record<string, unknown>[] }>;
+  /** Optional: runs statements in order in the transaction (a `Client`'s: as one transaction of its own). */
+  batch?(stmts: BatchStatement[], mode?: "write"): Promise<{ rows: readonly Record<string, unknown>[] }[]>;
+}
+
+/**
+ * A connection of a synchronous SQLite library, as `runStatementsSync` uses
+ * it: `better-sqlite3`'s `Database`, `node:sqlite`'s `DatabaseSync`,
+ * `bun:sqlite`'s `Database`, `libsql`'s `Database`.
+ */
+export interface SyncDatabase {
+  /** Prepares a statement. */
+  prepare(sql: string): {
+    /** better-sqlite3 and libsql: whether it returns rows (`all()` refuses one that does not) */
+    readonly reader?: boolean;
+    /** Runs it, answering every row. */
+    all(...args: any[]): unknown[];
+    /** Runs a statement that returns no rows. */
+    run(...args: any[]): unknown;
+  };
+}
+
+/** `enqueueBatch` of one definition: the statements for your batch, and how to read what they returned. */
+export interface EnqueueBatch<D = unknown> {
+  /** Put these into your own atomic batch (after or before your own statements). */
+  statements: BatchStatement[];
+  /** What `enqueue` would have answered, from the results of `statements` (your slice of the batch's results, in order). */
+  read(results: readonly BatchResult[]): Enqueued<D>;
+}
+
+/** `enqueueBatch` of many definitions: as {@link EnqueueBatch}, answering what `enqueueMany` would. */
+export interface EnqueueManyBatch<D = unknown> {
+  /** Put these into your own atomic batch (after or before your own statements). */
+  statements: BatchStatement[];
+  /** What `enqueueMany` would have answered, from the results of `statements` (in order). */
+  read(results: readonly BatchResult[]): EnqueuedMany<D>;
+}
+
+/**
+ * `completeBatch`: statements that end a running task `terminated` in your
+ * own atomic batch only while its lease holds; otherwise one of them fails,
+ * and the whole batch (your statements too) rolls back.
+ */
+export interface CompleteBatch {
+  /** Put these into your own atomic batch, anywhere among your statements. */
+  statements: BatchStatement[];
+}
+
 /** A page of `dependencies` / `dependants`: tasks in `taskId` order. */
 export interface DependencyPageOptions {
   /** Tasks per page, 1–1000. Default 100. */
@@ -1009,14 +1088,16 @@ export interface TaskQ {
 }
 
 /**
- * What a processor function returns; build it with `ok()`, `failed()`, `snoozed()`.
+ * What a processor function returns; build it with `ok()`, `failed()`, `snoozed()`, `committed()`.
  * `R` is the type of a completed task's `result` (a typed task's result schema gives it).
  */
 export type Outcome<R = unknown> =
   | { event: "completed"; result?: R }
   | { event: "failed"; errorMessage?: string }
   | { event: "snoozed"; snoozeTime?: number }
-  | { event: "rateLimited"; delayMs: number };
+  | { event: "rateLimited"; delayMs: number }
+  /** the function completed the task itself, in its own batch (`completeBatch`): the worker writes nothing */
+  | { event: "committed" };
 
 /** Context of one execution. */
 export interface ProcessorContext {
@@ -1194,7 +1275,10 @@ export interface ListenerOptions {
 export interface WorkerEventMap {
   /** A task was reserved and is about to run. */
   reserved: CustomEvent<Task>;
-  /** A task completed; `detail` is the task as stored (`terminated`). */
+  /**
+   * A task completed; `detail` is the task as stored (`terminated`), or, after
+   * `committed()` (completed in the function's own batch), the task as reserved.
+   */
   completed: CustomEvent<Task>;
   /** A task failed (its function failed, threw, returned nonsense or timed out); `detail` is the stored task. */
   failed: CustomEvent<Task>;

@@ -24,7 +24,7 @@ import {
   rowsStatement,
   type TaskRow,
 } from "./statements/insert.ts";
-import { bareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
+import { type BareBatch, bareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
 
 /** A `createTask` call waiting for its statement. */
 interface PendingCreate {
@@ -169,37 +169,16 @@ export class Creates {
       const nodes = planNodes(list, this.#ctx.maxDataBytes, "createTasks", true);
       return (await createNodes<D>(this.#ctx, nodes, "createTasks", true)).tasks;
     }
-    // ids the caller gave: only these can repeat or exist already (made ones carry 77 random bits)
-    const given = new Map<string, number>();
-    const rows = bare ? null : fullRows(list, this.#ctx.maxDataBytes, given);
-    const stmts: Statement[] = [];
-    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
-      if (bare) {
-        stmts.push(bareInsert(JSON.stringify(bare.rows.slice(i, i + INSERT_CHUNK)), bare.topic));
-      } else stmts.push(rowsStatement(rows!.slice(i, i + INSERT_CHUNK), "allOrNothing"));
-      stmts.push(oneRow(CREATED_AT, [bare ? bare.rows[i][0] : rows![i][R.taskId]]));
-    }
+    const plan = plainPlan<D>(list, bare, this.#ctx.maxDataBytes);
     let results: Result[];
     try {
-      results = await this.#ctx.batch(stmts, "write", stmts.length, "createTasks");
+      results = await this.#ctx.batch(plan.stmts, "write", plan.stmts.length, "createTasks");
     } catch (e) {
       // a constraint is a conflict only when given ids exist; any other (a CHECK, NOT NULL) is reported as it is
-      if (classifyDriverError((e as TaskError).cause) === "constraint") throw await this.#taken(given) ?? e;
+      if (classifyDriverError((e as TaskError).cause) === "constraint") throw await this.#taken(plan.given) ?? e;
       throw e;
     }
-    const created: Task<D>[] = new Array(list.length);
-    // a bare batch's rows go through one full row, filled in for each
-    const full: TaskRow = ["", null, null, bare?.topic ?? "", DEFAULT_SUB_TOPIC, null, ""];
-    let at = 0;
-    for (let i = 0; i < list.length; i++) {
-      if (i % INSERT_CHUNK === 0) at = Number(results[2 * (i / INSERT_CHUNK) + 1].rows[0].created_at);
-      if (bare) {
-        const row = bare.rows[i];
-        full[R.taskId] = row[0];
-        full[R.dataJson] = row[1];
-      }
-      created[i] = newTask(bare ? full : rows![i], at);
-    }
+    const created = plan.read(results);
     if (this.#ctx.listening()) this.#ctx.announce(created);
     return created;
   }
@@ -232,4 +211,49 @@ export class Creates {
   close(): void {
     this.#turns.close();
   }
+}
+
+/** The statements of a `createTasks` call of plain definitions, the ids the caller gave, and how to read its results. */
+export interface PlainPlan<D> {
+  /** A statement per 1,000 rows, each followed by the read of its rows' time; all or nothing. */
+  stmts: Statement[];
+  /** The ids the caller gave, with their index (only these can exist already). */
+  given: Map<string, number>;
+  /** The tasks created, from the results of `stmts` (in order). */
+  read(results: readonly Result[]): Task<D>[];
+}
+
+/**
+ * The statements of `createTasks(list)` when no definition has a unique
+ * key, dependencies or a ref (validated here; `bare`: `bareBatch(list)`),
+ * without a read in between: the store sends them in one batch, as may a
+ * caller in its own (`enqueueBatch`).
+ */
+export function plainPlan<D>(list: unknown[], bare: BareBatch | null, maxDataBytes: number): PlainPlan<D> {
+  const given = new Map<string, number>();
+  const rows = bare ? null : fullRows(list, maxDataBytes, given);
+  const stmts: Statement[] = [];
+  for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+    if (bare) {
+      stmts.push(bareInsert(JSON.stringify(bare.rows.slice(i, i + INSERT_CHUNK)), bare.topic));
+    } else stmts.push(rowsStatement(rows!.slice(i, i + INSERT_CHUNK), "allOrNothing"));
+    stmts.push(oneRow(CREATED_AT, [bare ? bare.rows[i][0] : rows![i][R.taskId]]));
+  }
+  const read = (results: readonly Result[]): Task<D>[] => {
+    const created: Task<D>[] = new Array(list.length);
+    // a bare batch's rows go through one full row, filled in for each
+    const full: TaskRow = ["", null, null, bare?.topic ?? "", DEFAULT_SUB_TOPIC, null, ""];
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (i % INSERT_CHUNK === 0) at = Number(results[2 * (i / INSERT_CHUNK) + 1].rows[0].created_at);
+      if (bare) {
+        const row = bare.rows[i];
+        full[R.taskId] = row[0];
+        full[R.dataJson] = row[1];
+      }
+      created[i] = newTask(bare ? full : rows![i], at);
+    }
+    return created;
+  };
+  return { stmts, given, read };
 }

@@ -210,8 +210,13 @@ function order(nodes: Node[], inner: { k: number; j: number }[][], what: string)
   return out;
 }
 
-/** The statements of `nodes`, in order: each insert, then (a dependant) its edges and its dependencies' mark. */
-function statementsOf(nodes: Node[]): { stmts: Statement[]; at: number[] } {
+/**
+ * The statements of `nodes`, in order: each insert, then (a dependant) its
+ * edges and its dependencies' mark; `at`: where each node's insert is. A fixed
+ * list (no read in between): the store sends it in one transaction, as may a
+ * caller in its own batch (`enqueueBatch`).
+ */
+export function statementsOf(nodes: Node[]): { stmts: Statement[]; at: number[] } {
   const stmts: Statement[] = [];
   const at: number[] = [];
   for (const n of nodes) {
@@ -248,18 +253,24 @@ export async function createNodes<D>(
       if (attempt < 2) continue;
       throw e;
     }
-    const tasks: Task<D>[] = new Array(nodes.length);
-    const deduplicated: number[] = [];
-    const flags: RowFlags = { dependants: false };
-    nodes.forEach((n, k) => {
-      const row = results[at[k]].rows[0];
-      tasks[n.index] = rowToTask<D>(row, flags);
-      if (!Number(row.inserted)) deduplicated.push(n.index);
-    });
-    deduplicated.sort((a, b) => a - b);
-    ctx.announce(tasks);
-    return { tasks, deduplicated };
+    const made = nodesResult<D>(nodes, at, results);
+    ctx.announce(made.tasks);
+    return made;
   }
+}
+
+/** Each definition's task (by its index) and which were deduplicated, from the results of `statementsOf(nodes)`. */
+export function nodesResult<D>(nodes: Node[], at: number[], results: readonly Result[]): EnqueuedMany<D> {
+  const tasks: Task<D>[] = new Array(nodes.length);
+  const deduplicated: number[] = [];
+  const flags: RowFlags = { dependants: false };
+  nodes.forEach((n, k) => {
+    const row = results[at[k]].rows[0];
+    tasks[n.index] = rowToTask<D>(row, flags);
+    if (!Number(row.inserted)) deduplicated.push(n.index);
+  });
+  deduplicated.sort((a, b) => a - b);
+  return { tasks, deduplicated };
 }
 
 /** Why the transaction of `nodes` was refused, by one read per kind; null when nothing explains it now. */

@@ -68,6 +68,8 @@ import { defineSchedule, deleteSchedule, pause, readSchedule, readSchedules, res
 import { fireSchedules } from "./schedule-firing.ts";
 import { edgeTasks, groupFollowUp } from "./dependency-reads.ts";
 import { sealGroup } from "./groups.ts";
+import { TRANSACTIONAL, type TransactionalOps } from "../transactional-path.ts";
+import { transactionalOps } from "./transactional.ts";
 
 /** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
 export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
@@ -241,6 +243,11 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     this.#retain();
     const args: ReserveManyArgs = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
     return applyWorkerWrites<D>(this.#ctx, writes, { sql: reserveManySql(this.#ctx, reserve.topic), args });
+  }
+
+  /** Statements for the caller's own transaction or batch (see src/transactional.ts). */
+  [TRANSACTIONAL](): TransactionalOps {
+    return transactionalOps(this.#ctx);
   }
 
   topicStats(): Promise<TopicStats[]> {

@@ -143,7 +143,7 @@ function planOf(ctx: StoreContext, o: WriteOp, what: string): Plan {
 }
 
 /** A result as stored: JSON text within `maxDataBytes`, or null. */
-function storedResult(ctx: StoreContext, result: unknown, what: string): string | null {
+export function storedResult(ctx: StoreContext, result: unknown, what: string): string | null {
   return result === undefined ? null : encodeData(result, ctx.maxDataBytes, what, "result", "invalid-outcome");
 }
 

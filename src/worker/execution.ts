@@ -241,6 +241,10 @@ class Run implements Execution {
         });
       case "failed":
         return writeOutcome(env, this.task, "failed", failOp(env, this.task, outcome.errorMessage ?? ""));
+      case "committed":
+        // completed in the function's own batch (completeBatch): nothing to write, the slot frees now
+        env.emit("completed", this.task);
+        return "completed";
       case "snoozed":
         return writeOutcome(env, this.task, "snoozed", {
           op: "snooze",

@@ -110,6 +110,29 @@ export function rateLimited(delayMs: number): Outcome<never> {
   return { event: "rateLimited", delayMs: ms.delayMs };
 }
 
+/**
+ * The function completed the task itself, in its own atomic batch
+ * (`completeBatch`, committed with its own writes): the worker writes
+ * nothing for it, frees its slot and emits `completed` with the task as
+ * reserved. Return it only after that batch committed: returning `ok()`
+ * instead would try to complete the task a second time, be refused (it is
+ * `terminated` already) and show as a `lease-lost` event; a batch that rolled
+ * back because the lease was lost throws, and the task is left to the next
+ * reservation.
+ *
+ * @example
+ * ```ts
+ * worker({ taskq, topic: "invoice", pfn: async (task) => {
+ *   const done = completeBatch(taskq, task, { paid: true });
+ *   await client.batch([{ sql: "UPDATE invoices SET paid = 1 WHERE id = ?", args: [task.data.id] }, ...done.statements], "write");
+ *   return committed();
+ * } });
+ * ```
+ */
+export function committed(): Outcome<never> {
+  return { event: "committed" };
+}
+
 /** The message a task fails with when its function returns something that is not an Outcome. */
 export const INVALID_RESPONSE = "processing function returned invalid response";
 
@@ -127,13 +150,16 @@ export function toOutcome(value: unknown): Outcome {
       if (event === "failed") return failed(rest as { errorMessage?: string });
       if (event === "snoozed") return snoozed(rest as { snoozeTime?: number });
       if (event === "rateLimited") return rateLimited((rest as { delayMs: number }).delayMs);
+      if (event === "committed" && Object.keys(rest).length === 0) return committed();
       return {
         event: "failed",
         errorMessage: capErrorText(
           `${INVALID_RESPONSE}: ${
             event === "completed"
               ? `a completed outcome has only a result (got ${Object.keys(rest).join(", ")})`
-              : 'event must be "completed", "failed", "snoozed" or "rateLimited"; return ok(), failed(), snoozed() or rateLimited()'
+              : event === "committed"
+              ? `a committed outcome has no fields (got ${Object.keys(rest).join(", ")})`
+              : 'event must be "completed", "failed", "snoozed", "rateLimited" or "committed"; return ok(), failed(), snoozed(), rateLimited() or committed()'
           }`,
         ),
       };
