@@ -24,6 +24,7 @@ import { addStoreCommands } from "./store-commands.ts";
 import { addTaskCommands } from "./task-commands.ts";
 import { addScheduleCommands } from "./schedule-commands.ts";
 import { addFlowCommands } from "./flow-commands.ts";
+import { addLimitCommands } from "./limit-commands.ts";
 import { runScheduler } from "./scheduler.ts";
 
 /** The program and its commands (the binary, bin.ts, runs `main`). */
@@ -51,6 +52,7 @@ export function program(): Command {
   addTaskCommands(cli);
   addFlowCommands(cli);
   addStoreCommands(cli);
+  addLimitCommands(cli);
   addScheduleCommands(cli);
 
   cli.command("serve")

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Task, TopicStats } from "../types.ts";
+import type { Task } from "../types.ts";
 
 /** Left-aligned columns separated by two spaces; a cell's newlines become spaces. */
 export function table(head: string[], rows: string[][]): string {
@@ -72,6 +72,7 @@ export function taskDetail(t: Task): string {
     ["leaseId", t.leaseId ?? ""],
     ["error", t.error ?? ""],
     ["uniqueKey", t.uniqueKey ?? ""],
+    ["partitionKey", t.partitionKey ?? ""],
     ["unique", t.unique === null ? "" : typeof t.unique === "string" ? t.unique : JSON.stringify(t.unique)],
     ["dependsOn", t.dependsOn.map((d) => `${d.taskId} (${d.status ?? "pruned"})`).join(", ")],
     ["onDependencyFailure", t.onDependencyFailure ?? ""],
@@ -84,22 +85,18 @@ export function taskDetail(t: Task): string {
   return table(["FIELD", "VALUE"], rows.filter(([, v]) => v !== ""));
 }
 
-/** Topic statistics: a row per topic, a column per status. */
-export function statsTable(stats: TopicStats[], statuses: readonly string[]): string {
-  return table(
-    ["TOPIC", "PAUSED", ...statuses.map((s) => s.toUpperCase())],
-    stats.map((s) => [
-      s.topic,
-      s.paused ? "yes" : "",
-      ...statuses.map((st) => String(s.counts[st as keyof typeof s.counts] ?? 0)),
-    ]),
-  );
-}
-
 /** Parses a duration: `500ms`, `45s`, `30m`, `12h`, `7d`, or a plain number of milliseconds. */
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return null;
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "ms"]!;
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A duration in ms as `parseDuration` reads it back, in the largest unit that divides it: 1s, 90s, 1500ms, 1d. */
+export function durationText(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1_000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

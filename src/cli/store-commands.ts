@@ -10,7 +10,7 @@ import { type Command, Option } from "commander";
 import { STATUSES } from "../schemas.ts";
 import { duration, int } from "./arg-parsers.ts";
 import { print, withStore } from "./context.ts";
-import { statsTable } from "./output.ts";
+import { statsTable } from "./topic-output.ts";
 
 /** Adds the topic and database commands to `cli`. */
 export function addStoreCommands(cli: Command): void {
@@ -62,7 +62,9 @@ export function addStoreCommands(cli: Command): void {
     );
 
   cli.command("stats")
-    .description("count tasks per topic and status; show paused topics")
+    .description(
+      "count tasks per topic and status; show paused topics, and limited ones' limits, running and held back",
+    )
     .action((_o, cmd: Command) =>
       withStore(cmd, false, async (q, g) => print(g, await q.topicStats(), (s) => statsTable(s, STATUSES)))
     );

@@ -21,7 +21,10 @@ export const onDependencyFailureOption = (defaults: string) =>
     `what a dependency ending failed or cancelled does to it: fail it, run it anyway, or cancel it (default ${defaults})`,
   ).choices(["fail", "run", "cancel"]);
 
-/** Adds the options every task takes: data, id, group, sub-topic, description, priority, attempts, timeout, backoff. */
+/**
+ * Adds the options every task takes: data, id, group, sub-topic, description,
+ * priority, partition key, attempts, timeout, backoff.
+ */
 export function addTaskOptions(cmd: Command): Command {
   return cmd
     .requiredOption("--topic <topic>", "the topic its workers take it from")
@@ -31,6 +34,7 @@ export function addTaskOptions(cmd: Command): Command {
     .option("--sub-topic <subTopic>", "its sub-topic")
     .option("--description <text>", "a description shown in listings")
     .option("--priority <n>", "lower runs first (default 0)", int("priority"))
+    .option("--partition-key <key>", "the key its topic's partitioned limits count it under (sokka limits)")
     .option(
       "--max-attempts <n>",
       "failed attempts allowed, 1 to 10000 (default: its worker's --max-attempts, else 1)",
@@ -88,6 +92,7 @@ export function taskDefOf(o: TaskOptions): TaskDef {
     ["subTopic", "subTopic"],
     ["description", "taskDescription"],
     ["priority", "priority"],
+    ["partitionKey", "partitionKey"],
     ["maxAttempts", "maxAttempts"],
     ["timeout", "timeoutMs"],
     ["backoff", "backoff"],
