@@ -90,13 +90,15 @@ const FIELD_OF: Record<string, string> = {
   partitioned: "partitioned",
 };
 
-/** The form's limits (`null`: a field was refused, see `state`), and what was typed. */
+/** The form's topic, its limits (none: a field was refused, see `state`), and what was typed. */
 export function readLimitsForm(
   input: Record<string, unknown>,
 ): { state: FormState; topic?: string; limits?: TopicLimits } {
   const { state, fields } = readForm(LimitsForm, input);
-  if (!fields) return { state };
-  const { topic, concurrency, rateLimit, ratePeriodMs, rateBurst, partitioned } = fields;
+  // the topic, even when another field is refused: its page is shown again with the refusal
+  const topic = typeof input.topic === "string" && input.topic !== "" ? input.topic : undefined;
+  if (!fields) return { state, topic };
+  const { concurrency, rateLimit, ratePeriodMs, rateBurst, partitioned } = fields;
   const limits: TopicLimits = {};
   if (concurrency !== undefined) limits.concurrency = concurrency;
   if (rateLimit !== undefined || ratePeriodMs !== undefined || rateBurst !== undefined) {
