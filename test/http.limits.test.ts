@@ -68,7 +68,9 @@ describe.each(TARGETS)("$name", (target) => {
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : null;
     const check = documented(method, path, res.status);
-    if (check) expect(check(parsed), `${method} ${path} ${res.status}: ${JSON.stringify(check.errors)} in ${text}`).toBe(true);
+    if (check) {
+      expect(check(parsed), `${method} ${path} ${res.status}: ${JSON.stringify(check.errors)} in ${text}`).toBe(true);
+    }
     return { status: res.status, body: parsed };
   }
 
@@ -156,7 +158,7 @@ describe.each(TARGETS)("$name", (target) => {
     // one ends: a slot frees, the next is reservable
     const [a] = reserved.body.tasks;
     expect((await call("POST", `/tasks/${a.taskId}/complete`, { pid: "c", leaseId: a.leaseId })).status).toBe(200);
-    expect((await stats())).toMatchObject({ running: 1, heldBack: 2 });
+    expect(await stats()).toMatchObject({ running: 1, heldBack: 2 });
     expect((await call("POST", `/topics/${topic}/reserve`, { pid: "c" })).status).toBe(200);
     expect((await call("POST", `/topics/${topic}/reserve`, { pid: "c" })).status).toBe(204);
     // an unlimited topic: running is its running count, nothing held back
@@ -215,7 +217,11 @@ describe.each(TARGETS)("$name", (target) => {
     const other = uniq("lim");
     for (let i = 0; i < 2; i++) await call("POST", "/tasks", { topic: other });
     const b = (await call("POST", `/topics/${other}/reserve`, { pid: "c" })).body;
-    const plain = await call("POST", `/tasks/${b.taskId}/snooze`, { pid: "c", leaseId: b.leaseId, snoozeTime: 600_000 });
+    const plain = await call("POST", `/tasks/${b.taskId}/snooze`, {
+      pid: "c",
+      leaseId: b.leaseId,
+      snoozeTime: 600_000,
+    });
     expect(plain.status).toBe(200);
     const c = (await call("POST", `/topics/${other}/reserve`, { pid: "c" })).body;
     expect(c.taskId).not.toBe(b.taskId);

@@ -91,9 +91,13 @@ it("the topic's page shows its limits; its form sets them (303, a notice), remov
     const text = await res.text();
     const what = JSON.stringify(fields);
     expect(res.status, what).toBe(400);
-    expect(text, what).toMatch(new RegExp(`<span class="field-error" id="${field}-error" role="alert">${field} [^<]*${message}`));
+    expect(text, what).toMatch(
+      new RegExp(`<span class="field-error" id="${field}-error" role="alert">${field} [^<]*${message}`),
+    );
     expect(text, what).toMatch(new RegExp(`name="${field}"[^>]*class="invalid" aria-invalid="true"`));
-    for (const [k, v] of Object.entries(fields)) if (k !== "partitioned") expect(text).toMatch(new RegExp(`name="${k}"[^>]*value="${v}"`));
+    for (const [k, v] of Object.entries(fields)) {
+      if (k !== "partitioned") expect(text).toMatch(new RegExp(`name="${k}"[^>]*value="${v}"`));
+    }
     // its refresh reads the topic's own page, not the form's path
     expect(text, what).toContain('data-refresh="/ui/topics/api"');
     expect(await taskq.topicLimits("api"), what).toEqual(before);

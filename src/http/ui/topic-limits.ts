@@ -34,7 +34,9 @@ export function limitsText(l: TopicLimits): string {
 /** Running against the cap: "3 / 5" ("3 / 5 per key" when partitioned); the running count alone without a cap. */
 function runningText(s: TopicStats): string {
   const cap = s.limits?.concurrency;
-  return cap === undefined ? count(s.running) : `${count(s.running)} / ${count(cap)}${s.limits!.partitioned ? " per key" : ""}`;
+  return cap === undefined
+    ? count(s.running)
+    : `${count(s.running)} / ${count(cap)}${s.limits!.partitioned ? " per key" : ""}`;
 }
 
 /** The mark in a topic's row: running against the cap (or "limited"), and "held back N" when some are. */
@@ -45,9 +47,10 @@ export function limitsMark(s: TopicStats): Html | string {
     }">${s.limits.concurrency === undefined ? "limited" : runningText(s)}</span>`
     : "";
   const held = s.heldBack
-    ? html`<span class="badge held-back" data-held-back="${s.heldBack}" title="ready tasks the limits keep waiting now">held back ${
-      count(s.heldBack)
-    }</span>`
+    ? html`
+      <span class="badge held-back" data-held-back="${s.heldBack}"
+        title="ready tasks the limits keep waiting now">held back ${count(s.heldBack)}</span>
+    `
     : "";
   return html`${limits}${held}`;
 }
@@ -55,13 +58,22 @@ export function limitsMark(s: TopicStats): Html | string {
 /** The limits on the topic's page (refreshed with its counts): what they are, running against them, held back. */
 export function limitsCard(s: TopicStats): Html {
   const body = s.limits
-    ? html`<dl>
-        <dt>limits</dt><dd data-testid="limits">${limitsText(s.limits)}</dd>
-        <dt>running</dt><dd data-testid="running">${runningText(s)} running</dd>
-        <dt>held back</dt><dd data-testid="held-back">${count(s.heldBack)} ready, kept waiting by the limits</dd>
-      </dl>`
+    ? html`
+      <dl>
+        <dt>limits</dt>
+        <dd data-testid="limits">${limitsText(s.limits)}</dd>
+        <dt>running</dt>
+        <dd data-testid="running">${runningText(s)} running</dd>
+        <dt>held back</dt>
+        <dd data-testid="held-back">${count(s.heldBack)} ready, kept waiting by the limits</dd>
+      </dl>
+    `
     : html`<p class="muted" data-testid="limits">No limits: its tasks are reserved as fast as workers ask.${
-      s.heldBack ? html` <span data-testid="held-back">${count(s.heldBack)} held back by a rateLimited() back-off.</span>` : ""
+      s.heldBack
+        ? html`
+          <span data-testid="held-back">${count(s.heldBack)} held back by a rateLimited() back-off.</span>
+        `
+        : ""
     }</p>`;
   return html`<div class="card" data-limits-of="${s.topic}"><h2>Limits</h2>${body}</div>`;
 }
@@ -149,21 +161,22 @@ export function limitsForm(base: string, topic: string, state: FormState, hasLim
       ${state.general ? html`<div class="alert" role="alert">${state.general}</div>` : ""}
       <input type="hidden" name="topic" value="${topic}"><input type="hidden" name="from" value="topic">
       <div class="row">${input("concurrency", "concurrency (most running at once)", "no cap")}</div>
-      <div class="row">${input("rateLimit", "rate: reservations", "no rate")}${
-        input("ratePeriodMs", "per period (ms)", "1000")
-      }${input("rateBurst", "burst", "0")}</div>
-      <div class="row"><label><span><input type="checkbox" name="partitioned" ${
-        val.partitioned ? "checked" : ""
-      } ${invalidAttrs(state, "partitioned")}> partitioned: per partitionKey</span>${
-        errorOf(state, "partitioned")
-      }</label></div>
+      <div class="row">${input("rateLimit", "rate: reservations", "no rate")}${input(
+        "ratePeriodMs",
+        "per period (ms)",
+        "1000",
+      )}${input("rateBurst", "burst", "0")}</div>
+      <div class="row"><label><span><input type="checkbox" name="partitioned" ${val.partitioned
+        ? "checked"
+        : ""} ${invalidAttrs(state, "partitioned")}> partitioned: per partitionKey</span>${errorOf(
+          state,
+          "partitioned",
+        )}</label></div>
       <p class="muted">Enforced across every process when a task is reserved; the excess waits, never dropped. A worker
         that dies holds its slots until its leases expire.</p>
-      <div class="row"><button type="submit">Set limits</button>${
-        hasLimits
-          ? html`<button class="secondary" type="submit" formaction="${base}/topics/remove-limits">Remove limits</button>`
-          : ""
-      }</div>
+      <div class="row"><button type="submit">Set limits</button>${hasLimits
+        ? html`<button class="secondary" type="submit" formaction="${base}/topics/remove-limits">Remove limits</button>`
+        : ""}</div>
     </form>
   `;
 }
