@@ -39,7 +39,7 @@ function runningText(s: TopicStats): string {
     : `${count(s.running)} / ${count(cap)}${s.limits!.partitioned ? " per key" : ""}`;
 }
 
-/** The mark in a topic's row: running against the cap (or "limited"), and "held back N" when some are. */
+/** The marks under a topic's name: running against the cap (or "limited"), and "held back N" when some are. */
 export function limitsMark(s: TopicStats): Html | string {
   const limits = s.limits
     ? html`<span class="badge limits" data-limits="${s.limits.concurrency === undefined ? "rate" : "cap"}" title="${
@@ -52,7 +52,8 @@ export function limitsMark(s: TopicStats): Html | string {
         title="ready tasks the limits keep waiting now">held back ${count(s.heldBack)}</span>
     `
     : "";
-  return html`${limits}${held}`;
+  // a line of its own under the name, so the name keeps its room in the cell
+  return limits || held ? html`<div class="marks">${limits}${held}</div>` : "";
 }
 
 /** The limits on the topic's page (refreshed with its counts): what they are, running against them, held back. */

@@ -79,9 +79,9 @@ function row(base: string, s: TopicStats, spark: Html | null): Html {
   const name = clipped(s.topic, `${base}/topics/${t}`);
   return html`
     <tr
-      data-topic="${s.topic}"><td class="topic"><div class="cell">${name} ${control}${limitsMark(
+      data-topic="${s.topic}"><td class="topic"><div class="cell">${name} ${control}</div>${limitsMark(
         s,
-      )}</div></td>${counts}${cell(
+      )}</td>${counts}${cell(
         "total",
         count(total(s.counts)),
       )}${oldest}${spark ? html`<td class="spark">${spark}</td>` : ""}</tr>
