@@ -54,6 +54,7 @@ async function setUp(q: TaskQ, operationId: string): Promise<Json> {
   if (operationId === "releaseTask") await q.holdTask("TASK_ID");
   if (operationId === "retryTask") await q.cancelTask("TASK_ID");
   if (operationId === "resumeTopic" || operationId === "resumeTopicNamed") await q.pauseTopic("email");
+  if (operationId === "deleteTopicLimits") await q.setTopicLimits("email", { concurrency: 2 });
   if (operationId.endsWith("Schedule")) await q.schedule({ name: "nightly-report", cron: "@daily", topic: "reports" });
   if (operationId === "resumeSchedule") await q.pauseSchedule("nightly-report");
   if (operationId === "fireSchedules") {
@@ -133,8 +134,14 @@ const DASHBOARD: Record<string, Omit<Write, "ok">[]> = {
   "/ui/topics/:topic/:action": [
     { name: "pause a topic", setUp: (q) => setUp(q, ""), url: "/ui/topics/email/pause", body: form({}) },
     { name: "resume a topic", setUp: (q) => setUp(q, "resumeTopic"), url: "/ui/topics/email/resume", body: form({}) },
+    {
+      name: "remove a topic's limits",
+      setUp: async (q) => (await setUp(q, "deleteTopicLimits"), {}),
+      url: "/ui/topics/email/remove-limits",
+      body: form({}),
+    },
   ],
-  "/ui/topics/:action{pause|resume}": [
+  "/ui/topics/:action{pause|resume|remove-limits}": [
     {
       name: "pause a topic (named in the form)",
       setUp: (q) => setUp(q, ""),
@@ -146,6 +153,20 @@ const DASHBOARD: Record<string, Omit<Write, "ok">[]> = {
       setUp: (q) => setUp(q, "resumeTopic"),
       url: "/ui/topics/resume",
       body: form({ topic: "email" }),
+    },
+    {
+      name: "remove a topic's limits (named in the form)",
+      setUp: async (q) => (await setUp(q, "deleteTopicLimits"), {}),
+      url: "/ui/topics/remove-limits",
+      body: form({ topic: "email", from: "topic" }),
+    },
+  ],
+  "/ui/topics/limits": [
+    {
+      name: "set a topic's limits",
+      setUp: (q) => setUp(q, ""),
+      url: "/ui/topics/limits",
+      body: form({ topic: "email", concurrency: "3", rateLimit: "10", ratePeriodMs: "1000", from: "topic" }),
     },
   ],
   "/ui/schedules/:action{pause|resume}": [

@@ -109,6 +109,8 @@ const SETUP: Record<string, (q: TaskQ) => Promise<Json | void>> = {
     return { recordVer: (await q.reserveTask("email", "w"))!.recordVer };
   },
   reserve: (q) => q.createTask({ topic: "email" }).then(() => {}),
+  getTopicLimits: (q) => q.setTopicLimits("email", { concurrency: 2, partitioned: true }).then(() => {}),
+  deleteTopicLimits: (q) => q.setTopicLimits("email", { rate: { limit: 5, periodMs: 1000 } }).then(() => {}),
   fireSchedules: (q) => q.schedule({ name: "report", cron: "@daily", topic: "reports" }).then(() => {}),
   // TASK_ID depends on one task and has one dependant, so both pages have a task
   listDependencies: async (q) => {
@@ -190,7 +192,7 @@ it("a request generated from the document for each operation succeeds and answer
       checked++;
     }
   }
-  expect(checked).toBe(37);
+  expect(checked).toBe(40);
 });
 
 it("serves the API reference as a page, every operation on it", async () => {

@@ -7,7 +7,7 @@
 
 import * as v from "valibot";
 import { BackoffSchema, STATUSES, UniquePolicySchema } from "../schemas.ts";
-import type { FireResult, Schedule, Task } from "../types.ts";
+import type { FireResult, Schedule, Task, TaskStatus, TopicStats } from "../types.ts";
 import { type JsonSchema, jsonSchema } from "./json-schema.ts";
 
 const int = v.pipe(v.number(), v.integer());
@@ -95,13 +95,29 @@ export const FireResultOut = v.strictObject({
 export type FireResultOutIsFireResult = Assert<Same<v.InferOutput<typeof FireResultOut>, FireResult>>;
 
 const Counts = v.strictObject({ completed: int, failed: int, retried: int, snoozed: int, cancelled: int });
+/** A topic's limits as the store reads them back: `rate.burst` always there, `partitioned` only when true. */
+const TopicLimitsOut = v.strictObject({
+  concurrency: v.optional(int),
+  rate: v.optional(v.strictObject({ limit: int, periodMs: int, burst: int })),
+  partitioned: v.optional(v.literal(true)),
+});
 const TopicStatsOut = v.strictObject({
   topic: str,
-  counts: v.strictObject(Object.fromEntries(STATUSES.map((s) => [s, int]))),
+  counts: v.strictObject(Object.fromEntries(STATUSES.map((s) => [s, int])) as Record<TaskStatus, typeof int>),
   paused: v.boolean(),
   oldestReadyAgeMs: nullable(int),
   totals: Counts,
+  limits: nullable(TopicLimitsOut),
+  running: v.pipe(int, v.description("its running tasks whose lease holds (what a concurrency limit counts)")),
+  heldBack: v.pipe(
+    int,
+    v.description("ready tasks its limits, or a rateLimited() back-off, keep from being reserved right now"),
+  ),
 });
+/** `true` when `A` is a `B` and has each of its fields (`A` may say more of one: a field always there). */
+type Covers<A, B> = [A] extends [B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+/** Fails to compile when `TopicStatsOut` leaves out a field of `TopicStats` or answers one of another type. */
+export type TopicStatsOutIsTopicStats = Assert<Covers<v.InferOutput<typeof TopicStatsOut>, TopicStats>>;
 const ErrorOut = v.object({
   error: v.object({
     type: str,
@@ -120,6 +136,7 @@ export const SCHEMAS = {
   TopicPage: jsonSchema(
     v.strictObject({ data: v.array(TopicStatsOut), cursor: nullable(str), prevCursor: nullable(str) }),
   ),
+  TopicLimits: jsonSchema(v.strictObject({ topic: str, limits: nullable(TopicLimitsOut) })),
   Activity: jsonSchema(
     v.strictObject({ now: int, minutes: v.array(v.strictObject({ topic: str, minute: int, ...Counts.entries })) }),
   ),

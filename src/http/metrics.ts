@@ -2,7 +2,9 @@
  * `/metrics` in the Prometheus text exposition format (version 0.0.4), from
  * the database, so every process's work counts: tasks per topic and status,
  * whether a topic is paused, the oldest ready task's age, and counters of
- * what happened per topic (kept by the database, see `TopicStats.totals`).
+ * what happened per topic (kept by the database, see `TopicStats.totals`),
+ * and for topics with limits, each limit, running and held-back tasks
+ * (`limit-metrics.ts`).
  *
  * The number of topics is not bounded, and every topic is a dozen series, so
  * a scrape lists at most a set number of topics by name (the first in name
@@ -16,6 +18,7 @@
 
 import { MAX_LIMIT, STATUSES } from "../schemas.ts";
 import type { ActivityCounts, TaskQ, TopicStats, TopicTotals } from "../types.ts";
+import { renderLimitMetrics } from "./limit-metrics.ts";
 import {
   DEFAULT_METRICS_SCHEDULES,
   readScheduleMetrics,
@@ -69,7 +72,7 @@ export async function readMetrics(
 
 const OVERFLOW = 'overflow="true"';
 
-/** The exposition of a scrape's topics (and the sums of those it leaves out), then its schedules. */
+/** The exposition of a scrape's topics (and the sums of those it leaves out), their limits, then its schedules. */
 export function renderMetrics({ stats, overflow, schedules }: MetricsData): string {
   const out: string[] = [];
   const family = (name: string, type: "gauge" | "counter", help: string, samples: string[]) => {
@@ -110,6 +113,7 @@ export function renderMetrics({ stats, overflow, schedules }: MetricsData): stri
       ...rest((o) => [`sokka_tasks_${key}_total{${OVERFLOW}} ${o.totals[key]}`]),
     ]);
   }
+  renderLimitMetrics(stats, family, label);
   if (schedules) renderScheduleMetrics(schedules, family, label);
   return `${out.join("\n")}\n`;
 }

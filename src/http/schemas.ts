@@ -24,6 +24,7 @@ import {
   TaskDefSchema,
 } from "../schemas.ts";
 import { ScheduleDefSchema, ScheduleName } from "../schemas/schedule-def.ts";
+import { TopicLimitsSchema } from "../libsql/limits.ts";
 
 /** A query-string number: digits only, then the number schema. */
 const queryNumber = <S extends v.GenericSchema<number, number>>(schema: S, description: string) =>
@@ -152,9 +153,19 @@ export const FailBody = fields(
   { ...fence, errorMessage: v.optional(ErrorMessage), retry: v.optional(RetryDefaultsSchema) },
   "a JSON object { pid, leaseId, errorMessage?, retry? }",
 );
+/** `rateLimited()` over HTTP: the snooze also holds the topic (the task's key, when partitioned) back. */
+const holdTopic = v.optional(
+  v.pipe(
+    v.boolean("must be true or false"),
+    v.description(
+      "true: also keep every worker from reserving the task's topic (its partitionKey, when the topic's limits " +
+        "are partitioned) for snoozeTime, as rateLimited() does (no failure counted; resumeTopic does not clear it)",
+    ),
+  ),
+);
 export const SnoozeBody = fields(
-  { ...fence, snoozeTime: v.optional(NonNegativeMs) },
-  "a JSON object { pid, leaseId, snoozeTime? }",
+  { ...fence, snoozeTime: v.optional(NonNegativeMs), holdTopic },
+  "a JSON object { pid, leaseId, snoozeTime?, holdTopic? }",
 );
 /**
  * `POST /writes`: a pull consumer's tick of outcomes and keepalives in one
@@ -195,8 +206,8 @@ export const WritesBody = fields({
           v.transform(({ errorMessage, ...w }) => (errorMessage === undefined ? w : { ...w, error: errorMessage })),
         ),
         fields(
-          { op: v.literal("snooze"), taskId: Name, ...fence, snoozeTime: v.optional(NonNegativeMs) },
-          "a snooze write { op, taskId, pid, leaseId, snoozeTime? }",
+          { op: v.literal("snooze"), taskId: Name, ...fence, snoozeTime: v.optional(NonNegativeMs), holdTopic },
+          "a snooze write { op, taskId, pid, leaseId, snoozeTime?, holdTopic? }",
         ),
       ], 'must have op "extendLease", "terminate", "fail" or "snooze"'),
       "must be an array of writes",
@@ -228,6 +239,18 @@ export const BatchBody = fields({
  * resolve them as dot segments, `%2E` included).
  */
 export const TopicBody = fields({ topic: Name }, "a JSON object { topic }");
+
+/**
+ * `PUT /topics/:topic/limits`: the topic's limits as `setTopicLimits` takes
+ * them (the store's own schema: the same refusals, an unknown key by name).
+ */
+export const TopicLimitsBody = v.pipe(
+  TopicLimitsSchema,
+  v.description(
+    "the topic's limits { concurrency?, rate?: { limit, periodMs, burst? }, partitioned? }; concurrency or rate " +
+      "must be given (DELETE removes them)",
+  ),
+);
 
 export const RevokeBody = fields({ recordVer: RecordVer }, "a JSON object { recordVer }");
 export const CancelBody = fields({ reason: v.optional(ErrorMessage) }, "a JSON object { reason? }");

@@ -149,9 +149,15 @@ export const CONSUMERS: Operation[] = [
   fenced(
     "snooze",
     "snooze",
-    "Snooze a reserved task",
+    "Snooze a reserved task (holdTopic: and hold its topic back, as rateLimited() does)",
     SnoozeBody,
     { snoozeTime: 60_000 },
-    (taskq, taskId, { pid, leaseId, snoozeTime }) => taskq.snooze(taskId, pid, snoozeTime, { leaseId }),
+    async (taskq, taskId, { pid, leaseId, snoozeTime, holdTopic }) => {
+      if (!holdTopic) return taskq.snooze(taskId, pid, snoozeTime, { leaseId });
+      // rateLimited(): the same snooze, holding the topic back too (a write only applyWrites carries)
+      const [r] = await taskq.applyWrites([{ op: "snooze", taskId, pid, leaseId, snoozeTime, holdTopic }]);
+      if (r.error) throw r.error;
+      return r.task;
+    },
   ),
 ];

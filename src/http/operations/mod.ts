@@ -13,6 +13,7 @@ import { ACTIONS, PRUNE } from "./operator.ts";
 import { REFERENCE } from "./reference.ts";
 import { SCHEDULES } from "./schedules.ts";
 import { TASKS } from "./tasks.ts";
+import { TOPIC_LIMITS } from "./topic-limits.ts";
 import { TOPICS } from "./topics.ts";
 
 /** Every operation: method, path, what it takes, what it answers, what it does. */
@@ -21,6 +22,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...FLOWS,
   ...ACTIONS,
   ...TOPICS,
+  ...TOPIC_LIMITS,
   ...SCHEDULES,
   PRUNE,
   ...MONITORING,

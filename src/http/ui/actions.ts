@@ -89,7 +89,18 @@ export const TOPIC_ACTIONS: Record<string, Action<string>> = {
     notice: "Topic resumed.",
     run: (taskq, topic) => taskq.resumeTopic(topic),
   },
+  "remove-limits": {
+    done: "limits-removed",
+    notice: "Limits removed: its tasks are reserved as fast as workers ask.",
+    run: (taskq, topic) => taskq.setTopicLimits(topic, null),
+  },
 };
+
+/** The notice after the topic page's limits form is sent (`POST /ui/topics/limits`). */
+export const LIMITS_SET = {
+  done: "limits-set",
+  notice: "Limits set: every process obeys them from its next reservation.",
+} as const;
 
 /** A schedule's actions (`POST /ui/schedules/:action`, the schedule's name in the form). */
 export const SCHEDULE_ACTIONS: Record<string, Action<string>> = {

@@ -7,12 +7,13 @@
  */
 
 import { html } from "hono/html";
-import { SCHEDULE_ACTIONS, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
+import { LIMITS_SET, SCHEDULE_ACTIONS, TASK_ACTIONS, TOPIC_ACTIONS } from "./actions.ts";
 import type { Html } from "./html.ts";
 
 /** What an action did, by its past tense. */
 export const NOTICES: Readonly<Record<string, string>> = Object.fromEntries([
   ["created", "Task created."],
+  [LIMITS_SET.done, LIMITS_SET.notice],
   ...[TASK_ACTIONS, TOPIC_ACTIONS, SCHEDULE_ACTIONS].flatMap((t) => Object.values(t)).map((a) => [a.done, a.notice]),
 ]);
 

@@ -32,7 +32,7 @@ import { schedulePage } from "./pages/schedule.ts";
 import { schedulesPage } from "./pages/schedules.ts";
 import { taskListPage } from "./pages/task-list.ts";
 import { taskPage } from "./pages/task.ts";
-import { topicPage } from "./pages/topic.ts";
+import { setLimitsPage, topicPage } from "./pages/topic.ts";
 import { pathParam } from "./path-param.ts";
 import { scheduleHref } from "./schedule-table.ts";
 import { pageParams } from "./topic-table.ts";
@@ -54,6 +54,7 @@ const PAGES: readonly Page<unknown>[] = [
   schedulePage,
   newTaskPage,
   createTaskPage,
+  setLimitsPage,
 ];
 
 /** Answers `p` at its path: the whole page, or its live part alone when the refresh script asks. */

@@ -48,7 +48,8 @@ table.schedules tr.main td{border-bottom:0}table.schedules td.slots{padding-top:
 div.slots{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:12px}.slot{white-space:nowrap}
 th.num,td.num{font-variant-numeric:tabular-nums;text-align:right}a{color:var(--accent)}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;color:#fff}
-${badgeRules}
+${badgeRules}.badge.limits{background:var(--running)}.badge.held-back{background:var(--snoozed)}
+.marks{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}.card>h2:first-child{margin-top:0}
 form.inline{display:inline}form.inline button,td button{padding:1px 8px;font-size:12px}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
 input,select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;max-width:100%}

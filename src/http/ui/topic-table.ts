@@ -3,7 +3,8 @@
  * `topicsFragment`) and on a topic's own page (its one row, then its
  * charts): a row each with its counts per status (each a link to its
  * tasks), how long its oldest ready task has waited, a pause / resume
- * button and, on the overview, a sparkline of its last hour. A long name is
+ * button, its limits' mark (running against the cap, held back; see
+ * `topic-limits.ts`) and, on the overview, a sparkline of its last hour. A long name is
  * cut to its cell (the whole of it is the link's title), so the counts stay
  * in view; on a narrow screen each row is a block of labelled counts instead
  * of a wide table.
@@ -18,6 +19,7 @@ import { dayChart, hourChart, sparkline } from "./charts.ts";
 import { clipped, count, time } from "./format.ts";
 import type { Html } from "./html.ts";
 import { naturalCompare } from "./natural-order.ts";
+import { limitsMark } from "./topic-limits.ts";
 
 /** Topics per page of the overview. */
 export const TOPICS_PER_PAGE = 50;
@@ -77,7 +79,9 @@ function row(base: string, s: TopicStats, spark: Html | null): Html {
   const name = clipped(s.topic, `${base}/topics/${t}`);
   return html`
     <tr
-      data-topic="${s.topic}"><td class="topic"><div class="cell">${name} ${control}</div></td>${counts}${cell(
+      data-topic="${s.topic}"><td class="topic"><div class="cell">${name} ${control}</div>${limitsMark(
+        s,
+      )}</td>${counts}${cell(
         "total",
         count(total(s.counts)),
       )}${oldest}${spark ? html`<td class="spark">${spark}</td>` : ""}</tr>
@@ -163,10 +167,10 @@ function pager(base: string, prefix: string, page: TopicPage): Html {
   `;
 }
 
-/** A topic's page, refreshed in place: its row, then its charts of the last hour and the last day. */
-export function topicFragment(base: string, s: TopicStats, activity: Activity): Html {
+/** A topic's page, refreshed in place: its row, then `between` (its limits), then its charts of the last hour and day. */
+export function topicFragment(base: string, s: TopicStats, activity: Activity, between: Html | string = ""): Html {
   return html`
-    ${table(new URLSearchParams({ from: "topic" }), html`${head(false)}${row(base, s, null)}`)}
+    ${table(new URLSearchParams({ from: "topic" }), html`${head(false)}${row(base, s, null)}`)}${between}
     <div class="card" data-topic="${s.topic}">
       <div class="charts">${hourChart(activity, s.topic)}${dayChart(activity, s.topic)}</div>
     </div>
