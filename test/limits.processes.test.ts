@@ -9,16 +9,18 @@
  *   and 5 do;
  * - a process SIGKILLed while it holds the topic's 5 slots: another process
  *   reserves nothing of the topic before those leases end, then runs it all;
- * - 50 per second with a burst of 1, 3 processes, 20 s: at most 51
+ * - 50 per second with a burst of 3, 3 processes, 20 s: at most 53
  *   (limit + burst) reservations in any second, and 50/s ± 10 % over the
- *   20 s. Burst 1, not 0: with burst 0 a token taken late (a wake-up's timer
+ *   20 s. A burst, not 0: with burst 0 a token taken late (a wake-up's timer
  *   and write, ~2 ms here) is lost for good, so the rate reached is the
- *   limit less the mean lateness (44–46/s measured on 2 loaded cores); one
- *   token of burst absorbs that lateness, and the bound stays exact;
+ *   limit less the mean lateness (44–46/s measured on 2 loaded cores); a
+ *   burst of b absorbs lateness up to b tokens (60 ms here: the other cases
+ *   load the cores meanwhile), and the bound stays exact;
  * - partitioned (concurrency 2 per key), 2 processes: a key's backlog does
  *   not hold another key up, and neither key ever runs more than 2.
  *
- * The cases run at once (the rate's 20 s is the floor of the file's time).
+ * The cases run at once (the rate's 20 s is the floor of the file's time),
+ * the partitioned ones after them.
  */
 import { afterAll, describe, type ExpectStatic, inject, it } from "vitest";
 import { ok, type TaskQ, worker } from "../mod.ts";
@@ -119,6 +121,8 @@ const reach = (taskq: TaskQ, topic: string, status: "terminated" | "running", n:
 describe.concurrent("topic limits across processes", () => {
   it.for(["file", "sqld"] as const)(
     "concurrency 5, 4 processes × concurrency 32, 2,000 tasks on %s: at most 5 run at once, and 5 do",
+    // on sqld every reservation and outcome is a round trip: 2,000 tasks at 5 at once take a while
+    { timeout: 120_000 },
     async (kind, { expect }) => {
       const { url, taskq } = database(kind);
       const topic = uniq("cap");
@@ -132,7 +136,6 @@ describe.concurrent("topic limits across processes", () => {
       expect(runs.length).toBe(2000);
       expect(maxRunning(runs)).toBe(5);
     },
-    120_000, // on sqld every reservation and outcome is a round trip: 2,000 tasks at 5 at once take a while
   );
 
   it("a process SIGKILLed at the cap holds its slots until its leases end; then another takes the topic", async ({ expect }) => {
@@ -162,26 +165,31 @@ describe.concurrent("topic limits across processes", () => {
     expect(maxRunning(runs)).toBeLessThanOrEqual(5);
   });
 
-  it("50 per second (burst 1), 3 processes, 20 s: at most 51 in any second, and 50/s ± 10 % over the run", async ({ expect }) => {
+  it("50 per second (burst 3), 3 processes, 20 s: at most 53 in any second, and 50/s ± 10 % over the run", async ({ expect }) => {
     const { url, taskq } = database("file");
     const topic = uniq("rate");
-    await taskq.setTopicLimits(topic, { rate: { limit: 50, periodMs: 1_000, burst: 1 } });
+    await taskq.setTopicLimits(topic, { rate: { limit: 50, periodMs: 1_000, burst: 3 } });
     const procs = await workers(3, url, topic, { concurrency: 8, leaseTimeMs: 60_000, hold: 1 });
     await taskq.createTasks(Array.from({ length: 1_300 }, (_, i) => ({ topic, data: i })));
-    // 20 s of reservations and a little more (at the limit: 1,001 and 1,050); a slower rate takes longer
+    // 20 s of reservations and a little more (at the limit: 1,003 and 1,050); a slower rate takes longer
     await reach(taskq, topic, "terminated", 1_060, 40_000);
     const runs = await runsOf(procs, expect);
     const at = runs.map((r) => r.at);
     const first = Math.min(...at);
     const inRun = at.filter((t) => t < first + 20_000);
-    expect(maxInWindow(at, 1_000)).toBeLessThanOrEqual(51); // limit + burst
+    expect(maxInWindow(at, 1_000)).toBeLessThanOrEqual(53); // limit + burst
     const perSecond = inRun.length / 20;
     expect(perSecond).toBeGreaterThanOrEqual(45);
     expect(perSecond).toBeLessThanOrEqual(55);
     expect(new Set(runs.map((r) => r.pid)).size).toBe(3); // every process took part
-    console.log(`rate: ${perSecond}/s over 20 s, at most ${maxInWindow(at, 1_000)} in a second`);
   });
+});
 
+// After the cases above, not beside them: a worker that cannot reserve a partitioned topic's tasks loops on
+// reservations that find nothing (its idle wait answers at once: a key's task is reservable), starving the rest.
+// On 494e743 every worker outside the process that set the limits did (its reservation, applyWritesAndReserve,
+// never looked whether the topic became partitioned; reserveTask/reserveTasks do).
+describe("partitioned topic limits across processes", () => {
   it("partitioned, concurrency 2 per key, 2 processes: key B runs while key A's backlog waits", async ({ expect }) => {
     const { url, taskq } = database("file");
     const topic = uniq("keyed");
