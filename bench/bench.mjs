@@ -40,6 +40,7 @@ const N = smoke
     e2e: 200,
     finished: [200, 2000],
     blocked: [0, 2000],
+    saturated: 2000,
     reserves: 50,
     rss: 2000,
   }
@@ -54,6 +55,7 @@ const N = smoke
     e2e: 10000,
     finished: [10_000, 1_000_000],
     blocked: [0, 100_000],
+    saturated: 100_000,
     reserves: 1000,
     rss: 100_000,
   };
@@ -319,23 +321,36 @@ async function reserveLatency(blocked = 0) {
     }
     await bulkRaw(db.raw, (N.reserves + warmup) * runsEach, "bench");
     await db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-    dbs.push({ db, p50: [], p99: [] });
+    dbs.push(db);
   }
+  return alternateReserves(dbs, runsEach, warmup);
+}
+
+/**
+ * The timing of the reserveTask latency rows: `runsEach` runs over the
+ * databases `dbs` (each run alternating their order), each a warm-up and
+ * then N.reserves single `reserveTask("bench")` calls timed one by one;
+ * `after(db, task)` (untimed) follows each reservation. p50/p99 per database.
+ */
+async function alternateReserves(dbs, runsEach, warmup, after = async () => {}) {
+  const measured = dbs.map((db) => ({ db, p50: [], p99: [] }));
   for (let r = 0; r < runsEach; r++) {
-    for (const d of r % 2 ? [...dbs].reverse() : dbs) {
-      for (let i = 0; i < warmup; i++) await d.db.taskq.reserveTask("bench", "p");
+    for (const d of r % 2 ? [...measured].reverse() : measured) {
+      for (let i = 0; i < warmup; i++) await after(d.db, await d.db.taskq.reserveTask("bench", "p"));
       const lat = [];
       for (let i = 0; i < N.reserves; i++) {
         const t = now();
-        await d.db.taskq.reserveTask("bench", "p");
+        const task = await d.db.taskq.reserveTask("bench", "p");
         lat.push(now() - t);
+        if (!task) throw new Error("reserveTask found no task: the row would time empty reservations");
+        await after(d.db, task);
       }
       lat.sort((x, y) => x - y);
       d.p50.push(lat[Math.floor(lat.length * 0.5)]);
       d.p99.push(lat[Math.floor(lat.length * 0.99)]);
     }
   }
-  for (const d of dbs) await d.db.close();
+  for (const d of measured) await d.db.close();
   const summary = (xs) => ({
     median: median(xs),
     min: Math.min(...xs),
@@ -343,7 +358,47 @@ async function reserveLatency(blocked = 0) {
     runs: xs.length,
     all: xs,
   });
-  return dbs.map((d) => ({ p50: summary(d.p50), p99: summary(d.p99) }));
+  return measured.map((d) => ({ p50: summary(d.p50), p99: summary(d.p99) }));
+}
+
+/**
+ * Topic limits (issue 31): reserveTask p50 in a topic whose limits are
+ * partitioned (concurrency 1 per key) while one key ("hot") is saturated —
+ * its one task running, N.saturated more queued behind it — against the
+ * same tasks in the same topic without limits. Each timed reservation takes
+ * a task of another key ("cold"), which is then terminated (untimed), so
+ * that key is free again for the next, as a worker's loop frees it; in the
+ * unlimited topic the reservation takes the oldest task (the hot key's),
+ * also terminated. A third database has the limits and the hot key's
+ * running task but no backlog behind it: what the partitioned statement
+ * costs by itself. All are built first, then measured in alternating runs
+ * like the rows above.
+ */
+async function saturatedKeyLatency() {
+  const runsEach = smoke ? 2 : 7;
+  const warmup = smoke ? 5 : 100;
+  const dbs = [];
+  // without limits; partitioned with the hot key at its cap and nothing behind it; the same with the backlog
+  for (const [limited, backlog] of [[false, N.saturated], [true, 0], [true, N.saturated]]) {
+    const db = await freshDb();
+    await db.taskq.createTask({ topic: "bench", partitionKey: "hot" });
+    // the hot key's running task: its lease outlives the run
+    await db.taskq.reserveTask("bench", "holder", { leaseTimeMs: 86_400_000 });
+    const keyed = async (count, key) => {
+      await bulkRaw(db.raw, count, "bench");
+      await db.raw.execute({
+        sql: "UPDATE sokka_tasks SET partition_key = ? WHERE topic = 'bench' AND partition_key IS NULL",
+        args: [key],
+      });
+    };
+    if (backlog) await keyed(backlog, "hot");
+    await keyed((N.reserves + warmup) * runsEach, "cold");
+    if (limited) await db.taskq.setTopicLimits("bench", { concurrency: 1, partitioned: true });
+    await db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    dbs.push(db);
+  }
+  const end = (db, t) => t ? db.taskq.terminate(t.taskId, t.pid, { leaseId: t.leaseId }) : Promise.resolve();
+  return alternateReserves(dbs, runsEach, warmup, end);
 }
 /**
  * How RSS grows over a loop of raw statements on one connection (no sokka
@@ -395,6 +450,7 @@ const benches = {
   sokkaE2E,
   sokkaProcs,
   reserveLatency,
+  saturatedKeyLatency,
   rss,
 };
 const one = process.argv.indexOf("--one");
@@ -514,6 +570,31 @@ rows.push(
   `| | | | p50 ratio ${fmt(N.blocked[1])} ÷ none: ${fmt(median(blockedRatios), 2)}× (median of the runs' ratios); ${
     fmt(blk[1].p50.median / blk[0].p50.median, 2)
   }× (ratio of the medians) |`,
+);
+// topic limits (issue 31): a saturated key's backlog is never walked, so reserving another key costs about what
+// an unlimited topic's reservation does
+const sat = runOne("saturatedKeyLatency");
+[
+  `${fmt(N.saturated)} tasks queued in a topic without limits`,
+  "a saturated key with nothing queued, partitioned topic",
+  `${fmt(N.saturated)} tasks queued on a saturated key of a partitioned topic`,
+]
+  .forEach((what, i) =>
+    add(
+      `sokka: reserveTask latency, ${what}`,
+      `${N.reserves} single reservations per run (each task then terminated, untimed), ${
+        sat[i].p50.runs
+      } runs alternating with the others`,
+      `p50 ${cell(sat[i].p50, " ms", 3)}; p99 ${cell(sat[i].p99, " ms", 3)}`,
+    )
+  );
+const satRatio = (a, b) => fmt(median(sat[a].p50.all.map((x, r) => x / sat[b].p50.all[r])), 2);
+rows.push(
+  `| | | | p50 ratio ${fmt(N.saturated)} on a saturated key ÷ no limits: ${
+    satRatio(2, 0)
+  }× (median of the runs' ratios); ${
+    fmt(sat[2].p50.median / sat[0].p50.median, 2)
+  }× (ratio of the medians); ÷ the saturated key with nothing queued: ${satRatio(2, 1)}× |`,
 );
 // three runs (one sample moved by ±4 MB between full runs); the row shows the run of median growth
 const mems = Array.from({ length: smoke ? 1 : RUNS }, () => runOne("rss"));
