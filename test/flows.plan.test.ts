@@ -48,7 +48,7 @@ const reads = (steps: string[]) => steps.filter((s) => /^(SEARCH|SCAN) /.test(s)
 
 /** What a reservation's plan may read (see the test). */
 const RESERVATION_READS = [
-  /^SEARCH sokka_tasks USING (COVERING )?INDEX sokka_tasks_(waiting|parked) \(status=\? AND topic=\?[^)]*\)$/,
+  /^SEARCH (sokka_tasks|t) USING (COVERING )?INDEX sokka_tasks_(waiting|parked) \(status=\? AND topic=\?[^)]*\)$/,
   /^SEARCH (sokka_tasks|t) USING INTEGER PRIMARY KEY \(rowid=\?\)$/,
   /^SEARCH sokka_paused_topics USING PRIMARY KEY \(topic=\?\)$/,
   /^(SCAN|SEARCH) (p|soonest|d|k|keys|kd|a|c|\(subquery-\d+\))( USING AUTOMATIC COVERING INDEX \(v=\?\))?$/,

@@ -128,7 +128,9 @@ export async function reserveSome<D>(
     const got = reservedOf<D>(rs.rows, flags);
     if (flags.dependants) ctx.announceAll();
     out.push(...got);
-    if (got.length === rs.rows.length || out.length === n) break;
+    // a partitioned topic's statement takes at most one task per key: look again while it finds some
+    const keyed = ctx.partitioned.has(topic) && rs.rows.length > 0;
+    if ((got.length === rs.rows.length && !keyed) || out.length === n) break;
   }
   return out;
 }

@@ -59,7 +59,7 @@ import { rowToTask } from "./rows.ts";
 import { SELECT_GROUP, SELECT_TASK } from "./statements/reads.ts";
 import type { ReserveManyArgs } from "./statements/reserve.ts";
 import { reserveAfter, reserveManySql, reserveOne, reserveSome } from "./reservations.ts";
-import { setTopicLimits, topicLimits } from "./limits.ts";
+import { partitionedChanged, setTopicLimits, topicLimits } from "./limits.ts";
 import { Waiting } from "./waiting.ts";
 import { applyWorkerWrites, applyWrites, writeOne } from "./writes.ts";
 import { fenceOptions } from "./write-options.ts";
@@ -110,7 +110,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       snoozeTimeMs: settings.snoozeTimeMs,
     };
     this.#creates = new Creates(this.#ctx);
-    this.#waiting = new Waiting(session, settings, this.#closing.signal, () => conn.closed);
+    this.#waiting = new Waiting(session, settings, this.#closing.signal, () => conn.closed, this.#ctx.partitioned);
   }
 
   /** The database's name for in-process wake-ups (tests count the waiters on it). */
@@ -228,7 +228,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     try {
       const statement = reserveAfter(this.#ctx, reserve);
       this.#retain();
-      return applyWrites<D>(this.#ctx, ops, statement);
+      return this.#reservedAfter(applyWrites<D>(this.#ctx, ops, statement), reserve);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -242,7 +242,27 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     if (!reserve) return applyWorkerWrites<D>(this.#ctx, writes, null);
     this.#retain();
     const args: ReserveManyArgs = [reserve.topic, reserve.pid, reserve.leaseTimeMs, reserve.n];
-    return applyWorkerWrites<D>(this.#ctx, writes, { sql: reserveManySql(this.#ctx, reserve.topic), args });
+    const sent = applyWorkerWrites<D>(this.#ctx, writes, { sql: reserveManySql(this.#ctx, reserve.topic), args });
+    return this.#reservedAfter(sent, reserve);
+  }
+
+  /**
+   * A reservation after writes that came back empty may have been the wrong statement for the topic (its
+   * limits were partitioned, or stopped being, by another process): one look at the flag, and when it
+   * changed, the reservation again with the right one. An empty reservation is the idle path: the look
+   * costs a busy worker nothing.
+   */
+  async #reservedAfter<D>(
+    sent: Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }>,
+    reserve: { topic: string; pid: string; n: number; leaseTimeMs?: number },
+  ): Promise<{ results: WriteResult<D>[]; reserved: Task<D>[] }> {
+    const out = await sent;
+    if (out.reserved.length === 0 && await partitionedChanged(this.#ctx, reserve.topic, "applyWritesAndReserve")) {
+      out.reserved = await reserveSome<D>(this.#ctx, reserve.topic, reserve.pid, reserve.n, {
+        leaseTimeMs: reserve.leaseTimeMs,
+      });
+    }
+    return out;
   }
 
   /** Statements for the caller's own transaction or batch (see src/transactional.ts). */

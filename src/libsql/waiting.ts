@@ -31,7 +31,17 @@ export class Waiting {
   readonly #key: unknown;
   readonly #isClosed: () => boolean;
 
-  constructor(session: Session, settings: Settings, closed: AbortSignal, isClosed: () => boolean) {
+  /**
+   * `partitioned`: the store's belief of which topics have partitioned limits, corrected by every idle look
+   * (a topic partitioned by another process is reserved with its own statement from then on).
+   */
+  constructor(
+    session: Session,
+    settings: Settings,
+    closed: AbortSignal,
+    isClosed: () => boolean,
+    partitioned: Set<string>,
+  ) {
     this.#session = session;
     this.#key = settings.key;
     this.#isClosed = isClosed;
@@ -44,6 +54,10 @@ export class Waiting {
         const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
         // a limited topic's waiters are woken when a running task of it ends here (its slot is free)
         if (Number(rs.rows[0]?.limited) === 1) markLimited(settings.key, topic);
+        if (rs.rows.length) {
+          if (Number(rs.rows[0].partitioned) === 1) partitioned.add(topic);
+          else partitioned.delete(topic);
+        }
         const wait = rs.rows[0]?.wait;
         return wait === null || wait === undefined ? null : Number(wait);
       },

@@ -60,13 +60,15 @@ export type ReserveExceptArgs = [...ReserveManyArgs, exceptJson: string];
  * NULL: none is live, or the topic is paused; no row when paused), the
  * limits' waits included (a saturated topic waits for a running task's end
  * or lease end, a rate for its next token, a back-off for its end), and
- * whether the topic has limits (`limited`: a task's end is announced then).
+ * whether the topic has limits (`limited`: a task's end is announced then)
+ * and whether they are partitioned (`partitioned`: the store reserves it with
+ * its own statement, reserve-keyed.ts).
  * See `SOONEST_READY`; no write lock. A partitioned topic: `KEYED_WAIT`.
  */
 export const NEXT_READY = `${SOONEST_READY}
   SELECT CASE WHEN l.partitioned THEN ${KEYED_WAIT}
     ELSE max(d.due, ${limitWait(runningCount(), leaseEnd())}) END AS wait,
-    l.topic IS NOT NULL AS limited
+    l.topic IS NOT NULL AS limited, coalesce(l.partitioned, 0) AS partitioned
   FROM (SELECT min(r) - ${NOW} AS due FROM soonest) AS d
   LEFT JOIN sokka_topic_limits AS l ON l.topic = ?1
   LEFT JOIN sokka_limit_state AS s ON s.topic = ?1 AND s.part = ''
