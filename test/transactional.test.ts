@@ -12,6 +12,7 @@ import { type Client, createClient } from "@libsql/client";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   createTaskQ,
+  type Enqueued,
   enqueueBatch,
   enqueueTx,
   notifyCommitted,
@@ -302,6 +303,24 @@ describe("another process", () => {
     const { code, stdout } = await child.exit;
     expect(code).toBe(0);
     expect(stdout).not.toContain("woken, nothing");
+  });
+
+  it("on sqld (no change signal), a polling process picks up a task committed by enqueueBatch, never one rolled back", async () => {
+    const s = await TARGETS[1].make();
+    const topic = uniq("tx");
+    const child = spawnFixture("tx-waiter.mjs", [inject("remoteUrl"), topic, "200"]);
+    cleanups.push(() => child.kill());
+    await child.printed("ready");
+    const rolledBack = await s.client.transaction("write");
+    await enqueueTx(s.taskq, rolledBack, { topic });
+    await rolledBack.rollback();
+    rolledBack.close();
+    const batch = enqueueBatch(s.taskq, { topic });
+    const { task } = batch.read(await s.client.batch(batch.statements, "write")) as Enqueued;
+    await child.printed(`picked ${task.taskId}`);
+    const { code, stdout } = await child.exit;
+    expect(code).toBe(0);
+    expect(stdout.match(/picked/g)).toHaveLength(1);
   });
 
   it("an idle worker in this process picks up a task of enqueueBatch once notified", async () => {
