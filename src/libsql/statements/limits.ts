@@ -14,8 +14,9 @@
  * - a back-off (`rateLimited()`): `held_until`, no reservation before.
  *
  * A topic without a row in either table pays three primary-key seeks per
- * reservation statement (not per task) and, per task reserved, the trigger's
- * test of its lease id (no lookup).
+ * reservation statement (not per task); once any topic of the database has
+ * had a rate, each task reserved also runs the trigger's test of its lease
+ * id (no lookup).
  *
  * @module
  */
@@ -53,9 +54,17 @@ export const LIMITS_SCHEMA: string[] = [
   // Only tasks with a key have entries: a task without one writes nothing here.
   `CREATE INDEX sokka_tasks_keyed ON sokka_tasks (topic, partition_key, priority, ready_at) WHERE ${KEYED_WAITING}`,
   `CREATE INDEX sokka_tasks_keyed_running ON sokka_tasks (topic, partition_key, ready_at) WHERE ${KEYED_RUNNING}`,
-  // A reservation gives the task a new lease id (nothing else does), starting with "r" when its topic has a rate
-  // (statements/reserve-set.ts): one rate token spent. Any other reservation costs this one comparison.
-  `CREATE TRIGGER sokka_rate_taken AFTER UPDATE OF lease_id ON sokka_tasks
+];
+
+/**
+ * Spends a rate token per task reserved. Only a reservation sets `attempts`,
+ * so no other write runs it; a reservation of a topic with a rate gives its
+ * task a lease id starting with "r" (statements/reserve-set.ts), any other
+ * lease costs this one comparison. Created by the first `setTopicLimits`
+ * that sets a rate, in its own transaction (a database that never had a rate
+ * has no trigger at all, and its writes pay nothing for it); never dropped.
+ */
+export const RATE_TRIGGER = `CREATE TRIGGER IF NOT EXISTS sokka_rate_taken AFTER UPDATE OF attempts ON sokka_tasks
     WHEN NEW.lease_id >= 'r' AND NEW.lease_id IS NOT OLD.lease_id
     BEGIN
       INSERT INTO sokka_limit_state (topic, part, rate_tat)
@@ -65,8 +74,7 @@ export const LIMITS_SCHEMA: string[] = [
         WHERE l.topic = NEW.topic AND l.rate_limit IS NOT NULL AND (NOT l.partitioned OR NEW.partition_key IS NOT NULL)
       ON CONFLICT (topic, part) DO UPDATE SET rate_tat = max(coalesce(rate_tat, 0), ${NOW})
         + (SELECT rate_period_ms * 1.0 / rate_limit FROM sokka_topic_limits WHERE topic = excluded.topic);
-    END`,
-];
+    END`;
 
 /** `ceil(x)` for x ≥ 0 without the math functions (not every SQLite has them); a hair of slack for float sums. */
 const ceil = (x: string) => `(CAST((${x}) - 1e-9 AS INTEGER) + ((${x}) - 1e-9 > CAST((${x}) - 1e-9 AS INTEGER)))`;
@@ -119,11 +127,14 @@ export function limitWait(running: string, leaseEnd: string): string {
       coalesce(s.held_until - ${NOW}, 0))`;
 }
 
-/** The soonest lease end among topic ?1's running tasks (`key`: of that key). */
+/**
+ * The soonest end of a lease that still holds among topic ?1's running tasks (`key`: of that key): what
+ * the cap counts. A lease already expired is not counted, so it frees nothing more when reserved again.
+ */
 export function leaseEnd(key?: string): string {
   return key === undefined
-    ? `(SELECT min(ready_at) FROM sokka_tasks WHERE ${RUNNING} AND topic = ?1)`
-    : `(SELECT min(ready_at) FROM sokka_tasks WHERE ${KEYED_RUNNING} AND topic = ?1 AND partition_key = ${key})`;
+    ? `(SELECT min(ready_at) FROM sokka_tasks WHERE ${RUNNING} AND topic = ?1 AND ready_at > ${NOW})`
+    : `(SELECT min(ready_at) FROM sokka_tasks WHERE ${KEYED_RUNNING} AND topic = ?1 AND partition_key = ${key} AND ready_at > ${NOW})`;
 }
 
 /** ?1 a topic: whether its limits are partitioned (no row: not). */
