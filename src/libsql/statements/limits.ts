@@ -24,10 +24,15 @@
 import { NOW, PARKED, WAITING } from "./fragments.ts";
 import { statusIn } from "./guards.ts";
 
+/**
+ * The tasks with a partition key that wait or run: ONE partial index holds them by (topic, key, status, …),
+ * so a status change of a task without a key evaluates one condition, and its key comes first.
+ */
+const KEYED = `partition_key IS NOT NULL AND status IN ('starting', 'running')`;
 /** Waiting tasks that carry a partition key: the partitioned reservation walks these by key. */
-export const KEYED_WAITING = `${WAITING} AND partition_key IS NOT NULL`;
+export const KEYED_WAITING = `${KEYED} AND ${WAITING}`;
 /** Running tasks that carry a partition key: a key's running count. */
-export const KEYED_RUNNING = `${statusIn(["running"])} AND partition_key IS NOT NULL`;
+export const KEYED_RUNNING = `${KEYED} AND ${statusIn(["running"])}`;
 /** Running tasks (the parked index's condition, word for word, then the one status). */
 const RUNNING = `${PARKED} AND ${statusIn(["running"])}`;
 
@@ -52,8 +57,7 @@ export const LIMITS_SCHEMA: string[] = [
     PRIMARY KEY (topic, part)
   ) WITHOUT ROWID`,
   // Only tasks with a key have entries: a task without one writes nothing here.
-  `CREATE INDEX sokka_tasks_keyed ON sokka_tasks (topic, partition_key, priority, ready_at) WHERE ${KEYED_WAITING}`,
-  `CREATE INDEX sokka_tasks_keyed_running ON sokka_tasks (topic, partition_key, ready_at) WHERE ${KEYED_RUNNING}`,
+  `CREATE INDEX sokka_tasks_keyed ON sokka_tasks (topic, partition_key, status, priority, ready_at) WHERE ${KEYED}`,
 ];
 
 /**
