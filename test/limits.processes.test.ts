@@ -209,7 +209,8 @@ describe("partitioned topic limits across processes", () => {
     expect(Math.max(...b.map((r) => r.end))).toBeLessThan(Math.max(...a.map((r) => r.start)));
     expect(maxRunning(a)).toBe(2);
     expect(maxRunning(b)).toBe(2);
-    expect(new Set(runs.map((r) => r.pid)).size).toBe(2); // both processes took part
+    // which process takes a freed slot is not promised: the worker whose outcome frees it reserves again in the
+    // same round trip, so one process may keep every slot of a key while it has tasks
   });
 
   // The partitioned case above on one store: a worker on a store that did not set the limits itself (as in any
