@@ -146,6 +146,7 @@ const withRunning = async (q: TaskQ) => ({ t: await running(q) });
 const scheduled = (q: TaskQ, paused = false) =>
   q.schedule({ name: "s", cron: "@daily", topic: TOPIC, data: BIG, paused });
 const isScheduled = async (q: TaskQ) => (await q.getSchedule("s")) !== null;
+const hasLimits = async (q: TaskQ) => (await q.topicLimits(TOPIC)) !== null;
 
 /** The JSON API's writes other than POST, by method and path as the OpenAPI document writes them. */
 const OTHER_HTTP_CASES: Record<string, Case> = {
@@ -153,6 +154,18 @@ const OTHER_HTTP_CASES: Record<string, Case> = {
     name: "PUT /schedules/{name}",
     act: (q) => http(q, "/schedules/s", { cron: "@daily", topic: TOPIC, data: BIG }, undefined, "PUT"),
     landed: isScheduled,
+  },
+  "PUT /topics/{topic}/limits": {
+    name: "PUT /topics/{topic}/limits",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, `/topics/${TOPIC}/limits`, { concurrency: 3 }, undefined, "PUT"),
+    landed: hasLimits,
+  },
+  "DELETE /topics/{topic}/limits": {
+    name: "DELETE /topics/{topic}/limits",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.setTopicLimits(TOPIC, { concurrency: 2 })) }),
+    act: (q) => http(q, `/topics/${TOPIC}/limits`, undefined, undefined, "DELETE"),
+    landed: async (q) => !(await hasLimits(q)),
   },
   "DELETE /schedules/{name}": {
     name: "DELETE /schedules/{name}",
@@ -357,6 +370,39 @@ const STORE_CASES: Case[] = [
     seed: async (q) => ({ t: await waiting(q).then(() => q.pauseTopic(TOPIC)) }),
     act: (q) => api(() => q.resumeTopic(TOPIC)),
     landed: async (q) => !(await isPaused(q)),
+  },
+  {
+    // with a rate: the rate trigger is created in the same transaction
+    name: "setTopicLimits",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => api(() => q.setTopicLimits(TOPIC, { concurrency: 2, rate: { limit: 5, periodMs: 1000 } })),
+    landed: hasLimits,
+  },
+  {
+    name: "setTopicLimits(null)",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.setTopicLimits(TOPIC, { concurrency: 2 })) }),
+    act: (q) => api(() => q.setTopicLimits(TOPIC, null)),
+    landed: async (q) => !(await hasLimits(q)),
+  },
+  {
+    name: "reserveTasks of a partitioned topic (RESERVE_MANY_KEYED)",
+    seed: async (q) => ({
+      t: await q.createTask({ topic: TOPIC, taskId: "a", partitionKey: "k", data: BIG })
+        .then(() => q.setTopicLimits(TOPIC, { concurrency: 1, partitioned: true })),
+    }),
+    act: (q) => api(() => q.reserveTasks(TOPIC, "p", 2)),
+    landed: async (q) => (await statusOf(q, "a")) === "running",
+  },
+  {
+    name: "snooze holding its topic back (rateLimited: HOLD_TOPICS then SNOOZE)",
+    seed: withRunning,
+    act: (q, s) =>
+      api(() =>
+        q.applyWrites([
+          { op: "snooze", taskId: "a", pid: "p", leaseId: s.t.leaseId, snoozeTime: 60_000, holdTopic: true },
+        ])
+      ),
+    landed: async (q) => (await statusOf(q, "a")) === "snoozed",
   },
   {
     name: "pruneTasks",
@@ -631,6 +677,18 @@ const DASHBOARD_CASES: Case[] = [
     landed: async (q) => !(await isPaused(q)),
   },
   {
+    name: "dashboard: set limits (the topic page's form)",
+    seed: async (q) => ({ t: await waiting(q) }),
+    act: (q) => http(q, "/ui/topics/limits", undefined, { topic: TOPIC, from: "topic", concurrency: "3" }),
+    landed: hasLimits,
+  },
+  {
+    name: "dashboard: remove limits",
+    seed: async (q) => ({ t: await waiting(q).then(() => q.setTopicLimits(TOPIC, { concurrency: 2 })) }),
+    act: (q) => http(q, "/ui/topics/remove-limits", undefined, { topic: TOPIC, from: "topic" }),
+    landed: async (q) => !(await hasLimits(q)),
+  },
+  {
     name: "dashboard: pause (the topic in the form)",
     seed: async (q) => ({ t: await waiting(q) }),
     act: (q) => http(q, "/ui/topics/pause", undefined, { topic: TOPIC }),
@@ -810,7 +868,7 @@ describe.each(fileDrivers())(
 describe("a commit that fails is never acknowledged (sqld whose --db-path is on a full disk)", () => {
   const REMOTE_CASES = [...STORE_CASES, HTTP_CASES["/tasks"], HTTP_CASES["/tasks/{taskId}/complete"]];
   /** Writes that change one page of the database (a row of the paused-topics table). */
-  const ONE_PAGE = new Set(["pauseTopic", "resumeTopic"]);
+  const ONE_PAGE = new Set(["pauseTopic", "resumeTopic", "setTopicLimits(null)"]);
 
   it("every write the remote store sends commits or rejects with a store error (sqld's default WAL)", async () => {
     const server = new Server([], join(disk.dir, "sqld-default"));
@@ -875,7 +933,13 @@ class Server {
     const raw = createClient({ url: this.sqld.url });
     try {
       await raw.batch(
-        ["DELETE FROM sokka_tasks", "DELETE FROM sokka_paused_topics", "DELETE FROM sokka_schedules"],
+        [
+          "DELETE FROM sokka_tasks",
+          "DELETE FROM sokka_paused_topics",
+          "DELETE FROM sokka_schedules",
+          "DELETE FROM sokka_topic_limits",
+          "DELETE FROM sokka_limit_state",
+        ],
         "write",
       );
     } finally {
