@@ -12,8 +12,8 @@ import { type Client, createClient } from "@libsql/client";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   createTaskQ,
-  type Enqueued,
   enqueueBatch,
+  type Enqueued,
   enqueueTx,
   notifyCommitted,
   ok,
