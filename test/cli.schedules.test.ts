@@ -121,7 +121,7 @@ describe("sokka schedules (Node, file: database)", () => {
       oneLine(r);
       expect(r.stderr).toMatch(/nightly/);
     }
-  });
+  }, 180_000);
 
   it("fire makes exactly the due slots' tasks (only the topics given); list --schedule lists them; tables for people", async () => {
     await behind.schedule({ name: "daily", cron: "0 0 * * *", topic: "reports", backfillMs: 5 * DAY });

@@ -194,7 +194,7 @@ describe("commands (Node, file: database)", () => {
     const badUrl = await sokka(["list", "--url", "nope://x"], {});
     expect(badUrl.code).toBe(2);
     oneLine(badUrl);
-  }, 60_000);
+  }, 180_000);
 });
 
 async function freePort(): Promise<number> {

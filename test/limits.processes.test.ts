@@ -122,7 +122,7 @@ describe.concurrent("topic limits across processes", () => {
   it.for(["file", "sqld"] as const)(
     "concurrency 5, 4 processes × concurrency 32, 2,000 tasks on %s: at most 5 run at once, and 5 do",
     // on sqld every reservation and outcome is a round trip: 2,000 tasks at 5 at once take a while
-    { timeout: 120_000 },
+    { timeout: 180_000 },
     async (kind, { expect }) => {
       const { url, taskq } = database(kind);
       const topic = uniq("cap");
@@ -130,7 +130,7 @@ describe.concurrent("topic limits across processes", () => {
       const procs = await workers(4, url, topic, { concurrency: 32, leaseTimeMs: 30_000, hold: 3 });
       // made once every process waits for them, so that all four race for the slots from the first
       await taskq.createTasks(Array.from({ length: 2000 }, (_, i) => ({ topic, data: i })));
-      await reach(taskq, topic, "terminated", 2000, 50_000);
+      await reach(taskq, topic, "terminated", 2000, 110_000);
       const runs = await runsOf(procs, expect);
       expect(new Set(runs.map((r) => r.id)).size).toBe(2000);
       expect(runs.length).toBe(2000);
