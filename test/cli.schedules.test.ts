@@ -34,94 +34,98 @@ afterEach(async () => {
 });
 
 describe("sokka schedules (Node, file: database)", () => {
-  it("set (from options, or a file with options over it), show, list, pause, resume, delete: the printed JSON is what the store holds", async () => {
-    const s = await sokkaJson<Schedule>([
-      "schedules",
-      "set",
-      "nightly",
-      "--cron",
-      "30 1 * * *",
-      "--topic",
-      "reports",
-      "--timezone",
-      "Europe/London",
-      "--data",
-      '{"kind":"daily"}',
-      "--sub-topic",
-      "eu",
-      "--description",
-      "the nightly report",
-      "--priority",
-      "-2",
-      "--max-attempts",
-      "3",
-      "--backoff",
-      '{"type":"fixed","delayMs":5000}',
-      "--timeout",
-      "5m",
-      "--overlap",
-      "skip",
-      "--backfill",
-      "6h",
-    ], env);
-    expect(s).toMatchObject({
-      name: "nightly",
-      cron: "30 1 * * *",
-      timezone: "Europe/London",
-      topic: "reports",
-      subTopic: "eu",
-      taskDescription: "the nightly report",
-      data: { kind: "daily" },
-      priority: -2,
-      maxAttempts: 3,
-      backoff: { type: "fixed", delayMs: 5000 },
-      timeoutMs: 300_000,
-      overlap: "skip",
-      backfillMs: 21_600_000,
-      paused: false,
-      version: 1,
-    });
-    expect(await taskq.getSchedule("nightly")).toEqual(s);
-    expect(await sokkaJson<Schedule>(["schedules", "show", "nightly"], env)).toEqual(s);
+  it(
+    "set (from options, or a file with options over it), show, list, pause, resume, delete: the printed JSON is what the store holds",
+    async () => {
+      const s = await sokkaJson<Schedule>([
+        "schedules",
+        "set",
+        "nightly",
+        "--cron",
+        "30 1 * * *",
+        "--topic",
+        "reports",
+        "--timezone",
+        "Europe/London",
+        "--data",
+        '{"kind":"daily"}',
+        "--sub-topic",
+        "eu",
+        "--description",
+        "the nightly report",
+        "--priority",
+        "-2",
+        "--max-attempts",
+        "3",
+        "--backoff",
+        '{"type":"fixed","delayMs":5000}',
+        "--timeout",
+        "5m",
+        "--overlap",
+        "skip",
+        "--backfill",
+        "6h",
+      ], env);
+      expect(s).toMatchObject({
+        name: "nightly",
+        cron: "30 1 * * *",
+        timezone: "Europe/London",
+        topic: "reports",
+        subTopic: "eu",
+        taskDescription: "the nightly report",
+        data: { kind: "daily" },
+        priority: -2,
+        maxAttempts: 3,
+        backoff: { type: "fixed", delayMs: 5000 },
+        timeoutMs: 300_000,
+        overlap: "skip",
+        backfillMs: 21_600_000,
+        paused: false,
+        version: 1,
+      });
+      expect(await taskq.getSchedule("nightly")).toEqual(s);
+      expect(await sokkaJson<Schedule>(["schedules", "show", "nightly"], env)).toEqual(s);
 
-    // a file, an option written over it; created paused
-    const dir = tempDir("sokka-cli-schedules-");
-    try {
-      const file = `${dir.dir}/hourly.json`;
-      writeFileSync(file, JSON.stringify({ name: "hourly", cron: "@hourly", topic: "pings", data: [1, 2] }));
-      const h = await sokkaJson<Schedule>(
-        ["schedules", "set", "hourly", "--file", file, "--topic", "pongs", "--paused"],
-        env,
-      );
-      expect(h).toMatchObject({ cron: "@hourly", topic: "pongs", data: [1, 2], paused: true });
-      // replaced: still paused unless told (--no-paused)
-      const again = await sokkaJson<Schedule>(["schedules", "set", "hourly", "--file", file], env);
-      expect([again.topic, again.paused, again.version]).toEqual(["pings", true, 2]);
-      const active = await sokkaJson<Schedule>(["schedules", "set", "hourly", "--file", file, "--no-paused"], env);
-      expect(active.paused).toBe(false);
-    } finally {
-      dir.cleanup();
-    }
+      // a file, an option written over it; created paused
+      const dir = tempDir("sokka-cli-schedules-");
+      try {
+        const file = `${dir.dir}/hourly.json`;
+        writeFileSync(file, JSON.stringify({ name: "hourly", cron: "@hourly", topic: "pings", data: [1, 2] }));
+        const h = await sokkaJson<Schedule>(
+          ["schedules", "set", "hourly", "--file", file, "--topic", "pongs", "--paused"],
+          env,
+        );
+        expect(h).toMatchObject({ cron: "@hourly", topic: "pongs", data: [1, 2], paused: true });
+        // replaced: still paused unless told (--no-paused)
+        const again = await sokkaJson<Schedule>(["schedules", "set", "hourly", "--file", file], env);
+        expect([again.topic, again.paused, again.version]).toEqual(["pings", true, 2]);
+        const active = await sokkaJson<Schedule>(["schedules", "set", "hourly", "--file", file, "--no-paused"], env);
+        expect(active.paused).toBe(false);
+      } finally {
+        dir.cleanup();
+      }
 
-    const all = await sokkaJson<{ data: Schedule[] }>(["schedules", "list"], env);
-    expect(all).toEqual({ data: await taskq.listSchedules() });
-    expect(all.data.map((x) => x.name)).toEqual(["hourly", "nightly"]);
-    const some = await sokkaJson<{ data: Schedule[] }>(["schedules", "list", "--topic", "reports"], env);
-    expect(some.data.map((x) => x.name)).toEqual(["nightly"]);
+      const all = await sokkaJson<{ data: Schedule[] }>(["schedules", "list"], env);
+      expect(all).toEqual({ data: await taskq.listSchedules() });
+      expect(all.data.map((x) => x.name)).toEqual(["hourly", "nightly"]);
+      const some = await sokkaJson<{ data: Schedule[] }>(["schedules", "list", "--topic", "reports"], env);
+      expect(some.data.map((x) => x.name)).toEqual(["nightly"]);
 
-    expect((await sokkaJson<Schedule>(["schedules", "pause", "nightly"], env)).paused).toBe(true);
-    expect((await taskq.getSchedule("nightly"))!.paused).toBe(true);
-    expect((await sokkaJson<Schedule>(["schedules", "resume", "nightly"], env)).paused).toBe(false);
-    expect(await sokkaJson(["schedules", "delete", "nightly"], env)).toEqual({ name: "nightly", deleted: true });
-    expect(await taskq.getSchedule("nightly")).toBeNull();
+      expect((await sokkaJson<Schedule>(["schedules", "pause", "nightly"], env)).paused).toBe(true);
+      expect((await taskq.getSchedule("nightly"))!.paused).toBe(true);
+      expect((await sokkaJson<Schedule>(["schedules", "resume", "nightly"], env)).paused).toBe(false);
+      expect(await sokkaJson(["schedules", "delete", "nightly"], env)).toEqual({ name: "nightly", deleted: true });
+      expect(await taskq.getSchedule("nightly")).toBeNull();
 
-    for (const args of [["show", "nightly"], ["delete", "nightly"], ["pause", "nightly"], ["resume", "nightly"]]) {
-      const r = await sokka(["schedules", ...args], env);
-      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(1);
-      oneLine(r);
-      expect(r.stderr).toMatch(/nightly/);
-    }
-  }, 180_000);
+      for (const args of [["show", "nightly"], ["delete", "nightly"], ["pause", "nightly"], ["resume", "nightly"]]) {
+        const r = await sokka(["schedules", ...args], env);
+        expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(1);
+        oneLine(r);
+        expect(r.stderr).toMatch(/nightly/);
+      }
+    },
+    180_000,
+  );
 
   it("fire makes exactly the due slots' tasks (only the topics given); list --schedule lists them; tables for people", async () => {
     await behind.schedule({ name: "daily", cron: "0 0 * * *", topic: "reports", backfillMs: 5 * DAY });
