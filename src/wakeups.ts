@@ -46,14 +46,20 @@ export function markLimited(key: unknown, topic: string): void {
 }
 
 /**
- * Tells this process's waiters on `key` that running tasks of `topics` ended
+ * Tells this process's waiters on `key` that running `tasks` ended
  * (after the commit): a limited topic's waiters look again, as its
  * concurrency may have room now. Other topics' waiters are left alone.
  */
-export function announceEnded(key: unknown, topics: Iterable<string>): void {
+export function announceEnded(key: unknown, tasks: Iterable<{ topic: string }>): void {
   const set = limited.get(key);
-  if (!set || !listeners.has(key)) return;
-  for (const topic of topics) if (set.has(topic)) announce(key, topic, 0);
+  if (!set || !listeners.has(key)) return; // no limited topic known here: nothing to walk
+  const told = new Set<string>();
+  for (const { topic } of tasks) {
+    if (set.has(topic) && !told.has(topic)) {
+      told.add(topic);
+      announce(key, topic, 0);
+    }
+  }
 }
 
 /** Whether anything in this process waits on `key` (announcing costs nothing then). */

@@ -29,6 +29,8 @@ beforeAll(async () => {
     })));
   }
   await taskq.reserveTask("t1", "p"); // a parked (running) one too
+  // the keyed index, which the partitioned reservation walks, exists from the first partitioned topic on
+  await taskq.setTopicLimits("t-keyed", { concurrency: 1, partitioned: true });
   await taskq.close();
   expect(Number((await planner.execute("SELECT count(*) AS n FROM sokka_tasks WHERE status = 'blocked'")).rows[0].n))
     .toBe(BLOCKED);
@@ -135,4 +137,39 @@ describe("query plans with blocked dependants, after ANALYZE", () => {
   });
   it("reservation reads only the waiting and parked indexes: a blocked task is in neither", reservationPlans);
   it("each statement of the dependants trigger finds its rows by index or key, never by a scan", triggerPlans);
+});
+
+/** The names of the database's triggers and indexes. */
+async function schemaNames(url: string): Promise<string[]> {
+  const raw = await rawDb(url);
+  try {
+    const rs = await raw.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')");
+    return rs.rows.map((r) => String(r.name));
+  } finally {
+    raw.close();
+  }
+}
+
+it("the keyed index and the rate trigger exist only from the first limits that need them on", async () => {
+  // a database whose topics have no partitioned limit and no rate pays nothing for either at each status change
+  const fresh = tempDbUrl();
+  const taskq = createTaskQ({ url: fresh.url });
+  try {
+    await taskq.createTask({ topic: "a", partitionKey: "k" });
+    await taskq.setTopicLimits("a", { concurrency: 2 });
+    let names = await schemaNames(fresh.url);
+    expect(names).not.toContain("sokka_tasks_keyed");
+    expect(names).not.toContain("sokka_rate_taken");
+    await taskq.setTopicLimits("a", { concurrency: 2, partitioned: true });
+    names = await schemaNames(fresh.url);
+    expect(names).toContain("sokka_tasks_keyed");
+    expect(names).not.toContain("sokka_rate_taken");
+    await taskq.setTopicLimits("b", { rate: { limit: 5, periodMs: 1000 } });
+    expect(await schemaNames(fresh.url)).toContain("sokka_rate_taken");
+    // the task created before the index is in it: the partitioned reservation finds it
+    expect((await taskq.reserveTask("a", "p"))?.partitionKey).toBe("k");
+  } finally {
+    await taskq.close();
+    await fresh.cleanup?.();
+  }
 });

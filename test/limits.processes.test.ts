@@ -5,7 +5,8 @@
  * on those records:
  *
  * - concurrency 5 under 4 processes × concurrency 32, 2,000 tasks, on one
- *   `file:` database and on a libSQL server (sqld): at most 5 run at once,
+ *   `file:` database and on a libSQL server (sqld, one of its own, in the
+ *   layout recommended for many writers): at most 5 run at once,
  *   and 5 do;
  * - a process SIGKILLed while it holds the topic's 5 slots: another process
  *   reserves nothing of the topic before those leases end, then runs it all;
@@ -22,10 +23,11 @@
  * The cases run at once (the rate's 20 s is the floor of the file's time),
  * the partitioned ones after them.
  */
-import { afterAll, describe, type ExpectStatic, inject, it } from "vitest";
-import { ok, type TaskQ, worker } from "../mod.ts";
+import { afterAll, describe, type ExpectStatic, it } from "vitest";
+import { createTaskQ, ok, type TaskQ, worker } from "../mod.ts";
 import { type Child, complaints, spawnFixture } from "./processes.ts";
-import { remoteTaskQ, storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
+import { storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
+import { RECOMMENDED_FLAGS, startSqld } from "./sqld.ts";
 
 /** One run as the function recorded it: `at` reserved (database clock), `start`/`end` by Date.now(). */
 interface Run {
@@ -42,12 +44,20 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-/** A store on a fresh `file:` database (and its URL for the children), or on the suite's sqld. */
-function database(kind: "file" | "sqld"): { url: string; taskq: TaskQ } {
+/**
+ * A store on a fresh `file:` database (and its URL for the children), or on a sqld of its own (the recommended
+ * layout for many writer processes): four processes hammering the suite's shared sqld would slow every other
+ * test on it.
+ */
+async function database(kind: "file" | "sqld"): Promise<{ url: string; taskq: TaskQ }> {
   if (kind === "sqld") {
-    const { taskq, cleanup } = remoteTaskQ();
-    cleanups.push(cleanup);
-    return { url: inject("remoteUrl"), taskq };
+    const sqld = await startSqld({ flags: RECOMMENDED_FLAGS });
+    const taskq = createTaskQ({ url: sqld.url });
+    cleanups.push(async () => {
+      await taskq.close();
+      await sqld.stop();
+    });
+    return { url: sqld.url, taskq };
   }
   const db = tempDbUrl();
   const taskq = storeOn(db.url);
@@ -124,7 +134,7 @@ describe.concurrent("topic limits across processes", () => {
     // on sqld every reservation and outcome is a round trip: 2,000 tasks at 5 at once take a while
     { timeout: 180_000 },
     async (kind, { expect }) => {
-      const { url, taskq } = database(kind);
+      const { url, taskq } = await database(kind);
       const topic = uniq("cap");
       await taskq.setTopicLimits(topic, { concurrency: 5 });
       const procs = await workers(4, url, topic, { concurrency: 32, leaseTimeMs: 30_000, hold: 3 });
@@ -139,7 +149,7 @@ describe.concurrent("topic limits across processes", () => {
   );
 
   it("a process SIGKILLed at the cap holds its slots until its leases end; then another takes the topic", async ({ expect }) => {
-    const { url, taskq } = database("file");
+    const { url, taskq } = await database("file");
     const topic = uniq("killed");
     await taskq.setTopicLimits(topic, { concurrency: 5 });
     const tasks = await taskq.createTasks(Array.from({ length: 20 }, (_, i) => ({ topic, data: i })));
@@ -168,7 +178,7 @@ describe.concurrent("topic limits across processes", () => {
   });
 
   it("50 per second (burst 3), 3 processes, 20 s: at most 53 in any second, and 50/s ± 10 % over the run", async ({ expect }) => {
-    const { url, taskq } = database("file");
+    const { url, taskq } = await database("file");
     const topic = uniq("rate");
     await taskq.setTopicLimits(topic, { rate: { limit: 50, periodMs: 1_000, burst: 3 } });
     const procs = await workers(3, url, topic, { concurrency: 8, leaseTimeMs: 60_000, hold: 1 });
@@ -193,7 +203,7 @@ describe.concurrent("topic limits across processes", () => {
 // never looked whether the topic became partitioned; reserveTask/reserveTasks do).
 describe("partitioned topic limits across processes", () => {
   it("partitioned, concurrency 2 per key, 2 processes: key B runs while key A's backlog waits", async ({ expect }) => {
-    const { url, taskq } = database("file");
+    const { url, taskq } = await database("file");
     const topic = uniq("keyed");
     await taskq.setTopicLimits(topic, { concurrency: 2, partitioned: true });
     const procs = await workers(2, url, topic, { concurrency: 8, leaseTimeMs: 30_000, hold: 20 });
@@ -216,7 +226,7 @@ describe("partitioned topic limits across processes", () => {
   // The partitioned case above on one store: a worker on a store that did not set the limits itself (as in any
   // other process) must learn that the topic is partitioned, as reserveTask/reserveTasks do.
   it("a worker whose store did not set a topic's partitioned limits runs its tasks", async ({ expect }) => {
-    const { url, taskq } = database("file");
+    const { url, taskq } = await database("file");
     const topic = uniq("keyed-elsewhere");
     await taskq.setTopicLimits(topic, { concurrency: 2, partitioned: true });
     await taskq.createTasks(Array.from({ length: 10 }, (_, i) => ({ topic, partitionKey: "A", data: i })));

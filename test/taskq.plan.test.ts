@@ -26,6 +26,9 @@ beforeAll(async () => {
   planner = await rawDb(db.url);
   const taskq = createTaskQ({ url: db.url });
   await taskq.createTasks(Array.from({ length: 200 }, (_, i) => ({ topic: `t${i % 3}`, data: i })));
+  // the keyed index exists from the first partitioned topic on; the statements' branches for partitioned topics
+  // (which run only then) are planned with it
+  await taskq.setTopicLimits("t-keyed", { concurrency: 1, partitioned: true });
   await taskq.close();
 });
 afterAll(() => {

@@ -36,8 +36,8 @@ export interface StoreContext {
   announceCancel(taskId: string, reason: string): void;
   /** Wakes every waiter of this process on this database: a write moved dependants (see `RowFlags`). */
   announceAll(): void;
-  /** Tells this process's waiters that running tasks of `topics` ended (a limited topic's slot is free). */
-  announceEnded(topics: Iterable<string>): void;
+  /** Tells this process's waiters that running `tasks` ended (a slot of a limited topic among theirs is free). */
+  announceEnded(tasks: Iterable<{ topic: string }>): void;
   /** The database's name in `wakeups.ts`. */
   readonly key: unknown;
   /** The topics this store believes have partitioned limits (their own reservation statement; see limits.ts). */

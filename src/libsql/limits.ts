@@ -15,7 +15,14 @@ import type { TopicLimits } from "../types.ts";
 import { markLimited } from "../wakeups.ts";
 import type { StoreContext } from "./context.ts";
 import { oneRow, type Row } from "../drivers/driver.ts";
-import { CLEAR_LIMITS, IS_PARTITIONED, RATE_TRIGGER, READ_LIMITS, SET_LIMITS } from "./statements/limits.ts";
+import {
+  CLEAR_LIMITS,
+  IS_PARTITIONED,
+  KEYED_INDEX,
+  RATE_TRIGGER,
+  READ_LIMITS,
+  SET_LIMITS,
+} from "./statements/limits.ts";
 
 /** The largest concurrency, rate limit and burst: far above any real need, small enough for exact arithmetic. */
 export const MAX_LIMIT_VALUE = 100_000;
@@ -76,9 +83,14 @@ export async function setTopicLimits(
     o.rate?.burst ?? 0,
     partitioned,
   ];
-  // the rate trigger exists from the first rate on (statements/limits.ts), created in the same transaction
-  const stmts = SET_LIMITS.map((sql) => ({ sql, args }));
-  await ctx.batch(o.rate ? [{ sql: RATE_TRIGGER, args: [] }, ...stmts] : stmts, "write", 1, what);
+  // the rate trigger exists from the first rate on, the keyed index from the first partitioned topic on
+  // (statements/limits.ts), each created in the same transaction
+  const stmts = [
+    ...(o.rate ? [{ sql: RATE_TRIGGER, args: [] }] : []),
+    ...(partitioned ? [{ sql: KEYED_INDEX, args: [] }] : []),
+    ...SET_LIMITS.map((sql) => ({ sql, args })),
+  ];
+  await ctx.batch(stmts, "write", 1, what);
   if (partitioned) ctx.partitioned.add(topic);
   else ctx.partitioned.delete(topic);
   markLimited(ctx.key, topic);

@@ -60,7 +60,7 @@ export async function act<D>(
     // a worker of this process running it aborts it now, not at its next keepalive
     else if (action === "cancelTask") {
       ctx.announceCancel(taskId, t.error ?? "");
-      ctx.announceEnded([t.topic]); // a running task cancelled frees its slot of a limited topic
+      ctx.announceEnded([t]); // a running task cancelled frees its slot of a limited topic
     }
     return t;
   }

@@ -102,7 +102,7 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
       listening: () => listening(settings.key),
       announceCancel: (taskId, reason) => announceCancel(settings.key, taskId, reason),
       announceAll: () => announceAll(settings.key),
-      announceEnded: (topics) => announceEnded(settings.key, topics),
+      announceEnded: (tasks) => announceEnded(settings.key, tasks),
       key: settings.key,
       partitioned: new Set(),
       maxDataBytes: settings.maxDataBytes,

@@ -168,7 +168,7 @@ export async function writeOne<D>(ctx: StoreContext, op: WriteOp): Promise<Task<
     const flags: RowFlags = { dependants: false };
     const t = rowToTask<D>(rs.rows[0], flags);
     if (MAKES_RESERVABLE.has(p.sql)) ctx.announce([t]);
-    if (ENDS_RUNNING.has(p.sql)) ctx.announceEnded([t.topic]);
+    if (ENDS_RUNNING.has(p.sql)) ctx.announceEnded([t]);
     if (flags.dependants) ctx.announceAll();
     return t;
   }
@@ -237,7 +237,7 @@ async function send<D>(
         }
       }
       if (MAKES_RESERVABLE.has(g.sql)) ctx.announce(written.values());
-      if (ENDS_RUNNING.has(g.sql) && written.size) ctx.announceEnded(topicsOf(written.values()));
+      if (ENDS_RUNNING.has(g.sql) && written.size) ctx.announceEnded(written.values());
       for (const p of g.plans) {
         const t = written.get(p.claim.taskId);
         if (t) p.result = { task: t };
@@ -249,13 +249,6 @@ async function send<D>(
   }
   const results = plans.map((p) => p instanceof TaskError ? { error: p } : p.result as WriteResult<D>);
   return { results, reserved };
-}
-
-/** The topics of `tasks`, each once. */
-function topicsOf(tasks: Iterable<Task<unknown>>): Set<string> {
-  const out = new Set<string>();
-  for (const t of tasks) out.add(t.topic);
-  return out;
 }
 
 /** The tasks `TERMINATE_BRIEF` wrote, each built from its plan's reserved task and the version and time returned. */

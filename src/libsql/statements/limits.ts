@@ -16,7 +16,8 @@
  * A topic without a row in either table pays three primary-key seeks per
  * reservation statement (not per task); once any topic of the database has
  * had a rate, each task reserved also runs the trigger's test of its lease
- * id (no lookup).
+ * id (no lookup); once any topic has been partitioned, each status change
+ * evaluates the keyed index's condition.
  *
  * @module
  */
@@ -25,8 +26,8 @@ import { NOW, PARKED, WAITING } from "./fragments.ts";
 import { statusIn } from "./guards.ts";
 
 /**
- * The tasks with a partition key that wait or run: ONE partial index holds them by (topic, key, status, …),
- * so a status change of a task without a key evaluates one condition, and its key comes first.
+ * The tasks with a partition key that wait or run: ONE partial index holds them by (topic, key, status, …)
+ * (`KEYED_INDEX`), so a status change of a task without a key evaluates one condition, its key first.
  */
 const KEYED = `partition_key IS NOT NULL AND status IN ('starting', 'running')`;
 /** Waiting tasks that carry a partition key: the partitioned reservation walks these by key. */
@@ -56,9 +57,17 @@ export const LIMITS_SCHEMA: string[] = [
     held_until INTEGER,
     PRIMARY KEY (topic, part)
   ) WITHOUT ROWID`,
-  // Only tasks with a key have entries: a task without one writes nothing here.
-  `CREATE INDEX sokka_tasks_keyed ON sokka_tasks (topic, partition_key, status, priority, ready_at) WHERE ${KEYED}`,
 ];
+
+/**
+ * The keyed tasks' index (tasks with a partition key that wait or run), by (topic, key, status, …): what a
+ * partitioned topic's reservation, running counts and stats walk. Created by the first `setTopicLimits`
+ * that partitions a topic, in its own transaction (one pass over the tasks table, under the write lock);
+ * never dropped. Until then no status change of any task evaluates its condition: a database without
+ * partitioned topics pays nothing for it.
+ */
+export const KEYED_INDEX =
+  `CREATE INDEX IF NOT EXISTS sokka_tasks_keyed ON sokka_tasks (topic, partition_key, status, priority, ready_at) WHERE ${KEYED}`;
 
 /**
  * Spends a rate token per task reserved. Only a reservation sets `attempts`,

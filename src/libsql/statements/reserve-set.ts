@@ -26,12 +26,14 @@ const [RUNNING, FAILED] = TRANSITIONS.reserve.to;
  * alone, so a reservation of a topic without a rate fires no lookup per task. One seek per statement
  * (an uncorrelated subquery).
  */
-const RATED = "coalesce((SELECT 'r' FROM sokka_topic_limits WHERE topic = ?1 AND rate_limit IS NOT NULL), '')";
+const RATED = "EXISTS (SELECT 1 FROM sokka_topic_limits WHERE topic = ?1 AND rate_limit IS NOT NULL)";
+/** A new lease id: 32 hex digits, after an "r" when the topic has a rate (no concatenation otherwise). */
+const LEASE = "lower(hex(randomblob(16)))";
 /** What a reservation writes: each column as an exhausted task gets it, and as a reserved one does. */
 const ON_RESERVE: [column: string, exhausted: string, reserved: string][] = [
   ["status", lit(FAILED), lit(RUNNING)],
   ["pid", "pid", "?2"],
-  ["lease_id", "NULL", `${RATED} || lower(hex(randomblob(16)))`],
+  ["lease_id", "NULL", `CASE WHEN ${RATED} THEN 'r' || ${LEASE} ELSE ${LEASE} END`],
   ["lease_expires_at", "NULL", `${NOW} + ?3`],
   ["ready_at", "NULL", `${NOW} + ?3`],
 ];
