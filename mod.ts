@@ -17,6 +17,7 @@
  */
 
 export { createTaskQ } from "./src/libsql/taskq.ts";
+export type { StoreDriver } from "./src/drivers/driver.ts";
 export { TestClock } from "./src/test-clock.ts";
 export {
   getSchedule,

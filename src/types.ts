@@ -14,6 +14,7 @@
 
 import type { TestClock } from "./test-clock.ts";
 import type { Client } from "@libsql/client";
+import type { StoreDriver } from "./drivers/driver.ts";
 import type { TaskError } from "./errors.ts";
 import type { Status } from "./transitions.ts";
 
@@ -417,8 +418,13 @@ export interface TaskQOptions {
    * `node:sqlite`; under Bun `bun:sqlite`; under Deno `node:sqlite`.
    * `"libsql"` (SQLite 3.45.1, with the bug) only when named, or when
    * nothing else loads; a `warning` event says so either way.
+   *
+   * Or a driver object: a database that is neither a URL nor a client, made
+   * by sokka's factory for its host (Cloudflare D1, a Durable Object's
+   * SQLite storage). `url`, `authToken` and `client` are then not given, and
+   * `close()` leaves the database as it was given.
    */
-  driver?: "better-sqlite3" | "node:sqlite" | "bun:sqlite" | "libsql";
+  driver?: "better-sqlite3" | "node:sqlite" | "bun:sqlite" | "libsql" | StoreDriver;
   /** Lease length when the caller gives none. Default 120000. */
   leaseTimeMs?: number;
   /** Snooze length when an outcome gives none. Default 300000. */

@@ -3,13 +3,15 @@
  * library this runtime has (src/drivers/): statements kept prepared, rows by
  * column name, SQLite's base error codes, a failed batch rolled back, the
  * short-pause BEGIN, a write read to its end, a replaced file noticed. And
- * which library a `file:` store opens by default, with which SQLite.
+ * which library a `file:` store opens by default, with which SQLite; a
+ * driver object given as `driver`.
  */
 import { expandConfig } from "@libsql/core/config";
 import { readdirSync, readlinkSync, rmSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTaskQ, TaskError } from "../mod.ts";
+import { createClient } from "@libsql/client";
+import { createTaskQ, type StoreDriver, TaskError } from "../mod.ts";
 import { classifyDriverError } from "../src/libsql/driver-errors.ts";
 import { oneRow } from "../src/drivers/driver.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
@@ -398,4 +400,38 @@ it("an injected @libsql/client in memory is not warned about (it has no WAL); on
     await q.close();
     client.close();
   }
+});
+
+it("a driver object is the store's database; anything else given as driver is refused by name", async () => {
+  // a driver object as the host factories make them (d1(), durableObjectSql()): here over a real libSQL database
+  const inner = createClient({ url: ":memory:" });
+  const driver: StoreDriver = {
+    sokkaDriver: true,
+    protocol: inner.protocol,
+    get closed() {
+      return inner.closed;
+    },
+    execute: (stmt) => inner.execute(stmt),
+    batch: (stmts, mode) => inner.batch(stmts, mode),
+    close: () => inner.close(),
+  };
+  const taskq = createTaskQ({ driver });
+  const t = await taskq.createTask({ topic: "t" });
+  expect((await taskq.reserveTask("t", "p"))?.taskId).toBe(t.taskId);
+  await taskq.close();
+  expect(inner.closed).toBe(false); // close() leaves a given database as it was given
+  expect(Number((await inner.execute("SELECT count(*) AS n FROM sokka_tasks")).rows[0].n)).toBe(1);
+  inner.close();
+  for (const bad of [{}, { execute() {} }, "sqlite3", 1]) {
+    const e = (() => {
+      try {
+        createTaskQ({ driver: bad as never });
+      } catch (e) {
+        return e as TaskError;
+      }
+    })();
+    expect(e).toBeInstanceOf(TaskError);
+    expect([e!.code, e!.issues?.[0]?.path]).toEqual(["invalid-options", "driver"]);
+  }
+  expect(() => createTaskQ({ driver, client: inner })).toThrow(/a client or a driver object, not both/);
 });

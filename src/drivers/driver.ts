@@ -74,3 +74,22 @@ export interface Driver {
    */
   readonly turns?: { every: number; yield(): Promise<void> };
 }
+
+/**
+ * A database a store runs on that is neither a URL nor a `@libsql/client`
+ * Client: what `createTaskQ({ driver })` takes besides a library's name
+ * (Cloudflare D1, a Durable Object's SQLite storage). Made by sokka's
+ * factories for each host; `close()` of the store leaves the database as it
+ * was given.
+ */
+export interface StoreDriver extends Driver {
+  /** Marks a driver object made for `createTaskQ({ driver })`. */
+  readonly sokkaDriver: true;
+}
+
+/** Whether `d` is a driver object for `createTaskQ({ driver })`. */
+export function isStoreDriver(d: unknown): d is StoreDriver {
+  const o = d as Partial<StoreDriver> | null;
+  return typeof o === "object" && o !== null && o.sokkaDriver === true && typeof o.execute === "function" &&
+    typeof o.batch === "function";
+}

@@ -12,7 +12,7 @@ import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveBytes, PositiveMs
 import type { TaskQ, TaskQOptions } from "../types.ts";
 import { BUSY_RETRY_MS, Connection, REQUEST_TIMEOUT_MS } from "./connection.ts";
 import { openFileClient } from "./file-clients.ts";
-import type { Driver } from "../drivers/driver.ts";
+import { type Driver, isStoreDriver, type StoreDriver } from "../drivers/driver.ts";
 import { TestClock } from "../test-clock.ts";
 import { shiftedClock } from "./shifted-clock.ts";
 import { FileDriver, filePath } from "./file-driver.ts";
@@ -62,7 +62,15 @@ const OptionsSchema = fields({
   retention: v.optional(RetentionSchema),
   clock: v.optional(v.instance(TestClock, "must be a TestClock")),
   driver: v.optional(
-    v.picklist(DRIVERS, `must be one of ${DRIVERS.map((d) => `"${d}"`).join(", ")} (file: and :memory: databases)`),
+    v.union(
+      [
+        v.picklist(DRIVERS),
+        v.custom<StoreDriver>(isStoreDriver),
+      ],
+      `must be one of ${
+        DRIVERS.map((d) => `"${d}"`).join(", ")
+      } (file: and :memory: databases), or a driver object (e.g. d1(env.DB))`,
+    ),
   ),
 }, "createTaskQ options");
 
@@ -82,19 +90,29 @@ const OptionsSchema = fields({
  */
 export function createTaskQ(options: TaskQOptions = {}): TaskQ {
   const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
-  const embedded = opts.client === undefined && /^(file:|:memory:$)/.test(opts.url ?? "file:");
-  if (opts.driver !== undefined && !embedded) {
+  // a driver object (Cloudflare D1, a Durable Object's storage) is the store's database, as an injected client is
+  const given: Driver | undefined = typeof opts.driver === "object" ? opts.driver : opts.client;
+  const library = typeof opts.driver === "string" ? opts.driver : undefined;
+  if (opts.client !== undefined && typeof opts.driver === "object") {
+    throw invalid(
+      "createTaskQ",
+      [{ path: "driver", message: "give a client or a driver object, not both" }],
+      "invalid-options",
+    );
+  }
+  const embedded = given === undefined && /^(file:|:memory:$)/.test(opts.url ?? "file:");
+  if (library !== undefined && !embedded) {
     throw invalid("createTaskQ", [{
       path: "driver",
       message: "chooses the SQLite library of a file: or :memory: database; a remote URL or a client has its own",
     }], "invalid-options");
   }
-  const own = opts.client === undefined;
+  const own = given === undefined;
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let client: Driver;
   let release: (() => void) | undefined;
-  if (opts.client) {
-    client = opts.client;
+  if (given) {
+    client = given;
   } else {
     const url = opts.url ?? "file:sokka.db";
     const isFile = url.startsWith("file:") || url === ":memory:";
@@ -102,14 +120,14 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
     const open = (): Driver => {
       // a file: database goes through a SQLite library chosen by the SQLite it carries (file-driver.ts)
-      if (isFile) return new FileDriver(filePath(url), { busyTimeoutMs, driver: opts.driver });
+      if (isFile) return new FileDriver(filePath(url), { busyTimeoutMs, driver: library });
       return createClient({ url, authToken: opts.authToken, fetch: boundedFetch(requestTimeoutMs) });
     };
     try {
       if (isFile && !isMemory) {
         ({ client, release } = openFileClient(url, open));
         try {
-          if (client instanceof FileDriver) client.use(opts.driver);
+          if (client instanceof FileDriver) client.use(library);
         } catch (e) {
           release();
           throw invalid("createTaskQ", [{ path: "driver", message: (e as Error).message }], "invalid-options");
