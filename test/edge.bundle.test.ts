@@ -74,6 +74,15 @@ describe("edge bundles (workerd conditions)", () => {
     expect(files).toContain("src/worker/drain.ts");
   });
 
+  it("the D1 example bundles with no node: builtins and no native driver, the D1 driver and drain() in it", async () => {
+    const { code, meta } = await bundle({ path: "examples/cloudflare/d1-worker.ts" });
+    expectEdgeSafe(code, meta);
+    const files = inputs(meta);
+    expect(files).toContain("src/drivers/d1.ts");
+    expect(files).toContain("src/worker/query-budget.ts");
+    expect(files.some((f) => f.startsWith("src/http/ui/"))).toBe(true);
+  });
+
   it("a worker-only program pulls in neither Hono nor the routes and dashboard", async () => {
     const { code, meta } = await bundle({
       contents: `

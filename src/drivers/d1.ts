@@ -19,19 +19,25 @@ import type { Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
 
 /** What the driver needs of a D1 prepared statement (the binding's `D1PreparedStatement`). */
 export interface D1PreparedStatementLike {
+  /** The statement with its parameters bound (`?1`, `?2`, …). */
   bind(...values: unknown[]): D1PreparedStatementLike;
+  /** Runs it: its rows by column name, and what it changed. */
   all(): Promise<D1ResultLike>;
 }
 
 /** What the driver reads of a D1 result. */
 export interface D1ResultLike {
+  /** The rows returned, by column name. */
   results?: Record<string, unknown>[];
+  /** `changes`: the rows a write changed. */
   meta?: { changes?: number };
 }
 
 /** What the driver needs of a D1 database binding (`env.DB`, a `D1Database`). */
 export interface D1DatabaseLike {
+  /** A statement of `sql`. */
   prepare(sql: string): D1PreparedStatementLike;
+  /** The statements in one transaction: all applied, or none. */
   batch(statements: D1PreparedStatementLike[]): Promise<D1ResultLike[]>;
 }
 
@@ -46,6 +52,7 @@ export class D1DriverError extends Error {
   /** The extended code when the message names one (`SQLITE_CONSTRAINT_UNIQUE`). */
   readonly extendedCode: string;
 
+  /** An error of `message` with SQLite's `code` (and extended code), D1's own error as `cause`. */
   constructor(message: string, code: string, extendedCode: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "D1DriverError";
