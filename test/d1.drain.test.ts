@@ -94,6 +94,31 @@ describe("drain() under a query budget on D1", () => {
   });
 });
 
+describe("the schema on a new D1 database", () => {
+  it("stores opening it at once agree: each call succeeds, the schema is made once; a bad binding is refused by name", async () => {
+    const fresh = await startD1();
+    try {
+      const stores = Array.from({ length: 4 }, () => createTaskQ({ driver: d1(fresh.db) }));
+      const made = await Promise.all(stores.map((q, i) => q.createTask({ topic: "first", data: i })));
+      expect(new Set(made.map((t) => t.taskId)).size).toBe(4);
+      expect(await stores[0].countTasks({ topic: "first" })).toBe(4);
+      expect(await stores[0].storeInfo()).toMatchObject({ driver: "d1" });
+      await Promise.all(stores.map((q) => q.close()));
+    } finally {
+      await fresh.dispose();
+    }
+    const e = (() => {
+      try {
+        d1({} as D1DatabaseLike);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(e).toBeInstanceOf(TaskError);
+    expect((e as TaskError).issues?.[0].path).toBe("db");
+  });
+});
+
 describe("D1's 2 MB per string", () => {
   it("createTasks and concurrent createTask calls whose JSON passes 2 MB are split, and all land", async () => {
     const topic = uniq("big");

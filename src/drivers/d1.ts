@@ -16,6 +16,7 @@
 
 import type { InArgs, InValue } from "@libsql/client";
 import type { Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
+import { TaskError } from "../errors.ts";
 
 /** What the driver needs of a D1 prepared statement (the binding's `D1PreparedStatement`). */
 export interface D1PreparedStatementLike {
@@ -169,7 +170,8 @@ function normalise(rows: Row[]): Row[] {
  */
 export function d1(db: D1DatabaseLike): StoreDriver {
   if (typeof db?.prepare !== "function" || typeof db?.batch !== "function") {
-    throw new TypeError("d1(db): db must be a D1 database binding (env.DB), with prepare() and batch()");
+    const message = "must be a D1 database binding (env.DB), with prepare() and batch()";
+    throw new TaskError("bad-request", "invalid-options", `d1: db ${message}`, { issues: [{ path: "db", message }] });
   }
   return {
     sokkaDriver: true,
