@@ -1189,7 +1189,10 @@ export interface DrainOptions<D = unknown>
    * its outcome, or is handed back. It waits for a freed slot instead of
    * looking for new tasks (a look is a read). Needs a store that counts its
    * statements (`TaskQ.statementsSent`; every store of `createTaskQ` does).
-   * Leave room for what the invocation sends besides the drain.
+   * Leave room for what the invocation sends besides the drain. The firing
+   * of the topic's due schedules that opens a drain is counted but not
+   * capped (about 5 statements for one due schedule); with many schedules
+   * due at once on a tight budget, fire them elsewhere (`schedules: false`).
    */
   maxQueries?: number;
 }
