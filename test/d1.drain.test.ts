@@ -1,7 +1,9 @@
 /**
  * D1 specifics on a real D1 binding (workerd through miniflare): `drain()`
  * under a query budget of 50 (Workers Free), counted at the binding itself,
- * not by the store; bulk creates whose JSON passes D1's 2 MB per string; and
+ * not by the store; a new database opened by several stores at once;
+ * schedules fired once per slot; topic limits across stores; bulk creates
+ * whose JSON passes D1's 2 MB per string; and
  * the failing commit: a binding whose writes are refused (instead of
  * committing) or whose answer is lost after the commit, and the store call
  * rejects with a store error, acknowledging nothing.
@@ -17,6 +19,7 @@ import {
   ok,
   TaskError,
   type TaskQ,
+  TestClock,
   worker,
 } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
@@ -116,6 +119,44 @@ describe("the schema on a new D1 database", () => {
     })();
     expect(e).toBeInstanceOf(TaskError);
     expect((e as TaskError).issues?.[0].path).toBe("db");
+  });
+});
+
+describe("schedules on D1", () => {
+  it("a due slot is fired once (a second firer finds it moved) and the drain that fires it runs its task", async () => {
+    const topic = uniq("sched");
+    const clock = new TestClock();
+    const q = createTaskQ({ driver: d1(env.db), clock });
+    clock.shift(-2 * 86_400_000);
+    await q.schedule({ name: topic, cron: "@daily", topic, data: { n: 1 } });
+    clock.reset();
+    const [a, b] = await Promise.all([q.fireSchedules({ topics: [topic] }), q.fireSchedules({ topics: [topic] })]);
+    expect(a.fired + b.fired).toBeGreaterThan(0);
+    expect(await q.countTasks({ topic })).toBe(a.fired + b.fired);
+    const again = await q.fireSchedules({ topics: [topic] });
+    expect(again.fired).toBe(0);
+    const r = await drain({ taskq: q, topic, pfn: () => ok(), maxQueries: 50 });
+    expect(r.completed).toBe(a.fired + b.fired);
+    await q.close();
+  });
+});
+
+describe("topic limits on D1", () => {
+  it("a concurrency of 2 holds across stores, per partition key when partitioned", async () => {
+    const topic = uniq("lim");
+    const a = createTaskQ({ driver: d1(env.db) });
+    const b = createTaskQ({ driver: d1(env.db) });
+    await a.setTopicLimits(topic, { concurrency: 2, rate: { limit: 100, periodMs: 1_000 } });
+    await a.createTasks(Array.from({ length: 6 }, (_, i) => ({ topic, data: i })));
+    const got = [...await a.reserveTasks(topic, "p1", 5), ...await b.reserveTasks(topic, "p2", 5)];
+    expect(got.length).toBe(2);
+    const keyed = uniq("plim");
+    await a.setTopicLimits(keyed, { concurrency: 1, partitioned: true });
+    await a.createTasks(Array.from({ length: 6 }, (_, i) => ({ topic: keyed, data: i, partitionKey: `k${i % 3}` })));
+    const held = [...await a.reserveTasks(keyed, "p1", 6), ...await b.reserveTasks(keyed, "p2", 6)];
+    expect(held.map((t) => t.partitionKey).sort()).toEqual(["k0", "k1", "k2"]);
+    await a.close();
+    await b.close();
   });
 });
 
