@@ -2,7 +2,7 @@
  * D1 specifics on a real D1 binding (workerd through miniflare): `drain()`
  * under a query budget of 50 (Workers Free), counted at the binding itself,
  * not by the store; a new database opened by several stores at once;
- * schedules fired once per slot; topic limits across stores; bulk creates
+ * schedules fired once per slot; topic limits across stores; flows; bulk creates
  * whose JSON passes D1's 2 MB per string; and
  * the failing commit: a binding whose writes are refused (instead of
  * committing) or whose answer is lost after the commit, and the store call
@@ -157,6 +157,23 @@ describe("topic limits on D1", () => {
     expect(held.map((t) => t.partitionKey).sort()).toEqual(["k0", "k1", "k2"]);
     await a.close();
     await b.close();
+  });
+});
+
+describe("flows on D1", () => {
+  it("a dependant waits blocked until its dependency ends, then runs; refs in one createTasks call", async () => {
+    const topic = uniq("flow");
+    const q = createTaskQ({ driver: d1(env.db) });
+    const made = await q.createTasks([
+      { topic, ref: "first", data: 1 },
+      { topic, dependsOn: [{ ref: "first" }], data: 2 },
+    ]);
+    expect(made.map((t) => t.status)).toEqual(["starting", "blocked"]);
+    const order: number[] = [];
+    await drain({ taskq: q, topic, pfn: (t) => (order.push(t.data as number), ok()), maxQueries: 50 });
+    expect(order).toEqual([1, 2]);
+    expect((await q.task(made[1].taskId))?.status).toBe("terminated");
+    await q.close();
   });
 });
 
