@@ -15,7 +15,7 @@
  */
 
 import type { InArgs, InValue } from "@libsql/client";
-import type { Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
+import type { Driver, Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
 import { TaskError } from "../errors.ts";
 
 /** What the driver needs of a D1 prepared statement (the binding's `D1PreparedStatement`). */
@@ -173,7 +173,7 @@ export function d1(db: D1DatabaseLike): StoreDriver {
     const message = "must be a D1 database binding (env.DB), with prepare() and batch()";
     throw new TaskError("bad-request", "invalid-options", `d1: db ${message}`, { issues: [{ path: "db", message }] });
   }
-  return {
+  const driver: StoreDriver & Driver = {
     sokkaDriver: true,
     protocol: "d1",
     name: "d1",
@@ -202,4 +202,5 @@ export function d1(db: D1DatabaseLike): StoreDriver {
       // the binding belongs to the runtime: nothing to release
     },
   };
+  return driver;
 }
