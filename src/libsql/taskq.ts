@@ -65,7 +65,7 @@ const OptionsSchema = fields({
     v.union(
       [
         v.picklist(DRIVERS),
-        v.custom<StoreDriver>(isStoreDriver),
+        v.custom<StoreDriver & Driver>(isStoreDriver),
       ],
       `must be one of ${
         DRIVERS.map((d) => `"${d}"`).join(", ")
