@@ -49,7 +49,7 @@ export class TaskQueue implements DurableObject {
   async fetch(request: Request): Promise<Response> {
     const response = await this.#app.fetch(request);
     // a task created (or a schedule set) by this request gets the alarm it needs: an earlier one is kept
-    await ensureAlarm(this.ctx.storage);
+    await ensureAlarm(this.ctx.storage, { topics: [TOPIC] });
     return response;
   }
 

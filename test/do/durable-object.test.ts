@@ -7,7 +7,7 @@
  * handler called twice, at once and in turn, and by workerd itself retrying
  * a failed delivery) runs its task once. A commit that fails (an injected
  * fault: the object's transaction throws at its end and SQLite rolls it
- * back) is never acknowledged. The object's routes refuse cross-site writes.
+ * back) is never acknowledged. (Cross-site writes: cross-site.browser.test.ts.)
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
