@@ -34,6 +34,11 @@ export interface WakeOptions {
 /** The topics with a task that is waiting or parked (running under a lease, snoozed, retrying). */
 const LIVE_TOPICS =
   `SELECT topic FROM sokka_tasks WHERE ${WAITING} UNION SELECT topic FROM sokka_tasks WHERE ${PARKED}`;
+/**
+ * When topic ?1's next task can be reserved (epoch ms; a time past is due now), from the store's own
+ * `NEXT_READY` (milliseconds from now), in one statement: one clock reading for both.
+ */
+const NEXT_AT = `SELECT ${NOW} + max(0, n.wait) AS at FROM (${NEXT_READY}) AS n WHERE n.wait IS NOT NULL`;
 /** The soonest slot of the active schedules of each topic. */
 const NEXT_SLOTS = "SELECT topic, min(next_slot_at) AS at FROM sokka_schedules WHERE paused = 0 GROUP BY topic";
 
@@ -64,13 +69,11 @@ export function nextWakeAt(storage: DurableObjectSqlStorage, options: WakeOption
     if (Number.isFinite(ms) && (soonest === null || ms < soonest)) soonest = ms;
   };
   try {
-    const now = Number(sql.exec(`SELECT ${NOW} AS now`).toArray()[0].now);
     for (const row of sql.exec(LIVE_TOPICS).toArray()) {
       const topic = String(row.topic);
       if (only && !only.has(topic)) continue;
-      // the store's own look at a topic: its soonest ready task, later when its limits hold it back (ms from now)
-      const wait = sql.exec(NEXT_READY, topic).toArray()[0]?.wait;
-      if (wait !== null && wait !== undefined) consider(now + Math.max(0, Number(wait)));
+      // the store's own look at a topic: its soonest ready task, later when its limits hold it back
+      consider(sql.exec(NEXT_AT, topic).toArray()[0]?.at);
     }
     for (const row of sql.exec(NEXT_SLOTS).toArray()) {
       if (!only || only.has(String(row.topic))) consider(row.at);
@@ -113,9 +116,10 @@ export interface DrainOnAlarmOptions {
   /** A drain per topic the object runs (`drain()`'s options without `taskq`); they run side by side. */
   drains: Omit<DrainOptions<any>, "taskq">[];
   /**
-   * When tasks are due but no drain took any (its budget ended at once, a
-   * task's timeout never fits), the alarm is set this far ahead instead of
-   * now, so that the object does not spin. Default 1000 ms.
+   * When tasks were due before the drains began and no drain took any (its
+   * budget ended at once, a task's timeout never fits), the alarm is set
+   * this far ahead instead of now, so that the object does not spin.
+   * Default 1000 ms.
    */
   retryMs?: number;
 }
@@ -151,6 +155,7 @@ export async function drainOnAlarm(options: DrainOnAlarmOptions): Promise<AlarmR
   const topics = drains.map((d) => d.topic);
   const wake = { topics };
   const run: AlarmRun = { fired: 0, drains: {}, nextAlarmAt: null };
+  const started = Date.now();
   try {
     run.fired = (await taskq.fireSchedules({ topics })).fired;
     const results = await Promise.all(drains.map((d) => drain({ ...d, taskq })));
@@ -158,9 +163,10 @@ export async function drainOnAlarm(options: DrainOnAlarmOptions): Promise<AlarmR
   } finally {
     const at = nextWakeAt(storage, wake);
     const took = Object.values(run.drains).some((r) => r.reserved > 0);
-    const now = Date.now();
+    // due since before the drains began and none of them took anything: they cannot; do not spin on it
+    const stuck = at !== null && at <= started && !took;
     if (at === null) await storage.deleteAlarm();
-    else await storage.setAlarm(at <= now && !took ? now + (options.retryMs ?? 1000) : at);
+    else await storage.setAlarm(stuck ? Date.now() + (options.retryMs ?? 1000) : at);
     run.nextAlarmAt = at === null ? null : await storage.getAlarm();
   }
   return run;

@@ -63,8 +63,15 @@ it("a delayed task created over the object's routes runs from its alarm, with no
   const got = await waitFor(() => received.find((r) => r.path === `/${key}`), 20_000, "the webhook");
   expect(got.body).toEqual({ n: 1 });
   expect(Date.now()).toBeGreaterThanOrEqual(runAt);
-  // now ask the object: done, once
-  const after = await (await fetch(`${wd.base}/queues/${key}/sokka/tasks/${task.taskId}`)).json();
+  // now ask the object: done (its outcome is written once the webhook has answered), once
+  const after = await waitFor(
+    async () => {
+      const t = await (await fetch(`${wd.base}/queues/${key}/sokka/tasks/${task.taskId}`)).json();
+      return t.status === "running" ? null : t;
+    },
+    10_000,
+    "the task's outcome",
+  );
   expect(after).toMatchObject({ status: "terminated", attempts: 1, leaseId: null });
   expect(received.filter((r) => r.path === `/${key}`)).toHaveLength(1);
 });
@@ -75,6 +82,24 @@ it("each key is its own object and database", async () => {
   expect((await fetch(`${wd.base}/queues/${a}/sokka/tasks/${created.taskId}`)).status).toBe(200);
   expect((await fetch(`${wd.base}/queues/${b}/sokka/tasks/${created.taskId}`)).status).toBe(404);
   expect((await fetch(`${wd.base}/elsewhere`)).status).toBe(404);
+});
+
+it("nextWakeAt is the earliest due task, lease expiry or schedule slot; ensureAlarm sets it, or keeps an earlier alarm", async () => {
+  const r = await (await post(`/probe/${uniq("wake")}/wake`, {})).json();
+  expect(r).toEqual({
+    fresh: null, // no store opened in this object yet: nothing due
+    later: 0, // a task with runAt
+    sooner: 0, // a sooner one of another topic
+    onlyLater: 0, // only the topics asked about
+    noTopic: null,
+    pausedSooner: 0, // a paused topic adds nothing
+    dueNow: true, // a task due now
+    lease: 0, // once it runs: when its lease expires
+    slot: 0, // a schedule's next slot
+    ensured: 0,
+    alarm: 0,
+    keptEarlier: 0,
+  });
 });
 
 for (const mode of ["concurrent", "sequential"]) {

@@ -9,7 +9,8 @@
 //                                       started, and workerd delivers it again
 //   GET  /probe/<name>/redelivery       what the deliveries did
 //   POST /probe/<name>/failing-commit   writes whose commit fails (an injected fault), then reads back
-import { createTaskQ, drainOnAlarm, durableObjectSql, ok } from "../../mod.ts";
+//   POST /probe/<name>/wake             nextWakeAt and ensureAlarm as tasks, leases, pauses and schedules come
+import { createTaskQ, drainOnAlarm, durableObjectSql, ensureAlarm, nextWakeAt, ok } from "../../mod.ts";
 import { sokkaRoutes } from "../../src/http/mod.ts";
 import example from "../../examples/cloudflare/durable-object.ts";
 
@@ -49,6 +50,7 @@ export class Probe {
     if (op === "redelivery" && request.method === "POST") return Response.json(await this.startRedelivery());
     if (op === "redelivery") return Response.json(await this.redeliveryState());
     if (op === "failing-commit") return Response.json(await this.failingCommit());
+    if (op === "wake") return Response.json(await this.wake());
     return new Response("unknown probe", { status: 404 });
   }
 
@@ -179,6 +181,35 @@ export class Probe {
     return { seed, held, reserved, refused, stored };
   }
 }
+
+/** What nextWakeAt and ensureAlarm answer at each step (times relative to what each should be: 0 is right). */
+Probe.prototype.wake = async function () {
+  const storage = this.ctx.storage;
+  const out = { fresh: nextWakeAt(storage) };
+  const taskq = createTaskQ({ driver: this.driver });
+  const now = Date.now();
+  await taskq.createTask({ topic: "later", runAt: now + 60_000 });
+  out.later = nextWakeAt(storage) - (now + 60_000);
+  await taskq.createTask({ topic: "sooner", runAt: now + 30_000 });
+  out.sooner = nextWakeAt(storage) - (now + 30_000);
+  out.onlyLater = nextWakeAt(storage, { topics: ["later"] }) - (now + 60_000);
+  out.noTopic = nextWakeAt(storage, { topics: ["none"] });
+  await taskq.pauseTopic("sooner");
+  out.pausedSooner = nextWakeAt(storage) - (now + 60_000);
+  await taskq.createTask({ topic: "run", taskId: "r" });
+  out.dueNow = nextWakeAt(storage) <= Date.now();
+  const r = await taskq.reserveTask("run", "p", { leaseTimeMs: 10_000 });
+  out.lease = nextWakeAt(storage) - r.leaseExpiresAt;
+  const s = await taskq.schedule({ name: "s", cron: "0 0 * * *", topic: "sched" });
+  out.slot = nextWakeAt(storage, { topics: ["sched"] }) - s.nextSlotAt;
+  await storage.deleteAlarm();
+  out.ensured = (await ensureAlarm(storage)) - r.leaseExpiresAt;
+  out.alarm = (await storage.getAlarm()) - r.leaseExpiresAt;
+  await storage.setAlarm(now + 1_000);
+  out.keptEarlier = (await ensureAlarm(storage)) - (now + 1_000);
+  await storage.deleteAlarm();
+  return out;
+};
 
 export default {
   fetch(request, env, ctx) {
