@@ -11,7 +11,9 @@
 
 import type { DrainOptions, DrainResult, TaskQ } from "../types.ts";
 import { drain } from "../worker/drain.ts";
-import type { DurableObjectSqlStorage } from "./durable-object.ts";
+import * as v from "valibot";
+import { fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.ts";
+import { type DurableObjectSqlStorage, isSqlStorage } from "./durable-object.ts";
 import { NOW, PARKED, WAITING } from "../libsql/statements/fragments.ts";
 import { NEXT_READY } from "../libsql/statements/reserve.ts";
 
@@ -30,6 +32,28 @@ export interface WakeOptions {
   /** Only these topics (their tasks and the schedules making tasks of them); absent: every topic. */
   topics?: string[];
 }
+
+const AlarmStorage = v.custom<DurableObjectAlarmStorage>(
+  (s) => isSqlStorage(s) && ["getAlarm", "setAlarm", "deleteAlarm"].every((m) => typeof (s as any)[m] === "function"),
+  "must be a Durable Object's ctx.storage with SQLite storage (sql.exec, transactionSync and its alarm)",
+);
+const SqlStorage = v.custom<DurableObjectSqlStorage>(
+  isSqlStorage,
+  "must be a Durable Object's ctx.storage with SQLite storage (sql.exec and transactionSync)",
+);
+const WakeOptionsSchema = v.optional(
+  fields({ topics: v.optional(v.array(Name, "must be an array of topics")) }, "options ({ topics })"),
+);
+const DrainOnAlarmSchema = fields({
+  taskq: v.custom<TaskQ>((q) => typeof (q as TaskQ)?.fireSchedules === "function", "must be a TaskQ"),
+  storage: AlarmStorage,
+  drains: v.pipe(
+    v.array(v.looseObject({ topic: Name }, "must be drain() options without taskq"), "must be an array"),
+    v.minLength(1, "must hold a drain"),
+    v.check((ds) => new Set(ds.map((d) => d.topic)).size === ds.length, "must name each topic once"),
+  ),
+  retryMs: v.optional(NonNegativeMs),
+}, "drainOnAlarm options");
 
 /** The topics with a task that is waiting or parked (running under a lease, snoozed, retrying). */
 const LIVE_TOPICS =
@@ -59,8 +83,10 @@ const NEXT_SLOTS = "SELECT topic, min(next_slot_at) AS at FROM sokka_schedules W
  * if (at !== null) await ctx.storage.setAlarm(at);
  * ```
  */
-export function nextWakeAt(storage: DurableObjectSqlStorage, options: WakeOptions = {}): number | null {
-  const only = options.topics ? new Set(options.topics) : null;
+export function nextWakeAt(storage: DurableObjectSqlStorage, options?: WakeOptions): number | null {
+  parseOrThrow(SqlStorage, storage, "nextWakeAt: storage", "invalid-options");
+  const topics = parseOrThrow(WakeOptionsSchema, options, "nextWakeAt", "invalid-options")?.topics;
+  const only = topics ? new Set(topics) : null;
   const sql = storage.sql;
   let soonest: number | null = null;
   const consider = (at: unknown) => {
@@ -97,9 +123,10 @@ export function nextWakeAt(storage: DurableObjectSqlStorage, options: WakeOption
  * await ensureAlarm(this.ctx.storage);
  * ```
  */
-export async function ensureAlarm(storage: DurableObjectAlarmStorage, options: WakeOptions = {}): Promise<
+export async function ensureAlarm(storage: DurableObjectAlarmStorage, options?: WakeOptions): Promise<
   number | null
 > {
+  parseOrThrow(AlarmStorage, storage, "ensureAlarm: storage", "invalid-options");
   const at = nextWakeAt(storage, options);
   const current = await storage.getAlarm();
   if (at === null || (current !== null && current <= at)) return current;
@@ -151,6 +178,7 @@ export interface AlarmRun {
  * ```
  */
 export async function drainOnAlarm(options: DrainOnAlarmOptions): Promise<AlarmRun> {
+  parseOrThrow(DrainOnAlarmSchema, options, "drainOnAlarm", "invalid-options");
   const { taskq, storage, drains } = options;
   const topics = drains.map((d) => d.topic);
   const wake = { topics };

@@ -14,6 +14,7 @@ import type { InArgs, InValue } from "@libsql/client";
 import type { Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
 import { readsRows } from "./sqlite-statement-kind.ts";
 import { SqliteDriverError } from "../libsql/sqlite-errors.ts";
+import { invalid } from "../schemas.ts";
 
 /** A value a Durable Object's SQL takes as a binding or returns in a row. */
 export type DurableObjectSqlValue = string | number | null | ArrayBuffer;
@@ -62,12 +63,20 @@ export const DURABLE_OBJECT_PROTOCOL = "durable-object";
  * ```
  */
 export function durableObjectSql(storage: DurableObjectSqlStorage): StoreDriver {
-  if (typeof storage?.sql?.exec !== "function" || typeof storage.transactionSync !== "function") {
-    throw new TypeError(
-      "durableObjectSql: storage must be a Durable Object's ctx.storage with SQLite (sql.exec and transactionSync)",
-    );
+  if (!isSqlStorage(storage)) {
+    throw invalid("durableObjectSql", [{
+      path: "storage",
+      message: "must be a Durable Object's ctx.storage with SQLite storage (sql.exec and transactionSync)",
+    }], "invalid-options");
   }
   return new DurableObjectDriver(storage);
+}
+
+/** Whether `s` looks like a Durable Object's `ctx.storage` with SQLite (a class of `new_sqlite_classes`). */
+export function isSqlStorage(s: unknown): s is DurableObjectSqlStorage {
+  const o = s as Partial<DurableObjectSqlStorage> | null;
+  return typeof o === "object" && o !== null && typeof o.sql?.exec === "function" &&
+    typeof o.transactionSync === "function";
 }
 
 class DurableObjectDriver implements StoreDriver {
