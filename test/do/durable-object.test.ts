@@ -3,7 +3,8 @@
  * (examples/cloudflare/durable-object.ts) serves sokka's routes from the
  * object of a key, and runs tasks from the object's alarm: a task created
  * with `runAt` later runs when due though the object gets no request (its
- * webhook arrives at this test's server). An alarm delivered twice (by the
+ * webhook arrives at this test's server), and a batch created at once runs
+ * whole, each task once. An alarm delivered twice (by the
  * handler called twice, at once and in turn, and by workerd itself retrying
  * a failed delivery) runs its task once. A commit that fails (an injected
  * fault: the object's transaction throws at its end and SQLite rolls it
@@ -74,6 +75,32 @@ it("a delayed task created over the object's routes runs from its alarm, with no
   );
   expect(after).toMatchObject({ status: "terminated", attempts: 1, leaseId: null });
   expect(received.filter((r) => r.path === `/${key}`)).toHaveLength(1);
+});
+
+it("a batch of tasks created at once all run from the alarm, each once", async () => {
+  const key = uniq("batch");
+  const tasks = Array.from({ length: 25 }, (_, i) => ({
+    topic: "webhook",
+    data: { url: `${hookUrl}/${key}/${i}`, body: { i } },
+  }));
+  const res = await post(`/queues/${key}/sokka/tasks/batch`, { tasks });
+  expect(res.status).toBe(201);
+  await waitFor(
+    () => received.filter((r) => r.path.startsWith(`/${key}/`)).length >= tasks.length,
+    30_000,
+    "every webhook",
+  );
+  const paths = received.filter((r) => r.path.startsWith(`/${key}/`)).map((r) => r.path).sort();
+  expect(paths).toEqual(tasks.map((_, i) => `/${key}/${i}`).sort());
+  const done = await waitFor(
+    async () => {
+      const page = await (await fetch(`${wd.base}/queues/${key}/sokka/tasks?status=terminated&limit=100`)).json();
+      return page.data.length === tasks.length ? page.data : null;
+    },
+    10_000,
+    "every outcome",
+  );
+  expect(done.every((t: { attempts: number }) => t.attempts === 1)).toBe(true);
 });
 
 it("each key is its own object and database", async () => {
