@@ -10,7 +10,7 @@
 //   GET  /probe/<name>/redelivery       what the deliveries did
 //   POST /probe/<name>/failing-commit   writes whose commit fails (an injected fault), then reads back
 //   POST /probe/<name>/wake             nextWakeAt and ensureAlarm as tasks, leases, pauses and schedules come
-import { createTaskQ, drainOnAlarm, durableObjectSql, ensureAlarm, nextWakeAt, ok } from "../../mod.ts";
+import { createTaskQ, drain, drainOnAlarm, durableObjectSql, ensureAlarm, nextWakeAt, ok } from "../../mod.ts";
 import { sokkaRoutes } from "../../src/http/mod.ts";
 import example from "../../examples/cloudflare/durable-object.ts";
 
@@ -175,6 +175,20 @@ export class Probe {
       terminate: await outcome(() => taskq.terminate("held", "p1", { leaseId: reserved.leaseId })),
       http: { status: res.status, body: await res.json() },
     };
+    // a drain whose task's outcome write fails: the task is not done, whatever the function returned
+    failing = false;
+    await taskq.createTask({ topic: "fc-drain", taskId: "drained" });
+    refused.drain = await outcome(() =>
+      drain({
+        taskq,
+        topic: "fc-drain",
+        budgetMs: 5_000,
+        pfn: () => {
+          failing = true;
+          return ok();
+        },
+      })
+    );
     failing = false;
     const fresh = createTaskQ({ driver: durableObjectSql(storage) });
     const stored = (await fresh.listTasks({}, { limit: 100 })).data;
