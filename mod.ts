@@ -18,6 +18,22 @@
 
 export { createTaskQ } from "./src/libsql/taskq.ts";
 export type { StoreDriver } from "./src/drivers/driver.ts";
+export {
+  type DurableObjectSql,
+  durableObjectSql,
+  type DurableObjectSqlCursor,
+  type DurableObjectSqlStorage,
+  type DurableObjectSqlValue,
+} from "./src/drivers/durable-object.ts";
+export {
+  type AlarmRun,
+  drainOnAlarm,
+  type DrainOnAlarmOptions,
+  type DurableObjectAlarmStorage,
+  ensureAlarm,
+  nextWakeAt,
+  type WakeOptions,
+} from "./src/drivers/durable-object-alarm.ts";
 export { TestClock } from "./src/test-clock.ts";
 export {
   getSchedule,
