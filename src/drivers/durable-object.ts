@@ -11,7 +11,7 @@
  */
 
 import type { InArgs, InValue } from "@libsql/client";
-import type { Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
+import type { Driver, Result, Row, Statement, StoreDriver, Value } from "./driver.ts";
 import { readsRows } from "./sqlite-statement-kind.ts";
 import { SqliteDriverError } from "../libsql/sqlite-errors.ts";
 import { invalid } from "../schemas.ts";
@@ -79,7 +79,7 @@ export function isSqlStorage(s: unknown): s is DurableObjectSqlStorage {
     typeof o.transactionSync === "function";
 }
 
-class DurableObjectDriver implements StoreDriver {
+class DurableObjectDriver implements StoreDriver, Driver {
   readonly sokkaDriver = true;
   readonly protocol = DURABLE_OBJECT_PROTOCOL;
   readonly name = "durable-object-sql";

@@ -7,7 +7,7 @@
  * SQLite, through the Durable Object driver.
  */
 import type { InValue } from "@libsql/client";
-import type { Result, Statement, StoreDriver } from "../../src/drivers/driver.ts";
+import type { Driver, Result, Statement, StoreDriver } from "../../src/drivers/driver.ts";
 import { DURABLE_OBJECT_PROTOCOL } from "../../src/drivers/durable-object.ts";
 import { SqliteDriverError } from "../../src/libsql/sqlite-errors.ts";
 
@@ -23,7 +23,7 @@ function plain(stmt: Statement): { sql: string; args: unknown[] } {
 }
 
 /** The driver of the probe object `name` of the harness at `base`. */
-export function probeDriver(base: string, name: string): StoreDriver {
+export function probeDriver(base: string, name: string): StoreDriver & Driver {
   let closed = false;
   const send = async (stmts: Statement[], batch: boolean, mode?: string): Promise<Result[]> => {
     if (closed) throw new SqliteDriverError("The client is closed", "CLIENT_CLOSED");
