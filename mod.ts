@@ -25,6 +25,22 @@ export {
   type D1PreparedStatementLike,
   type D1ResultLike,
 } from "./src/drivers/d1.ts";
+export {
+  type DurableObjectSql,
+  durableObjectSql,
+  type DurableObjectSqlCursor,
+  type DurableObjectSqlStorage,
+  type DurableObjectSqlValue,
+} from "./src/drivers/durable-object.ts";
+export {
+  type AlarmRun,
+  drainOnAlarm,
+  type DrainOnAlarmOptions,
+  type DurableObjectAlarmStorage,
+  ensureAlarm,
+  nextWakeAt,
+  type WakeOptions,
+} from "./src/drivers/durable-object-alarm.ts";
 export { TestClock } from "./src/test-clock.ts";
 export {
   getSchedule,

@@ -6,7 +6,12 @@
 import { createTaskQ, ok, worker } from "../dist/mod.js";
 
 const [mode, url, ...rest] = process.argv.slice(2);
-const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
+// SOKKA_FILE_EVENTS=0: without the OS's file events (the poll of PRAGMA data_version alone)
+const taskq = createTaskQ({
+  url,
+  driver: process.env.SOKKA_DRIVER || undefined,
+  fileEvents: process.env.SOKKA_FILE_EVENTS !== "0",
+});
 const clock = () => performance.timeOrigin + performance.now();
 await taskq.createTask({ topic: "pickup-warm-up" }); // the schema exists before any worker idles
 

@@ -3,7 +3,8 @@
 // that wakes it. For each idle time, PICKUPS idle workers (or long polls) per
 // path, each on a topic of its own, get one task each, 20 ms apart:
 //   same process   worker and createTask in the bench process (in-process wake-up)
-//   other process  workers in a child process, createTask here (PRAGMA data_version)
+//   other process  workers in a child process, createTask here (the OS's file events, then PRAGMA data_version)
+//   other, no events  the same with the child's fileEvents off (PRAGMA data_version polled every 100 ms)
 //   snooze         a task snoozed for the idle time; from when it is due to its start (its next due time)
 //   HTTP long poll POST /topics/:t/reserve { waitMs: 30000 } against a server process, the task
 //                  created through the same server's POST /tasks; from that answer to the reserve answer
@@ -76,7 +77,7 @@ const percentile = (xs, q) => {
  */
 async function round({ taskq, url, base, idleMs, pickups, tag }) {
   const topics = (path) => Array.from({ length: pickups }, (_, j) => `${path}-${tag}-${j}`);
-  const out = { same: [], other: [], snooze: [], http: [] };
+  const out = { same: [], other: [], otherPoll: [], snooze: [], http: [] };
 
   // same process
   const startedSame = new Map();
@@ -86,6 +87,8 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
   // another process
   const kid = spawnChild("pickup-child.mjs", ["workers", url, ...topics("other")]);
   await kid.line(/^ready$/);
+  const pollKid = spawnChild("pickup-child.mjs", ["workers", url, ...topics("otherPoll")], { SOKKA_FILE_EVENTS: "0" });
+  await pollKid.line(/^ready$/);
   // snoozed tasks: each snoozes once for idleMs; its second start is measured against its due time
   const due = new Map();
   const snoozeDone = [];
@@ -135,14 +138,17 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
 
   await sleep(idleMs);
 
-  const created = { same: new Map(), other: new Map(), http: new Map() };
+  const created = { same: new Map(), other: new Map(), otherPoll: new Map(), http: new Map() };
   for (let j = 0; j < pickups; j++) {
-    const [s, o, h] = [topics("same")[j], topics("other")[j], topics("http")[j]];
+    const [s, o, op, h] = [topics("same")[j], topics("other")[j], topics("otherPoll")[j], topics("http")[j]];
     await taskq.createTask({ topic: s });
     created.same.set(s, clock());
     await sleep(5);
     await taskq.createTask({ topic: o });
     created.other.set(o, clock());
+    await sleep(5);
+    await taskq.createTask({ topic: op });
+    created.otherPoll.set(op, clock());
     await sleep(5);
     const r = await fetch(`${base}/sokka/tasks`, {
       method: "POST",
@@ -158,17 +164,22 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
   await Promise.all(snoozeDone);
   const deadline = Date.now() + 30_000;
   while (
-    (startedSame.size < pickups || kid.lines.filter((l) => l.startsWith("start ")).length < pickups) &&
+    (startedSame.size < pickups ||
+      [kid, pollKid].some((k) => k.lines.filter((l) => l.startsWith("start ")).length < pickups)) &&
     Date.now() < deadline
   ) await sleep(10);
   for (const [topic, at] of created.same) out.same.push(startedSame.get(topic) - at);
-  for (const l of kid.lines.filter((x) => x.startsWith("start "))) {
-    const [, topic, at] = l.split(" ");
-    out.other.push(Number(at) - created.other.get(topic));
+  for (const [k, path] of [[kid, "other"], [pollKid, "otherPoll"]]) {
+    for (const l of k.lines.filter((x) => x.startsWith("start "))) {
+      const [, topic, at] = l.split(" ");
+      out[path].push(Number(at) - created[path].get(topic));
+    }
   }
   for (const [topic, at] of created.http) out.http.push(gotHttp.get(topic) - at);
-  kid.p.kill("SIGTERM");
-  await kid.exit;
+  for (const k of [kid, pollKid]) {
+    k.p.kill("SIGTERM");
+    await k.exit;
+  }
   await Promise.all([...same, ...snoozers].map((w) => w.stop()));
   for (const [path, xs] of Object.entries(out)) {
     if (xs.length !== pickups || xs.some((x) => !Number.isFinite(x))) {
@@ -206,7 +217,8 @@ export async function pickupBench({ idles = [1_000, 10_000, 60_000], pickups = 5
 
 const PATHS = [
   ["same", "same process (in-process wake-up)"],
-  ["other", "another process on the same file (PRAGMA data_version, read every 100 ms)"],
+  ["other", "another process on the same file (the OS's file events, then PRAGMA data_version)"],
+  ["otherPoll", "another process on the same file, file events off (PRAGMA data_version read every 100 ms)"],
   ["snooze", "a snoozed task, from its due time (sleep until the next ready_at)"],
   ["http", "HTTP long poll (`waitMs`), from POST /tasks answering"],
 ];

@@ -449,6 +449,16 @@ export interface TaskQOptions {
    */
   changePollMs?: number;
   /**
+   * `file:` databases: whether the store also learns of another process's
+   * commit from the operating system (a watch of the database's folder, for
+   * writes to the database or its WAL; through `node:fs`, in Node, Bun and
+   * Deno): the change signal is then read at once, and an idle worker starts
+   * another process's task within milliseconds instead of at the next poll.
+   * The poll every `changePollMs` stays, for file systems that never notify
+   * (network file systems, some container mounts). Default true.
+   */
+  fileEvents?: boolean;
+  /**
    * Remote databases: longest wait (ms) for the server's answer to one call.
    * Past it the call rejects with `unavailable/store-timeout`. A read is
    * tried three times first, so a read of a server that stopped answering

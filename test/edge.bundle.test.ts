@@ -83,6 +83,15 @@ describe("edge bundles (workerd conditions)", () => {
     expect(files.some((f) => f.startsWith("src/http/ui/"))).toBe(true);
   });
 
+  it("the Durable Object example bundles with its driver and alarm helpers and no node: builtins", async () => {
+    const { code, meta } = await bundle({ path: "examples/cloudflare/durable-object.ts" });
+    expectEdgeSafe(code, meta);
+    const files = inputs(meta);
+    expect(files).toContain("src/drivers/durable-object.ts");
+    expect(files).toContain("src/drivers/durable-object-alarm.ts");
+    expect(files.some((f) => f.startsWith("src/http/ui/"))).toBe(true); // the object serves the routes and dashboard
+  });
+
   it("a worker-only program pulls in neither Hono nor the routes and dashboard", async () => {
     const { code, meta } = await bundle({
       contents: `

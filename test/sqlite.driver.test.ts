@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "@libsql/client";
 import { createTaskQ, type StoreDriver, TaskError } from "../mod.ts";
 import { classifyDriverError } from "../src/libsql/driver-errors.ts";
-import { oneRow } from "../src/drivers/driver.ts";
+import { type Driver, oneRow } from "../src/drivers/driver.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
 import { SqliteDriver } from "../src/libsql/sqlite-driver.ts";
 import type { SqliteDriverName, SqliteLibrary } from "../src/drivers/sqlite-library.ts";
@@ -405,7 +405,7 @@ it("an injected @libsql/client in memory is not warned about (it has no WAL); on
 it("a driver object is the store's database; anything else given as driver is refused by name", async () => {
   // a driver object as the host factories make them (d1(), durableObjectSql()): here over a real libSQL database
   const inner = createClient({ url: ":memory:" });
-  const driver: StoreDriver = {
+  const driver: StoreDriver & Driver = {
     sokkaDriver: true,
     protocol: inner.protocol,
     get closed() {

@@ -11,7 +11,8 @@
  *
  * Another process's commit is checked once through an injected
  * `@libsql/client` and once per SQLite library this runtime has for `file:`
- * databases (fileDrivers()), the child on that library too.
+ * databases (fileDrivers()), the child on that library too; and through the
+ * OS's file events alone (a poll 10 minutes away), and with them turned off.
  */
 import { createClient } from "@libsql/client";
 import { serve } from "@hono/node-server";
@@ -19,7 +20,7 @@ import { Hono } from "hono";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTaskQ, ok, snoozed, type Task, type TaskQ, worker } from "../mod.ts";
+import { createTaskQ, ok, snoozed, type Task, type TaskQ, type TaskQOptions, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 import type { Statement } from "../src/drivers/driver.ts";
 import { NEXT_READY } from "../src/libsql/statements/reserve.ts";
@@ -81,9 +82,9 @@ function countingStore() {
  * A store on a temp file through `driver` that counts the same looks as
  * `countingStore`, on the store's own connection (one per process and file).
  */
-function countingFileStore(driver: SqliteDriverName) {
+function countingFileStore(driver: SqliteDriverName, opts?: TaskQOptions) {
   const db = tempDbUrl();
-  const taskq = storeOn(db.url, driver);
+  const taskq = storeOn(db.url, driver, opts);
   const conn = (taskq as unknown as { client: { execute(stmt: Statement): Promise<unknown> } }).client;
   const execute = conn.execute.bind(conn);
   let looks = 0;
@@ -311,6 +312,39 @@ describe.each(PARENTS)("another process's commit, seen through %s", (_, store, d
     await child.printed("created");
     await waitFor(() => w.completed.length === 1, 10_000, "the task to complete");
     expect([...w.wokenBefore.values()]).toEqual([true]);
+  });
+});
+
+describe.each(fileDrivers())("the OS's file events (%s)", (driver) => {
+  /** A store whose poll of the change signal comes only after 10 minutes: within a test, only an event wakes it. */
+  const slowPollStore = (fileEvents: boolean) => countingFileStore(driver, { changePollMs: 600_000, fileEvents });
+
+  it("another process's commit wakes waitForTask at once, long before the next poll", async () => {
+    const { taskq, url, looks, looked } = slowPollStore(true);
+    const topic = uniq("ev");
+    const { trigger, child } = await otherProcess(url, topic, driver);
+    await taskq.task("x"); // schema ready here too
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await looked(n); // its first look found nothing: only a wake-up ends it early now
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    expect(await waiting).toBe(true); // the poll would come after 600 s, the deadline after 60 s
+    expect(await taskq.reserveTask(topic, "p")).not.toBeNull();
+  });
+
+  it("fileEvents: false leaves the poll alone: nothing wakes the wait before its deadline", async () => {
+    const { taskq, url, looks, looked } = slowPollStore(false);
+    const topic = uniq("ev");
+    const { trigger, child } = await otherProcess(url, topic, driver);
+    await taskq.task("x");
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 3_000 });
+    await looked(n);
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    expect(await waiting).toBe(false); // its deadline: no event, and the poll is 10 minutes away
+    expect(await taskq.reserveTask(topic, "p")).not.toBeNull(); // the task is there all the same
   });
 });
 

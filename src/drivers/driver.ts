@@ -81,17 +81,17 @@ export interface Driver {
  * A database a store runs on that is neither a URL nor a `@libsql/client`
  * Client: what `createTaskQ({ driver })` takes besides a library's name
  * (Cloudflare D1, a Durable Object's SQLite storage). Made by sokka's
- * factories for each host; `close()` of the store leaves the database as it
- * was given.
+ * factories for each host, and opaque: pass it on as it is. `close()` of the
+ * store leaves the database as it was given.
  */
-export interface StoreDriver extends Driver {
+export interface StoreDriver {
   /** Marks a driver object made for `createTaskQ({ driver })`. */
   readonly sokkaDriver: true;
 }
 
-/** Whether `d` is a driver object for `createTaskQ({ driver })`. */
-export function isStoreDriver(d: unknown): d is StoreDriver {
-  const o = d as Partial<StoreDriver> | null;
+/** Whether `d` is a driver object for `createTaskQ({ driver })` (it is a `Driver` underneath). */
+export function isStoreDriver(d: unknown): d is StoreDriver & Driver {
+  const o = d as Partial<StoreDriver & Driver> | null;
   return typeof o === "object" && o !== null && o.sokkaDriver === true && typeof o.execute === "function" &&
     typeof o.batch === "function";
 }

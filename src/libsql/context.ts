@@ -54,6 +54,8 @@ export interface Settings {
   /** Whether other connections may commit to it and `PRAGMA data_version` tells (a `file:` database). */
   changeSignal: boolean;
   changePollMs: number;
+  /** Subscribes to the OS's file events for the database (`watch.ts` `fileEvents`); absent: the poll alone. */
+  fileEvents?: (onEvent: () => void) => () => void;
   leaseTimeMs: number;
   snoozeTimeMs: number;
   maxDataBytes: number;

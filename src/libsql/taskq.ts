@@ -16,6 +16,7 @@ import { type Driver, isStoreDriver, type StoreDriver } from "../drivers/driver.
 import { TestClock } from "../test-clock.ts";
 import { shiftedClock } from "./shifted-clock.ts";
 import { FileDriver, filePath } from "./file-driver.ts";
+import { watchFileChanges } from "../drivers/file-changes.ts";
 import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 import { hasCredentials, openFailure, safeUrl } from "./url.ts";
 import { RetentionSchema } from "./operator.ts";
@@ -58,6 +59,7 @@ const OptionsSchema = fields({
   busyTimeoutMs: v.optional(NonNegativeMs),
   busyRetryMs: v.optional(NonNegativeMs),
   changePollMs: v.optional(PositiveMs),
+  fileEvents: v.optional(v.boolean("must be true or false")),
   requestTimeoutMs: v.optional(PositiveMs),
   retention: v.optional(RetentionSchema),
   clock: v.optional(v.instance(TestClock, "must be a TestClock")),
@@ -65,7 +67,7 @@ const OptionsSchema = fields({
     v.union(
       [
         v.picklist(DRIVERS),
-        v.custom<StoreDriver>(isStoreDriver),
+        v.custom<StoreDriver & Driver>(isStoreDriver),
       ],
       `must be one of ${
         DRIVERS.map((d) => `"${d}"`).join(", ")
@@ -172,6 +174,10 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     key: own && !isMemory ? url : client,
     changeSignal: client.protocol === "file" && !(own && isMemory),
     changePollMs: opts.changePollMs ?? CHANGE_POLL_MS,
+    // the OS's word of a write to the file: another process's commit is seen at once, not at the next poll
+    fileEvents: own && !isMemory && client.protocol === "file" && opts.fileEvents !== false
+      ? (onEvent: () => void) => watchFileChanges(filePath(url), onEvent)
+      : undefined,
     leaseTimeMs: opts.leaseTimeMs ?? 120_000,
     snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,
     maxDataBytes: opts.maxDataBytes ?? 1_048_576,

@@ -50,6 +50,7 @@ export class Waiting {
       changeSignal: settings.changeSignal,
       closed,
       changePollMs: settings.changePollMs,
+      fileEvents: settings.fileEvents,
       nextReady: async (topic) => {
         const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
         // a limited topic's waiters are woken when a running task of it ends here (its slot is free)

@@ -5,9 +5,12 @@
  * 1. In this process: the store announces what it makes reservable
  *    (`wakeups.ts`), so a waiter hears it with no round trip.
  * 2. Another process on the same `file:` database: `PRAGMA data_version`
- *    changes when another connection commits. One poll per store every
- *    `changePollMs` while anyone waits (a pragma, no table read); only
- *    when it moved do the waiters look again.
+ *    changes when another connection commits. It is read when the operating
+ *    system reports a write to the database or its WAL
+ *    (`src/drivers/file-changes.ts`; at most every `EVENT_GAP_MS`; listened
+ *    to while a wait is under way), and in any case every `changePollMs`
+ *    while anyone waits (a pragma, no table read: the fallback where no
+ *    notification comes); only when it moved do the waiters look again.
  * 3. Time: each waiter reads when its topic's next task is due (one seek of
  *    the live indexes: a snooze ending, a lease lapsing) and sleeps until
  *    then.
@@ -29,6 +32,14 @@ import { listen } from "../wakeups.ts";
 /** Default of the store's `changePollMs`: how often it reads `PRAGMA data_version` while something waits. */
 export const CHANGE_POLL_MS = 100;
 
+/**
+ * The shortest time between two reads of the change signal that file events
+ * start: a process's own writes make events too (many per second under
+ * load), and each costs a pragma; another process's commit is still seen
+ * within this much of its event.
+ */
+export const EVENT_GAP_MS = 2;
+
 /** setTimeout's largest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -45,6 +56,11 @@ export interface WatchSource {
   closed: AbortSignal;
   /** How often to read the change signal while something waits. */
   changePollMs: number;
+  /**
+   * Where the OS can tell of writes to the database file: subscribes `onEvent` (called on each, this
+   * process's own writes too) until the returned function is called. Absent: the poll alone.
+   */
+  fileEvents?: (onEvent: () => void) => () => void;
 }
 
 /** The waits of one store. */
@@ -54,6 +70,13 @@ export class Watcher {
   readonly #onChange = new Set<() => void>();
   #polling = false;
   #version: number | null = null;
+  /** A file event came since the last read of the change signal. */
+  #poked = false;
+  /** Ends the poll loop's current pause (set while it pauses). */
+  #wake: (() => void) | null = null;
+  /** Waits under way that file events serve (`wait`, not `onChange`), and their subscription while any. */
+  #eventWaits = 0;
+  #offEvents: (() => void) | null = null;
 
   constructor(src: WatchSource) {
     this.#src = src;
@@ -79,7 +102,7 @@ export class Watcher {
         clearTimeout(deadline);
         clearTimeout(readyTimer);
         unlisten();
-        this.#onChange.delete(look);
+        if (this.#onChange.delete(look)) this.#eventWaitEnded();
         offSignal();
         offClosed();
         resolve(woken);
@@ -107,6 +130,7 @@ export class Watcher {
       const offClosed = onAbort(this.#src.closed, () => finish(false));
       if (this.#src.changeSignal) {
         this.#onChange.add(look);
+        this.#eventWaitStarted();
         if (!this.#polling) void this.#pollChanges(); // looks once it has its baseline
         else look();
       } else look();
@@ -135,8 +159,10 @@ export class Watcher {
       // nobody polled) is seen by that look, every later one by a poll.
       this.#version = await this.#src.dataVersion().catch(() => null);
       [...this.#onChange].forEach((f) => f());
+      let lastRead = performance.now();
       while (this.#onChange.size) {
-        await sleep(this.#src.changePollMs);
+        await this.#pause(this.#src.changePollMs, lastRead);
+        lastRead = performance.now();
         if (!this.#onChange.size || this.#src.closed.aborted) break;
         let version: number;
         try {
@@ -149,6 +175,55 @@ export class Watcher {
       }
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /**
+   * File events are listened to while a wait is under way, and only then: a
+   * busy process's own writes make thousands a second, each a callback (a
+   * worker's cancel watch, `onChange`, keeps to the poll).
+   */
+  #eventWaitStarted(): void {
+    if (this.#eventWaits++ === 0 && this.#src.fileEvents) {
+      this.#offEvents = this.#src.fileEvents(() => {
+        this.#poked = true;
+        this.#wake?.();
+      });
+    }
+  }
+
+  #eventWaitEnded(): void {
+    if (--this.#eventWaits === 0) {
+      this.#offEvents?.();
+      this.#offEvents = null;
+      this.#poked = false;
+    }
+  }
+
+  /**
+   * Until `ms` have passed, or a file event came (then no sooner than `EVENT_GAP_MS` after the read at
+   * `lastRead`), or the store closes.
+   */
+  async #pause(ms: number, lastRead: number): Promise<void> {
+    if (!this.#poked) {
+      if (this.#src.closed.aborted) return;
+      await new Promise<void>((resolve) => {
+        let offClosed = () => {};
+        const done = () => {
+          clearTimeout(timer);
+          this.#wake = null;
+          offClosed();
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        this.#wake = done;
+        offClosed = onAbort(this.#src.closed, done);
+      });
+    }
+    if (this.#poked) {
+      this.#poked = false;
+      const gap = lastRead + EVENT_GAP_MS - performance.now();
+      if (gap > 0) await sleep(gap);
     }
   }
 }

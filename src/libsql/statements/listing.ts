@@ -5,10 +5,10 @@
  * @module
  */
 
-import { compound } from "./chunks.ts";
 import { keptAt, STATUSES } from "../../transitions.ts";
 import { COLUMNS, PARKED, WAITING } from "./fragments.ts";
 import { statusIn } from "./guards.ts";
+import { compound } from "./compound.ts";
 
 /** Filters of a listing that are present, in a fixed order (the order of their arguments). */
 export interface FilterShape {
@@ -146,7 +146,7 @@ export function listSql(shape: ListShape): string[] {
     // of the group, so those after a full page are never read (a batch would read them all)
     if ((shape.group || shape.schedule) && sql.length > 1) {
       const filters = +shape.topic + +shape.subTopic + +!!shape.group + +!!shape.schedule + +shape.from + +shape.to;
-      sql = [`${compound(sql.map((arm) => `SELECT * FROM (${arm})`), "UNION ALL")}\n  LIMIT ?${filters + 5}`];
+      sql = [`${compound(sql.map((arm) => `SELECT * FROM (${arm})`), "UNION ALL", "*")}\n  LIMIT ?${filters + 5}`];
     }
     listCache.set(key, sql);
   }

@@ -15,7 +15,7 @@
 import { statusesKept } from "../../transitions.ts";
 import { PARKED, WAITING } from "./fragments.ts";
 import { lit, statusIn } from "./guards.ts";
-import { compound } from "./chunks.ts";
+import { compound } from "./compound.ts";
 
 /** Where topic names are found, each as the condition of its index (word for word, so SQLite picks it). */
 const SOURCES: [table: string, where: string][] = [
@@ -39,7 +39,7 @@ function namesSql(first: string, next: (prev: string) => string, back: boolean):
       UNION ALL SELECT (SELECT ${agg}(topic) FROM ${table} WHERE ${where}${next(`s${i}.t`)}) FROM s${i}
       WHERE s${i}.t IS NOT NULL LIMIT ?3)`
   );
-  const union = compound(SOURCES.map((_, i) => `SELECT t AS topic FROM s${i} WHERE t IS NOT NULL`), "UNION");
+  const union = compound(SOURCES.map((_, i) => `SELECT t AS topic FROM s${i} WHERE t IS NOT NULL`), "UNION", "topic");
   return `WITH RECURSIVE ${ctes.join(",\n  ")}\n  ${union} ORDER BY 1 ${back ? "DESC" : "ASC"} LIMIT ?3`;
 }
 
