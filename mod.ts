@@ -19,6 +19,13 @@
 export { createTaskQ } from "./src/libsql/taskq.ts";
 export type { StoreDriver } from "./src/drivers/driver.ts";
 export {
+  d1,
+  type D1DatabaseLike,
+  D1DriverError,
+  type D1PreparedStatementLike,
+  type D1ResultLike,
+} from "./src/drivers/d1.ts";
+export {
   type DurableObjectSql,
   durableObjectSql,
   type DurableObjectSqlCursor,

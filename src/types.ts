@@ -1071,6 +1071,13 @@ export interface TaskQ {
   /** Aborts when `close()` is called; its reason is the `store-closed` TaskError. */
   readonly signal: AbortSignal;
   /**
+   * How many statements this store has sent its database since it was
+   * created: each statement of a batch counts, and a call tried again counts
+   * again. `drain({ maxQueries })` reads it to stay under a per-invocation
+   * query limit (Cloudflare D1's 50 or 1,000 per Worker invocation).
+   */
+  readonly statementsSent?: number;
+  /**
    * Which driver and SQLite the store runs on (opens the store if it is not
    * open yet).
    *
@@ -1179,6 +1186,25 @@ export interface DrainOptions<D = unknown>
   budgetMs?: number;
   /** Stop after this many tasks (default unlimited). */
   maxTasks?: number;
+  /**
+   * Most statements the drain may send its store (default unlimited), for a
+   * host that limits queries per invocation (Cloudflare D1: 50 on Workers
+   * Free, 1,000 on Paid). Each statement counts, a batch's each one (the
+   * stricter reading of D1's limit), a retried call again, and so do the
+   * store's first-use schema check and whatever the processor sends through
+   * the same store. The drain stops reserving while the next reservation,
+   * plus room for the outcome of every task running (its write, a topic
+   * hold, a read that explains a refused write, and a keepalive per
+   * `keepaliveMs` of its timeout), would pass it; a reserved task always gets
+   * its outcome, or is handed back. It waits for a freed slot instead of
+   * looking for new tasks (a look is a read). Needs a store that counts its
+   * statements (`TaskQ.statementsSent`; every store of `createTaskQ` does).
+   * Leave room for what the invocation sends besides the drain. The firing
+   * of the topic's due schedules that opens a drain is counted but not
+   * capped (about 5 statements for one due schedule); with many schedules
+   * due at once on a tight budget, fire them elsewhere (`schedules: false`).
+   */
+  maxQueries?: number;
 }
 
 /** What one `drain()` did. */
@@ -1203,6 +1229,8 @@ export interface DrainResult {
   tooLong: number;
   /** Wall time of the drain. */
   ms: number;
+  /** Statements the store sent during the drain (absent: the store does not count them). */
+  queries?: number;
 }
 
 /** Options of `Worker.stop()`. */

@@ -74,6 +74,15 @@ describe("edge bundles (workerd conditions)", () => {
     expect(files).toContain("src/worker/drain.ts");
   });
 
+  it("the D1 example bundles with no node: builtins and no native driver, the D1 driver and drain() in it", async () => {
+    const { code, meta } = await bundle({ path: "examples/cloudflare/d1-worker.ts" });
+    expectEdgeSafe(code, meta);
+    const files = inputs(meta);
+    expect(files).toContain("src/drivers/d1.ts");
+    expect(files).toContain("src/worker/query-budget.ts");
+    expect(files.some((f) => f.startsWith("src/http/ui/"))).toBe(true);
+  });
+
   it("the Durable Object example bundles with its driver and alarm helpers and no node: builtins", async () => {
     const { code, meta } = await bundle({ path: "examples/cloudflare/durable-object.ts" });
     expectEdgeSafe(code, meta);

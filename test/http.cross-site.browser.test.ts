@@ -16,7 +16,8 @@ import { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { launchChromium, listen as serveOn } from "./browser.ts";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTaskQ, type TaskQ, TestClock } from "../mod.ts";
+import { createTaskQ, d1, type TaskQ, TestClock } from "../mod.ts";
+import { startD1 } from "./d1.ts";
 import { sokkaRoutes, type SokkaRoutesOptions } from "../src/http/mod.ts";
 import { openApiDocument } from "../src/http/openapi.ts";
 
@@ -35,7 +36,7 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>): Pr
 /** A store with tasks for the API's writes (TASK_ID on topic email) and the dashboard's (FORM_TASK and FORM_SCHEDULE on forms). */
 async function target(options: Omit<SokkaRoutesOptions, "taskq"> = {}): Promise<{ taskq: TaskQ; base: string }> {
   const clock = new TestClock();
-  const taskq = createTaskQ({ url: ":memory:", clock });
+  const taskq = await storeWith(clock);
   closers.push(() => taskq.close());
   // the schedule the document's paths name, and one defined two days back: a slot is due for POST /schedules/fire
   await taskq.schedule({ name: "nightly-report", cron: "@daily", topic: "reports" });
@@ -49,6 +50,18 @@ async function target(options: Omit<SokkaRoutesOptions, "taskq"> = {}): Promise<
   await taskq.schedule({ name: "FORM_SCHEDULE", cron: "0 0 1 1 *", topic: "forms" });
   const port = await listen(sokkaRoutes({ taskq, ...options }).fetch);
   return { taskq, base: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * The store behind the routes under attack: `:memory:`, or with
+ * SOKKA_CROSS_SITE_STORE=d1 (test/d1.cross-site.browser.test.ts) a fresh D1
+ * database in workerd (miniflare).
+ */
+async function storeWith(clock: TestClock): Promise<TaskQ> {
+  if (process.env.SOKKA_CROSS_SITE_STORE !== "d1") return createTaskQ({ url: ":memory:", clock });
+  const db = await startD1();
+  closers.push(() => db.dispose()); // closed after its store (closers run in reverse)
+  return createTaskQ({ driver: d1(db.db), clock });
 }
 
 async function snapshot(q: TaskQ): Promise<string> {

@@ -61,6 +61,8 @@ export interface Driver {
   readonly name?: string;
   /** Set once open when its SQLite carries a known defect worth a `warning` event (see src/drivers/select.ts). */
   readonly warning?: string;
+  /** What `storeInfo()` reports as the SQLite version, for a database that does not answer `sqlite_version()` (D1). */
+  readonly sqliteVersion?: string;
   readonly closed: boolean;
   execute(stmt: Statement): Promise<Result>;
   /** All in one transaction: `"write"` takes the write lock at once, `"read"` is read-only. */

@@ -19,6 +19,7 @@ import { sleep } from "../sleep.ts";
 import { classifyDriverError, RequestTimeout, toTaskError } from "./driver-errors.ts";
 import { turnIfDue } from "./event-loop-turns.ts";
 import { Gate } from "./gate.ts";
+import { type CountingDriver, countStatements } from "./statement-count.ts";
 
 /** Whether a statement may run again after a network error. */
 export type Repeat = "read" | "write";
@@ -54,7 +55,8 @@ export interface ConnectionOptions {
 
 /** A libSQL client with the store's error mapping and retry policy. */
 export class Connection {
-  readonly client: Driver;
+  /** The driver, counting the statements sent (`statementsSent`). */
+  readonly client: CountingDriver;
   readonly #opts: ConnectionOptions;
   /** Limits writes to a server; an embedded database has its own single connection. */
   readonly #writeGate: Gate | null;
@@ -63,7 +65,7 @@ export class Connection {
   #callsUnderWay = 0;
 
   constructor(client: Driver, opts: ConnectionOptions) {
-    this.client = client;
+    this.client = countStatements(client);
     this.#opts = opts;
     this.#writeGate = client.protocol === "file" ? null : new Gate(REMOTE_WRITES_IN_FLIGHT);
   }

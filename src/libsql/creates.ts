@@ -25,6 +25,7 @@ import {
   type TaskRow,
 } from "./statements/insert.ts";
 import { type BareBatch, bareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
+import { MAX_ARG_BYTES, runs, utf8Bound } from "./statements/chunks.ts";
 
 /** A `createTask` call waiting for its statement. */
 interface PendingCreate {
@@ -33,8 +34,15 @@ interface PendingCreate {
   reject(error: unknown): void;
 }
 
-/** Rows per INSERT statement of `createTasks`. */
+/** Rows per INSERT statement of `createTasks` (fewer when their JSON would pass `MAX_ARG_BYTES`). */
 const INSERT_CHUNK = 1000;
+
+/** A row's share of its statement's JSON argument, at most (its strings, its numbers and the JSON around them). */
+function rowBytes(row: readonly unknown[]): number {
+  let n = 64;
+  for (const v of row) n += typeof v === "string" ? utf8Bound(v) + 8 : 24;
+  return n;
+}
 
 /** The creates of one store. */
 export class Creates {
@@ -83,12 +91,19 @@ export class Creates {
     try {
       while (this.#pending.length) {
         // a task id at most once per statement: a repeat waits for the next one, and then conflicts
+        // and at most MAX_ARG_BYTES of rows: the rest go out in the next statement
         const batch: PendingCreate[] = [];
         const rest: PendingCreate[] = [];
         const ids = new Set<string>();
+        let bytes = 0;
         for (const c of this.#pending) {
           const id = c.row[R.taskId];
-          (ids.has(id) ? rest : batch).push(c);
+          const size = rowBytes(c.row);
+          if (ids.has(id) || (batch.length > 0 && bytes + size > MAX_ARG_BYTES)) rest.push(c);
+          else {
+            batch.push(c);
+            bytes += size;
+          }
           ids.add(id);
         }
         this.#pending = rest;
@@ -215,7 +230,7 @@ export class Creates {
 
 /** The statements of a `createTasks` call of plain definitions, the ids the caller gave, and how to read its results. */
 export interface PlainPlan<D> {
-  /** A statement per 1,000 rows, each followed by the read of its rows' time; all or nothing. */
+  /** A statement per 1,000 rows (or under 2 MB of rows), each followed by the read of its rows' time; all or nothing. */
   stmts: Statement[];
   /** The ids the caller gave, with their index (only these can exist already). */
   given: Map<string, number>;
@@ -233,26 +248,28 @@ export function plainPlan<D>(list: unknown[], bare: BareBatch | null, maxDataByt
   const given = new Map<string, number>();
   const rows = bare ? null : fullRows(list, maxDataBytes, given);
   const stmts: Statement[] = [];
-  for (let i = 0; i < list.length; i += INSERT_CHUNK) {
-    if (bare) {
-      stmts.push(bareInsert(JSON.stringify(bare.rows.slice(i, i + INSERT_CHUNK)), bare.topic));
-    } else stmts.push(rowsStatement(rows!.slice(i, i + INSERT_CHUNK), "allOrNothing"));
-    stmts.push(oneRow(CREATED_AT, [bare ? bare.rows[i][0] : rows![i][R.taskId]]));
+  // a statement per 1,000 rows, or fewer when their JSON would pass MAX_ARG_BYTES (D1's 2 MB per string)
+  const chunks = runs(bare ? bare.rows.map(rowBytes) : rows!.map(rowBytes), INSERT_CHUNK);
+  for (const [from, to] of chunks) {
+    if (bare) stmts.push(bareInsert(JSON.stringify(bare.rows.slice(from, to)), bare.topic));
+    else stmts.push(rowsStatement(rows!.slice(from, to), "allOrNothing"));
+    stmts.push(oneRow(CREATED_AT, [bare ? bare.rows[from][0] : rows![from][R.taskId]]));
   }
   const read = (results: readonly Result[]): Task<D>[] => {
     const created: Task<D>[] = new Array(list.length);
     // a bare batch's rows go through one full row, filled in for each
     const full: TaskRow = ["", null, null, bare?.topic ?? "", DEFAULT_SUB_TOPIC, null, ""];
-    let at = 0;
-    for (let i = 0; i < list.length; i++) {
-      if (i % INSERT_CHUNK === 0) at = Number(results[2 * (i / INSERT_CHUNK) + 1].rows[0].created_at);
-      if (bare) {
-        const row = bare.rows[i];
-        full[R.taskId] = row[0];
-        full[R.dataJson] = row[1];
+    chunks.forEach(([from, to], k) => {
+      const at = Number(results[2 * k + 1].rows[0].created_at);
+      for (let i = from; i < to; i++) {
+        if (bare) {
+          const row = bare.rows[i];
+          full[R.taskId] = row[0];
+          full[R.dataJson] = row[1];
+        }
+        created[i] = newTask(bare ? full : rows![i], at);
       }
-      created[i] = newTask(bare ? full : rows![i], at);
-    }
+    });
     return created;
   };
   return { stmts, given, read };

@@ -387,7 +387,17 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     }
   }
 
+  /** Statements this store has sent its database (see `TaskQ.statementsSent`). */
+  get statementsSent(): number {
+    return this.#conn.client.statementsSent;
+  }
+
   async storeInfo(): Promise<StoreInfo> {
+    const hidden = this.#conn.client.sqliteVersion;
+    if (hidden !== undefined) {
+      await this.#session.run(oneRow("SELECT 1 AS open"), "read", "storeInfo"); // opens it, as below
+      return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: hidden };
+    }
     const rs = await this.#session.run(oneRow("SELECT sqlite_version() AS v"), "read", "storeInfo");
     return { driver: this.#conn.client.name ?? "@libsql/client", sqliteVersion: String(rs.rows[0].v) };
   }

@@ -20,11 +20,20 @@ import { CommonOptionEntries, settle } from "./options.ts";
 import { onAbort } from "../abort.ts";
 import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
+import { QueryBudget } from "./query-budget.ts";
 
 const DrainOptionsSchema = fields({
   ...CommonOptionEntries,
   budgetMs: v.optional(PositiveMs),
   maxTasks: v.optional(
+    v.pipe(
+      v.number("must be a number"),
+      v.integer("must be an integer"),
+      v.minValue(1, "must be at least 1"),
+      v.description("a whole number from 1"),
+    ),
+  ),
+  maxQueries: v.optional(
     v.pipe(
       v.number("must be a number"),
       v.integer("must be an integer"),
@@ -63,6 +72,8 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
   const leaseTimeMs = o.leaseTimeMs;
   const timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5 * leaseTimeMs, Math.floor(budgetMs / 5)));
   const maxTasks = o.maxTasks ?? Infinity;
+  const queries = o.maxQueries === undefined ? null : new QueryBudget(o.taskq, o.maxQueries, o.keepaliveMs);
+  const sentAtStart = o.taskq.statementsSent;
   const began = performance.now();
   const result: DrainResult = {
     reserved: 0,
@@ -97,7 +108,8 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     const cut = new AbortController();
     const freed = new Promise<void>((r) => (slotFreed = r));
     const left = Math.max(0, Math.ceil(budgetMs - (performance.now() - began)));
-    const woken = typeof o.taskq.waitForTask === "function" && tooLong.size === 0
+    // with a query budget, no look (each may cost a read): the next reservation follows a freed slot
+    const woken = typeof o.taskq.waitForTask === "function" && tooLong.size === 0 && !queries
       ? o.taskq.waitForTask(o.topic, { timeoutMs: left, signal: cut.signal }).catch(() => {})
       : freed;
     await Promise.race([freed, woken]);
@@ -117,18 +129,24 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     let empty = false;
     while (!aborted()) {
       const left = budgetMs - (performance.now() - began);
-      const want = Math.min(o.concurrency - running.size, maxTasks - result.reserved);
+      let want = Math.min(o.concurrency - running.size, maxTasks - result.reserved);
       if (empty || timeoutMs > left || result.reserved >= maxTasks || tooLong.size >= MAX_EXCEPT) break;
+      if (queries && want > 0) {
+        want = Math.min(want, queries.room(timeoutMs));
+        if (want <= 0 && running.size === 0) break; // the query budget is spent: the next invocation goes on
+      }
       if (want <= 0) {
         await new Promise<void>((r) => (slotFreed = r));
         continue;
       }
       let tasks: Task[];
+      const before = o.taskq.statementsSent ?? 0;
       try {
         tasks = await reserve(o, want, tooLong);
       } catch {
         break; // the store is unreachable: end this invocation, the next one tries again
       }
+      queries?.reserved((o.taskq.statementsSent ?? 0) - before);
       for (const task of tasks) {
         if (aborted()) {
           await handBack(env, task);
@@ -139,11 +157,19 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
           await handBack(env, task);
           continue;
         }
+        // a task's own, longer timeout may need more keepalives than the budget has room for: handed back
+        const cost = queries?.costOf(effectiveTimeout(task, env)) ?? 0;
+        if (queries && !queries.fits(cost)) {
+          await handBack(env, task);
+          continue;
+        }
+        queries?.hold(cost);
         result.reserved++;
         const ex = execute(env, task);
         running.add(ex);
         void ex.done.then((r) => {
           count(r);
+          queries?.release(cost);
           running.delete(ex);
           slotFreed();
         });
@@ -158,6 +184,7 @@ export async function drain<D = unknown>(options: DrainOptions<D>): Promise<Drai
     offs.forEach((off) => off());
   }
   result.tooLong = tooLong.size;
+  if (sentAtStart !== undefined) result.queries = (o.taskq.statementsSent ?? sentAtStart) - sentAtStart;
   result.ms = Math.round(performance.now() - began);
   return result;
 }
