@@ -12,9 +12,9 @@
 import { Hono } from "hono";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openApiDocument } from "../../src/http/openapi.ts";
 import { launchChromium, listen } from "../browser.ts";
 import { uniq } from "../helpers.ts";
+import { attackPage, attackPlan } from "../cross-site-attack.ts";
 import { startWorkerdDo, type WorkerdDo } from "./workerd-do.ts";
 
 type Json = Record<string, any>;
@@ -22,61 +22,9 @@ let wd: WorkerdDo;
 let browser: Browser;
 let attacker: { port: number; close(): void };
 
-/** Every API write (with no body, and with its example as text) and every dashboard form. */
-function attackPlan() {
-  const fetches: { method: string; path: string; body?: string }[] = [];
-  for (const [path, item] of Object.entries(openApiDocument().paths as Json)) {
-    for (const [method, op] of Object.entries(item as Json) as [string, Json][]) {
-      if (method === "get") continue;
-      let url = path;
-      for (const p of op.parameters ?? []) if (p.in === "path") url = url.replace(`{${p.name}}`, p.example);
-      const example = op.requestBody?.content?.["application/json"]?.example;
-      fetches.push({ method: method.toUpperCase(), path: url });
-      if (example) fetches.push({ method: method.toUpperCase(), path: url, body: JSON.stringify(example) });
-    }
-  }
-  expect(fetches.length).toBeGreaterThan(20);
-  const forms = [
-    { path: "/ui/tasks", fields: { topic: "forms", data: "{}" } },
-    { path: "/ui/topics/forms/pause", fields: {} },
-    { path: "/ui/schedules/pause", fields: { name: "FORM_SCHEDULE" } },
-    ...["hold", "cancel", "release", "retry"].map((a) => ({ path: `/ui/tasks/FORM_TASK/${a}`, fields: {} })),
-  ];
-  return { fetches, forms };
-}
-
-/** The page that sends the plan to `target` (no-cors fetches, then form posts into frames), then titles itself "done". */
-const ATTACK_SCRIPT = `async (plan) => {
-  await Promise.allSettled(plan.fetches.map((f) =>
-    fetch(plan.target + f.path, { method: f.method, mode: f.method === "POST" ? "no-cors" : "cors", credentials: "include", ...(f.body ? { body: f.body } : {}) })));
-  await Promise.all(plan.forms.map((f, i) => new Promise((resolve) => {
-    const frame = document.createElement("iframe");
-    frame.name = "f" + i;
-    document.body.append(frame);
-    const form = document.createElement("form");
-    form.method = "post";
-    form.action = plan.target + f.path;
-    form.target = frame.name;
-    for (const [k, v] of Object.entries(f.fields)) {
-      const input = document.createElement("input");
-      input.type = "hidden";
-      input.name = k;
-      input.value = v;
-      form.append(input);
-    }
-    document.body.append(form);
-    frame.addEventListener("load", resolve, { once: true });
-    form.submit();
-  })));
-  document.title = "done";
-}`;
-
 beforeAll(async () => {
   wd = await startWorkerdDo();
-  const evil = new Hono().get("/attack", (c) => {
-    const plan = JSON.stringify({ target: c.req.query("target"), ...attackPlan() });
-    return c.html(`<!doctype html><title>attack</title><body><script>(${ATTACK_SCRIPT})(${plan});</script></body>`);
-  });
+  const evil = new Hono().get("/attack", (c) => c.html(attackPage(c.req.query("target")!)));
   attacker = await listen(evil.fetch);
   browser = await launchChromium(["--host-resolver-rules=MAP attacker.test 127.0.0.1"]);
 }, 90_000);
