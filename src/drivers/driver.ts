@@ -95,3 +95,33 @@ export function isStoreDriver(d: unknown): d is StoreDriver & Driver {
   return typeof o === "object" && o !== null && o.sokkaDriver === true && typeof o.execute === "function" &&
     typeof o.batch === "function";
 }
+
+/**
+ * `inner` with its `execute` and `batch` replaced by `calls` (which call it in turn): every other member
+ * (`protocol`, `name`, `warning`, `sqliteVersion`, `closed`, `turns`, `close`) is `inner`'s, read live.
+ */
+export function wrapDriver(inner: Driver, calls: Pick<Driver, "execute" | "batch">): Driver {
+  return {
+    get protocol() {
+      return inner.protocol;
+    },
+    get name() {
+      return inner.name;
+    },
+    get warning() {
+      return inner.warning;
+    },
+    get sqliteVersion() {
+      return inner.sqliteVersion;
+    },
+    get closed() {
+      return inner.closed;
+    },
+    get turns() {
+      return inner.turns;
+    },
+    execute: calls.execute,
+    batch: calls.batch,
+    close: () => inner.close(),
+  };
+}

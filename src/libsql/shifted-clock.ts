@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Driver, Statement } from "../drivers/driver.ts";
+import { type Driver, type Statement, wrapDriver } from "../drivers/driver.ts";
 import type { TestClock } from "../test-clock.ts";
 
 const CLOCK = "unixepoch('subsec')";
@@ -20,24 +20,8 @@ export function shiftedClock(driver: Driver, clock: TestClock): Driver {
     const moved = (sql: string) => sql.replaceAll(CLOCK, `(${CLOCK} + ${offset / 1000})`);
     return typeof s === "string" ? moved(s) : { ...s, sql: moved(s.sql) } as Statement;
   };
-  return {
-    get protocol() {
-      return driver.protocol;
-    },
-    get name() {
-      return driver.name;
-    },
-    get warning() {
-      return driver.warning;
-    },
-    get closed() {
-      return driver.closed;
-    },
-    get turns() {
-      return driver.turns;
-    },
+  return wrapDriver(driver, {
     execute: (s) => driver.execute(shift(s)),
     batch: (ss, mode) => driver.batch(ss.map(shift), mode),
-    close: () => driver.close(),
-  };
+  });
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Driver, Statement } from "../drivers/driver.ts";
+import { type Driver, type Statement, wrapDriver } from "../drivers/driver.ts";
 
 /** A driver that counts what it sends. */
 export interface CountingDriver extends Driver {
@@ -18,30 +18,9 @@ export interface CountingDriver extends Driver {
 /** `driver`, counting the statements sent through it. */
 export function countStatements(driver: Driver): CountingDriver {
   let sent = 0;
-  return {
-    get statementsSent() {
-      return sent;
-    },
-    get protocol() {
-      return driver.protocol;
-    },
-    get name() {
-      return driver.name;
-    },
-    get warning() {
-      return driver.warning;
-    },
-    get sqliteVersion() {
-      return driver.sqliteVersion;
-    },
-    get closed() {
-      return driver.closed;
-    },
-    get turns() {
-      return driver.turns;
-    },
+  const wrapped = wrapDriver(driver, {
     execute: (s: Statement) => (sent++, driver.execute(s)),
     batch: (ss: Statement[], mode) => ((sent += ss.length), driver.batch(ss, mode)),
-    close: () => driver.close(),
-  };
+  });
+  return Object.defineProperty(wrapped, "statementsSent", { get: () => sent }) as CountingDriver;
 }
