@@ -26,6 +26,7 @@ import type { Statement } from "../src/drivers/driver.ts";
 import { NEXT_READY } from "../src/libsql/statements/reserve.ts";
 import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 import { listenerCount } from "../src/wakeups.ts";
+import { Watcher } from "../src/libsql/watch.ts";
 import { fileDrivers, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
 import { spawnFixture } from "./processes.ts";
 
@@ -411,5 +412,40 @@ describe("an HTTP long poll (POST /topics/:topic/reserve with waitMs)", () => {
     await waitFor(() => listenerCount(key, topic) === 0, 10_000, "the route to stop waiting");
     const t = await taskq.createTask({ topic });
     expect(await taskq.task(t.taskId)).toMatchObject({ status: "starting", attempts: 0 });
+  });
+});
+
+describe("a file event that comes before the commit it announces is visible", () => {
+  it("is followed by re-reads of the change signal: the wait ends woken, not at the next poll", async () => {
+    // one event per commit, at its first write (what Bun delivers): the read right after it still sees the
+    // old version, every later read the new one
+    let version = 1;
+    let announced = false;
+    let fire = () => {};
+    const closed = new AbortController();
+    const watcher = new Watcher({
+      key: {},
+      changeSignal: true,
+      changePollMs: 600_000,
+      closed: closed.signal,
+      nextReady: () => Promise.resolve(version > 1 ? 0 : null),
+      dataVersion: () => {
+        const seen = version;
+        if (announced) version = 2; // the commit shows from the next read on
+        return Promise.resolve(seen);
+      },
+      fileEvents: (onEvent) => {
+        fire = onEvent;
+        return () => (fire = () => {});
+      },
+    });
+    try {
+      const waiting = watcher.wait("t", 30_000); // subscribes to the events and reads the baseline at once
+      announced = true;
+      fire();
+      expect(await waiting).toBe(true); // the poll is 600 s away, the deadline 30 s
+    } finally {
+      closed.abort();
+    }
   });
 });

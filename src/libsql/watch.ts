@@ -40,6 +40,14 @@ export const CHANGE_POLL_MS = 100;
  */
 export const EVENT_GAP_MS = 2;
 
+/**
+ * After a file event whose read found no change, read again this many ms
+ * apart before falling back to the poll: the event can come with the first
+ * write of another process's commit, before the commit is visible, and a
+ * runtime may deliver only that one event for the whole commit (Bun does).
+ */
+export const EVENT_RECHECK_MS = [1, 2, 4, 8];
+
 /** setTimeout's largest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -160,8 +168,13 @@ export class Watcher {
       this.#version = await this.#src.dataVersion().catch(() => null);
       [...this.#onChange].forEach((f) => f());
       let lastRead = performance.now();
+      /** Index in EVENT_RECHECK_MS of the next re-read after an event that showed no change yet; -1: none. */
+      let recheck = -1;
       while (this.#onChange.size) {
-        await this.#pause(this.#src.changePollMs, lastRead);
+        const poked = await this.#pause(
+          recheck >= 0 ? EVENT_RECHECK_MS[recheck] : this.#src.changePollMs,
+          lastRead,
+        );
         lastRead = performance.now();
         if (!this.#onChange.size || this.#src.closed.aborted) break;
         let version: number;
@@ -170,7 +183,11 @@ export class Watcher {
         } catch {
           continue; // busy or closing: the waiters' deadlines still hold
         }
-        if (version !== this.#version) [...this.#onChange].forEach((f) => f());
+        if (version !== this.#version) {
+          [...this.#onChange].forEach((f) => f());
+          recheck = -1;
+        } else if (poked) recheck = 0;
+        else if (recheck >= 0 && ++recheck === EVENT_RECHECK_MS.length) recheck = -1;
         this.#version = version;
       }
     } finally {
@@ -202,11 +219,11 @@ export class Watcher {
 
   /**
    * Until `ms` have passed, or a file event came (then no sooner than `EVENT_GAP_MS` after the read at
-   * `lastRead`), or the store closes.
+   * `lastRead`), or the store closes. True when a file event ended it.
    */
-  async #pause(ms: number, lastRead: number): Promise<void> {
+  async #pause(ms: number, lastRead: number): Promise<boolean> {
     if (!this.#poked) {
-      if (this.#src.closed.aborted) return;
+      if (this.#src.closed.aborted) return false;
       await new Promise<void>((resolve) => {
         let offClosed = () => {};
         const done = () => {
@@ -224,6 +241,8 @@ export class Watcher {
       this.#poked = false;
       const gap = lastRead + EVENT_GAP_MS - performance.now();
       if (gap > 0) await sleep(gap);
+      return true;
     }
+    return false;
   }
 }
