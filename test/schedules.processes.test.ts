@@ -47,7 +47,12 @@ async function startFirers(url: string, topic: string, file: boolean): Promise<C
  * complained of nothing (a firing that failed, e.g. on SQLITE_BUSY, is
  * printed): the tasks each made.
  */
-async function stopFirers(children: Child[], expect: ExpectStatic): Promise<number[]> {
+/**
+ * Stops the firers and returns how many slots each fired. `manySlots`: the run had enough slots that more
+ * than one process must have won some (the proof that they raced); a run of a handful of slots may fall to
+ * one process whose timer runs a little ahead (seen under Deno on a loaded machine).
+ */
+async function stopFirers(children: Child[], expect: ExpectStatic, manySlots = true): Promise<number[]> {
   children.forEach((c) => c.kill("SIGTERM"));
   const exits = await Promise.all(children.map((c) => c.exit));
   const fired = exits.map((e) => {
@@ -60,7 +65,7 @@ async function stopFirers(children: Child[], expect: ExpectStatic): Promise<numb
     return fired;
   });
   // the slots were raced for: more than one process won some
-  expect(fired.filter((n) => n > 0).length).toBeGreaterThan(1);
+  if (manySlots) expect(fired.filter((n) => n > 0).length).toBeGreaterThan(1);
   return fired;
 }
 
@@ -151,7 +156,7 @@ describe.concurrent("4 processes fire one every-second schedule", () => {
       }
       const lastEpoch = epochs[epochs.length - 1];
       await slotReached(taskq, name, lastEpoch.nextSlotAt! + lastEpoch.step, `2 slots of ${lastEpoch.cron}`);
-      const fired = await stopFirers(children, expect);
+      const fired = await stopFirers(children, expect, false); // ~6 slots
 
       const tasks = await slotTasks(taskq, name, topic, expect);
       expectOnePerSlot(tasks, name, expect);
