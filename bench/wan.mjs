@@ -5,12 +5,19 @@
 // front and counted at the end directly. Every run is checked task by task as bench/scaleout.mjs does: a
 // task executed twice is a double run, a task not terminated at the end is lost.
 //
-//   node bench/wan.mjs [tasks]     the table: 1 × c=32, 1 × c=128, 4 × c=32 at loopback, 10 ms and 50 ms RTT
-//   SOKKA_DIST=/path/dist/mod.js   the workers run another build (A/B against main's)
+//   node bench/wan.mjs [tasks]          the table: 1 × c=32, 1 × c=128, 4 × c=32 at loopback, 10 and 50 ms RTT
+//   node bench/wan.mjs [tasks] --write  also writes it into BENCHMARKS.md as its section (WAN_HEADING);
+//                                       `npm run bench` measures and writes it too
+//   SOKKA_DIST=/path/dist/mod.js        the workers run another build (A/B against main's)
 //
 // Each configuration runs its three links back to back, so a ratio compares runs minutes apart at most.
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { run } from "./scaleout.mjs";
+import { sectionOf } from "./sections.mjs";
+import { overviewSection } from "./overview.mjs";
+
+export const WAN_HEADING = "## Over a slow link (sqld behind a delaying proxy)";
 
 /** The configurations: worker processes × concurrency. */
 export const WAN_CONFIGS = [{ procs: 1, concurrency: 32 }, { procs: 1, concurrency: 128 }, {
@@ -21,7 +28,7 @@ export const WAN_CONFIGS = [{ procs: 1, concurrency: 32 }, { procs: 1, concurren
 export const WAN_RTTS = [0, 10, 50];
 
 /** Every configuration × every round trip, `tasks` tasks per run. */
-export async function wanBench({ tasks = 10_000, configs = WAN_CONFIGS, rtts = WAN_RTTS } = {}) {
+export async function wanBench({ tasks = 20_000, configs = WAN_CONFIGS, rtts = WAN_RTTS } = {}) {
   const rows = [];
   for (const c of configs) {
     for (const rtt of rtts) {
@@ -66,10 +73,51 @@ export function wanTable(rows) {
   return out.join("\n");
 }
 
+/** The WAN section of a BENCHMARKS.md text, or "" when it has none. */
+export function wanSectionOf(md) {
+  return sectionOf(md, WAN_HEADING);
+}
+
+/** The section BENCHMARKS.md carries: what was run, and the table. */
+export function wanSection(rows) {
+  return `${WAN_HEADING}
+
+Worker processes (bench/scaleout-child.mjs: one worker each, no-op function, its own store and
+\`@libsql/client\` client over HTTP) reach sqld (the devDependency, \`--use-custom-wal libsql-wal\`) through a
+TCP proxy on loopback that holds every chunk for half the round trip in each direction, in order
+(bench/delay-proxy.mjs; this machine's kernel has no \`tc netem\`); loopback is the same run without the proxy.
+Tasks are created up front and each run is checked task by task: a double run is a task executed twice, lost
+is created minus terminated at the end (bench/wan.mjs; \`npm run bench:wan\` alone, run on ${
+    new Date().toISOString().slice(0, 10)
+  }). Each configuration's three links run back to back, so its ratios compare runs moments apart. Server,
+proxy and workers share this machine's 2 cores. Over a network a worker keeps two calls in flight and reserves
+ahead of its free slots (docs/scaling.md, "Workers over a slow link").
+
+${wanTable(rows)}
+`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const tasks = Number(process.argv[2] ?? 10_000);
+  const args = process.argv.slice(2);
+  const tasks = Number(args.find((a) => /^\d+$/.test(a)) ?? 20_000);
   const rows = await wanBench({ tasks });
   for (const r of rows) console.error(JSON.stringify(r));
   console.log(wanTable(rows));
+  if (args.includes("--write")) {
+    const url = new URL("../BENCHMARKS.md", import.meta.url);
+    const md = readFileSync(url, "utf8");
+    const old = wanSectionOf(md);
+    // where `npm run bench` puts it: after the sections it generates, before those other commands write
+    const next = md.indexOf(overviewSection(md) || "\u0000");
+    writeFileSync(
+      url,
+      old
+        ? md.replace(old, wanSection(rows))
+        : next > 0
+        ? md.slice(0, next) + wanSection(rows) + "\n" + md.slice(next)
+        : md.trimEnd() + "\n\n" + wanSection(rows),
+    );
+    console.error("wrote the WAN section of BENCHMARKS.md");
+  }
   process.exit(rows.every((r) => !r.stalled && r.doubles === 0 && r.lost === 0) ? 0 : 1);
 }
