@@ -89,7 +89,8 @@ TCP proxy on loopback that holds every chunk for half the round trip in each dir
 Tasks are created up front and each run is checked task by task: a double run is a task executed twice, lost
 is created minus terminated at the end (bench/wan.mjs; \`npm run bench:wan\` alone, run on ${
     new Date().toISOString().slice(0, 10)
-  }). Each configuration's three links run back to back, so its ratios compare runs moments apart. Server,
+  }).
+Each configuration's three links run back to back, so its ratios compare runs moments apart. Server,
 proxy and workers share this machine's 2 cores. Over a network a worker keeps two calls in flight and reserves
 ahead of its free slots (docs/scaling.md, "Workers over a slow link").
 
