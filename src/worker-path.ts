@@ -35,3 +35,17 @@ export interface WorkerWrites {
 export function workerWritesOf(taskq: unknown): WorkerWrites | null {
   return typeof (taskq as Partial<WorkerWrites>)[WORKER_WRITES] === "function" ? taskq as WorkerWrites : null;
 }
+
+/**
+ * The key of how many worker calls a store takes in flight at once (a number; absent: 1). A store over a
+ * network says more than one, so a worker sends its next call (outcomes, next reservation) while one is
+ * still under way instead of waiting a round trip per tick; a store on a local file says 1 (no round
+ * trip to hide, and one call at a time keeps its path as it is).
+ */
+export const WORKER_CALLS_IN_FLIGHT: unique symbol = Symbol("sokka.workerCallsInFlight");
+
+/** How many worker calls `taskq` takes in flight at once: at least 1. */
+export function callsInFlightOf(taskq: unknown): number {
+  const n = (taskq as { [WORKER_CALLS_IN_FLIGHT]?: unknown })[WORKER_CALLS_IN_FLIGHT];
+  return typeof n === "number" && n > 1 ? Math.floor(n) : 1;
+}

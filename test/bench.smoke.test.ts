@@ -44,6 +44,10 @@ it("bench/bench.mjs --smoke measures every row", () => {
   expect(out).toMatch(
     /\| 1 \| sqld --use-custom-wal libsql-wal \(recommended\) \| 2 \| 1 s \| [\d,]+ \| [\d,]+ \| [\d.]+ \| 0 \| 0 \| no \|/,
   );
+  // the WAN table: loopback, 10 and 50 ms RTT through the delaying proxy, every task checked
+  expect(out).toMatch(
+    /\| 1 × c=32 \| 320 \| [\d,]+ \| [\d,]+ \([\d.]+×\) \| [\d,]+ \([\d.]+×\) \| [^|]+ \| 0 \| 0 \| none \|/,
+  );
   for (const path of ["same process", "another process", "a snoozed task", "HTTP long poll", "Idle worker CPU"]) {
     expect(out).toContain(path);
   }

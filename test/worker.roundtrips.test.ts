@@ -41,5 +41,6 @@ it("a worker at concurrency 32 makes one round trip per tick of 32 tasks", async
   // one call per tick, plus the first reservation (alone) and a little slack for a tick split in two;
   // with a reservation of its own per tick the count would be about 2 × ticks
   expect(used, `${used} calls for ${ticks} ticks`).toBeLessThanOrEqual(Math.ceil(ticks * 1.25) + 2);
-  expect(used).toBeGreaterThanOrEqual(ticks);
+  // over a network the worker also reserves ahead (up to twice its concurrency): a call can carry up to 3 ticks
+  expect(used).toBeGreaterThanOrEqual(Math.floor(ticks / 3));
 });

@@ -47,7 +47,7 @@ import type {
   WriteResult,
 } from "../types.ts";
 import { announceAll, announceCancel, announceEnded, listening } from "../wakeups.ts";
-import type { Connection } from "./connection.ts";
+import { type Connection, REMOTE_WRITES_IN_FLIGHT } from "./connection.ts";
 import { announceReservable, type Settings, type StoreContext } from "./context.ts";
 import { Session } from "./session.ts";
 import { Creates } from "./creates.ts";
@@ -63,13 +63,16 @@ import { partitionedChanged, setTopicLimits, topicLimits } from "./limits.ts";
 import { Waiting } from "./waiting.ts";
 import { applyWorkerWrites, applyWrites, writeOne } from "./writes.ts";
 import { fenceOptions } from "./write-options.ts";
-import { WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
+import { WORKER_CALLS_IN_FLIGHT, WORKER_WRITES, type WorkerWrite } from "../worker-path.ts";
 import { defineSchedule, deleteSchedule, pause, readSchedule, readSchedules, resume } from "./schedules.ts";
 import { fireSchedules } from "./schedule-firing.ts";
 import { edgeTasks, groupFollowUp } from "./dependency-reads.ts";
 import { sealGroup } from "./groups.ts";
 import { TRANSACTIONAL, type TransactionalOps } from "../transactional-path.ts";
 import { transactionalOps } from "./transactional.ts";
+
+/** The protocols of `@libsql/client` that reach a server over a network. */
+const NETWORK_PROTOCOLS: ReadonlySet<string> = new Set(["http", "https", "ws", "wss", "libsql"]);
 
 /** The store; its `addEventListener` is typed by `TaskQ` (`createTaskQ` returns it as one). */
 export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventListener" | "removeEventListener"> {
@@ -232,6 +235,16 @@ export class LibsqlTaskQ extends EventTarget implements Omit<TaskQ, "addEventLis
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Worker calls in flight at once (see worker-path.ts): over a network (`http(s)`, `ws(s)`, `libsql`) as
+   * many as the connection lets write requests through, so a worker's next call does not wait out the
+   * round trip of the last one; 1 otherwise (a file answers without a round trip, and other drivers
+   * are local or not measured).
+   */
+  get [WORKER_CALLS_IN_FLIGHT](): number {
+    return NETWORK_PROTOCOLS.has(this.#conn.client.protocol) ? REMOTE_WRITES_IN_FLIGHT : 1;
   }
 
   /** The worker's path (see worker-path.ts): its reservation and writes as `applyWritesAndReserve`, not validated again. */
