@@ -1,12 +1,14 @@
 /**
- * The TaskQ contract suites on a Durable Object's SQLite in workerd. The
- * contract files import vitest and Node-only helpers, so they run here in
- * Node: each test's store runs in this process on `probeDriver`, whose every
- * statement runs inside a fresh Durable Object of the harness (workerd, SQLite
- * storage) through `durableObjectSql(ctx.storage)`. What ran in the object is
- * the SQL and the driver (transactions, arguments, rows, change counts, error
- * codes); the store's logic ran in Node. test/do/durable-object.test.ts runs
- * the whole store inside objects.
+ * The TaskQ contract suites with every statement run in a Durable Object of
+ * the project's own workerd (the `workerd` devDependency, newer than the one
+ * `@cloudflare/vitest-pool-workers` brings), with SQLite storage on a local
+ * disk and a fresh object, so a fresh database, for every store. The store's
+ * logic runs here in Node on `probeDriver`, which sends each statement to an
+ * object of the harness over HTTP, where `durableObjectSql(ctx.storage)` runs
+ * it: what ran in the object is the SQL and the driver (transactions,
+ * arguments, rows, change counts, error codes). test/workerd/do.contract.test.ts
+ * runs the same suites with the whole store inside an object (`npm run
+ * test:workerd`); this file keeps them on the runtime the project pins.
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import { createTaskQ } from "../../mod.ts";
