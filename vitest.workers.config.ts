@@ -15,8 +15,9 @@ export default defineConfig({
       miniflare: {
         // no later than the pool's own workerd (1.20260815.1) supports
         compatibilityDate: "2026-08-01",
-        // No flag: the pool turns Node compatibility on in the runner itself (it needs node: modules); that
-        // the store needs no flag is checked by test/workerd.test.ts and test/edge.bundle.test.ts.
+        // No flag: the pool turns Node compatibility on in its runner itself (it needs node: modules). That
+        // the store needs none: test/edge.bundle.test.ts (no node: import in the bundle) and
+        // test/d1.workerd.test.ts (a Worker dated before Node compatibility became the default).
         d1Databases: ["DB"],
         durableObjects: { CONTRACT: { className: "ContractObject", useSQLite: true } },
       },
