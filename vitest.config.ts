@@ -1,9 +1,11 @@
 import { availableParallelism } from "node:os";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // inside workerd, by vitest.workers.config.ts (`npm run test:workerd`)
+    exclude: [...configDefaults.exclude, "test/workerd/**"],
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -6,8 +6,7 @@
  * in-memory database.
  */
 import { Miniflare } from "miniflare";
-import { createTaskQ, d1, type D1DatabaseLike, type TaskQOptions } from "../mod.ts";
-import type { Target } from "./helpers.ts";
+import type { D1DatabaseLike } from "../mod.ts";
 
 /** A workerd with one D1 binding `DB`; `dispose()` stops it. */
 export async function startD1(): Promise<{ db: D1DatabaseLike; mf: Miniflare; dispose(): Promise<void> }> {
@@ -18,16 +17,4 @@ export async function startD1(): Promise<{ db: D1DatabaseLike; mf: Miniflare; di
   });
   const db = (await mf.getD1Database("DB")) as unknown as D1DatabaseLike;
   return { db, mf, dispose: () => mf.dispose() };
-}
-
-/** The contract's target on `db`: one database shared by the tests (each uses its own topics and ids). */
-export function d1Target(db: D1DatabaseLike, name = "D1 (workerd, miniflare)"): Target {
-  return {
-    name,
-    shared: true,
-    make: (opts?: TaskQOptions) => {
-      const taskq = createTaskQ({ ...opts, driver: d1(db) });
-      return { taskq, cleanup: () => taskq.close() };
-    },
-  };
 }

@@ -9,15 +9,11 @@ import { chooseLibrary, currentRuntime } from "../src/drivers/select.ts";
 import { filePath } from "../src/libsql/file-driver.ts";
 import { SqliteDriver } from "../src/libsql/sqlite-driver.ts";
 import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
+import type { Target } from "./contract-helpers.ts";
 
-/** A database the contract suite runs against. */
-export interface Target {
-  name: string;
-  /** A fresh, empty store (and how to clean it up). */
-  make(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Promise<void> };
-  /** Its database is shared with tests running at the same time (the suite's server): a test must not prune it whole. */
-  shared?: true;
-}
+// The helpers the contract suites use carry no node: import (they also run inside workerd: test/workerd/);
+// re-exported here so every other test imports them from this module as before.
+export { rejection, type Target, uniq, waitFor } from "./contract-helpers.ts";
 
 /** A temp directory removed by `cleanup`. */
 export function tempDir(prefix = "sokka-test-"): { dir: string; cleanup(): void } {
@@ -81,37 +77,6 @@ export function remoteTaskQ(opts?: TaskQOptions): { taskq: TaskQ; cleanup(): Pro
       client.close(); // …so it is closed here
     },
   };
-}
-
-let counter = 0;
-/** A name no other test uses (topics and ids on a shared remote database). */
-export function uniq(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = "condition",
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<any> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection, but it resolved");
 }
 
 /**

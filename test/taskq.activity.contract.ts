@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { TaskError, type TaskQ } from "../mod.ts";
-import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
+import { rejection, type Target, uniq, waitFor } from "./contract-helpers.ts";
 
 export function activityContract(target: Target) {
   let taskq: TaskQ;

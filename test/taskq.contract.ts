@@ -15,7 +15,7 @@ import {
   type TaskQ,
   tasks,
 } from "../mod.ts";
-import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
+import { rejection, type Target, uniq, waitFor } from "./contract-helpers.ts";
 
 /** Every task of `topic`, to show that a refused call wrote nothing. */
 async function snapshot(taskq: TaskQ, topic: string): Promise<Task[]> {

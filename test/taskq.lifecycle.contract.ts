@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Task, TaskError, type TaskQ } from "../mod.ts";
-import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
+import { rejection, type Target, uniq, waitFor } from "./contract-helpers.ts";
 
 function expectTaskError(e: unknown, type: string, code: string, path?: string) {
   expect(e).toBeInstanceOf(TaskError);

@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { drain, ok, type Task, TaskError, type TaskQ, worker } from "../mod.ts";
 import { MAX_ERROR_CHARS, TRUNCATED } from "../src/schemas.ts";
-import { rejection, type Target, uniq } from "./helpers.ts";
+import { rejection, type Target, uniq } from "./contract-helpers.ts";
 
 /** Names the store refuses, and what the message says about each. */
 export const BAD_NAMES: [name: string, says: string][] = [

@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { TaskError, type TaskQ, type TopicPage, type TopicStats } from "../mod.ts";
 import { compareText, prefixEnd } from "../src/libsql/topics.ts";
-import { rejection, type Target, uniq, waitFor } from "./helpers.ts";
+import { rejection, type Target, uniq, waitFor } from "./contract-helpers.ts";
 
 export function topicsContract(target: Target) {
   let taskq: TaskQ;

@@ -1,8 +1,6 @@
 // The Worker test/do/durable-object.test.ts runs in workerd: the Durable Object example
 // (examples/cloudflare/durable-object.ts: its TaskQueue objects and its routing fetch), and a
 // probe object for what a test must reach inside an object:
-//   POST /probe/<name>/sql              runs statements through durableObjectSql(ctx.storage): the
-//                                       driver the Node-side contract suite's store talks to
 //   POST /probe/<name>/double-alarm?mode=concurrent|sequential
 //                                       delivers the probe's alarm handler twice to one due task
 //   POST /probe/<name>/redelivery       sets the alarm; its first delivery fails after its task
@@ -45,24 +43,12 @@ export class Probe {
   async fetch(request) {
     const url = new URL(request.url);
     const op = url.pathname.split("/")[3];
-    if (op === "sql") return this.sql(await request.json());
     if (op === "double-alarm") return Response.json(await this.doubleAlarm(url.searchParams.get("mode")));
     if (op === "redelivery" && request.method === "POST") return Response.json(await this.startRedelivery());
     if (op === "redelivery") return Response.json(await this.redeliveryState());
     if (op === "failing-commit") return Response.json(await this.failingCommit());
     if (op === "wake") return Response.json(await this.wake());
     return new Response("unknown probe", { status: 404 });
-  }
-
-  async sql({ stmts, mode, batch }) {
-    try {
-      const results = batch ? await this.driver.batch(stmts, mode) : [await this.driver.execute(stmts[0])];
-      return Response.json({ results });
-    } catch (e) {
-      return Response.json({
-        error: { name: e?.name, message: String(e?.message ?? e), code: e?.code, extendedCode: e?.extendedCode },
-      });
-    }
   }
 
   /** One due task, and the alarm handler (drainOnAlarm) delivered twice: at once, or one after the other. */
