@@ -9,7 +9,8 @@
 //   HTTP long poll POST /topics/:t/reserve { waitMs: 30000 } against a server process, the task
 //                  created through the same server's POST /tasks; from that answer to the reserve answer
 // plus the CPU an idle worker process uses over IDLE_CPU_MS on a file database.
-import { spawn } from "node:child_process";
+// `--runtime bun` or `--runtime deno`: the other processes (workers, idle-CPU worker, server) run there.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -29,13 +30,29 @@ const freePort = () =>
     });
   });
 
-/** This runtime's name, and the command line that runs a script in it (children run in the same runtime). */
-export const RUNTIME = globalThis.Deno ? "deno" : globalThis.Bun ? "bun" : "node";
-const runScript = (script) => RUNTIME === "deno" ? ["run", "-A", script] : [script];
+/**
+ * The runtime of the measured processes (the other-process workers, the idle-CPU worker, the HTTP server):
+ * `--runtime bun|deno|node` (default: node). The bench itself (creates, the same-process and snooze paths)
+ * runs in Node.
+ */
+const runtimeArg = process.argv.indexOf("--runtime");
+export const RUNTIME = runtimeArg > 0 ? process.argv[runtimeArg + 1] : "node";
+const bin = (name) => join(here, "..", "node_modules", ".bin", name);
+const runScript = (script) =>
+  RUNTIME === "deno"
+    ? [bin("deno"), ["run", "-A", script]]
+    : RUNTIME === "bun"
+    ? [bin("bun"), [script]]
+    : [process.execPath, [script]];
+const runtimeVersion = () =>
+  RUNTIME === "node"
+    ? process.versions.node
+    : execFileSync(runScript("")[0], ["--version"]).toString().split("\n")[0].replace(/^\D*/, "");
 
 /** A child process and its stdout lines. */
 function spawnChild(script, args, env = {}) {
-  const p = spawn(process.execPath, [...runScript(join(here, script)), ...args], {
+  const [cmd, argv] = runScript(join(here, script));
+  const p = spawn(cmd, [...argv, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -220,13 +237,7 @@ export async function pickupBench(
       rounds.push(pooled);
     }
     const cpu = JSON.parse(await cpuKid.line(/^\{/));
-    return {
-      runtime: `${RUNTIME} ${
-        RUNTIME === "deno" ? Deno.version.deno : RUNTIME === "bun" ? Bun.version : process.versions.node
-      }`,
-      rounds,
-      cpu,
-    };
+    return { runtime: `${RUNTIME} ${runtimeVersion()}`, rounds, cpu };
   } finally {
     server.p.kill("SIGTERM");
     await server.exit;
@@ -245,7 +256,7 @@ const PATHS = [
 
 export function pickupTable(r) {
   const f = (x) => x.toFixed(1);
-  const head = `| wake-up path (${r.runtime}) | ${
+  const head = `| wake-up path (other processes: ${r.runtime}) | ${
     r.rounds.map((x) => `idle ${x.idleMs / 1000} s, ${x.same.length} pickups: p50 / p99 / max`).join(" | ")
   } |`;
   const rows = PATHS.map(([key, label]) =>
