@@ -71,6 +71,7 @@ async function reservationPlans() {
     [reserve.RESERVE_MANY, ["t1", "p", 1000, 32]],
     [reserve.RESERVE_MANY_EXCEPT, ["t1", "p", 1000, 32, JSON.stringify(["a"])]],
     [reserve.NEXT_READY, ["t1"]],
+    [reserve.NEXT_READY_KEYED, ["t1"]],
     [keyed.RESERVE_ONE_KEYED, ["t1", "p", 1000]],
     [keyed.RESERVE_MANY_KEYED, ["t1", "p", 1000, 32]],
     [keyed.RESERVE_MANY_EXCEPT_KEYED, ["t1", "p", 1000, 32, JSON.stringify(["a"])]],

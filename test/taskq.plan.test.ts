@@ -89,7 +89,7 @@ describe("query plans", () => {
   });
 
   it("an idle waiter's look at the next ready time is a few seeks of the live indexes", async () => {
-    for (const text of [sql.NEXT_READY, act.OLDEST_READY]) {
+    for (const text of [sql.NEXT_READY, sql.NEXT_READY_KEYED, act.OLDEST_READY]) {
       const steps = await plan(text, ["t1"]);
       expectIndexed(steps, "sokka_tasks_waiting");
       // a loose index scan of the waiting: one seek per distinct priority ("priority>?"), then the soonest

@@ -15,7 +15,7 @@ import * as v from "valibot";
 import { fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.ts";
 import { type DurableObjectSqlStorage, isSqlStorage } from "./durable-object.ts";
 import { NOW, PARKED, WAITING } from "../libsql/statements/fragments.ts";
-import { NEXT_READY } from "../libsql/statements/reserve.ts";
+import { NEXT_READY_KEYED } from "../libsql/statements/reserve.ts";
 
 /** `ctx.storage` of a Durable Object with SQLite storage and its alarm. */
 export interface DurableObjectAlarmStorage extends DurableObjectSqlStorage {
@@ -60,9 +60,9 @@ const LIVE_TOPICS =
   `SELECT topic FROM sokka_tasks WHERE ${WAITING} UNION SELECT topic FROM sokka_tasks WHERE ${PARKED}`;
 /**
  * When topic ?1's next task can be reserved (epoch ms; a time past is due now), from the store's own
- * `NEXT_READY` (milliseconds from now), in one statement: one clock reading for both.
+ * `NEXT_READY_KEYED` (milliseconds from now), in one statement: one clock reading for both.
  */
-const NEXT_AT = `SELECT ${NOW} + max(0, n.wait) AS at FROM (${NEXT_READY}) AS n WHERE n.wait IS NOT NULL`;
+const NEXT_AT = `SELECT ${NOW} + max(0, n.wait) AS at FROM (${NEXT_READY_KEYED}) AS n WHERE n.wait IS NOT NULL`;
 /** The soonest slot of the active schedules of each topic. */
 const NEXT_SLOTS = "SELECT topic, min(next_slot_at) AS at FROM sokka_schedules WHERE paused = 0 GROUP BY topic";
 

@@ -16,7 +16,7 @@ import type { Settings } from "./context.ts";
 import { oneRow } from "../drivers/driver.ts";
 import type { Session } from "./session.ts";
 import { CANCELLED_AMONG, DATA_VERSION } from "./statements/reads.ts";
-import { NEXT_READY } from "./statements/reserve.ts";
+import { NEXT_READY, NEXT_READY_KEYED } from "./statements/reserve.ts";
 import { Watcher } from "./watch.ts";
 
 const WaitOptionsSchema = v.optional(fields({
@@ -52,7 +52,11 @@ export class Waiting {
       changePollMs: settings.changePollMs,
       fileEvents: settings.fileEvents,
       nextReady: async (topic) => {
-        const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
+        let rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
+        // a partitioned topic waits for its soonest key: a second look, for those topics only
+        if (Number(rs.rows[0]?.partitioned) === 1) {
+          rs = await session.run(oneRow(NEXT_READY_KEYED, [topic]), "read", "waitForTask");
+        }
         // a limited topic's waiters are woken when a running task of it ends here (its slot is free)
         if (Number(rs.rows[0]?.limited) === 1) markLimited(settings.key, topic);
         if (rs.rows.length) {
