@@ -71,9 +71,12 @@ it("cuts every call at requestTimeoutMs, reports store-timeout, and resumes with
   // stays running until its lease lapses, and is then taken again
   await waitFor(async () => (await terminated(taskq, topic)) === tasks.length, 60_000, "every task terminated");
   await w.stop();
-  // executed once each, except those whose outcome write the hang cut off (re-run after their lease lapsed)
+  // executed once each, except those whose outcome write the hang cut off (re-run after their lease lapsed):
+  // at most what the worker held when the server froze, its 8 running and up to 2 × 8 reserved ahead over a
+  // network (docs/scaling.md, "Workers over a slow link"), which start as slots free and whose outcomes are
+  // cut too
   const twice = [...runs].filter(([, n]) => n > 1).map(([id]) => id);
-  expect(twice.length).toBeLessThanOrEqual(8);
+  expect(twice.length).toBeLessThanOrEqual(8 + 2 * 8);
   expect(runs.size).toBe(tasks.length);
 });
 
