@@ -150,6 +150,20 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
     );
   };
 
+  /**
+   * A reservation that failed: a closed store stops the worker (true: leave the loop); any other error is an
+   * `error` event and one backoff step (`round`).
+   */
+  const reserveFailed = async (error: unknown, round: number): Promise<boolean> => {
+    if ((error as { code?: unknown })?.code === "store-closed") {
+      onStoreClosed();
+      return true;
+    }
+    env.emit("error", error);
+    await sleep(pollDelay(round, maxPollIntervalMs), polling.signal);
+    return false;
+  };
+
   const loop = async () => {
     let idleRounds = 0;
     /** False after a reservation came back short: reserve again only once a wake-up (or the backoff) says so. */
@@ -174,12 +188,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
           ? await env.writer.reserve(free)
           : await reserve(o, free);
       } catch (error) {
-        if ((error as { code?: unknown })?.code === "store-closed") {
-          onStoreClosed();
-          break;
-        }
-        env.emit("error", error);
-        await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
+        if (await reserveFailed(error, idleRounds++)) break;
         continue;
       }
       if (polling.signal.aborted) {
@@ -232,12 +241,7 @@ export function worker<D = unknown>(options: WorkerOptions<D>): Worker {
       if (failed) {
         const { error } = failed;
         failed = null;
-        if ((error as { code?: unknown })?.code === "store-closed") {
-          onStoreClosed();
-          break;
-        }
-        env.emit("error", error);
-        await sleep(pollDelay(idleRounds++, maxPollIntervalMs), polling.signal);
+        if (await reserveFailed(error, idleRounds++)) break;
         continue;
       }
       const want = o.concurrency + p.ahead - (running.size - finishing.size) - p.waiting.size - asked;
