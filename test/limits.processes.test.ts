@@ -25,7 +25,8 @@
  */
 import { afterAll, describe, type ExpectStatic, it } from "vitest";
 import { createTaskQ, ok, type TaskQ, worker } from "../mod.ts";
-import { type Child, complaints, spawnFixture } from "./processes.ts";
+import { type Child, spawnFixture } from "./processes.ts";
+import { expectCleanExit } from "./clean-exit.ts";
 import { storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
 import { RECOMMENDED_FLAGS, startSqld } from "./sqld.ts";
 
@@ -91,8 +92,7 @@ async function runsOf(procs: { child: Child; pid: string }[], expect: ExpectStat
   const runs: Run[] = [];
   for (const p of procs) {
     const exit = await p.child.exit;
-    expect(complaints(exit.stderr)).toBe("");
-    expect(exit.code).toBe(0);
+    expectCleanExit(exit);
     const line = /^runs (.*)$/m.exec(exit.stdout);
     expect(line).not.toBeNull();
     for (const r of JSON.parse(line![1]) as Omit<Run, "pid">[]) runs.push({ ...r, pid: p.pid });

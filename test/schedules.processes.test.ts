@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, type ExpectStatic, it } from "vitest";
 import { getSchedule, listTasks, schedule, type ScheduleDef, type Task, type TaskQ } from "../mod.ts";
 import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 import { fileDrivers, storeOn, tempDbUrl, uniq, waitFor } from "./helpers.ts";
-import { type Child, complaints, spawnFixture } from "./processes.ts";
+import { type Child, spawnFixture } from "./processes.ts";
+import { expectCleanExit } from "./clean-exit.ts";
 import { type Sqld, startSqld } from "./sqld.ts";
 
 const PROCESSES = 4;
@@ -56,8 +57,7 @@ async function stopFirers(children: Child[], expect: ExpectStatic, manySlots = t
   children.forEach((c) => c.kill("SIGTERM"));
   const exits = await Promise.all(children.map((c) => c.exit));
   const fired = exits.map((e) => {
-    expect(complaints(e.stderr)).toBe("");
-    expect(e.code).toBe(0);
+    expectCleanExit(e);
     const summary = /^summary (.*)$/m.exec(e.stdout);
     expect(summary).not.toBeNull();
     const { calls, fired } = JSON.parse(summary![1]) as { calls: number; fired: number };

@@ -7,7 +7,8 @@
 import { afterEach, expect, it } from "vitest";
 import { scrollTasks, type Task } from "../mod.ts";
 import { fileDrivers, storeOn, tempDbUrl } from "./helpers.ts";
-import { complaints, spawnFixture } from "./processes.ts";
+import { spawnFixture } from "./processes.ts";
+import { expectCleanExit } from "./clean-exit.ts";
 
 let db: ReturnType<typeof tempDbUrl>;
 afterEach(() => db?.cleanup());
@@ -25,8 +26,7 @@ it.each(fileDrivers())(
     );
     const results = await Promise.all(children.map((c) => c.exit));
     for (const r of results) {
-      expect(complaints(r.stderr)).toBe("");
-      expect(r.code).toBe(0);
+      expectCleanExit(r);
     }
     const done = results.flatMap((r) => JSON.parse(r.stdout) as string[]);
     expect(done.length).toBe(2000);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ok, scrollTasks, type Task, worker } from "../mod.ts";
 import { fileDrivers, rawDb, storeOn, tempDbUrl, waitFor } from "./helpers.ts";
 import { complaints, spawnFixture } from "./processes.ts";
+import { expectCleanExit } from "./clean-exit.ts";
 
 let db: ReturnType<typeof tempDbUrl>;
 afterEach(() => db?.cleanup());
@@ -86,8 +87,7 @@ describe.each(fileDrivers())("on %s", (driver) => {
     children.forEach((c) => c.kill("SIGTERM"));
     const exits = await Promise.all(children.map((c) => c.exit));
     for (const e of exits) {
-      expect(complaints(e.stderr)).toBe("");
-      expect(e.code).toBe(0);
+      expectCleanExit(e);
     }
 
     const counts = await raw.execute("SELECT task_id, count(*) AS n FROM executions GROUP BY task_id");
