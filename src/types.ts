@@ -444,8 +444,11 @@ export interface TaskQOptions {
   /**
    * `file:` databases: how often (ms) a store with idle workers, drains or
    * long polls checks whether another process committed (`PRAGMA
-   * data_version`, no table read). Lower starts their tasks sooner and costs
-   * more CPU while idle. Default 100.
+   * data_version`, no table read), where the operating system's file events
+   * do not tell it (`fileEvents`); while they do, this check is a safety net
+   * made once a second, and every `changePollMs` only while this process
+   * runs tasks (another process's cancel of one is seen by it). Lower starts
+   * tasks sooner where no event comes, and costs more CPU. Default 100.
    */
   changePollMs?: number;
   /**
@@ -454,8 +457,11 @@ export interface TaskQOptions {
    * writes to the database or its WAL; through `node:fs`, in Node, Bun and
    * Deno): the change signal is then read at once, and an idle worker starts
    * another process's task within milliseconds instead of at the next poll.
-   * The poll every `changePollMs` stays, for file systems that never notify
-   * (network file systems, some container mounts). Default true.
+   * A poll stays as the safety net: every `changePollMs` where no watch can
+   * be made, else once a second. Set false on a file system whose watch
+   * starts but never reports other processes' writes (some network or
+   * container mounts): the poll every `changePollMs` is then the signal.
+   * Default true.
    */
   fileEvents?: boolean;
   /**

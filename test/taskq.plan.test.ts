@@ -106,6 +106,18 @@ describe("query plans", () => {
     }
   });
 
+  it("the look of several waiting topics at once is the same seeks, per topic of its list", async () => {
+    const steps = await plan(sql.NEXT_READY_MANY, [JSON.stringify(["t1", "t2"])]);
+    const all = steps.join("\n");
+    for (const s of steps) expect(s).not.toMatch(/^SCAN sokka_tasks\b/);
+    expect(all).toMatch(/SCAN json_each/);
+    expect(all).toMatch(/sokka_tasks_waiting \(status=\? AND topic=\? AND priority>\?\)/);
+    expect(all).toMatch(/sokka_tasks_waiting \(status=\? AND topic=\? AND priority=\?\)/);
+    expect(all.match(/sokka_tasks_parked \(status=\? AND topic=\?\)/g)).toHaveLength(2);
+    // the only sort is of the list's own topics (its DISTINCT), never of tasks
+    for (const s of steps.filter((x) => /TEMP B-TREE/.test(x))) expect(s).toMatch(/DISTINCT/);
+  });
+
   it("pruning searches (status, updated_at) or (topic, status, updated_at): no scan, no sort", async () => {
     const all = await plan(op.PRUNE_BATCH, ["terminated", 1000, 500]);
     expectIndexed(all, "sokka_tasks_by_status");

@@ -23,11 +23,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, ok, snoozed, type Task, type TaskQ, type TaskQOptions, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 import type { Statement } from "../src/drivers/driver.ts";
-import { NEXT_READY } from "../src/libsql/statements/reserve.ts";
+import { NEXT_READY, NEXT_READY_MANY } from "../src/libsql/statements/reserve.ts";
 import type { SqliteDriverName } from "../src/drivers/sqlite-library.ts";
 import { listenerCount } from "../src/wakeups.ts";
 import { Watcher } from "../src/libsql/watch.ts";
-import { fileDrivers, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
+import { fileDrivers, rawDb, rejection, storeOn, tempDbUrl, tempDir, uniq, waitFor } from "./helpers.ts";
 import { spawnFixture } from "./processes.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -54,6 +54,7 @@ function countingStore() {
   const db = tempDbUrl();
   const real = createClient({ url: db.url });
   let looks = 0;
+  let manyLooks = 0;
   const client = new Proxy(real, {
     get(target, key) {
       const value = Reflect.get(target, key, target);
@@ -61,6 +62,7 @@ function countingStore() {
         return async (stmt: { sql?: string } | string) => {
           const rs = await target.execute(stmt as never);
           if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY) looks++;
+          if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY_MANY) manyLooks++;
           return rs;
         };
       }
@@ -76,7 +78,7 @@ function countingStore() {
   const looked = async (since: number) => {
     await waitFor(() => looks > since, 30_000, "the wait's own look at the next due time");
   };
-  return { taskq, client, url: db.url, looks: () => looks, looked };
+  return { taskq, client, url: db.url, looks: () => looks, manyLooks: () => manyLooks, looked };
 }
 
 /**
@@ -89,9 +91,11 @@ function countingFileStore(driver: SqliteDriverName, opts?: TaskQOptions) {
   const conn = (taskq as unknown as { client: { execute(stmt: Statement): Promise<unknown> } }).client;
   const execute = conn.execute.bind(conn);
   let looks = 0;
+  let manyLooks = 0;
   conn.execute = async (stmt) => {
     const rs = await execute(stmt);
     if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY) looks++;
+    if ((typeof stmt === "string" ? stmt : stmt.sql) === NEXT_READY_MANY) manyLooks++;
     return rs;
   };
   cleanups.push(async () => {
@@ -101,7 +105,7 @@ function countingFileStore(driver: SqliteDriverName, opts?: TaskQOptions) {
   const looked = async (since: number) => {
     await waitFor(() => looks > since, 30_000, "the wait's own look at the next due time");
   };
-  return { taskq, url: db.url, looks: () => looks, looked };
+  return { taskq, url: db.url, looks: () => looks, manyLooks: () => manyLooks, looked };
 }
 
 /** A child process on the same file (through `driver`) that creates one task of `topic` once `trigger` exists. */
@@ -314,6 +318,88 @@ describe.each(PARENTS)("another process's commit, seen through %s", (_, store, d
     await waitFor(() => w.completed.length === 1, 10_000, "the task to complete");
     expect([...w.wokenBefore.values()]).toEqual([true]);
   });
+
+  it("waits on several topics: each commit is one read for all of them, and only the topic it concerns wakes", async () => {
+    const { taskq, url, looks, manyLooks } = store();
+    const topics = [uniq("a"), uniq("b"), uniq("c")];
+    const { trigger, child } = await otherProcess(url, topics[1], driver);
+    await taskq.task("x");
+    const stop = new AbortController();
+    const n = looks();
+    const m = manyLooks();
+    const ended: Record<string, boolean | undefined> = {};
+    const waits = topics.map((t) =>
+      taskq.waitForTask(t, { timeoutMs: 60_000, signal: stop.signal }).then((r) => (ended[t] = r))
+    );
+    // the first wait reads the baseline, then all three look in one read; the other two looked on their own
+    await waitFor(() => manyLooks() > m && looks() >= n + 2, 30_000, "the waits' own looks");
+    const single = looks();
+    const many = manyLooks();
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    await waits[1];
+    expect(ended).toEqual({ [topics[1]]: true });
+    expect(manyLooks()).toBeGreaterThan(many);
+    expect(looks()).toBe(single); // no waiter looked on its own
+    stop.abort();
+    expect(await Promise.all(waits)).toEqual([false, true, false]);
+  });
+});
+
+describe("NEXT_READY_MANY", () => {
+  it("answers each topic of its list as NEXT_READY does, whatever the topic's state", async () => {
+    const { taskq, url } = fileStore();
+    const t = (name: string) => `many-${name}`;
+    await taskq.createTask({ topic: t("ready") });
+    await taskq.createTask({ topic: t("delayed"), delayMs: 50_000 });
+    await taskq.createTask({ topic: t("snoozed") });
+    const s = (await taskq.reserveTask(t("snoozed"), "p"))!;
+    await taskq.snooze(s.taskId, "p", 40_000, { leaseId: s.leaseId! });
+    await taskq.createTask({ topic: t("running") });
+    await taskq.reserveTask(t("running"), "p", { leaseTimeMs: 30_000 });
+    await taskq.createTask({ topic: t("paused") });
+    await taskq.pauseTopic(t("paused"));
+    await taskq.setTopicLimits(t("capped"), { concurrency: 1 });
+    await taskq.createTasks([{ topic: t("capped") }, { topic: t("capped") }]);
+    await taskq.reserveTask(t("capped"), "p", { leaseTimeMs: 20_000 });
+    await taskq.setTopicLimits(t("rated"), { rate: { limit: 1, periodMs: 60_000 } });
+    await taskq.createTasks([{ topic: t("rated") }, { topic: t("rated") }]);
+    await taskq.reserveTask(t("rated"), "p");
+    await taskq.setTopicLimits(t("keyed"), { concurrency: 1, partitioned: true });
+    await taskq.createTask({ topic: t("keyed"), partitionKey: "k" });
+    const names = ["empty", "ready", "delayed", "snoozed", "running", "paused", "capped", "rated", "keyed"].map(t);
+
+    const raw = await rawDb(url);
+    try {
+      const one = async (topic: string) => (await raw.execute({ sql: NEXT_READY, args: [topic] })).rows[0];
+      const rows = (await raw.execute({ sql: NEXT_READY_MANY, args: [JSON.stringify([...names, t("ready")])] })).rows;
+      const many = new Map(rows.map((r) => [r.topic as string, r]));
+      expect(rows).toHaveLength(names.length - 1); // a topic listed twice answers once; a paused one not at all
+      for (const name of names) {
+        const a = await one(name);
+        const b = many.get(name);
+        if (!a) {
+          expect(b, name).toBeUndefined();
+          continue;
+        }
+        expect([b?.limited, b?.partitioned], name).toEqual([a.limited, a.partitioned]);
+        if (a.wait === null) expect(b?.wait, name).toBeNull();
+        else expect(Math.abs(Number(b?.wait) - Number(a.wait)), name).toBeLessThan(1_000);
+      }
+      // the states differ, so the comparison above compared something
+      const wait = (name: string) => many.get(t(name))?.wait as number | null;
+      expect(wait("empty")).toBeNull();
+      expect(wait("ready")).toBeLessThanOrEqual(0);
+      for (const [name, ms] of [["delayed", 50_000], ["snoozed", 40_000], ["running", 30_000], ["capped", 20_000]]) {
+        expect(wait(name as string), name as string).toBeGreaterThan((ms as number) - 5_000);
+        expect(wait(name as string), name as string).toBeLessThanOrEqual(ms as number);
+      }
+      expect(wait("rated")).toBeGreaterThan(50_000);
+      expect(many.get(t("keyed"))?.partitioned).toBe(1);
+    } finally {
+      raw.close();
+    }
+  });
 });
 
 describe.each(fileDrivers())("the OS's file events (%s)", (driver) => {
@@ -447,5 +533,64 @@ describe("a file event that comes before the commit it announces is visible", ()
     } finally {
       closed.abort();
     }
+  });
+});
+
+describe("the poll of the change signal where file events come", () => {
+  /** A watcher on a fake database whose reads of the change signal are counted. */
+  function fakeWatcher(changePollMs: number, watchStarts = true) {
+    let version = 1;
+    let reads = 0;
+    let fire = () => {};
+    const closed = new AbortController();
+    const watcher = new Watcher({
+      key: {},
+      changeSignal: true,
+      changePollMs,
+      closed: closed.signal,
+      nextReady: () => Promise.resolve(null),
+      dataVersion: () => (reads++, Promise.resolve(version)),
+      // the watch starts (or, `watchStarts` false, cannot: a file system without notifications)
+      fileEvents: (onEvent, onWatching) => {
+        fire = onEvent;
+        if (watchStarts) setTimeout(() => onWatching?.(true), 1);
+        return () => (fire = () => {});
+      },
+    });
+    cleanups.push(() => closed.abort());
+    // commit(): another process's commit and its event; ownWrite(): an event with no commit of another behind it
+    return { watcher, reads: () => reads, commit: () => (version++, fire()), ownWrite: () => fire() };
+  }
+
+  it("while the watch runs, an idle wait reads the change signal about once a second, not every changePollMs", async () => {
+    const { watcher, reads, commit } = fakeWatcher(5);
+    let woken = false;
+    void watcher.wait("t", 60_000).then(() => (woken = true));
+    await waitFor(() => reads() >= 1, 10_000, "the baseline read");
+    // 500 ms would hold 100 reads at the 5 ms poll
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reads()).toBeLessThanOrEqual(3);
+    // an event is still read at once
+    const n = reads();
+    commit();
+    await waitFor(() => reads() > n, 10_000, "the read the event starts");
+    expect(woken).toBe(false); // the fake's look finds no task: the wait goes on
+  });
+
+  it("where no watch can start, the poll stays at changePollMs", async () => {
+    const { watcher, reads } = fakeWatcher(5, false);
+    void watcher.wait("t", 60_000);
+    await waitFor(() => reads() >= 40, 10_000, "40 reads at the 5 ms poll (40 s at the relaxed one)");
+  });
+
+  it("a running task's cancel watch keeps the poll at changePollMs", async () => {
+    const { watcher, reads } = fakeWatcher(5);
+    let running = false;
+    watcher.onChange(() => Promise.resolve(), () => running);
+    void watcher.wait("t", 60_000);
+    await waitFor(() => reads() >= 1, 10_000, "the baseline read");
+    running = true; // a task runs: another process may cancel it, and the watch is not kept for that
+    const m = reads();
+    await waitFor(() => reads() >= m + 40, 10_000, "40 reads at the 5 ms poll (40 s at the relaxed one)");
   });
 });

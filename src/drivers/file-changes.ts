@@ -7,7 +7,12 @@
  * writes. Where no watch can be made (no `node:fs`, a file system without
  * notifications), nothing is called and the store's poll every
  * `changePollMs` stays the only signal; a watch that errors stops itself.
- * The folder, not the files: SQLite deletes and recreates `-wal`.
+ * The `-wal` file itself where it exists when the watch starts: SQLite
+ * keeps it while any connection is open (this process's is), so it is
+ * neither deleted nor replaced under the watch, and the writes of other files
+ * in the folder (another busy database) wake nothing. Else the folder,
+ * filtered to the database and its WAL (SQLite creates `-wal` on the first
+ * connection and deletes it after the last).
  *
  * @module
  */
@@ -20,6 +25,7 @@ interface Watcher {
   unref?(): unknown;
 }
 interface Fs {
+  existsSync(path: string): boolean;
   watch(
     dir: string,
     opts: { persistent: boolean },
@@ -39,7 +45,9 @@ let loaded: Promise<{ fs: Fs; path: Path } | null> | undefined;
 function load(): Promise<{ fs: Fs; path: Path } | null> {
   loaded ??= Promise.all([importOptional(["node:fs"]), importOptional(["node:path"])]).then(
     ([fs, path]: [Fs | null, Path | null]) =>
-      typeof fs?.watch === "function" && typeof path?.dirname === "function" ? { fs, path } : null,
+      typeof fs?.watch === "function" && typeof fs.existsSync === "function" && typeof path?.dirname === "function"
+        ? { fs, path }
+        : null,
   );
   return loaded;
 }
@@ -47,10 +55,15 @@ function load(): Promise<{ fs: Fs; path: Path } | null> {
 /**
  * Calls `onChange` (at most once per event, possibly for this process's own
  * writes) whenever the OS reports a change to the database at `file` or its
- * WAL, until the returned function is called. Starts asynchronously; a watch
- * that cannot start, or fails later, calls nothing more (the poll remains).
+ * WAL, until the returned function is called. Starts asynchronously, then
+ * calls `onWatching(true)`; a watch that cannot start calls nothing, one that
+ * fails later `onWatching(false)` and nothing more (the poll remains).
  */
-export function watchFileChanges(file: string, onChange: () => void): () => void {
+export function watchFileChanges(
+  file: string,
+  onChange: () => void,
+  onWatching: (watching: boolean) => void = () => {},
+): () => void {
   let stopped = false;
   let watcher: Watcher | null = null;
   void load().then((m) => {
@@ -58,12 +71,18 @@ export function watchFileChanges(file: string, onChange: () => void): () => void
     const abs = m.path.resolve(file);
     const names = new Set([m.path.basename(abs), `${m.path.basename(abs)}-wal`]);
     try {
-      watcher = m.fs.watch(m.path.dirname(abs), { persistent: false }, (_event, name) => {
-        // a platform that gives no file name: any change in the folder counts
-        if (name === null || names.has(String(name))) onChange();
+      watcher = m.fs.existsSync(`${abs}-wal`)
+        ? m.fs.watch(`${abs}-wal`, { persistent: false }, () => onChange())
+        : m.fs.watch(m.path.dirname(abs), { persistent: false }, (_event, name) => {
+          // a platform that gives no file name: any change in the folder counts
+          if (name === null || names.has(String(name))) onChange();
+        });
+      watcher.on("error", () => {
+        stop();
+        onWatching(false);
       });
-      watcher.on("error", () => stop());
       watcher.unref?.();
+      onWatching(true);
     } catch {
       watcher = null; // no notifications here (a full inotify table, a file system without them)
     }

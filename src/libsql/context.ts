@@ -55,7 +55,7 @@ export interface Settings {
   changeSignal: boolean;
   changePollMs: number;
   /** Subscribes to the OS's file events for the database (`watch.ts` `fileEvents`); absent: the poll alone. */
-  fileEvents?: (onEvent: () => void) => () => void;
+  fileEvents?: (onEvent: () => void, onWatching?: (watching: boolean) => void) => () => void;
   leaseTimeMs: number;
   snoozeTimeMs: number;
   maxDataBytes: number;

@@ -176,7 +176,8 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     changePollMs: opts.changePollMs ?? CHANGE_POLL_MS,
     // the OS's word of a write to the file: another process's commit is seen at once, not at the next poll
     fileEvents: own && !isMemory && client.protocol === "file" && opts.fileEvents !== false
-      ? (onEvent: () => void) => watchFileChanges(filePath(url), onEvent)
+      ? (onEvent: () => void, onWatching?: (watching: boolean) => void) =>
+        watchFileChanges(filePath(url), onEvent, onWatching)
       : undefined,
     leaseTimeMs: opts.leaseTimeMs ?? 120_000,
     snoozeTimeMs: opts.snoozeTimeMs ?? 300_000,

@@ -13,10 +13,10 @@ import { checkArg, fields, Name, NonNegativeMs, parseOrThrow } from "../schemas.
 import type { WaitOptions } from "../types.ts";
 import { listenCancels, markLimited } from "../wakeups.ts";
 import type { Settings } from "./context.ts";
-import { oneRow } from "../drivers/driver.ts";
+import { oneRow, type Row } from "../drivers/driver.ts";
 import type { Session } from "./session.ts";
 import { CANCELLED_AMONG, DATA_VERSION } from "./statements/reads.ts";
-import { NEXT_READY, NEXT_READY_KEYED } from "./statements/reserve.ts";
+import { NEXT_READY, NEXT_READY_KEYED, NEXT_READY_MANY } from "./statements/reserve.ts";
 import { Watcher } from "./watch.ts";
 
 const WaitOptionsSchema = v.optional(fields({
@@ -45,6 +45,21 @@ export class Waiting {
     this.#session = session;
     this.#key = settings.key;
     this.#isClosed = isClosed;
+    /**
+     * A topic's wait from its `NEXT_READY` row (none: paused): a partitioned topic's from a second look, for
+     * those topics only; what the row says of its limits is noted on the way.
+     */
+    const settle = async (topic: string, row: Row | undefined): Promise<number | null> => {
+      if (row && Number(row.partitioned) === 1) {
+        row = (await session.run(oneRow(NEXT_READY_KEYED, [topic]), "read", "waitForTask")).rows[0];
+      }
+      if (!row) return null;
+      // a limited topic's waiters are woken when a running task of it ends here (its slot is free)
+      if (Number(row.limited) === 1) markLimited(settings.key, topic);
+      if (Number(row.partitioned) === 1) partitioned.add(topic);
+      else partitioned.delete(topic);
+      return row.wait === null || row.wait === undefined ? null : Number(row.wait);
+    };
     this.#watcher = new Watcher({
       key: settings.key,
       changeSignal: settings.changeSignal,
@@ -52,19 +67,18 @@ export class Waiting {
       changePollMs: settings.changePollMs,
       fileEvents: settings.fileEvents,
       nextReady: async (topic) => {
-        let rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
-        // a partitioned topic waits for its soonest key: a second look, for those topics only
-        if (Number(rs.rows[0]?.partitioned) === 1) {
-          rs = await session.run(oneRow(NEXT_READY_KEYED, [topic]), "read", "waitForTask");
-        }
-        // a limited topic's waiters are woken when a running task of it ends here (its slot is free)
-        if (Number(rs.rows[0]?.limited) === 1) markLimited(settings.key, topic);
-        if (rs.rows.length) {
-          if (Number(rs.rows[0].partitioned) === 1) partitioned.add(topic);
-          else partitioned.delete(topic);
-        }
-        const wait = rs.rows[0]?.wait;
-        return wait === null || wait === undefined ? null : Number(wait);
+        const rs = await session.run(oneRow(NEXT_READY, [topic]), "read", "waitForTask");
+        return await settle(topic, rs.rows[0]);
+      },
+      nextReadyMany: async (topics) => {
+        const rs = await session.run(
+          { sql: NEXT_READY_MANY, args: [JSON.stringify(topics)] },
+          "read",
+          "waitForTask",
+        );
+        const rows = new Map(rs.rows.map((r) => [r.topic as string, r]));
+        // a paused topic has no row: no wait (a resume announces itself, or moves the change signal)
+        return new Map(await Promise.all(topics.map(async (t) => [t, await settle(t, rows.get(t))] as const)));
       },
       dataVersion: async () => {
         const rs = await session.run(oneRow(DATA_VERSION), "read", "waitForTask");
@@ -96,7 +110,7 @@ export class Waiting {
         "watchCancels",
       );
       for (const r of rs.rows) onCancel(r.task_id as string, (r.error as string | null) ?? "");
-    });
+    }, () => running().length > 0);
     return () => {
       offHere();
       offThere();

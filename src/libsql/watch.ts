@@ -45,8 +45,22 @@ export const EVENT_GAP_MS = 2;
  * apart before falling back to the poll: the event can come with the first
  * write of another process's commit, before the commit is visible, and a
  * runtime may deliver only that one event for the whole commit (Bun does).
+ * Doubling up to half a second: a long commit (a bulk create) is still seen
+ * within about its own length; never further apart than `changePollMs`.
  */
-export const EVENT_RECHECK_MS = [1, 2, 4, 8];
+export const EVENT_RECHECK_MS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+/**
+ * While the OS's watch of the database runs, the poll of the change signal
+ * is only a safety net for a lost event: it reads every this many ms (or
+ * `changePollMs` if longer), except while a running task's cancel watch
+ * listens (`onChange` with work: a cancel in another process is a commit
+ * like any other, but the watch is only kept while something waits), which
+ * keeps `changePollMs`. The poll was most of an idle process's CPU. Where
+ * the watch starts but no event ever comes (a mount that does not notify),
+ * `fileEvents: false` brings back the poll every `changePollMs`.
+ */
+export const EVENTS_POLL_MS = 1000;
 
 /** setTimeout's largest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -59,6 +73,8 @@ export interface WatchSource {
   changeSignal: boolean;
   /** ms until the topic's next task is reservable (≤ 0: now), null when it has none. */
   nextReady(topic: string): Promise<number | null>;
+  /** `nextReady` of several topics in one read (absent: one read each); a topic missing from the map has none. */
+  nextReadyMany?(topics: string[]): Promise<Map<string, number | null>>;
   dataVersion(): Promise<number>;
   /** Aborts when the store closes: every wait then ends. */
   closed: AbortSignal;
@@ -68,14 +84,20 @@ export interface WatchSource {
    * Where the OS can tell of writes to the database file: subscribes `onEvent` (called on each, this
    * process's own writes too) until the returned function is called. Absent: the poll alone.
    */
-  fileEvents?: (onEvent: () => void) => () => void;
+  fileEvents?: (onEvent: () => void, onWatching?: (watching: boolean) => void) => () => void;
 }
 
 /** The waits of one store. */
 export class Watcher {
   readonly #src: WatchSource;
-  /** Each waiter's "look again" callback, called when another process committed. */
-  readonly #onChange = new Set<() => void>();
+  /** The callbacks of `onChange`, called when another process committed, each with whether it has work now. */
+  readonly #onChange = new Map<() => void, () => boolean>();
+  /** The OS's watch of the database runs (see `EVENTS_POLL_MS`). */
+  #watching = false;
+  /** The poll loop's current pause is the long one (`#relaxed`). */
+  #relaxedPause = false;
+  /** The waits under way (`wait`): each one's topic and what to do when it learns how long until its next task. */
+  readonly #waits = new Set<{ topic: string; dueIn(ms: number): void }>();
   #polling = false;
   #version: number | null = null;
   /** A file event came since the last read of the change signal. */
@@ -110,7 +132,7 @@ export class Watcher {
         clearTimeout(deadline);
         clearTimeout(readyTimer);
         unlisten();
-        if (this.#onChange.delete(look)) this.#eventWaitEnded();
+        if (this.#waits.delete(self)) this.#eventWaitEnded();
         offSignal();
         offClosed();
         resolve(woken);
@@ -129,6 +151,7 @@ export class Watcher {
         clearTimeout(readyTimer);
         readyTimer = setTimeout(() => finish(true), afterMs);
       };
+      const self = { topic, dueIn };
       const look = () => {
         this.#src.nextReady(topic).then((ms) => ms !== null && dueIn(ms), () => {});
       };
@@ -137,7 +160,7 @@ export class Watcher {
       const offSignal = signal ? onAbort(signal, () => finish(false)) : () => {};
       const offClosed = onAbort(this.#src.closed, () => finish(false));
       if (this.#src.changeSignal) {
-        this.#onChange.add(look);
+        this.#waits.add(self);
         this.#eventWaitStarted();
         if (!this.#polling) void this.#pollChanges(); // looks once it has its baseline
         else look();
@@ -149,13 +172,16 @@ export class Watcher {
    * Calls `look` each time another connection committed (polled every
    * `changePollMs` while anyone listens) until the returned function is
    * called; nothing on a database without the change signal. A failed look
-   * is dropped: the next change looks again.
+   * is dropped: the next change looks again. While `busy()` says it has work,
+   * the change signal is read every `changePollMs` even where file events
+   * come (a cancel of a running task is not announced by an event).
    */
-  onChange(look: () => Promise<void>): () => void {
+  onChange(look: () => Promise<void>, busy: () => boolean = () => true): () => void {
     if (!this.#src.changeSignal || this.#src.closed.aborted) return () => {};
     const fn = () => void look().catch(() => {});
-    this.#onChange.add(fn);
+    this.#onChange.set(fn, busy);
     if (!this.#polling) void this.#pollChanges();
+    else this.#hurry();
     return () => this.#onChange.delete(fn);
   }
 
@@ -166,17 +192,23 @@ export class Watcher {
       // The baseline, then one more look by every waiter: a commit that came before the baseline (while
       // nobody polled) is seen by that look, every later one by a poll.
       this.#version = await this.#src.dataVersion().catch(() => null);
-      [...this.#onChange].forEach((f) => f());
+      this.#changed();
       let lastRead = performance.now();
       /** Index in EVENT_RECHECK_MS of the next re-read after an event that showed no change yet; -1: none. */
       let recheck = -1;
-      while (this.#onChange.size) {
+      while (this.#listening()) {
+        this.#relaxedPause = recheck < 0 && this.#relaxed();
         const poked = await this.#pause(
-          recheck >= 0 ? EVENT_RECHECK_MS[recheck] : this.#src.changePollMs,
+          recheck >= 0
+            ? Math.min(EVENT_RECHECK_MS[recheck], this.#src.changePollMs)
+            : this.#relaxedPause
+            ? Math.max(EVENTS_POLL_MS, this.#src.changePollMs)
+            : this.#src.changePollMs,
           lastRead,
         );
+        this.#relaxedPause = false;
+        if (!this.#listening() || this.#src.closed.aborted) break;
         lastRead = performance.now();
-        if (!this.#onChange.size || this.#src.closed.aborted) break;
         let version: number;
         try {
           version = await this.#src.dataVersion();
@@ -184,7 +216,7 @@ export class Watcher {
           continue; // busy or closing: the waiters' deadlines still hold
         }
         if (version !== this.#version) {
-          [...this.#onChange].forEach((f) => f());
+          this.#changed();
           recheck = -1;
         } else if (poked) recheck = 0;
         else if (recheck >= 0 && ++recheck === EVENT_RECHECK_MS.length) recheck = -1;
@@ -192,6 +224,50 @@ export class Watcher {
       }
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /**
+   * Whether the next pause of the poll may be `EVENTS_POLL_MS`: the watch runs and no `onChange` listener has
+   * work. Re-judged after every read; a pause so long ends early when the watch stops (the last wait ended)
+   * or a listener comes. A task this process starts while others wait is its own commit, so a file event,
+   * and the re-reads after it end only once it runs (its cancel watch then has work).
+   */
+  #relaxed(): boolean {
+    if (!this.#watching) return false;
+    for (const busy of this.#onChange.values()) if (busy()) return false;
+    return true;
+  }
+
+  /** Ends a pause of `EVENTS_POLL_MS` now: what allowed it may have changed. */
+  #hurry(): void {
+    if (this.#relaxedPause) this.#wake?.();
+  }
+
+  #listening(): boolean {
+    return this.#onChange.size > 0 || this.#waits.size > 0;
+  }
+
+  /**
+   * Another connection committed (or the poll just started): every `onChange` callback runs, and the waits
+   * look again, one look per topic, and one read for all of them where the store can.
+   */
+  #changed(): void {
+    [...this.#onChange.keys()].forEach((f) => f());
+    const byTopic = new Map<string, ((ms: number) => void)[]>();
+    for (const w of this.#waits) {
+      const list = byTopic.get(w.topic);
+      if (list) list.push(w.dueIn);
+      else byTopic.set(w.topic, [w.dueIn]);
+    }
+    const tell = (topic: string, ms: number | null | undefined) => {
+      if (ms !== null && ms !== undefined) byTopic.get(topic)!.forEach((f) => f(ms));
+    };
+    const topics = [...byTopic.keys()];
+    if (topics.length > 1 && this.#src.nextReadyMany) {
+      this.#src.nextReadyMany(topics).then((waits) => topics.forEach((t) => tell(t, waits.get(t))), () => {});
+    } else {
+      for (const t of topics) this.#src.nextReady(t).then((ms) => tell(t, ms), () => {});
     }
   }
 
@@ -205,7 +281,7 @@ export class Watcher {
       this.#offEvents = this.#src.fileEvents(() => {
         this.#poked = true;
         this.#wake?.();
-      });
+      }, (watching) => (this.#watching = watching));
     }
   }
 
@@ -213,7 +289,9 @@ export class Watcher {
     if (--this.#eventWaits === 0) {
       this.#offEvents?.();
       this.#offEvents = null;
+      this.#watching = false;
       this.#poked = false;
+      this.#hurry();
     }
   }
 

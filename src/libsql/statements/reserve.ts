@@ -78,6 +78,28 @@ const nextReady = (wait: string) =>
  */
 export const NEXT_READY = nextReady(`max(d.due, ${limitWait(runningCount(), leaseEnd())})`);
 
+/** `topic = ?1` of a one-topic statement made `topic = w.topic`: the same look for each row `w` of a list of topics. */
+const perTopic = (sql: string) => sql.replaceAll("?1", "w.topic");
+
+/**
+ * `NEXT_READY` for every topic of the JSON array ?1 at once: a row
+ * (`topic`, `wait`, `limited`, `partitioned`) per topic that is not paused.
+ * What a process's idle waiters on several topics read after another
+ * process committed: one statement where each topic's would cost a
+ * statement's overhead, which some SQLite builds make most of a look (Bun's
+ * 3.54.1: 50 looks ~6.5 ms apart, ~0.15 ms together). A partitioned topic's
+ * `wait` is not its own here either.
+ */
+export const NEXT_READY_MANY = `SELECT w.topic AS topic,
+  max((${perTopic(SOONEST_READY)} SELECT min(r) - ${NOW} FROM soonest), ${
+  perTopic(limitWait(runningCount(), leaseEnd()))
+}) AS wait,
+  l.topic IS NOT NULL AS limited, coalesce(l.partitioned, 0) AS partitioned
+  FROM (SELECT DISTINCT value AS topic FROM json_each(?1)) AS w
+  LEFT JOIN sokka_topic_limits AS l ON l.topic = w.topic
+  LEFT JOIN sokka_limit_state AS s ON s.topic = w.topic AND s.part = ''
+  WHERE NOT ${perTopic(PAUSED)}`;
+
 /** `NEXT_READY` for any topic, a partitioned one too (`KEYED_WAIT`: the wait of its soonest key). */
 export const NEXT_READY_KEYED = nextReady(
   `CASE WHEN l.partitioned THEN ${KEYED_WAIT} ELSE max(d.due, ${limitWait(runningCount(), leaseEnd())}) END`,
