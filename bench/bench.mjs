@@ -17,7 +17,7 @@ import { EXTEND_LEASE } from "../dist/src/libsql/statements/lease.js";
 import { TERMINATE } from "../dist/src/libsql/statements/outcomes.js";
 import { RESERVE_MANY, RESERVE_ONE } from "../dist/src/libsql/statements/reserve.js";
 import { httpBench, httpTable } from "./http.mjs";
-import { pickupBench, pickupTable } from "./pickup.mjs";
+import { PICKUP_RUNTIMES, pickupBench, pickupSection, pickupTable } from "./pickup.mjs";
 import { overviewSection } from "./overview.mjs";
 import { driversSection } from "./drivers.mjs";
 import { peersSection } from "./peers-section.mjs";
@@ -645,11 +645,13 @@ console.log(table);
 // HTTP: POST /tasks beside a bare Hono route (bench/http.mjs; one run, autocannon's own averages and percentiles)
 const http = smoke ? null : httpTable(await httpBench());
 if (http) console.log(http);
-// Pickup latency after idle (bench/pickup.mjs): the smoke run takes one short idle and a few pickups
-const pickup = pickupTable(
-  await pickupBench(smoke ? { idles: [300], pickups: 3, idleCpuMs: 1_000 } : {}),
-);
-console.log(pickup);
+// Pickup latency after idle (bench/pickup.mjs), other processes in each runtime: the smoke run takes Node,
+// one short idle and a few pickups
+const pickups = [];
+for (const runtime of smoke ? ["node"] : PICKUP_RUNTIMES) {
+  pickups.push(await pickupBench(smoke ? { runtime, idles: [300], pickups: 3, idleCpuMs: 1_000 } : { runtime }));
+  console.log(pickupTable(pickups.at(-1)));
+}
 // One worker against a real sqld (bench/remote.mjs): tasks/s and calls per tick
 if (smoke) setRemoteTasks(320);
 const remote = remoteTable(await remoteBench());
@@ -748,17 +750,7 @@ feeder in the bench process keeping up to 5,000 tasks waiting for 60 s, then eve
 
 ${soak}
 
-## Pickup latency
-
-How long a task waits before its processor function starts when the worker was idle, by the path that
-wakes it (bench/pickup.mjs; \`npm run bench:pickup\` alone). Per idle time and path, 50 idle workers (or
-long polls), each on a topic of its own, get one task each, 20 ms apart, all on one \`file:\` database:
-"same process" creates in the worker's process; "another process" runs the workers in a child process;
-"snoozed" measures from the task's due time (\`updatedAt + snoozeTime\`, database clock) to its start;
-"HTTP long poll" measures from \`POST /tasks\` answering to the waiting \`POST /topics/:t/reserve\`
-(\`waitMs: 30000\`) answering, both through one server process. p99 is by nearest rank: of 50, the slowest.
-
-${pickup}
+${pickupSection(pickups).trimEnd()}
 
 Reproduce: \`npm install && npm run bench\`. The machine is noisy: compare ratios within one run, not absolute figures.
 `;

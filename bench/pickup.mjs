@@ -9,14 +9,17 @@
 //   HTTP long poll POST /topics/:t/reserve { waitMs: 30000 } against a server process, the task
 //                  created through the same server's POST /tasks; from that answer to the reserve answer
 // plus the CPU an idle worker process uses over IDLE_CPU_MS on a file database.
-// `--runtime bun` or `--runtime deno`: the other processes (workers, idle-CPU worker, server) run there.
+// `--runtime bun|deno|node|all` (default node): the other processes (workers, idle-CPU worker, server) run
+// there; `all` measures each in turn. `--write` puts the tables into BENCHMARKS.md as its section
+// (PICKUP_HEADING); `npm run bench` measures and writes it too. `--quick`: one short round.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTaskQ, ok, snoozed, worker } from "../dist/mod.js";
+import { sectionOf } from "./sections.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const clock = () => performance.timeOrigin + performance.now();
@@ -30,28 +33,28 @@ const freePort = () =>
     });
   });
 
+export const PICKUP_HEADING = "## Pickup latency";
+
 /**
- * The runtime of the measured processes (the other-process workers, the idle-CPU worker, the HTTP server):
- * `--runtime bun|deno|node` (default: node). The bench itself (creates, the same-process and snooze paths)
- * runs in Node.
+ * The runtimes the measured processes (the other-process workers, the idle-CPU worker, the HTTP server) can
+ * run in. The bench itself (creates, the same-process and snooze paths) runs in Node.
  */
-const runtimeArg = process.argv.indexOf("--runtime");
-export const RUNTIME = runtimeArg > 0 ? process.argv[runtimeArg + 1] : "node";
+export const PICKUP_RUNTIMES = ["node", "bun", "deno"];
 const bin = (name) => join(here, "..", "node_modules", ".bin", name);
-const runScript = (script) =>
-  RUNTIME === "deno"
+const runScript = (runtime, script) =>
+  runtime === "deno"
     ? [bin("deno"), ["run", "-A", script]]
-    : RUNTIME === "bun"
+    : runtime === "bun"
     ? [bin("bun"), [script]]
     : [process.execPath, [script]];
-const runtimeVersion = () =>
-  RUNTIME === "node"
+const runtimeVersion = (runtime) =>
+  runtime === "node"
     ? process.versions.node
-    : execFileSync(runScript("")[0], ["--version"]).toString().split("\n")[0].replace(/^\D*/, "");
+    : execFileSync(runScript(runtime, "")[0], ["--version"]).toString().split("\n")[0].replace(/^\D*/, "");
 
-/** A child process and its stdout lines. */
-function spawnChild(script, args, env = {}) {
-  const [cmd, argv] = runScript(join(here, script));
+/** A child process (in `runtime`) and its stdout lines. */
+function spawnChild(runtime, script, args, env = {}) {
+  const [cmd, argv] = runScript(runtime, join(here, script));
   const p = spawn(cmd, [...argv, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -96,7 +99,7 @@ const percentile = (xs, q) => {
  * One round: every path with `pickups` idle listeners, idle for `idleMs`, then one task each.
  * Returns latencies (ms) per path.
  */
-async function round({ taskq, url, base, idleMs, pickups, tag }) {
+async function round({ runtime, taskq, url, base, idleMs, pickups, tag }) {
   const topics = (path) => Array.from({ length: pickups }, (_, j) => `${path}-${tag}-${j}`);
   const out = { same: [], other: [], otherPoll: [], snooze: [], http: [] };
 
@@ -106,9 +109,11 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
     worker({ taskq, topic, pfn: () => (startedSame.set(topic, clock()), ok()) })
   );
   // another process
-  const kid = spawnChild("pickup-child.mjs", ["workers", url, ...topics("other")]);
+  const kid = spawnChild(runtime, "pickup-child.mjs", ["workers", url, ...topics("other")]);
   await kid.line(/^ready$/);
-  const pollKid = spawnChild("pickup-child.mjs", ["workers", url, ...topics("otherPoll")], { SOKKA_FILE_EVENTS: "0" });
+  const pollKid = spawnChild(runtime, "pickup-child.mjs", ["workers", url, ...topics("otherPoll")], {
+    SOKKA_FILE_EVENTS: "0",
+  });
   await pollKid.line(/^ready$/);
   // snoozed tasks: each snoozes once for idleMs; its second start is measured against its due time
   const due = new Map();
@@ -215,29 +220,33 @@ async function round({ taskq, url, base, idleMs, pickups, tag }) {
  * idle time, their pickups pooled (the 1-s case gets 4 × 50).
  */
 export async function pickupBench(
-  { idles = [1_000, 10_000, 60_000], pickups = 50, idleCpuMs = 60_000, repeat = { 1000: 4 } } = {},
+  { runtime = "node", idles = [1_000, 10_000, 60_000], pickups = 50, idleCpuMs = 60_000, repeat = { 1000: 4 } } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "sokka-bench-pickup-"));
   const url = `file:${join(dir, "pickup.db")}`;
   const taskq = createTaskQ({ url, driver: process.env.SOKKA_DRIVER || undefined });
   await taskq.createTask({ topic: "pickup-warm-up" });
   const port = await freePort();
-  const server = spawnChild("http-server.mjs", [], { PORT: String(port), SOKKA_URL: url });
+  const server = spawnChild(runtime, "http-server.mjs", [], { PORT: String(port), SOKKA_URL: url });
   await server.line(/listening/);
   const base = `http://127.0.0.1:${port}`;
   try {
-    const cpuKid = spawnChild("pickup-child.mjs", ["idle-cpu", `file:${join(dir, "idle.db")}`, String(idleCpuMs)]);
+    const cpuKid = spawnChild(runtime, "pickup-child.mjs", [
+      "idle-cpu",
+      `file:${join(dir, "idle.db")}`,
+      String(idleCpuMs),
+    ]);
     const rounds = [];
     for (const idleMs of idles) {
       const pooled = { idleMs };
       for (let i = 0; i < (repeat[idleMs] ?? 1); i++) {
-        const r = await round({ taskq, url, base, idleMs, pickups, tag: `${idleMs}-${i}` });
+        const r = await round({ runtime, taskq, url, base, idleMs, pickups, tag: `${idleMs}-${i}` });
         for (const [path, xs] of Object.entries(r)) pooled[path] = [...(pooled[path] ?? []), ...xs];
       }
       rounds.push(pooled);
     }
     const cpu = JSON.parse(await cpuKid.line(/^\{/));
-    return { runtime: `${RUNTIME} ${runtimeVersion()}`, rounds, cpu };
+    return { runtime: `${runtime} ${runtimeVersion(runtime)}`, rounds, cpu };
   } finally {
     server.p.kill("SIGTERM");
     await server.exit;
@@ -278,10 +287,51 @@ export function pickupTable(r) {
   ].join("\n");
 }
 
+/** The section BENCHMARKS.md carries: what was measured, and one table per runtime in `results`. */
+export function pickupSection(results) {
+  return `${PICKUP_HEADING}
+
+How long a task waits before its processor function starts when the worker was idle, by the path that
+wakes it (bench/pickup.mjs; \`npm run bench:pickup -- --runtime all --write\` alone, run on ${
+    new Date().toISOString().slice(0, 10)
+  }). Per idle time and path, 50 idle workers
+(or long polls), each on a topic of its own, get one task each, about 25 ms apart, all on one \`file:\`
+database; the 1-s case pools 4 rounds (200 pickups). "Same process" creates in the worker's process;
+"another process" runs the workers in a child process, in the runtime the table names (the bench
+itself runs in Node); "snoozed" measures from the task's due time (\`updatedAt + snoozeTime\`, database
+clock) to its start; "HTTP long poll" measures from \`POST /tasks\` answering to the waiting
+\`POST /topics/:t/reserve\` (\`waitMs: 30000\`) answering, both through one server process in that runtime.
+p99 is by nearest rank. Idle CPU: one more process of that runtime with one default worker on a database
+of its own in the same folder, the whole process's user + system CPU over 60 s.
+
+${results.map(pickupTable).join("\n\n")}
+`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes("--quick");
-  const r = await pickupBench(quick ? { idles: [1_000], pickups: 20, idleCpuMs: 5_000, repeat: {} } : {});
-  console.log(pickupTable(r));
-  if (process.argv.includes("--json")) console.log(JSON.stringify(r));
+  const at = process.argv.indexOf("--runtime");
+  const named = at > 0 ? process.argv[at + 1] : "node";
+  const runtimes = named === "all" ? PICKUP_RUNTIMES : [named];
+  if (!runtimes.every((r) => PICKUP_RUNTIMES.includes(r))) throw new Error(`--runtime: one of ${PICKUP_RUNTIMES}, all`);
+  const results = [];
+  for (const runtime of runtimes) {
+    const r = await pickupBench(
+      quick ? { runtime, idles: [1_000], pickups: 20, idleCpuMs: 5_000, repeat: {} } : { runtime },
+    );
+    console.log(pickupTable(r) + "\n");
+    if (process.argv.includes("--json")) console.log(JSON.stringify(r));
+    results.push(r);
+  }
+  if (process.argv.includes("--write")) {
+    const file = new URL("../BENCHMARKS.md", import.meta.url);
+    const md = readFileSync(file, "utf8");
+    const old = sectionOf(md, PICKUP_HEADING);
+    if (!old) throw new Error(`BENCHMARKS.md has no section ${PICKUP_HEADING}`);
+    // the generated part's closing line, when the section is the last of it, stays
+    const tail = old.match(/\n(Reproduce: [^\n]*\n)$/)?.[1];
+    writeFileSync(file, md.replace(old, pickupSection(results) + (tail ? `\n${tail}` : "")));
+    console.error("wrote the pickup section of BENCHMARKS.md");
+  }
   process.exit(0);
 }

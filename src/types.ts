@@ -453,9 +453,9 @@ export interface TaskQOptions {
   changePollMs?: number;
   /**
    * `file:` databases: whether the store also learns of another process's
-   * commit from the operating system (a watch of the database's folder, for
-   * writes to the database or its WAL; through `node:fs`, in Node, Bun and
-   * Deno): the change signal is then read at once, and an idle worker starts
+   * commit from the operating system (a watch of the database's `-wal` file,
+   * or of its folder before the WAL exists; through `node:fs`, in Node, Bun
+   * and Deno): the change signal is then read at once, and an idle worker starts
    * another process's task within milliseconds instead of at the next poll.
    * A poll stays as the safety net: every `changePollMs` where no watch can
    * be made, else once a second. Set false on a file system whose watch

@@ -17,7 +17,7 @@
 import { createClient } from "@libsql/client";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTaskQ, ok, snoozed, type Task, type TaskQ, type TaskQOptions, worker } from "../mod.ts";
@@ -85,8 +85,8 @@ function countingStore() {
  * A store on a temp file through `driver` that counts the same looks as
  * `countingStore`, on the store's own connection (one per process and file).
  */
-function countingFileStore(driver: SqliteDriverName, opts?: TaskQOptions) {
-  const db = tempDbUrl();
+function countingFileStore(driver: SqliteDriverName, opts?: TaskQOptions, at?: string) {
+  const db = at ? { url: at, cleanup: () => {} } : tempDbUrl();
   const taskq = storeOn(db.url, driver, opts);
   const conn = (taskq as unknown as { client: { execute(stmt: Statement): Promise<unknown> } }).client;
   const execute = conn.execute.bind(conn);
@@ -420,6 +420,31 @@ describe.each(fileDrivers())("the OS's file events (%s)", (driver) => {
     expect(await taskq.reserveTask(topic, "p")).not.toBeNull();
   });
 
+  it("a database reached through a symbolic link: the watch is on the WAL SQLite writes, beside the real file", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    mkdirSync(join(dir.dir, "real"));
+    mkdirSync(join(dir.dir, "link"));
+    const first = storeOn(`file:${join(dir.dir, "real", "q.db")}`, driver);
+    await first.countTasks(); // the database exists, then the link to it
+    await first.close();
+    symlinkSync(join(dir.dir, "real", "q.db"), join(dir.dir, "link", "q.db"));
+    const { taskq, url, looks, looked } = countingFileStore(
+      driver,
+      { changePollMs: 600_000 },
+      `file:${join(dir.dir, "link", "q.db")}`,
+    );
+    const topic = uniq("ln");
+    const { trigger, child } = await otherProcess(url, topic, driver);
+    await taskq.task("x");
+    const n = looks();
+    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
+    await looked(n);
+    writeFileSync(trigger, "");
+    await child.printed("created");
+    expect(await waiting).toBe(true); // woken by the event: the poll is 600 s away, the deadline 60 s
+  });
+
   it("fileEvents: false leaves the poll alone: nothing wakes the wait before its deadline", async () => {
     const { taskq, url, looks, looked } = slowPollStore(false);
     const topic = uniq("ev");
@@ -558,8 +583,14 @@ describe("the poll of the change signal where file events come", () => {
       },
     });
     cleanups.push(() => closed.abort());
-    // commit(): another process's commit and its event; ownWrite(): an event with no commit of another behind it
-    return { watcher, reads: () => reads, commit: () => (version++, fire()), ownWrite: () => fire() };
+    // commit(): another process's commit and its event
+    return {
+      watcher,
+      reads: () => reads,
+      commit: () => (version++, fire()),
+      // a commit the watch misses (a mount that does not notify)
+      silentCommit: () => version++,
+    };
   }
 
   it("while the watch runs, an idle wait reads the change signal about once a second, not every changePollMs", async () => {
@@ -581,6 +612,26 @@ describe("the poll of the change signal where file events come", () => {
     const { watcher, reads } = fakeWatcher(5, false);
     void watcher.wait("t", 60_000);
     await waitFor(() => reads() >= 40, 10_000, "40 reads at the 5 ms poll (40 s at the relaxed one)");
+  });
+
+  it("a poll that finds a commit no event announced brings back changePollMs, until an event announces one", async () => {
+    const { watcher, reads, commit, silentCommit } = fakeWatcher(5);
+    void watcher.wait("t", 60_000);
+    await waitFor(() => reads() >= 1, 10_000, "the baseline read");
+    silentCommit();
+    const n = reads();
+    // found by the safety net within about a second; from then on every 5 ms
+    await waitFor(() => reads() >= n + 40, 10_000, "40 reads at the 5 ms poll (40 s at the relaxed one)");
+    commit(); // an event announces a commit: the watch is trusted again, after a second of the fast poll
+    await waitFor(
+      async () => {
+        const m = reads();
+        await new Promise((r) => setTimeout(r, 300));
+        return reads() - m <= 1;
+      },
+      10_000,
+      "the poll to relax again",
+    );
   });
 
   it("a running task's cancel watch keeps the poll at changePollMs", async () => {

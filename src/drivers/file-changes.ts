@@ -1,18 +1,18 @@
 /**
- * The operating system's word that a database file changed: a watch of the
- * database's folder (inotify, FSEvents, ReadDirectoryChangesW through
- * `node:fs.watch`, which Node, Bun and Deno have), filtered to the database
- * and its `-wal` file. It only says "look now": the store then reads `PRAGMA
- * data_version`, which tells another connection's commit from its own
- * writes. Where no watch can be made (no `node:fs`, a file system without
- * notifications), nothing is called and the store's poll every
- * `changePollMs` stays the only signal; a watch that errors stops itself.
- * The `-wal` file itself where it exists when the watch starts: SQLite
- * keeps it while any connection is open (this process's is), so it is
- * neither deleted nor replaced under the watch, and the writes of other files
- * in the folder (another busy database) wake nothing. Else the folder,
- * filtered to the database and its WAL (SQLite creates `-wal` on the first
- * connection and deletes it after the last).
+ * The operating system's word that a database file changed (inotify,
+ * FSEvents, ReadDirectoryChangesW through `node:fs.watch`, which Node, Bun
+ * and Deno have): a watch of the database's `-wal` file where it exists when
+ * the watch starts (SQLite keeps it while any connection is open, and
+ * deletes it after the last closes; writes to other files of the folder,
+ * another busy database, then wake nothing), else of the folder, filtered to
+ * the database and its WAL. A symbolic link is followed, as SQLite follows
+ * it. It only says "look now": the store then reads `PRAGMA data_version`,
+ * which tells another connection's commit from its own writes, and polls it
+ * as well (src/libsql/watch.ts): a watch that misses writes (a mount that
+ * does not notify; a WAL deleted by another process's last close before
+ * this process's connection opened) is noticed when the poll finds a
+ * commit no event announced. Where no watch can be made (no `node:fs`),
+ * nothing is called; a watch that errors stops itself.
  *
  * @module
  */
@@ -26,6 +26,7 @@ interface Watcher {
 }
 interface Fs {
   existsSync(path: string): boolean;
+  realpathSync(path: string): string;
   watch(
     dir: string,
     opts: { persistent: boolean },
@@ -45,7 +46,8 @@ let loaded: Promise<{ fs: Fs; path: Path } | null> | undefined;
 function load(): Promise<{ fs: Fs; path: Path } | null> {
   loaded ??= Promise.all([importOptional(["node:fs"]), importOptional(["node:path"])]).then(
     ([fs, path]: [Fs | null, Path | null]) =>
-      typeof fs?.watch === "function" && typeof fs.existsSync === "function" && typeof path?.dirname === "function"
+      typeof fs?.watch === "function" && typeof fs.existsSync === "function" &&
+        typeof fs.realpathSync === "function" && typeof path?.dirname === "function"
         ? { fs, path }
         : null,
   );
@@ -68,7 +70,12 @@ export function watchFileChanges(
   let watcher: Watcher | null = null;
   void load().then((m) => {
     if (!m || stopped) return;
-    const abs = m.path.resolve(file);
+    let abs = m.path.resolve(file);
+    try {
+      abs = m.fs.realpathSync(abs); // SQLite follows a symbolic link: its WAL is beside the file it names
+    } catch {
+      // not there yet: the path as given
+    }
     const names = new Set([m.path.basename(abs), `${m.path.basename(abs)}-wal`]);
     try {
       watcher = m.fs.existsSync(`${abs}-wal`)

@@ -6,11 +6,12 @@
  *    (`wakeups.ts`), so a waiter hears it with no round trip.
  * 2. Another process on the same `file:` database: `PRAGMA data_version`
  *    changes when another connection commits. It is read when the operating
- *    system reports a write to the database or its WAL
+ *    system reports a write to the database's WAL
  *    (`src/drivers/file-changes.ts`; at most every `EVENT_GAP_MS`; listened
- *    to while a wait is under way), and in any case every `changePollMs`
- *    while anyone waits (a pragma, no table read: the fallback where no
- *    notification comes); only when it moved do the waiters look again.
+ *    to while a wait is under way), and polled as the safety net while
+ *    anyone waits or listens (a pragma, no table read): every `changePollMs`,
+ *    or every `EVENTS_POLL_MS` while a watch runs and has not missed a
+ *    commit; only when it moved do the waiters look again, in one read.
  * 3. Time: each waiter reads when its topic's next task is due (one seek of
  *    the live indexes: a snooze ending, a lease lapsing) and sleeps until
  *    then.
@@ -51,14 +52,15 @@ export const EVENT_GAP_MS = 2;
 export const EVENT_RECHECK_MS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 /**
- * While the OS's watch of the database runs, the poll of the change signal
- * is only a safety net for a lost event: it reads every this many ms (or
- * `changePollMs` if longer), except while a running task's cancel watch
- * listens (`onChange` with work: a cancel in another process is a commit
- * like any other, but the watch is only kept while something waits), which
- * keeps `changePollMs`. The poll was most of an idle process's CPU. Where
- * the watch starts but no event ever comes (a mount that does not notify),
- * `fileEvents: false` brings back the poll every `changePollMs`.
+ * While the OS's watch of the database runs, and while nothing moved lately,
+ * the poll of the change signal is only a safety net for a lost event: it
+ * reads every this many ms (or `changePollMs` if longer). It keeps
+ * `changePollMs` while a running task's cancel watch listens (`onChange`
+ * with work: the watch is only kept while something waits), for this long
+ * after a file event or a wait that was woken (a task about to start), and
+ * once a poll found a commit no event had announced (a watch that misses
+ * writes: a mount that does not notify, a path that moved), until an event
+ * announces one again. The 100 ms poll was most of an idle process's CPU.
  */
 export const EVENTS_POLL_MS = 1000;
 
@@ -94,6 +96,10 @@ export class Watcher {
   readonly #onChange = new Map<() => void, () => boolean>();
   /** The OS's watch of the database runs (see `EVENTS_POLL_MS`). */
   #watching = false;
+  /** No poll has found a commit that no event announced (since an event last announced one). */
+  #trusted = true;
+  /** Until when (performance.now()) the poll keeps `changePollMs` after a file event or a woken wait. */
+  #activeUntil = 0;
   /** The poll loop's current pause is the long one (`#relaxed`). */
   #relaxedPause = false;
   /** The waits under way (`wait`): each one's topic and what to do when it learns how long until its next task. */
@@ -129,6 +135,7 @@ export class Watcher {
       const finish = (woken: boolean) => {
         if (settled) return;
         settled = true;
+        if (woken) this.#stayActive();
         clearTimeout(deadline);
         clearTimeout(readyTimer);
         unlisten();
@@ -169,12 +176,12 @@ export class Watcher {
   }
 
   /**
-   * Calls `look` each time another connection committed (polled every
-   * `changePollMs` while anyone listens) until the returned function is
+   * Calls `look` each time another connection committed (polled while
+   * anyone listens: see `EVENTS_POLL_MS`) until the returned function is
    * called; nothing on a database without the change signal. A failed look
    * is dropped: the next change looks again. While `busy()` says it has work,
-   * the change signal is read every `changePollMs` even where file events
-   * come (a cancel of a running task is not announced by an event).
+   * the change signal is read every `changePollMs` even while a watch runs
+   * (the watch is kept only while a wait is under way).
    */
   onChange(look: () => Promise<void>, busy: () => boolean = () => true): () => void {
     if (!this.#src.changeSignal || this.#src.closed.aborted) return () => {};
@@ -213,9 +220,12 @@ export class Watcher {
         try {
           version = await this.#src.dataVersion();
         } catch {
+          if (poked) recheck = Math.max(recheck, 0); // an event's read failed: read again soon, not in a second
           continue; // busy or closing: the waiters' deadlines still hold
         }
         if (version !== this.#version) {
+          // a commit: announced by an event (or seen on its re-reads), or missed by the watch
+          if (this.#watching) this.#trusted = poked || recheck >= 0;
           this.#changed();
           recheck = -1;
         } else if (poked) recheck = 0;
@@ -228,13 +238,11 @@ export class Watcher {
   }
 
   /**
-   * Whether the next pause of the poll may be `EVENTS_POLL_MS`: the watch runs and no `onChange` listener has
-   * work. Re-judged after every read; a pause so long ends early when the watch stops (the last wait ended)
-   * or a listener comes. A task this process starts while others wait is its own commit, so a file event,
-   * and the re-reads after it end only once it runs (its cancel watch then has work).
+   * Whether the next pause of the poll may be `EVENTS_POLL_MS` (see there). Re-judged after every read; a
+   * pause so long ends early when the watch stops, a listener comes, a wait is woken or an event comes.
    */
   #relaxed(): boolean {
-    if (!this.#watching) return false;
+    if (!this.#watching || !this.#trusted || performance.now() < this.#activeUntil) return false;
     for (const busy of this.#onChange.values()) if (busy()) return false;
     return true;
   }
@@ -242,6 +250,12 @@ export class Watcher {
   /** Ends a pause of `EVENTS_POLL_MS` now: what allowed it may have changed. */
   #hurry(): void {
     if (this.#relaxedPause) this.#wake?.();
+  }
+
+  /** Something moved: the poll keeps `changePollMs` for `EVENTS_POLL_MS`. */
+  #stayActive(): void {
+    this.#activeUntil = performance.now() + Math.max(EVENTS_POLL_MS, this.#src.changePollMs);
+    this.#hurry();
   }
 
   #listening(): boolean {
@@ -280,8 +294,12 @@ export class Watcher {
     if (this.#eventWaits++ === 0 && this.#src.fileEvents) {
       this.#offEvents = this.#src.fileEvents(() => {
         this.#poked = true;
+        this.#activeUntil = performance.now() + Math.max(EVENTS_POLL_MS, this.#src.changePollMs);
         this.#wake?.();
-      }, (watching) => (this.#watching = watching));
+      }, (watching) => {
+        this.#watching = watching;
+        if (!watching) this.#hurry();
+      });
     }
   }
 
