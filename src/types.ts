@@ -458,10 +458,10 @@ export interface TaskQOptions {
    * and Deno): the change signal is then read at once, and an idle worker starts
    * another process's task within milliseconds instead of at the next poll.
    * A poll stays as the safety net: every `changePollMs` where no watch can
-   * be made, else once a second. Set false on a file system whose watch
-   * starts but never reports other processes' writes (some network or
-   * container mounts): the poll every `changePollMs` is then the signal.
-   * Default true.
+   * be made, else once a second. A watch that misses writes (a mount that
+   * does not notify) is noticed when the poll finds a commit no event
+   * announced, and the poll is then every `changePollMs`; false skips the
+   * watch and that first slow pickup. Default true.
    */
   fileEvents?: boolean;
   /**
