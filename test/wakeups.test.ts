@@ -406,18 +406,28 @@ describe.each(fileDrivers())("the OS's file events (%s)", (driver) => {
   /** A store whose poll of the change signal comes only after 10 minutes: within a test, only an event wakes it. */
   const slowPollStore = (fileEvents: boolean) => countingFileStore(driver, { changePollMs: 600_000, fileEvents });
 
-  it("another process's commit wakes waitForTask at once, long before the next poll", async () => {
-    const { taskq, url, looks, looked } = slowPollStore(true);
+  /**
+   * Another process creates a task of a fresh topic once `store`'s wait for it has made its own first look
+   * (so only a wake-up can end it early): what the wait resolved, and the topic.
+   */
+  async function waitAcrossProcesses(store: ReturnType<typeof countingFileStore>, timeoutMs: number) {
+    const { taskq, url, looks, looked } = store;
     const topic = uniq("ev");
     const { trigger, child } = await otherProcess(url, topic, driver);
     await taskq.task("x"); // schema ready here too
     const n = looks();
-    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
-    await looked(n); // its first look found nothing: only a wake-up ends it early now
+    const waiting = taskq.waitForTask(topic, { timeoutMs });
+    await looked(n);
     writeFileSync(trigger, "");
     await child.printed("created");
-    expect(await waiting).toBe(true); // the poll would come after 600 s, the deadline after 60 s
-    expect(await taskq.reserveTask(topic, "p")).not.toBeNull();
+    return { woken: await waiting, topic };
+  }
+
+  it("another process's commit wakes waitForTask at once, long before the next poll", async () => {
+    const store = slowPollStore(true);
+    const { woken, topic } = await waitAcrossProcesses(store, 60_000);
+    expect(woken).toBe(true); // the poll would come after 600 s, the deadline after 60 s
+    expect(await store.taskq.reserveTask(topic, "p")).not.toBeNull();
   });
 
   it("a database reached through a symbolic link: the watch is on the WAL SQLite writes, beside the real file", async () => {
@@ -429,34 +439,16 @@ describe.each(fileDrivers())("the OS's file events (%s)", (driver) => {
     await first.countTasks(); // the database exists, then the link to it
     await first.close();
     symlinkSync(join(dir.dir, "real", "q.db"), join(dir.dir, "link", "q.db"));
-    const { taskq, url, looks, looked } = countingFileStore(
-      driver,
-      { changePollMs: 600_000 },
-      `file:${join(dir.dir, "link", "q.db")}`,
-    );
-    const topic = uniq("ln");
-    const { trigger, child } = await otherProcess(url, topic, driver);
-    await taskq.task("x");
-    const n = looks();
-    const waiting = taskq.waitForTask(topic, { timeoutMs: 60_000 });
-    await looked(n);
-    writeFileSync(trigger, "");
-    await child.printed("created");
-    expect(await waiting).toBe(true); // woken by the event: the poll is 600 s away, the deadline 60 s
+    const store = countingFileStore(driver, { changePollMs: 600_000 }, `file:${join(dir.dir, "link", "q.db")}`);
+    const { woken } = await waitAcrossProcesses(store, 60_000);
+    expect(woken).toBe(true); // woken by the event: the poll is 600 s away, the deadline 60 s
   });
 
   it("fileEvents: false leaves the poll alone: nothing wakes the wait before its deadline", async () => {
-    const { taskq, url, looks, looked } = slowPollStore(false);
-    const topic = uniq("ev");
-    const { trigger, child } = await otherProcess(url, topic, driver);
-    await taskq.task("x");
-    const n = looks();
-    const waiting = taskq.waitForTask(topic, { timeoutMs: 3_000 });
-    await looked(n);
-    writeFileSync(trigger, "");
-    await child.printed("created");
-    expect(await waiting).toBe(false); // its deadline: no event, and the poll is 10 minutes away
-    expect(await taskq.reserveTask(topic, "p")).not.toBeNull(); // the task is there all the same
+    const store = slowPollStore(false);
+    const { woken, topic } = await waitAcrossProcesses(store, 3_000);
+    expect(woken).toBe(false); // its deadline: no event, and the poll is 10 minutes away
+    expect(await store.taskq.reserveTask(topic, "p")).not.toBeNull(); // the task is there all the same
   });
 });
 

@@ -209,7 +209,7 @@ export class Watcher {
           recheck >= 0
             ? Math.min(EVENT_RECHECK_MS[recheck], this.#src.changePollMs)
             : this.#relaxedPause
-            ? Math.max(EVENTS_POLL_MS, this.#src.changePollMs)
+            ? this.#relaxedMs()
             : this.#src.changePollMs,
           lastRead,
         );
@@ -247,6 +247,11 @@ export class Watcher {
     return true;
   }
 
+  /** The long pause of the poll (`EVENTS_POLL_MS`, or `changePollMs` if longer). */
+  #relaxedMs(): number {
+    return Math.max(EVENTS_POLL_MS, this.#src.changePollMs);
+  }
+
   /** Ends a pause of `EVENTS_POLL_MS` now: what allowed it may have changed. */
   #hurry(): void {
     if (this.#relaxedPause) this.#wake?.();
@@ -254,7 +259,7 @@ export class Watcher {
 
   /** Something moved: the poll keeps `changePollMs` for `EVENTS_POLL_MS`. */
   #stayActive(): void {
-    this.#activeUntil = performance.now() + Math.max(EVENTS_POLL_MS, this.#src.changePollMs);
+    this.#activeUntil = performance.now() + this.#relaxedMs();
     this.#hurry();
   }
 
@@ -294,7 +299,7 @@ export class Watcher {
     if (this.#eventWaits++ === 0 && this.#src.fileEvents) {
       this.#offEvents = this.#src.fileEvents(() => {
         this.#poked = true;
-        this.#activeUntil = performance.now() + Math.max(EVENTS_POLL_MS, this.#src.changePollMs);
+        this.#activeUntil = performance.now() + this.#relaxedMs();
         this.#wake?.();
       }, (watching) => {
         this.#watching = watching;
