@@ -745,7 +745,7 @@ left are shown beside it.
 
 ${scaleout}
 
-The soak (\`npm run soak\` alone; .ci/run runs it on every CI): the recommended layout, 8 processes, a
+The soak (\`npm run soak\` alone; .ci/run runs a shorter one, 2 runs of 30 s, on every CI): the recommended layout, 8 processes, a
 feeder in the bench process keeping up to 5,000 tasks waiting for 60 s, then every task run to the end.
 
 ${soak}
