@@ -202,3 +202,41 @@ it("a random name is taken, and read back exactly, exactly when the rule allows 
     { numRuns: 400 },
   );
 });
+
+it("createTask of bare definitions ({ topic, data }) one by one: a topic taken before skips no check, any other still gets the rule's verdict", async () => {
+  // createTask remembers the last topic it accepted in a bare definition and does not validate it again:
+  // random names, each often repeated right after itself or after a refused one, must get the same verdict
+  const names = fc.array(fc.oneof(nameLike, fc.constantFrom("t", "ok-topic", "", " t", "t\n")), {
+    minLength: 1,
+    maxLength: 6,
+  });
+  await fc.assert(
+    fc.asyncProperty(names, fc.array(fc.nat(5), { maxLength: 12 }), async (pool, picks) => {
+      for (const k of [0, ...picks, 0]) {
+        const topic = pool[k % pool.length];
+        const before = await taskq.countTasks();
+        try {
+          const t = await taskq.createTask({ topic, data: { k } });
+          expect(isValidName(topic), JSON.stringify(topic)).toBe(true);
+          expect((await taskq.task(t.taskId))!.topic).toBe(topic);
+        } catch (e) {
+          expect(isValidName(topic), `${JSON.stringify(topic)}: ${(e as Error).message}`).toBe(false);
+          expectNamedRefusal(e, ["invalid-task"]);
+          expect(await taskq.countTasks()).toBe(before);
+        }
+      }
+    }),
+    { numRuns: 150 },
+  );
+  // a topic read through a getter is read once: what was compared is what is stored
+  await taskq.createTask({ topic: "getter-topic" });
+  let reads = 0;
+  const shifty = {
+    get topic() {
+      return reads++ === 0 ? "getter-topic" : "";
+    },
+    data: 1,
+  };
+  const t = await taskq.createTask(shifty as never);
+  expect([t.topic, (await taskq.task(t.taskId))!.topic, reads]).toEqual(["getter-topic", "getter-topic", 1]);
+});

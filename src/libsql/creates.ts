@@ -90,6 +90,16 @@ export class Creates {
   async #send(): Promise<void> {
     try {
       while (this.#pending.length) {
+        if (this.#pending.length === 1) {
+          // a lone create (the usual case one by one): its own statement, none of a batch's bookkeeping
+          const c = this.#pending.pop()!;
+          try {
+            await this.#insertOne(c);
+          } catch (e) {
+            c.reject(e);
+          }
+          continue;
+        }
         // a task id at most once per statement: a repeat waits for the next one, and then conflicts
         // and at most MAX_ARG_BYTES of rows: the rest go out in the next statement
         const batch: PendingCreate[] = [];
@@ -123,17 +133,24 @@ export class Creates {
     }
   }
 
+  /** One create's statement: its task, or `task-already-exists` for an existing id. */
+  async #insertOne(c: PendingCreate): Promise<void> {
+    const rs = await this.#ctx.run(insertTask(c.row), "write", "createTask");
+    if (!rs.rows.length) {
+      c.reject(alreadyExists(c.row[R.taskId]));
+      return;
+    }
+    const task = newTask(c.row, Number(rs.rows[0].created_at));
+    if (this.#ctx.listening()) this.#ctx.announce([task]);
+    c.resolve(task);
+  }
+
   /** One statement for `batch`; each caller gets its task, or `task-already-exists` for an existing id. */
   async #insert(batch: PendingCreate[]): Promise<void> {
     const times = new Map<string, number>();
-    if (batch.length === 1) {
-      const rs = await this.#ctx.run(insertTask(batch[0].row), "write", "createTask");
-      if (rs.rows.length) times.set(batch[0].row[R.taskId], Number(rs.rows[0].created_at));
-    } else {
-      const stmt = rowsStatement(batch.map((c) => c.row), "each");
-      const rs = await this.#ctx.run(stmt, "write", "createTask", batch.length);
-      for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
-    }
+    const stmt = rowsStatement(batch.map((c) => c.row), "each");
+    const rs = await this.#ctx.run(stmt, "write", "createTask", batch.length);
+    for (const r of rs.rows) times.set(r.task_id as string, Number(r.created_at));
     const made = new Map<PendingCreate, Task>();
     for (const c of batch) {
       const at = times.get(c.row[R.taskId]);
@@ -143,15 +160,7 @@ export class Creates {
     for (const c of batch) {
       const t = made.get(c);
       if (t) c.resolve(t);
-      else {
-        c.reject(
-          new TaskError(
-            "conflict",
-            "task-already-exists",
-            `createTask: task ${c.row[R.taskId]} already exists; nothing was overwritten`,
-          ),
-        );
-      }
+      else c.reject(alreadyExists(c.row[R.taskId]));
     }
   }
 
@@ -226,6 +235,15 @@ export class Creates {
   close(): void {
     this.#turns.close();
   }
+}
+
+/** A `createTask` refused: its id exists. */
+function alreadyExists(taskId: string): TaskError {
+  return new TaskError(
+    "conflict",
+    "task-already-exists",
+    `createTask: task ${taskId} already exists; nothing was overwritten`,
+  );
 }
 
 /** The statements of a `createTasks` call of plain definitions, the ids the caller gave, and how to read its results. */

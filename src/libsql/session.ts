@@ -28,8 +28,9 @@ export class Session {
   }
 
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
-  async run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
-    if (!this.#isReady) await this.#ensureReady();
+  run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
+    // no async frame of its own once open: every statement of the store passes here
+    if (!this.#isReady) return this.#ensureReady().then(() => this.#conn.execute(stmt, repeat, what, weight));
     return this.#conn.execute(stmt, repeat, what, weight);
   }
 

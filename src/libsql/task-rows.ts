@@ -30,12 +30,31 @@ function isBareDef(x: unknown): x is { topic: string; data?: unknown } {
 }
 
 /**
+ * The topic of the last bare definition valibot accepted (`toRow`): creating
+ * one by one, each of a topic seen before skips valibot (a third of a
+ * `createTask`'s own time: ~3 µs of ~10 µs per create, profiled on Node).
+ */
+let bareTopicAccepted: string | undefined;
+
+/**
  * Validates a task definition into its row; with `short`, a plain one is only
  * its first seven fields (a bulk insert then stringifies it as it is, with no
  * copy).
  */
 export function toRow(input: unknown, maxDataBytes: number, what: string, short = false): TaskRow {
+  const bare = isBareDef(input);
+  // read once: what is compared is what is stored (a getter could answer differently each time)
+  const topic = bare ? input.topic : undefined;
+  if (bare && topic !== undefined && topic === bareTopicAccepted) {
+    // valibot accepted this topic in a bare definition before: its verdict on this one is the same
+    const given = input.data;
+    const data = encodeData(given === undefined ? null : given, maxDataBytes, what);
+    const row: TaskRow = [newId(), null, null, topic, DEFAULT_SUB_TOPIC, null, data];
+    if (!short) row.push(null, null, null, null, null, null);
+    return row;
+  }
   const def = parseOrThrow(TaskDefSchema, input, what);
+  if (bare) bareTopicAccepted = def.topic;
   if (def.runAt !== undefined && def.delayMs !== undefined) {
     throw invalid(what, [{ path: "delayMs", message: "cannot be given with runAt: give one of them" }]);
   }

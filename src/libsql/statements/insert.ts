@@ -82,11 +82,15 @@ function fieldsOf(form: Form, read: (i: number) => string): Fields {
 const INSERT_COLUMNS =
   "task_id, task_group_id, task_description, topic, sub_topic, status, record_ver, timeout_ms, data, created_at, updated_at, attempts, ready_at, priority, max_attempts, backoff, partition_key";
 
-/** The values of `INSERT_COLUMNS` from `f` and the clock (`now`); `sep` splits the task's from the clock's. */
-function valuesOf(f: Fields, sep: string): string {
+/**
+ * The values of `INSERT_COLUMNS` from `f` and the clock (`now`: a column of
+ * the statement's source, or `NOW` itself); `sep` splits the task's from the
+ * clock's.
+ */
+function valuesOf(f: Fields, sep: string, now = "now"): string {
   const readyAt = f.runAt === null && f.delayMs === null
-    ? "now"
-    : `coalesce(${f.runAt}, now + coalesce(${f.delayMs}, 0))`;
+    ? now
+    : `coalesce(${f.runAt}, ${now} + coalesce(${f.delayMs}, 0))`;
   const task = [
     f.taskId,
     f.taskGroupId ?? "NULL",
@@ -99,8 +103,8 @@ function valuesOf(f: Fields, sep: string): string {
     f.dataJson,
   ];
   const clock = [
-    "now",
-    "now",
+    now,
+    now,
     "0",
     readyAt,
     f.priority === null ? "0" : `coalesce(${f.priority}, 0)`,
@@ -112,15 +116,18 @@ function valuesOf(f: Fields, sep: string): string {
 }
 
 const INSERT = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})\n  SELECT`;
+const INSERT_VALUES = `INSERT INTO sokka_tasks (${INSERT_COLUMNS})\n  VALUES`;
 const EACH_ROW = "ON CONFLICT (task_id) DO NOTHING";
 
 /**
  * One task, its row `?1…?13` (`R`); returns only its time (the caller knows
  * every other field). `ON CONFLICT DO NOTHING`: an existing id returns no row
- * and nothing is overwritten. One clock read for the three times.
+ * and nothing is overwritten. A VALUES row reading `NOW` for each time, not
+ * a SELECT from a one-row clock: SQLite reads the clock once per step (every
+ * `unixepoch` of one statement gives the same time), and the SELECT form cost
+ * SQLite about 30 % more instructions per create (docs/performance.md).
  */
-export const INSERT_TASK = `${INSERT} ${valuesOf(fieldsOf("full", (i) => `?${i + 1}`), ", ")}
-  FROM (SELECT ${NOW} AS now) WHERE true
+export const INSERT_TASK = `${INSERT_VALUES} (${valuesOf(fieldsOf("full", (i) => `?${i + 1}`), ", ", NOW)})
   ${EACH_ROW}
   RETURNING created_at`;
 
