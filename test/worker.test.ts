@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createTaskQ,
+  drain,
   failed,
   ok,
   type ProcessorFn,
@@ -617,7 +618,7 @@ describe("concurrency and stopping", () => {
     }
   });
 
-  it("names missing options and what they must be, refuses unknown ones with a hint, and keepaliveMs ≥ leaseTimeMs", () => {
+  it("names missing options and what they must be, refuses unknown ones with a hint, and keepaliveMs ≥ leaseTimeMs", async () => {
     const message = (f: () => unknown) => {
       try {
         f();
@@ -635,6 +636,13 @@ describe("concurrency and stopping", () => {
     );
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), concurrancy: 8 } as never))).toContain(
       'concurrancy is not a field of worker options (did you mean "concurrency"?)',
+    );
+    // an option of the store, tried on a worker, is refused saying where it goes
+    expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), fileEvents: false } as never))).toContain(
+      "fileEvents is not a field of worker options (it is an option of createTaskQ); known: taskq, topic",
+    );
+    await expect(drain({ taskq, topic: "t", pfn: () => ok(), changePollMs: 5 } as never)).rejects.toThrow(
+      "changePollMs is not a field of drain options (it is an option of createTaskQ)",
     );
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), leaseTimeMs: 1000, keepaliveMs: 1000 })))
       .toContain("keepaliveMs must be less than leaseTimeMs (1000)");

@@ -11,6 +11,26 @@ import { type Issue, TaskError } from "../errors.ts";
 import { closest } from "./closest-name.ts";
 
 /**
+ * Options only the store takes (`createTaskQ`), often tried on a worker: a
+ * worker's refusal says where they go. (`leaseTimeMs`, taken by both, is not one.)
+ */
+const STORE_OPTIONS: ReadonlySet<string> = new Set([
+  "url",
+  "authToken",
+  "client",
+  "durability",
+  "busyTimeoutMs",
+  "busyRetryMs",
+  "changePollMs",
+  "fileEvents",
+  "requestTimeoutMs",
+  "retention",
+  "driver",
+]);
+/** The options of what runs tasks: a store option given to one of these is refused saying where it goes. */
+const WORKER_NOUNS: ReadonlySet<string> = new Set(["worker options", "drain options", "scheduler options"]);
+
+/**
  * An options object or definition with exactly these fields: a missing
  * required field, a field of the wrong type and an unknown field (a typo, or
  * an option this version does not have) are each refused by name.
@@ -81,12 +101,14 @@ export function explain(issue: v.BaseIssue<unknown>, root: v.GenericSchema): Iss
     const known = parent ? Object.keys(entriesOf(parent) ?? {}) : [];
     // the noun without the list of its fields some nouns carry ("prune options { olderThanMs, … }"): known lists them
     const noun = parent ? v.getDescription(unwrap(parent))?.replace(/ [({].*$/, "") : undefined;
-    const near = closest(String(keys[keys.length - 1]), known);
+    const key = String(keys[keys.length - 1]);
+    const near = closest(key, known);
+    const store = noun !== undefined && WORKER_NOUNS.has(noun) && STORE_OPTIONS.has(key);
     return {
       path,
-      message: `is not a field of ${noun ?? "this object"}${near ? ` (did you mean "${near}"?)` : ""}${
-        known.length ? `; known: ${known.join(", ")}` : ""
-      }`,
+      message: `is not a field of ${noun ?? "this object"}${
+        store ? " (it is an option of createTaskQ)" : near ? ` (did you mean "${near}"?)` : ""
+      }${known.length ? `; known: ${known.join(", ")}` : ""}`,
     };
   }
   if (isObjectIssue && keys.length === 0) {
