@@ -240,3 +240,27 @@ it("createTask of bare definitions ({ topic, data }) one by one: a topic taken b
   const t = await taskq.createTask(shifty as never);
   expect([t.topic, (await taskq.task(t.taskId))!.topic, reads]).toEqual(["getter-topic", "getter-topic", 1]);
 });
+
+it("a definition with a non-enumerable field is never taken as bare: valibot sees that field, seen topic or not", async () => {
+  const hidden = (topic: string, key: string, value: unknown) => {
+    const d: Record<string, unknown> = { topic, data: 1 };
+    Object.defineProperty(d, key, { value, enumerable: false });
+    return d;
+  };
+  for (const topic of ["hidden-a", "hidden-a"]) {
+    const t = await taskq.createTask(hidden(topic, "taskId", `${topic}-${await taskq.countTasks()}`) as never);
+    expect(t.taskId).toMatch(/^hidden-a-\d+$/);
+    await expect(taskq.createTask(hidden(topic, "priority", "high") as never)).rejects.toThrow(/priority/);
+  }
+  // a topic getter is read once on the path through valibot too
+  let reads = 0;
+  const fresh = {
+    get topic() {
+      reads++;
+      return "getter-fresh-topic";
+    },
+    data: 1,
+  };
+  await taskq.createTask(fresh as never);
+  expect(reads).toBe(1);
+});

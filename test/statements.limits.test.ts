@@ -180,6 +180,14 @@ describe("statements sent while the contract runs", () => {
     expect(await taskq.countTasks({ topic: "big" })).toBe(
       bare.length + full.length + plain.length + grouped.length + keyed.tasks.length,
     );
+    // data whose JSON text is escaped again inside the statement's JSON argument (300 KB of quotes: 1.2 MB a row
+    // there; 100 KB of control characters: 1.3 MB), in bulk and in a group commit
+    for (const odd of ['"'.repeat(300_000), "\u0001".repeat(100_000)]) {
+      const made = await taskq.createTasks(Array.from({ length: 6 }, () => ({ topic: "odd", data: odd })));
+      const one = await Promise.all(Array.from({ length: 6 }, () => taskq.createTask({ topic: "odd", data: odd })));
+      expect((await taskq.task(made[5].taskId))!.data).toBe(odd);
+      expect((await taskq.task(one[5].taskId))!.data).toBe(odd);
+    }
     // many small tasks: chunks by rows too
     await taskq.createTasks(Array.from({ length: 2_500 }, (_, i) => ({ topic: "many", data: i })));
 

@@ -641,6 +641,11 @@ describe("concurrency and stopping", () => {
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), fileEvents: false } as never))).toContain(
       "fileEvents is not a field of worker options (it is an option of createTaskQ); known: taskq, topic",
     );
+    for (const option of ["url", "snoozeTimeMs", "maxDataBytes", "durability", "clock", "driver", "retention"]) {
+      expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), [option]: 1 } as never))).toContain(
+        `${option} is not a field of worker options (it is an option of createTaskQ)`,
+      );
+    }
     await expect(drain({ taskq, topic: "t", pfn: () => ok(), changePollMs: 5 } as never)).rejects.toThrow(
       "changePollMs is not a field of drain options (it is an option of createTaskQ)",
     );

@@ -25,7 +25,7 @@ import {
   type TaskRow,
 } from "./statements/insert.ts";
 import { type BareBatch, bareBatch, fullRows, newTask, toRow } from "./task-rows.ts";
-import { MAX_ARG_BYTES, runs, utf8Bound } from "./statements/chunks.ts";
+import { jsonStringBound, MAX_ARG_BYTES, runs } from "./statements/chunks.ts";
 
 /** A `createTask` call waiting for its statement. */
 interface PendingCreate {
@@ -37,10 +37,13 @@ interface PendingCreate {
 /** Rows per INSERT statement of `createTasks` (fewer when their JSON would pass `MAX_ARG_BYTES`). */
 const INSERT_CHUNK = 1000;
 
-/** A row's share of its statement's JSON argument, at most (its strings, its numbers and the JSON around them). */
+/**
+ * A row's share of its statement's JSON argument, at most (its strings as
+ * JSON strings, escapes included, its numbers and the JSON around them).
+ */
 function rowBytes(row: readonly unknown[]): number {
   let n = 64;
-  for (const v of row) n += typeof v === "string" ? utf8Bound(v) + 8 : 24;
+  for (const v of row) n += typeof v === "string" ? jsonStringBound(v) + 8 : 24;
   return n;
 }
 
@@ -118,7 +121,9 @@ export class Creates {
         }
         this.#pending = rest;
         try {
-          await this.#insert(batch);
+          // one left (a repeated id or a large row waits for the next statement): the single insert, as alone
+          if (batch.length === 1) await this.#insertOne(batch[0]);
+          else await this.#insert(batch);
         } catch (e) {
           for (const c of batch) c.reject(e);
         }

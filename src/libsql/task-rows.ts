@@ -13,19 +13,25 @@ import type { Task, TaskDef } from "../types.ts";
 import { DEFAULT_SUB_TOPIC } from "./statements/fragments.ts";
 import { type BareRow, R, type TaskRow } from "./statements/insert.ts";
 
+/** The fields of a task definition other than `topic` and `data`: a bare definition has none of them. */
+const OTHER_FIELDS = Object.keys(TaskDefSchema.entries).filter((k) => k !== "topic" && k !== "data");
+
 /**
  * Whether `x` is a plain object whose only keys are `topic` and perhaps
- * `data` (a bare definition): valibot's verdict on one depends on its topic
- * alone (`data` is checked by `encodeData`).
+ * `data` (a bare definition), as valibot's strict object sees keys:
+ * valibot's verdict on one depends on its topic alone (`data` is checked by
+ * `encodeData`).
  */
 function isBareDef(x: unknown): x is { topic: string; data?: unknown } {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
   let keys = 0;
-  // `for…in`, as valibot's strict object looks at keys, inherited enumerable ones included
+  // `for…in`, as valibot looks for unknown keys: inherited enumerable ones included
   for (const k in x) {
     if (k !== "topic" && k !== "data") return false;
     keys++;
   }
+  // `in`, as valibot reads each field it knows: a non-enumerable or inherited one counts too
+  for (const k of OTHER_FIELDS) if (k in x) return false;
   return keys > 0 && "topic" in x;
 }
 
@@ -53,7 +59,12 @@ export function toRow(input: unknown, maxDataBytes: number, what: string, short 
     if (!short) row.push(null, null, null, null, null, null);
     return row;
   }
-  const def = parseOrThrow(TaskDefSchema, input, what);
+  // a bare definition goes to valibot as what was read (its topic read once, here or above)
+  const def = parseOrThrow(
+    TaskDefSchema,
+    bare ? ("data" in input ? { topic, data: input.data } : { topic }) : input,
+    what,
+  );
   if (bare) bareTopicAccepted = def.topic;
   if (def.runAt !== undefined && def.delayMs !== undefined) {
     throw invalid(what, [{ path: "delayMs", message: "cannot be given with runAt: give one of them" }]);

@@ -18,6 +18,8 @@ const STORE_OPTIONS: ReadonlySet<string> = new Set([
   "url",
   "authToken",
   "client",
+  "snoozeTimeMs",
+  "maxDataBytes",
   "durability",
   "busyTimeoutMs",
   "busyRetryMs",
@@ -25,6 +27,7 @@ const STORE_OPTIONS: ReadonlySet<string> = new Set([
   "fileEvents",
   "requestTimeoutMs",
   "retention",
+  "clock",
   "driver",
 ]);
 /** The options of what runs tasks: a store option given to one of these is refused saying where it goes. */

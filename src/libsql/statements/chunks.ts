@@ -9,15 +9,19 @@
 /** Most bytes of a statement's one JSON argument: D1 refuses a string over 2,000,000 bytes. */
 export const MAX_ARG_BYTES = 1_900_000;
 
-/** A string's UTF-8 size, or for a short one its bound (3 bytes per UTF-16 unit), with no pass over it. */
-export function utf8Bound(s: string | null | undefined): number {
-  if (!s) return 0;
-  if (s.length <= 2_048) return s.length * 3;
-  let n = s.length;
+/**
+ * The UTF-8 size of `s` written as a JSON string (without its quotes), or
+ * for a short one its bound: 6 bytes per UTF-16 unit (`\u001f`), with no
+ * pass over it. A row's data is JSON text, so its quotes and backslashes are
+ * escaped again inside a statement's JSON argument.
+ */
+export function jsonStringBound(s: string): number {
+  if (s.length <= 2_048) return s.length * 6;
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    // 2 bytes below U+0800, 3 above; a surrogate pair (2 units) is 4
-    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+    // a control character as \u00XX (6), a quote or backslash escaped (2); else UTF-8: 1, 2, or 3 (2 per surrogate unit)
+    n += c < 0x20 ? 6 : c === 0x22 || c === 0x5c ? 2 : c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
   }
   return n;
 }
