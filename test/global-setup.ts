@@ -18,9 +18,16 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  rmSync(`${root}/dist`, { recursive: true, force: true }); // nothing stale may reach the package test's tarball
-  for (const config of ["tsconfig.build.json", "tsconfig.cli.json"]) {
-    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", config], { cwd: root, stdio: "inherit" });
+  // SOKKA_DIST_READY=1: dist/ was just built from this tree (CI runs several suites side by side after the Node
+  // one built it; a rebuild here would delete files under the other suites' child processes)
+  if (process.env.SOKKA_DIST_READY !== "1") {
+    rmSync(`${root}/dist`, { recursive: true, force: true }); // nothing stale may reach the package test's tarball
+    for (const config of ["tsconfig.build.json", "tsconfig.cli.json"]) {
+      execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", config], {
+        cwd: root,
+        stdio: "inherit",
+      });
+    }
   }
 
   if (process.env.SOKKA_TEST_URL) {
