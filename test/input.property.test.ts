@@ -252,6 +252,15 @@ it("a definition with a non-enumerable field is never taken as bare: valibot see
     expect(t.taskId).toMatch(/^hidden-a-\d+$/);
     await expect(taskq.createTask(hidden(topic, "priority", "high") as never)).rejects.toThrow(/priority/);
   }
+  // nor is one while Object.prototype carries a field (valibot reads fields with `in`, inherited ones too)
+  await taskq.createTask({ topic: "hidden-a", data: 1 }); // its topic is the last one accepted bare
+  Object.defineProperty(Object.prototype, "priority", { value: "high", configurable: true });
+  try {
+    await expect(taskq.createTask({ topic: "hidden-a", data: 2 })).rejects.toThrow(/priority/);
+    await expect(taskq.createTasks([{ topic: "hidden-a" }, { topic: "hidden-a" }])).rejects.toThrow(/priority/);
+  } finally {
+    delete (Object.prototype as { priority?: unknown }).priority;
+  }
   // a topic getter is read once on the path through valibot too
   let reads = 0;
   const fresh = {

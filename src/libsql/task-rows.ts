@@ -18,9 +18,9 @@ const OTHER_FIELDS = Object.keys(TaskDefSchema.entries).filter((k) => k !== "top
 
 /**
  * Whether `x` is a plain object whose only keys are `topic` and perhaps
- * `data` (a bare definition), as valibot's strict object sees keys:
- * valibot's verdict on one depends on its topic alone (`data` is checked by
- * `encodeData`).
+ * `data` (a bare definition), as valibot's strict object sees keys (given
+ * `prototypeClean()`): valibot's verdict on one depends on its topic alone
+ * (`data` is checked by `encodeData`).
  */
 function isBareDef(x: unknown): x is { topic: string; data?: unknown } {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
@@ -30,9 +30,15 @@ function isBareDef(x: unknown): x is { topic: string; data?: unknown } {
     if (k !== "topic" && k !== "data") return false;
     keys++;
   }
-  // `in`, as valibot reads each field it knows: a non-enumerable or inherited one counts too
-  for (const k of OTHER_FIELDS) if (k in x) return false;
-  return keys > 0 && "topic" in x;
+  // valibot reads each field it knows with `in`: a non-enumerable own one counts too (one count here, not a
+  // lookup per field: those cost ~0.3 µs a definition, a sixth of a bulk create's time per task)
+  return keys > 0 && "topic" in x && Object.getOwnPropertyNames(x).length === keys;
+}
+
+/** Whether `Object.prototype` carries no field of a definition (valibot would read an inherited one): once per call. */
+function prototypeClean(): boolean {
+  for (const k of OTHER_FIELDS) if (k in Object.prototype) return false;
+  return true;
 }
 
 /**
@@ -48,7 +54,7 @@ let bareTopicAccepted: string | undefined;
  * copy).
  */
 export function toRow(input: unknown, maxDataBytes: number, what: string, short = false): TaskRow {
-  const bare = isBareDef(input);
+  const bare = isBareDef(input) && prototypeClean();
   // read once: what is compared is what is stored (a getter could answer differently each time)
   const topic = bare ? input.topic : undefined;
   if (bare && topic !== undefined && topic === bareTopicAccepted) {
@@ -112,7 +118,7 @@ export interface BareBatch {
  */
 export function bareBatch(list: unknown[], maxDataBytes: number): BareBatch | null {
   const first = list[0];
-  if (!isBareDef(first)) return null;
+  if (!isBareDef(first) || !prototypeClean()) return null;
   const rows: BareRow[] = new Array(list.length);
   let i = 0;
   try {
