@@ -516,7 +516,8 @@ const central = (t, q) => {
 };
 const ratio = (t, q) => {
   const s = central(t, "sokka"), p = central(t, q);
-  return Number.isFinite(s / p) ? `${fmt(s / p, 2)}×` : "–";
+  // a ratio under 0.1 (a pickup far faster than a poller's) keeps a third digit: 0.002×, not 0.00×
+  return Number.isFinite(s / p) ? `${fmt(s / p, s / p < 0.1 ? 3 : 2)}×` : "–";
 };
 
 const sqliteOf = (dir) => {
