@@ -35,4 +35,5 @@ for (const run of runs) {
   console.log(`[parallel] ${script}: ${signal ? `killed by ${signal}` : `exit ${code}`} after ${seconds.toFixed(1)} s`);
   if (code !== 0) failed++;
 }
-process.exit(failed ? 1 : 0);
+// exitCode, not exit(): stdout to a pipe is written asynchronously, and exit() cut the last suite's output short
+process.exitCode = failed ? 1 : 0;
