@@ -18,6 +18,11 @@ import {
   worker,
 } from "../mod.ts";
 import { INVALID_RESPONSE } from "../src/worker/outcome.ts";
+import { WorkerOptionsSchema } from "../src/worker/worker.ts";
+import { DrainOptionsSchema } from "../src/worker/drain.ts";
+import { SchedulerOptionsSchema } from "../src/schedules/scheduler.ts";
+import { OptionsSchema as StoreOptionsSchema } from "../src/libsql/taskq.ts";
+import { parseOrThrow } from "../src/schemas.ts";
 import { tempDbUrl, waitFor } from "./helpers.ts";
 
 let db: ReturnType<typeof tempDbUrl>;
@@ -641,10 +646,21 @@ describe("concurrency and stopping", () => {
     expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), fileEvents: false } as never))).toContain(
       "fileEvents is not a field of worker options (it is an option of createTaskQ); known: taskq, topic",
     );
-    for (const option of ["url", "snoozeTimeMs", "maxDataBytes", "durability", "clock", "driver", "retention"]) {
-      expect(message(() => worker({ taskq, topic: "t", pfn: () => ok(), [option]: 1 } as never))).toContain(
-        `${option} is not a field of worker options (it is an option of createTaskQ)`,
-      );
+    // every option createTaskQ takes and a worker, a drain or a scheduler does not (parse.ts keeps that list)
+    for (
+      const [schema, noun] of [[WorkerOptionsSchema, "worker"], [DrainOptionsSchema, "drain"], [
+        SchedulerOptionsSchema,
+        "scheduler",
+      ]] as const
+    ) {
+      const own = Object.keys(schema.entries);
+      const storeOnly = Object.keys(StoreOptionsSchema.entries).filter((k) => !own.includes(k));
+      expect(storeOnly).toContain("fileEvents");
+      for (const option of storeOnly) {
+        expect(message(() => parseOrThrow(schema, { [option]: 1 }, noun, "invalid-options"))).toContain(
+          `${option} is not a field of ${noun} options (it is an option of createTaskQ)`,
+        );
+      }
     }
     await expect(drain({ taskq, topic: "t", pfn: () => ok(), changePollMs: 5 } as never)).rejects.toThrow(
       "changePollMs is not a field of drain options (it is an option of createTaskQ)",

@@ -90,10 +90,10 @@ export class Connection {
   /** Runs `op` (moving `weight` rows) with the retry policy; throws the raw error of the last attempt. */
   retry<T>(op: () => Promise<T>, repeat: Repeat, weight = 1): Promise<T> {
     this.#callsUnderWay++;
-    if (repeat === "write" && this.#writeGate) {
-      return this.#writeGate.run(() => this.#attempt(op, repeat, weight, false)).finally(() => this.#callsUnderWay--);
-    }
-    return this.#attempt(op, repeat, weight, true);
+    const done = repeat === "write" && this.#writeGate
+      ? this.#writeGate.run(() => this.#attempt(op, repeat, weight))
+      : this.#attempt(op, repeat, weight);
+    return done.finally(() => this.#callsUnderWay--);
   }
 
   /**
@@ -110,31 +110,26 @@ export class Connection {
     }
   }
 
-  /** `op` under the retry policy; `uncount`: this call ends the count `retry` began (no `finally` promise of its own). */
-  async #attempt<T>(op: () => Promise<T>, repeat: Repeat, weight: number, uncount: boolean): Promise<T> {
-    try {
-      const began = Date.now();
-      const pause = turnIfDue(weight, this.client);
-      if (pause) await pause;
-      for (let attempt = 0;; attempt++) {
-        // a closed store refuses even when its (injected, still open) client would answer
-        if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
-        try {
-          return await this.#bounded(op);
-        } catch (e) {
-          const kind = classifyDriverError(e);
-          if (kind === "busy" && Date.now() - began < this.#opts.busyRetryMs) {
-            // short random pauses: the lock frees within milliseconds, and a long sleep only loses the race again
-            await sleep(Math.random() * Math.min(2 ** attempt, 50));
-          } else if ((kind === "network" || kind === "timeout") && repeat === "read" && attempt < NETWORK_RETRIES) {
-            await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
-          } else {
-            throw e;
-          }
+  async #attempt<T>(op: () => Promise<T>, repeat: Repeat, weight: number): Promise<T> {
+    const began = Date.now();
+    const pause = turnIfDue(weight, this.client);
+    if (pause) await pause;
+    for (let attempt = 0;; attempt++) {
+      // a closed store refuses even when its (injected, still open) client would answer
+      if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
+      try {
+        return await this.#bounded(op);
+      } catch (e) {
+        const kind = classifyDriverError(e);
+        if (kind === "busy" && Date.now() - began < this.#opts.busyRetryMs) {
+          // short random pauses: the lock frees within milliseconds, and a long sleep only loses the race again
+          await sleep(Math.random() * Math.min(2 ** attempt, 50));
+        } else if ((kind === "network" || kind === "timeout") && repeat === "read" && attempt < NETWORK_RETRIES) {
+          await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+        } else {
+          throw e;
         }
       }
-    } finally {
-      if (uncount) this.#callsUnderWay--;
     }
   }
 

@@ -93,16 +93,6 @@ export class Creates {
   async #send(): Promise<void> {
     try {
       while (this.#pending.length) {
-        if (this.#pending.length === 1) {
-          // a lone create (the usual case one by one): its own statement, none of a batch's bookkeeping
-          const c = this.#pending.pop()!;
-          try {
-            await this.#insertOne(c);
-          } catch (e) {
-            c.reject(e);
-          }
-          continue;
-        }
         // a task id at most once per statement: a repeat waits for the next one, and then conflicts
         // and at most MAX_ARG_BYTES of rows: the rest go out in the next statement
         const batch: PendingCreate[] = [];
@@ -121,7 +111,8 @@ export class Creates {
         }
         this.#pending = rest;
         try {
-          // one left (a repeated id or a large row waits for the next statement): the single insert, as alone
+          // a lone create (the usual case one by one, or one left by a repeated id or a large row): the
+          // single insert, none of a batch's bookkeeping
           if (batch.length === 1) await this.#insertOne(batch[0]);
           else await this.#insert(batch);
         } catch (e) {

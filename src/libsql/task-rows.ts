@@ -54,10 +54,10 @@ let bareTopicAccepted: string | undefined;
  * copy).
  */
 export function toRow(input: unknown, maxDataBytes: number, what: string, short = false): TaskRow {
-  const bare = isBareDef(input) && prototypeClean();
+  const bare = isBareDef(input);
   // read once: what is compared is what is stored (a getter could answer differently each time)
   const topic = bare ? input.topic : undefined;
-  if (bare && topic !== undefined && topic === bareTopicAccepted) {
+  if (bare && topic !== undefined && topic === bareTopicAccepted && prototypeClean()) {
     // valibot accepted this topic in a bare definition before: its verdict on this one is the same
     const given = input.data;
     const data = encodeData(given === undefined ? null : given, maxDataBytes, what);
@@ -65,7 +65,8 @@ export function toRow(input: unknown, maxDataBytes: number, what: string, short 
     if (!short) row.push(null, null, null, null, null, null);
     return row;
   }
-  // a bare definition goes to valibot as what was read (its topic read once, here or above)
+  // a bare definition goes to valibot as what was read (its topic read once, here or above); the copy
+  // inherits from Object.prototype as the definition does, so valibot's verdict is the same
   const def = parseOrThrow(
     TaskDefSchema,
     bare ? ("data" in input ? { topic, data: input.data } : { topic }) : input,

@@ -39,7 +39,7 @@ const DRIVERS = [
   "libsql",
 ] as const satisfies readonly SqliteDriverName[];
 
-const OptionsSchema = fields({
+export const OptionsSchema = fields({
   url: v.optional(
     v.pipe(
       v.string("must be a string"),

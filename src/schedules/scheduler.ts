@@ -63,7 +63,7 @@ export interface Scheduler extends EventTarget {
   ): void;
 }
 
-const SchedulerOptionsSchema = fields({
+export const SchedulerOptionsSchema = fields({
   taskq: v.pipe(
     v.custom<TaskQ>((q) => typeof (q as TaskQ)?.fireSchedules === "function", "must be a TaskQ (from createTaskQ())"),
     v.description("the store, a TaskQ from createTaskQ()"),

@@ -11,13 +11,15 @@ import { type Issue, TaskError } from "../errors.ts";
 import { closest } from "./closest-name.ts";
 
 /**
- * Options only the store takes (`createTaskQ`), often tried on a worker: a
- * worker's refusal says where they go. (`leaseTimeMs`, taken by both, is not one.)
+ * The options of the store (`createTaskQ`; test/worker.test.ts holds this
+ * list to its schema), often tried on a worker: a refusal of one by what runs
+ * tasks says where it goes.
  */
 const STORE_OPTIONS: ReadonlySet<string> = new Set([
   "url",
   "authToken",
   "client",
+  "leaseTimeMs",
   "snoozeTimeMs",
   "maxDataBytes",
   "durability",

@@ -22,7 +22,7 @@ import { reserve } from "./reserve.ts";
 import { createWriter } from "./writer.ts";
 import { QueryBudget } from "./query-budget.ts";
 
-const DrainOptionsSchema = fields({
+export const DrainOptionsSchema = fields({
   ...CommonOptionEntries,
   budgetMs: v.optional(PositiveMs),
   maxTasks: v.optional(

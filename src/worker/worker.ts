@@ -31,7 +31,7 @@ const MAX_ASK = 1000;
 /** Default cap of the idle wait: what a missed wake-up (or a remote store, which has none) can cost. */
 const DEFAULT_MAX_POLL_MS = 2_000;
 
-const WorkerOptionsSchema = fields(
+export const WorkerOptionsSchema = fields(
   { ...CommonOptionEntries, maxPollIntervalMs: v.optional(PositiveMs) },
   "worker options",
 );
