@@ -125,7 +125,8 @@ const EACH_ROW = "ON CONFLICT (task_id) DO NOTHING";
  * and nothing is overwritten. A VALUES row reading `NOW` for each time, not
  * a SELECT from a one-row clock: SQLite reads the clock once per step (every
  * `unixepoch` of one statement gives the same time), and the SELECT form cost
- * SQLite about 30 % more instructions per create (docs/performance.md).
+ * SQLite about 28 % more instructions per create (`node bench/create-cost.mjs
+ * --instructions`).
  */
 export const INSERT_TASK = `${INSERT_VALUES} (${valuesOf(fieldsOf("full", (i) => `?${i + 1}`), ", ", NOW)})
   ${EACH_ROW}

@@ -1,0 +1,175 @@
+// What one create costs in SQLite, by table layout and page size (docs/performance.md, "What a create
+// costs"): the same single-row INSERT, 10,000 one by one in autocommit on better-sqlite3 (WAL,
+// synchronous = NORMAL, wal_autocheckpoint 8,000 as a store sets them), on a fresh file each time,
+// µs per insert, medians of the rounds (interleaved).
+//
+//   npm run build && node bench/create-cost.mjs [--rounds 5] [--n 10000]
+//   node bench/create-cost.mjs --instructions      instructions inside sqlite3_step per create (valgrind's
+//        callgrind), the store's INSERT_TASK against the SELECT-from-a-one-row-clock form it replaced
+//        (Debian: apt-get install valgrind)
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { createTaskQ } from "../dist/mod.js";
+import { newId } from "../dist/src/ids.js";
+import { INSERT_TASK } from "../dist/src/libsql/statements/insert.js";
+import { positional } from "../dist/src/libsql/sqlite-params.js";
+
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    n: { type: "string", default: "10000" },
+    instructions: { type: "boolean", default: false },
+    form: { type: "string" }, // internal: the child under valgrind
+  },
+});
+const N = Number(opt.n);
+const dir = mkdtempSync(join(tmpdir(), "sokka-create-cost-"));
+const fresh = (name) => {
+  const path = join(dir, `${name}.db`);
+  for (const s of ["", "-wal", "-shm"]) rmSync(path + s, { force: true });
+  return path;
+};
+const open = (path, pageSize) => {
+  const db = new Database(path);
+  if (pageSize) db.pragma(`page_size = ${pageSize}`);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("wal_autocheckpoint = 8000");
+  return db;
+};
+
+// sokka's schema as a store makes it (one task created, then closed)
+const template = join(dir, "template.db");
+const q = createTaskQ({ url: `file:${template}` });
+await q.createTask({ topic: "warm-up" });
+await q.close();
+const tpl = new Database(template, { readonly: true });
+const TABLE = tpl.prepare("SELECT sql FROM sqlite_master WHERE name = 'sokka_tasks'").get().sql;
+const INDEXES = tpl.prepare(
+  "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'sokka_tasks' AND type = 'index' AND sql IS NOT NULL",
+).all();
+tpl.close();
+
+/** The store's single create as the driver binds it (`?NNN` as `?`). */
+const single = positional(INSERT_TASK);
+const singleArgs =
+  () => [newId(), null, null, "bench", "default", null, JSON.stringify({ i: 1 }), ...Array(6).fill(null)];
+/** The form INSERT_TASK replaced: the same row from a SELECT over a one-row clock. */
+const NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+const SELECT_FORM = INSERT_TASK.replace(
+  /VALUES \((.*)\)\n/s,
+  (_, v) => `SELECT ${v.replaceAll(NOW, "now")}\n  FROM (SELECT ${NOW} AS now) WHERE true\n`,
+);
+
+if (opt.form) {
+  // the child under valgrind: 2,000 creates on sokka's schema with one statement form
+  const db = open(fresh(opt.form));
+  for (const s of [TABLE, ...INDEXES.map((i) => i.sql)]) db.exec(s);
+  const p = positional(opt.form === "values" ? INSERT_TASK : SELECT_FORM);
+  const s = db.prepare(p.sql);
+  for (let i = 0; i < 2000; i++) {
+    const a = singleArgs();
+    s.all(p.order.map((k) => a[k]));
+  }
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+if (opt.instructions) {
+  for (const form of ["select", "values"]) {
+    const out = join(dir, `cg-${form}.out`);
+    const r = spawnSync("valgrind", [
+      "--tool=callgrind",
+      "--toggle-collect=sqlite3_step",
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      new URL(import.meta.url).pathname,
+      "--form",
+      form,
+    ], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-500)}`);
+    const total = /summary:\s+(\d+)/.exec(readFileSync(out, "utf8"))?.[1];
+    console.log(
+      `${form === "values" ? "INSERT … VALUES (INSERT_TASK)" : "INSERT … SELECT FROM (clock)"}: ${
+        Math.round(Number(total) / 2000).toLocaleString("en")
+      } instructions per create inside sqlite3_step`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+const SOKKA_ROW =
+  "INSERT INTO sokka_tasks (task_id, topic, sub_topic, status, record_ver, data, created_at, updated_at, attempts, ready_at, priority) VALUES (?, 'bench', 'default', 'starting', 1, ?, ?, ?, 0, ?, 0)";
+const sokkaRow = (s) => () => {
+  const now = Date.now();
+  s.run(newId(), JSON.stringify({ i: 1 }), now, now, now);
+};
+const layouts = {
+  "sokka's (table, unique task id, waiting index)": [[TABLE, ...INDEXES.map((i) => i.sql)], SOKKA_ROW, sokkaRow],
+  "without the waiting index": [
+    [TABLE, ...INDEXES.filter((i) => i.name !== "sokka_tasks_waiting").map((i) => i.sql)],
+    SOKKA_ROW,
+    sokkaRow,
+  ],
+  "without the unique task id": [
+    [TABLE.replace("task_id TEXT NOT NULL UNIQUE", "task_id TEXT NOT NULL"), ...INDEXES.map((i) => i.sql)],
+    SOKKA_ROW,
+    sokkaRow,
+  ],
+  "WITHOUT ROWID, keyed by task id": [
+    [
+      TABLE.replace("id INTEGER PRIMARY KEY,\n", "").replace(
+        "task_id TEXT NOT NULL UNIQUE",
+        "task_id TEXT NOT NULL PRIMARY KEY",
+      )
+        .replace(/\)\s*$/, ") WITHOUT ROWID"),
+      ...INDEXES.map((i) => i.sql),
+    ],
+    SOKKA_ROW,
+    sokkaRow,
+  ],
+  // plainjob 0.0.14's table and insert, for reference
+  "plainjob's (table, index, AUTOINCREMENT counter)": [
+    [
+      "CREATE TABLE sokka_tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL, status INTEGER DEFAULT 0 NOT NULL, failed_at INTEGER, error TEXT, next_run_at INTEGER, created_at INTEGER NOT NULL)",
+      "CREATE INDEX idx ON sokka_tasks (status, type, next_run_at)",
+    ],
+    "INSERT INTO sokka_tasks (type, data, created_at, next_run_at) VALUES ('bench', ?, ?, ?)",
+    (s) => () => {
+      const now = Date.now();
+      s.run(JSON.stringify({ i: 1 }), now, now);
+    },
+  ],
+};
+const PAGE_SIZES = [4096, 2048, 1024];
+const results = new Map();
+for (let r = 0; r < Number(opt.rounds); r++) {
+  for (const pageSize of PAGE_SIZES) {
+    for (const [name, [ddl, sql, make]] of Object.entries(layouts)) {
+      const db = open(fresh("layout"), pageSize);
+      for (const s of ddl) db.exec(s);
+      const one = make(db.prepare(sql));
+      for (let i = 0; i < 300; i++) one();
+      const t0 = performance.now();
+      for (let i = 0; i < N; i++) one();
+      const key = `${name}|${pageSize}`;
+      results.set(key, [...(results.get(key) ?? []), (performance.now() - t0) * 1000 / N]);
+      db.close();
+    }
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`| layout | ${PAGE_SIZES.map((p) => `${p / 1024} KiB pages`).join(" | ")} |`);
+console.log(`| --- | ${PAGE_SIZES.map(() => "---").join(" | ")} |`);
+for (const name of Object.keys(layouts)) {
+  console.log(
+    `| ${name} | ${PAGE_SIZES.map((p) => `${median(results.get(`${name}|${p}`)).toFixed(1)} µs`).join(" | ")} |`,
+  );
+}
