@@ -28,12 +28,29 @@ const runs = scripts.map((script) => {
   );
 });
 
-let failed = 0;
+// A failing suite's lines that name what failed, repeated at the very end: CI keeps only the tail of a
+// long log, and the suite that failed may have been printed first.
+const FAILURE = /FAIL|npm error|×|✗|Error|failed|timed out|Timeout|exit [1-9]/;
+// deno-lint-ignore no-control-regex
+const plain = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+const failures = [];
 for (const run of runs) {
   const { script, code, signal, chunks, seconds } = await run;
-  process.stdout.write(Buffer.concat(chunks));
-  console.log(`[parallel] ${script}: ${signal ? `killed by ${signal}` : `exit ${code}`} after ${seconds.toFixed(1)} s`);
-  if (code !== 0) failed++;
+  const output = Buffer.concat(chunks);
+  process.stdout.write(output);
+  const verdict = `[parallel] ${script}: ${signal ? `killed by ${signal}` : `exit ${code}`} after ${
+    seconds.toFixed(1)
+  } s`;
+  console.log(verdict);
+  if (code !== 0) {
+    const lines = plain(output.toString()).split("\n").filter((line) => FAILURE.test(line));
+    failures.push([verdict, ...lines.slice(0, 40), ...(lines.length > 40 ? [`… ${lines.length - 40} more`] : [])]);
+  }
+}
+if (failures.length > 0) {
+  console.log(`\n[parallel] ${failures.length} of ${scripts.length} failed; their failure lines again:`);
+  for (const lines of failures) console.log(lines.join("\n"));
 }
 // exitCode, not exit(): stdout to a pipe is written asynchronously, and exit() cut the last suite's output short
-process.exitCode = failed ? 1 : 0;
+process.exitCode = failures.length ? 1 : 0;
