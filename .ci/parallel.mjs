@@ -30,7 +30,9 @@ const runs = scripts.map((script) => {
 
 // A failing suite's lines that name what failed, repeated at the very end: CI keeps only the tail of a
 // long log, and the suite that failed may have been printed first.
-const FAILURE = /FAIL|npm error|×|✗|Error|failed|timed out|Timeout|exit [1-9]/;
+// (a failed test is marked × at its line's start; a passing one, ✓, may still name an error in its title)
+const FAILURE = /^\s*[×✗]|FAIL|npm error|Error|failed|timed out|Timeout|exit [1-9]/;
+const PASSED = /^\s*✓/;
 // deno-lint-ignore no-control-regex
 const plain = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
@@ -44,7 +46,7 @@ for (const run of runs) {
   } s`;
   console.log(verdict);
   if (code !== 0) {
-    const lines = plain(output.toString()).split("\n").filter((line) => FAILURE.test(line));
+    const lines = plain(output.toString()).split("\n").filter((line) => FAILURE.test(line) && !PASSED.test(line));
     failures.push([verdict, ...lines.slice(0, 40), ...(lines.length > 40 ? [`… ${lines.length - 40} more`] : [])]);
   }
 }
