@@ -28,7 +28,7 @@ import {
 } from "../drivers/sqlite-library.ts";
 import { claimFile, refuseOtherLibrary, releaseFile } from "./sqlite-open-files.ts";
 import { bindArgs } from "./sqlite-params.ts";
-import { cacheKey, type Prepared, StatementCache } from "./sqlite-statement-cache.ts";
+import { type Prepared, StatementCache } from "./sqlite-statement-cache.ts";
 import { isWrite, readsOnly } from "../drivers/sqlite-statement-kind.ts";
 
 /** How often (ms) the file's identity is checked against the one opened. */
@@ -166,19 +166,19 @@ export class SqliteDriver implements Driver {
 
   #run(stmt: Statement): Result {
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
-    const one = (stmt as { oneRow?: true }).oneRow === true;
-    const key = cacheKey(sql, one);
+    // read with get(): a one-row read (a one-row write is read to its end, where a failed commit surfaces)
+    const one = (stmt as { oneRow?: true }).oneRow === true && readsOnly(sql);
     let prepared: Prepared | undefined;
     try {
-      prepared = this.#statements.take(key, sql);
+      prepared = this.#statements.take(sql, one);
       const args = typeof stmt === "string" ? [] : bindArgs(stmt.args, prepared.order);
       const s = prepared.stmt;
       const result = !s.reader
         ? { rows: [], rowsAffected: s.run(args) }
-        : one && readsOnly(sql)
+        : one
         ? { rows: rowOf(s.get(args)), rowsAffected: 0 }
         : { rows: s.all(args), rowsAffected: 0 };
-      this.#statements.keep(key, prepared);
+      this.#statements.keep(sql, one, prepared);
       return result;
     } catch (e) {
       // a statement that failed is not kept (StatementCache.take), and is freed now
