@@ -865,6 +865,8 @@ describe.each(fileDrivers())(
             pid,
             concurrency,
             leaseTimeMs: 1_500,
+            // a keepalive every 150 ms: one 1.3 s late still holds the lease (a loaded machine's timers)
+            keepaliveMs: 150,
             maxPollIntervalMs: 50,
             pfn: async (task, { signal }) => {
               started++;

@@ -203,10 +203,12 @@ describe("waitForTask", () => {
     await taskq.createTask({ topic });
     expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true); // ready now
     const r = (await taskq.reserveTask(topic, "p"))!;
-    await taskq.snooze(r.taskId, "p", 300, { leaseId: r.leaseId! });
-    expect(await taskq.reserveTask(topic, "p")).toBeNull();
-    expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true);
-    expect(await taskq.reserveTask(topic, "p")).toMatchObject({ taskId: r.taskId, attempts: 2 });
+    const s = await taskq.snooze(r.taskId, "p", 300, { leaseId: r.leaseId! });
+    // none yet, unless this call came after the snooze (a loaded machine): then not a moment before its end
+    const early = await taskq.reserveTask(topic, "p");
+    if (early) expect(early.updatedAt).toBeGreaterThanOrEqual(s.runAt!);
+    else expect(await taskq.waitForTask(topic, { timeoutMs: 60_000 })).toBe(true);
+    expect(early ?? await taskq.reserveTask(topic, "p")).toMatchObject({ taskId: r.taskId, attempts: 2 });
   });
 
   it("woken by a due time, the task is reservable: never early by the database's clock (100 rounds)", async () => {

@@ -219,13 +219,15 @@ describe("worker", () => {
     let runs = 0;
     const pfn: ProcessorFn = async () => {
       runs++;
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 3_000));
       return ok();
     };
-    const w1 = start({ pid: "w1", leaseTimeMs: 300, timeoutMs: 10_000, pfn });
+    // a keepalive every 100 ms of a 1 s lease: one may come 900 ms late (a loaded CI machine) and still
+    // be in time; with 300 ms leases and the default keepalive (70 %) 90 ms late lost the lease
+    const w1 = start({ pid: "w1", leaseTimeMs: 1_000, keepaliveMs: 100, timeoutMs: 10_000, pfn });
     const reserved = events(w1, "reserved");
     await waitFor(() => reserved.length === 1, 10_000, "w1 to reserve");
-    start({ pid: "w2", leaseTimeMs: 300, timeoutMs: 10_000, pfn });
+    start({ pid: "w2", leaseTimeMs: 1_000, keepaliveMs: 100, timeoutMs: 10_000, pfn });
     const done = await settled(t.taskId);
     expect(runs).toBe(1);
     expect(done).toMatchObject({ status: "terminated", attempts: 1 });
@@ -250,12 +252,18 @@ describe("worker", () => {
   });
 
   it("keeps a task alive until its timeout, then times it out (one timer serves both)", async () => {
-    const t = await taskq.createTask({ topic: "t", timeoutMs: 1200 });
+    const t = await taskq.createTask({ topic: "t", timeoutMs: 2_500 });
     let signal: AbortSignal | undefined;
-    start({ pid: "w1", leaseTimeMs: 300, pfn: (_task, ctx) => ((signal = ctx.signal), new Promise(() => {})) });
+    // a keepalive every 100 ms of a 1 s lease: room for a loaded machine's late timers (see above)
+    start({
+      pid: "w1",
+      leaseTimeMs: 1_000,
+      keepaliveMs: 100,
+      pfn: (_task, ctx) => ((signal = ctx.signal), new Promise(() => {})),
+    });
     const done = await settled(t.taskId);
-    expect(done).toMatchObject({ status: "failed", error: "timed out after 1200 ms", attempts: 1 });
-    // several keepalives renewed the 300 ms lease before the timeout (reserve, keepalives, the failed attempt)
+    expect(done).toMatchObject({ status: "failed", error: "timed out after 2500 ms", attempts: 1 });
+    // several keepalives renewed the 1 s lease before the timeout (reserve, keepalives, the failed attempt)
     expect(done.recordVer).toBeGreaterThan(4);
     expect((signal!.reason as Error).name).toBe("TimeoutError");
     // after the end no keepalive follows: the task stays as it was written
