@@ -4,11 +4,14 @@
 // µs per insert, medians of the rounds (interleaved).
 //
 //   npm run build && node bench/create-cost.mjs [--rounds 5] [--n 10000]
+//        then the whole create one by one: sokka's createTask, its statement alone on a bare connection,
+//        and plainjob's add (when `npm run bench:peers` has installed it)
 //   node bench/create-cost.mjs --instructions      instructions inside sqlite3_step per create (valgrind's
-//        callgrind), the store's INSERT_TASK against the SELECT-from-a-one-row-clock form it replaced
+//        callgrind), the store's INSERT_TASK against the SELECT-from-a-one-row-clock form it replaced, and
+//        plainjob's insert on its own table
 //        (Debian: apt-get install valgrind)
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -52,6 +55,9 @@ const TABLE = tpl.prepare("SELECT sql FROM sqlite_master WHERE name = 'sokka_tas
 const INDEXES = tpl.prepare(
   "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'sokka_tasks' AND type = 'index' AND sql IS NOT NULL",
 ).all();
+// every table, index and trigger, to run the store's own statement on a bare connection
+const SCHEMA = tpl.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'").all()
+  .map((r) => r.sql);
 tpl.close();
 
 /** The store's single create as the driver binds it (`?NNN` as `?`). */
@@ -65,6 +71,27 @@ const SELECT_FORM = INSERT_TASK.replace(
   (_, v) => `SELECT ${v.replaceAll(NOW, "now")}\n  FROM (SELECT ${NOW} AS now) WHERE true\n`,
 );
 
+/** plainjob 0.0.14's table, index and insert (its `queue.add`), for reference. */
+const PLAINJOB_DDL = [
+  "CREATE TABLE sokka_tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL, status INTEGER DEFAULT 0 NOT NULL, failed_at INTEGER, error TEXT, next_run_at INTEGER, created_at INTEGER NOT NULL)",
+  "CREATE INDEX idx ON sokka_tasks (status, type, next_run_at)",
+];
+const PLAINJOB_INSERT = "INSERT INTO sokka_tasks (type, data, created_at, next_run_at) VALUES ('bench', ?, ?, ?)";
+const plainjobRow = (s) => () => {
+  const now = Date.now();
+  s.run(JSON.stringify({ i: 1 }), now, now);
+};
+
+if (opt.form === "plainjob") {
+  // the child under valgrind: 2,000 of plainjob's inserts on its table
+  const db = open(fresh(opt.form));
+  for (const s of PLAINJOB_DDL) db.exec(s);
+  const one = plainjobRow(db.prepare(PLAINJOB_INSERT));
+  for (let i = 0; i < 2000; i++) one();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (opt.form) {
   // the child under valgrind: 2,000 creates on sokka's schema with one statement form
   const db = open(fresh(opt.form));
@@ -81,7 +108,12 @@ if (opt.form) {
 }
 
 if (opt.instructions) {
-  for (const form of ["select", "values"]) {
+  const NAMES = {
+    select: "INSERT … SELECT FROM (clock)",
+    values: "INSERT … VALUES (INSERT_TASK)",
+    plainjob: "plainjob's insert, on its table",
+  };
+  for (const form of ["select", "values", "plainjob"]) {
     const out = join(dir, `cg-${form}.out`);
     const r = spawnSync("valgrind", [
       "--tool=callgrind",
@@ -95,7 +127,7 @@ if (opt.instructions) {
     if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-500)}`);
     const total = /summary:\s+(\d+)/.exec(readFileSync(out, "utf8"))?.[1];
     console.log(
-      `${form === "values" ? "INSERT … VALUES (INSERT_TASK)" : "INSERT … SELECT FROM (clock)"}: ${
+      `${NAMES[form]}: ${
         Math.round(Number(total) / 2000).toLocaleString("en")
       } instructions per create inside sqlite3_step`,
     );
@@ -134,18 +166,7 @@ const layouts = {
     SOKKA_ROW,
     sokkaRow,
   ],
-  // plainjob 0.0.14's table and insert, for reference
-  "plainjob's (table, index, AUTOINCREMENT counter)": [
-    [
-      "CREATE TABLE sokka_tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL, status INTEGER DEFAULT 0 NOT NULL, failed_at INTEGER, error TEXT, next_run_at INTEGER, created_at INTEGER NOT NULL)",
-      "CREATE INDEX idx ON sokka_tasks (status, type, next_run_at)",
-    ],
-    "INSERT INTO sokka_tasks (type, data, created_at, next_run_at) VALUES ('bench', ?, ?, ?)",
-    (s) => () => {
-      const now = Date.now();
-      s.run(JSON.stringify({ i: 1 }), now, now);
-    },
-  ],
+  "plainjob's (table, index, AUTOINCREMENT counter)": [PLAINJOB_DDL, PLAINJOB_INSERT, plainjobRow],
 };
 const PAGE_SIZES = [4096, 2048, 1024];
 const results = new Map();
@@ -164,8 +185,61 @@ for (let r = 0; r < Number(opt.rounds); r++) {
     }
   }
 }
+// The whole create, one by one, beside what its statement alone costs: how much of a create is sokka's
+// JavaScript, and how much its schema and statement. plainjob (the peer benchmark's, in bench/peers) if
+// installed: `npm run bench:peers` installs it.
+const plainjob = await import("./peers/node_modules/plainjob/dist/plainjob.js").catch(() => null);
+const PeerDatabase = plainjob && (await import("./peers/node_modules/better-sqlite3/lib/index.js")).default;
+const whole = {
+  "sokka's `createTask` (the store, on its default driver)": async () => {
+    const store = createTaskQ({ url: `file:${fresh("store")}` });
+    await store.createTask({ topic: "warm-up" });
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await store.createTask({ topic: "bench", data: { i } });
+    const t = performance.now() - t0;
+    await store.close();
+    return t;
+  },
+  "its statement alone (`INSERT_TASK` on better-sqlite3, none of sokka's JavaScript)": () => {
+    const db = open(fresh("statement"));
+    for (const sql of SCHEMA) db.exec(sql);
+    const s = db.prepare(single.sql);
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const a = singleArgs();
+      s.all(single.order.map((k) => a[k]));
+    }
+    const t = performance.now() - t0;
+    db.close();
+    return t;
+  },
+  ...(plainjob
+    ? {
+      "plainjob's `queue.add` (the library)": () => {
+        const queue = plainjob.defineQueue({ connection: plainjob.better(new PeerDatabase(fresh("plainjob"))) });
+        queue.add("warm-up", {});
+        const t0 = performance.now();
+        for (let i = 0; i < N; i++) queue.add("bench", { i });
+        const t = performance.now() - t0;
+        queue.close?.();
+        return t;
+      },
+    }
+    : {}),
+};
+const wholeResults = new Map();
+for (let r = 0; r < Number(opt.rounds); r++) {
+  for (const [name, run] of Object.entries(whole)) {
+    wholeResults.set(name, [...(wholeResults.get(name) ?? []), (await run()) * 1000 / N]);
+  }
+}
 rmSync(dir, { recursive: true, force: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`| the whole create, one by one (4 KiB pages) | µs per create |`);
+console.log(`| --- | --- |`);
+for (const [name, xs] of wholeResults) console.log(`| ${name} | ${median(xs).toFixed(1)} |`);
+if (!plainjob) console.log("(plainjob is not installed: `npm run bench:peers` installs it in bench/peers)");
+console.log();
 console.log(`| layout | ${PAGE_SIZES.map((p) => `${p / 1024} KiB pages`).join(" | ")} |`);
 console.log(`| --- | ${PAGE_SIZES.map(() => "---").join(" | ")} |`);
 for (const name of Object.keys(layouts)) {
