@@ -59,8 +59,15 @@ export class StatementCache {
     set.set(sql, prepared);
     if (set.size > KEPT_MAX) {
       const oldest = set.keys().next().value!;
-      set.get(oldest)!.stmt.finalize?.();
+      const dropped = set.get(oldest)!;
       set.delete(oldest);
+      // out of the map first: a finalize that throws must not fail the statement that just ran (a
+      // committed write reported as failed) nor leave a dead statement kept
+      try {
+        dropped.stmt.finalize?.();
+      } catch {
+        // freed with the connection at the latest
+      }
     }
   }
 
