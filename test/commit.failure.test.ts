@@ -954,6 +954,82 @@ describe("a commit that fails is never acknowledged (sqld whose --db-path is on 
     }
   });
 
+  it("workers on sqld at concurrency 8 (outcomes pipelined with reservations): no outcome is reported that did not commit, no task runs twice at once", async () => {
+    const server = new Server([], join(disk.dir, "sqld-workers"));
+    await server.start();
+    const q = server.q;
+    const n = 32;
+    await q.createTasks(Array.from({ length: n }, (_, i) => ({ topic: TOPIC, taskId: `r${i}`, data: BIG })));
+    let gate!: () => void;
+    const opened = new Promise<void>((r) => (gate = r));
+    const inFlight = new Map<string, number>();
+    let overlaps = 0;
+    let started = 0;
+    const completed = new Map<string, number>();
+    let errors = 0;
+    const reads: Promise<string | null>[] = [];
+    let notTerminated: (string | null)[] = [];
+    const ws = ["A", "B"].map((pid) => {
+      const w = worker({
+        taskq: q,
+        topic: TOPIC,
+        pid,
+        concurrency: 8,
+        leaseTimeMs: 1_500,
+        keepaliveMs: 150,
+        maxPollIntervalMs: 50,
+        pfn: async (task, { signal }) => {
+          started++;
+          inFlight.set(task.taskId, (inFlight.get(task.taskId) ?? 0) + 1);
+          if (inFlight.get(task.taskId)! > 1) overlaps++;
+          try {
+            await opened;
+            return signal.aborted ? ok() : ok(BIG);
+          } finally {
+            inFlight.set(task.taskId, inFlight.get(task.taskId)! - 1);
+          }
+        },
+      });
+      w.addEventListener("completed", (e) => {
+        const id = (e as CustomEvent<Task>).detail.taskId;
+        completed.set(id, (completed.get(id) ?? 0) + 1);
+        // reported, so committed: a read at once finds it terminated
+        reads.push(readBack(() => q.task(id)).then((t) => t?.status === "terminated" ? null : `${id}: ${t?.status}`));
+      });
+      w.addEventListener("error", () => errors++);
+      return w;
+    });
+    try {
+      await waitFor(() => started >= 16, 10_000, "both workers running their tasks");
+      disk.fill();
+      try {
+        gate();
+        // the outcome writes (each with the next reservation, in one request) fail on the full disk
+        await waitFor(() => errors >= 2, 20_000, "the outcome writes to fail").catch((e: Error) => {
+          throw new Error(`${e.message} (errors ${errors}, completed ${completed.size}, started ${started})`);
+        });
+      } finally {
+        disk.free();
+      }
+      // with room again, every task ends terminated (the refused ones after their leases ran out); an outcome
+      // reported but not committed would have its task run and reported again
+      await waitFor(
+        async () => (await q.countTasks({ topic: TOPIC, status: "terminated" }).catch(() => -1)) === n,
+        30_000,
+        "every task terminated",
+      );
+      notTerminated = (await Promise.all(reads)).filter((r) => r !== null);
+    } finally {
+      await Promise.all(ws.map((w) => w.stop()));
+      await server.stop();
+    }
+    expect(notTerminated).toEqual([]);
+    expect(overlaps).toBe(0);
+    expect([...completed.entries()].filter(([, k]) => k !== 1)).toEqual([]);
+    expect(completed.size).toBe(n);
+    expect(server.restarts).toBe(0);
+  });
+
   // sqld's defect, not sokka's, kept as a test so that the warning in docs/scaling.md is dropped when a release fixes it:
   // with libsql-wal, a write transaction that changes a single page is acknowledged on a full disk, the
   // server then answers I/O errors until restarted, and after the restart the write is gone.
