@@ -858,6 +858,8 @@ describe.each(fileDrivers())(
         let started = 0;
         const completed = new Map<string, number>();
         let errors = 0;
+        const reads: Promise<string | null>[] = [];
+        let notTerminated: (string | null)[] = [];
         const ws = ["A", "B"].map((pid) => {
           const w = worker({
             taskq: q,
@@ -884,6 +886,8 @@ describe.each(fileDrivers())(
           w.addEventListener("completed", (e) => {
             const id = (e as CustomEvent<Task>).detail.taskId;
             completed.set(id, (completed.get(id) ?? 0) + 1);
+            // reported, so committed: a read at once finds it terminated
+            reads.push(q.task(id).then((t) => t?.status === "terminated" ? null : `${id}: ${t?.status}`));
           });
           w.addEventListener("error", () => errors++);
           return w;
@@ -910,10 +914,12 @@ describe.each(fileDrivers())(
             30_000,
             "every task terminated",
           );
+          notTerminated = (await Promise.all(reads)).filter((r) => r !== null);
         } finally {
           await Promise.all(ws.map((w) => w.stop()));
           await q.close();
         }
+        expect(notTerminated).toEqual([]);
         expect(overlaps).toBe(0);
         expect([...completed.values()].every((k) => k === 1)).toBe(true);
         expect(completed.size).toBe(n);
