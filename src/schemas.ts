@@ -58,9 +58,44 @@ export const Order = v.pipe(
   ),
 );
 
+/** What other queues (BullMQ, graphile-worker, pg-boss, Oban) call a status, and sokka's name for it. */
+const STATUS_ALIASES: Record<string, string> = {
+  completed: "terminated",
+  complete: "terminated",
+  succeeded: "terminated",
+  success: "terminated",
+  done: "terminated",
+  finished: "terminated",
+  waiting: "starting",
+  wait: "starting",
+  queued: "starting",
+  pending: "starting",
+  ready: "starting",
+  created: "starting",
+  available: "starting",
+  scheduled: "starting",
+  delayed: "starting",
+  retryable: "starting",
+  active: "running",
+  executing: "running",
+  processing: "running",
+  locked: "running",
+  discarded: "failed",
+  dead: "failed",
+  errored: "failed",
+  error: "failed",
+  canceled: "cancelled",
+};
+
+/** The refusal of a status that is none of `STATUSES`, with sokka's name for another queue's ("completed"). */
+export function statusMessage(issue: { input: unknown }): string {
+  const ours = typeof issue.input === "string" ? STATUS_ALIASES[issue.input.toLowerCase()] : undefined;
+  return `must be one of ${STATUSES.join(", ")}${ours ? ` ("${issue.input}" is ${ours} here)` : ""}`;
+}
+
 /** A task status. */
 export const Status = v.pipe(
-  v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`),
+  v.picklist(STATUSES, statusMessage),
   v.description(`one of ${STATUSES.join(", ")}`),
 );
 

@@ -5,7 +5,7 @@
  * and inputs that make no sense refused rather than stored.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { createTaskQ, type TaskError, type TaskQ } from "../mod.ts";
+import { createTaskQ, defineTask, ok, type TaskError, type TaskQ, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
 
 const taskq: TaskQ = createTaskQ({ url: ":memory:" });
@@ -109,6 +109,30 @@ describe("did you mean", () => {
       'body: writes.0.errorMesage is not a field of a fail write (did you mean "errorMessage"?); ' +
         "known: op, taskId, pid, leaseId, errorMessage, error, retry",
     );
+  });
+
+  it("a worker's handler → pfn, not topic; a task definition's handler says where the function goes", async () => {
+    const w = await refusal(
+      Promise.resolve().then(() => worker({ taskq, topic: "t", pfn: () => ok(), handler: () => ok() } as never)),
+    );
+    expect(w.message).toContain('handler is not a field of worker options (did you mean "pfn"?)');
+    // a task definition has none: it says where the function goes
+    const d = await refusal(Promise.resolve().then(() => defineTask({ topic: "t", handler: () => ok() } as never)));
+    expect(d.message).toContain(
+      "handler is not a field of defineTask options (the task's function goes to its worker({ pfn }), drain({ pfn }) or processor(pfn))",
+    );
+  });
+
+  it("another queue's status name is refused with sokka's (completed → terminated, waiting → starting)", async () => {
+    for (const [theirs, ours] of [["completed", "terminated"], ["waiting", "starting"], ["active", "running"]]) {
+      const e = await refusal(taskq.listTasks({ status: theirs } as never));
+      expect(e.message).toContain(`status must be one of starting, running`);
+      expect(e.message).toContain(`("${theirs}" is ${ours} here)`);
+      const body = await (await app.request(`/tasks?status=${theirs}`)).json();
+      expect(body.error.message).toContain(`("${theirs}" is ${ours} here)`);
+    }
+    // a name no queue uses gets the list alone
+    expect((await refusal(taskq.listTasks({ status: "bogus" } as never))).message).not.toContain(" here)");
   });
 
   it("an unknown query field lists the known ones once", async () => {

@@ -180,6 +180,16 @@ it("refuses bad options with a TaskError", () => {
   expect((err as TaskError).message).toMatch(/^createTaskQ: url nope:\/\/x cannot be opened/);
 });
 
+it("a bare path as the url is refused with the file: URL it means", async () => {
+  for (const path of ["tasks.db", "./data/tasks.db", "/var/lib/tasks.db"]) {
+    const e = await Promise.resolve().then(() => createTaskQ({ url: path }).countTasks()).catch((x) => x);
+    expect(e).toBeInstanceOf(TaskError);
+    expect((e as TaskError).message).toBe(
+      `createTaskQ: url ${path} cannot be opened: it is not a valid database URL (a file is file:${path})`,
+    );
+  }
+});
+
 it("a misspelt option is refused by name, with the closest known one (not silently the default ./sokka.db)", () => {
   let err: unknown;
   try {

@@ -33,7 +33,11 @@ export function hasCredentials(url: string): boolean {
 export function openFailure(e: unknown, url: string): string {
   const code = String((e as { code?: unknown })?.code ?? "");
   const message = e instanceof Error ? e.message : "";
-  if (code === "URL_INVALID") return "it is not a valid database URL";
+  if (code === "URL_INVALID") {
+    // a bare path ("tasks.db", "./data/tasks.db", "/var/lib/tasks.db"): the scheme is what is missing
+    const path = !/^[a-z][a-z0-9+.-]*:/i.test(url) && !hasCredentials(url) && !/[@\s]/.test(url);
+    return `it is not a valid database URL${path ? ` (a file is file:${url})` : ""}`;
+  }
   if (code === "URL_SCHEME_NOT_SUPPORTED") {
     return "its scheme is not one of file:, libsql:, http:, https:, ws:, wss:";
   }

@@ -10,6 +10,8 @@
  * ("payload" for `data`): suggested when the field exists where the typo was.
  */
 const ALIASES: Record<string, string[]> = {
+  // first: where a worker or a task definition knows both, "handler" is its function, not its topic
+  pfn: ["handler", "handle", "processor", "process", "fn", "callback", "perform"],
   data: ["payload", "body", "args", "params", "input"],
   topic: ["queue", "queuename", "name", "handler", "task", "type", "job"],
   taskId: ["id", "jobid", "key"],
@@ -23,9 +25,12 @@ const ALIASES: Record<string, string[]> = {
   status: ["state"],
 };
 
+/** The names a task's function goes by (`pfn`, and what other queues call it), lower-cased. */
+export const FUNCTION_NAMES: ReadonlySet<string> = new Set(["pfn", ...ALIASES.pfn]);
+
 /**
- * The known name closest to `name`: what other queues call it (`ALIASES`:
- * "payload" → "data"), else one within edit distance 1, else one it is the
+ * The known name closest to `name`: what other queues call it (`ALIASES`,
+ * in their order: "payload" → "data"), else one within edit distance 1, else one it is the
  * start, end or inside of, or that starts with it (at least 3 letters each:
  * "timeout" → "timeoutMs", "description" → "taskDescription"), else the
  * nearest by edit distance (at most a third of its length, at least 2);
@@ -33,7 +38,7 @@ const ALIASES: Record<string, string[]> = {
  */
 export function closest(name: string, known: string[]): string | undefined {
   const lower = name.toLowerCase();
-  const alias = known.find((k) => ALIASES[k]?.includes(lower));
+  const alias = Object.keys(ALIASES).find((k) => known.includes(k) && ALIASES[k].includes(lower));
   if (alias) return alias;
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;

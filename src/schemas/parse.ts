@@ -8,7 +8,7 @@
 
 import * as v from "valibot";
 import { type Issue, TaskError } from "../errors.ts";
-import { closest } from "./closest-name.ts";
+import { closest, FUNCTION_NAMES } from "./closest-name.ts";
 
 /**
  * The options of the store (`createTaskQ`; test/worker.test.ts holds this
@@ -109,10 +109,18 @@ export function explain(issue: v.BaseIssue<unknown>, root: v.GenericSchema): Iss
     const key = String(keys[keys.length - 1]);
     const near = closest(key, known);
     const store = noun !== undefined && WORKER_NOUNS.has(noun) && STORE_OPTIONS.has(key);
+    // a task definition has no function of its own: its worker, drain or processor takes it
+    const fn = noun === "defineTask options" && FUNCTION_NAMES.has(key.toLowerCase());
     return {
       path,
       message: `is not a field of ${noun ?? "this object"}${
-        store ? " (it is an option of createTaskQ)" : near ? ` (did you mean "${near}"?)` : ""
+        store
+          ? " (it is an option of createTaskQ)"
+          : fn
+          ? " (the task's function goes to its worker({ pfn }), drain({ pfn }) or processor(pfn))"
+          : near
+          ? ` (did you mean "${near}"?)`
+          : ""
       }${known.length ? `; known: ${known.join(", ")}` : ""}`,
     };
   }

@@ -11,7 +11,7 @@
 import { html } from "hono/html";
 import * as v from "valibot";
 import { TaskError } from "../../../errors.ts";
-import { STATUSES } from "../../../schemas.ts";
+import { STATUSES, statusMessage } from "../../../schemas.ts";
 import type { ListFilters, Page as TaskPage } from "../../../types.ts";
 import { count, time } from "../format.ts";
 import { fieldErrors, type FormState, readForm, text } from "../form-fields.ts";
@@ -38,7 +38,7 @@ const ListQuery = v.object({
   topic: text,
   subTopic: text,
   schedule: text,
-  status: v.pipe(text, v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`))),
+  status: v.pipe(text, v.optional(v.picklist(STATUSES, statusMessage))),
   from: utcTime,
   to: utcTime,
   order: v.pipe(text, v.transform((o) => (o === "asc" ? "asc" as const : "desc" as const))),
