@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.ts";
@@ -83,6 +83,8 @@ describe("npm package", () => {
         "package.json",
         "README.md",
         "LICENSE",
+        // README and docs link to it
+        "BENCHMARKS.md",
         "dist/mod.js",
         "dist/mod.d.ts",
         "dist/src/http/mod.js",
@@ -99,13 +101,27 @@ describe("npm package", () => {
     expect(
       files.filter((f) =>
         !f.startsWith("dist/") && !/^docs\/[^/]+\.(png|md)$/.test(f) &&
-        !["package.json", "README.md", "LICENSE"].includes(f)
+        !["package.json", "README.md", "BENCHMARKS.md", "LICENSE"].includes(f)
       ),
     ).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(project.dir, "node_modules/sokka/package.json"), "utf8"));
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.engines.node).toBe(">=20");
+  });
+
+  it("every relative link of the shipped Markdown reaches a shipped file", () => {
+    const pkg = join(project.dir, "node_modules/sokka");
+    const broken: string[] = [];
+    for (const doc of files.filter((f) => f.endsWith(".md"))) {
+      const text = readFileSync(join(pkg, doc), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^([a-z]+:|#)/i.test(target)) continue; // a URL, or an anchor of the same page
+        const path = target.split("#")[0];
+        if (!existsSync(join(pkg, dirname(doc), path))) broken.push(`${doc}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it("runs a task end to end from plain Node ESM, and serves it through sokka/http", () => {
