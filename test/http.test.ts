@@ -123,6 +123,10 @@ describe("JSON API", () => {
       expect(r.status).toBe(400);
       expect(r.body.error.type).toBe("bad-request");
     }
+    // in sokka's words, as every other refusal, not the framework's
+    expect((await json(await post("/tasks", "{'topic': 't',}", true))).body.error.message).toBe(
+      "body: is not valid JSON (a JSON object, its keys and strings in double quotes, no trailing comma)",
+    );
     expect(await count()).toBe(0);
   });
 

@@ -71,6 +71,15 @@ describe("refusals in sokka's words", () => {
   });
 });
 
+it("a call to a closed store is named, as every other refusal", async () => {
+  const closed = createTaskQ({ url: ":memory:" });
+  await closed.countTasks();
+  await closed.close();
+  const e = await refusal(closed.createTask({ topic: "t" }));
+  expect([e.code, e.message]).toEqual(["store-closed", "createTask: the store is closed"]);
+  expect((await refusal(closed.listTasks())).message).toMatch(/^listTasks: the store is closed$/);
+});
+
 describe("did you mean", () => {
   const create: [string, string][] = [
     ["topik", "topic"],

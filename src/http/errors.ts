@@ -32,6 +32,9 @@ const TYPE_OF_STATUS: Record<number, ErrorType> = {
   503: "unavailable",
 };
 
+/** A body that does not parse (Hono's validator says only "Malformed JSON in request body"). */
+const BAD_JSON = "body: is not valid JSON (a JSON object, its keys and strings in double quotes, no trailing comma)";
+
 /** Hono's `onError`: TaskError → its status; Hono's own HTTP errors (malformed JSON, …) → their 4xx. */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof TaskError) {
@@ -48,7 +51,7 @@ export function onError(err: Error, c: Context): Response {
       return errorResponse(c, status, {
         type: TYPE_OF_STATUS[status] ?? "bad-request",
         code: status === 413 ? "data-too-large" : "invalid-request",
-        message: err.message || "bad request",
+        message: err.message === "Malformed JSON in request body" ? BAD_JSON : err.message || "bad request",
       });
     }
   }

@@ -16,7 +16,7 @@
 import type { Driver, Result, Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import { sleep } from "../sleep.ts";
-import { classifyDriverError, RequestTimeout, toTaskError } from "./driver-errors.ts";
+import { classifyDriverError, RequestTimeout, STORE_CLOSED, toTaskError } from "./driver-errors.ts";
 import { turnIfDue } from "./event-loop-turns.ts";
 import { Gate } from "./gate.ts";
 import { type CountingDriver, countStatements } from "./statement-count.ts";
@@ -116,7 +116,7 @@ export class Connection {
     if (pause) await pause;
     for (let attempt = 0;; attempt++) {
       // a closed store refuses even when its (injected, still open) client would answer
-      if (this.#closed) throw new TaskError("unavailable", "store-closed", "the store is closed");
+      if (this.#closed) throw new TaskError("unavailable", "store-closed", STORE_CLOSED);
       try {
         return await this.#bounded(op);
       } catch (e) {

@@ -76,6 +76,9 @@ function baseCode(e: unknown): string {
   return m ? m[0] : code;
 }
 
+/** The message of a call to a closed store, before `toTaskError` names the call. */
+export const STORE_CLOSED = "the store is closed";
+
 /**
  * The `TaskError` a driver error becomes. Its message is the store's own
  * words, never the driver's text: that can name files, URLs (with their
@@ -85,6 +88,10 @@ function baseCode(e: unknown): string {
  * (tried again by the next call).
  */
 export function toTaskError(e: unknown, what: string, call: "read" | "write" | "open" = "write"): TaskError {
+  // the connection's own refusal once closed knows no call: it is named here, as every other message is
+  if (e instanceof TaskError && e.code === "store-closed" && e.message === STORE_CLOSED) {
+    return new TaskError("unavailable", "store-closed", `${what}: ${STORE_CLOSED}`);
+  }
   if (e instanceof TaskError) return e;
   const kind = classifyDriverError(e);
   const opts = { cause: e };

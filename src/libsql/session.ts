@@ -10,7 +10,7 @@ import type { Result, Statement } from "../drivers/driver.ts";
 import { TaskError } from "../errors.ts";
 import type { TaskQWarning } from "../types.ts";
 import type { Connection } from "./connection.ts";
-import { toTaskError } from "./driver-errors.ts";
+import { STORE_CLOSED, toTaskError } from "./driver-errors.ts";
 import { migrate } from "./schema.ts";
 import { injectedWarning, isPatched, WAL_RESET_WARNING } from "../drivers/sqlite-version.ts";
 
@@ -48,7 +48,7 @@ export class Session {
 
   #ensureReady(): Promise<void> {
     if (this.#conn.closed) {
-      return Promise.reject(new TaskError("unavailable", "store-closed", "the store is closed"));
+      return Promise.reject(new TaskError("unavailable", "store-closed", STORE_CLOSED));
     }
     if (this.#isReady) return Promise.resolve();
     this.#ready ??= this.#prepare().then(
