@@ -76,6 +76,15 @@ it("an unknown page under /ui is the dashboard's HTML 404 with a way back; the A
     const api = await get(app, `${prefix}/no/such/route`);
     expect(api.status).toBe(404);
     expect(JSON.parse(api.text).error).toMatchObject({ code: "route-not-found" });
+    // a page with a trailing slash is the page, redirected (its query kept); a page that does not exist stays 404
+    for (const [path, to] of [["/ui/", "/ui"], ["/ui/tasks/?topic=email", "/ui/tasks?topic=email"]]) {
+      const res = await app.request(prefix + path);
+      expect(res.status, path).toBe(301);
+      expect(new URL(res.headers.get("location")!).pathname + new URL(res.headers.get("location")!).search).toBe(
+        prefix + to,
+      );
+    }
+    expect((await get(app, `${prefix}/ui/no/such/page/`)).status).toBe(301); // then the 404 above
   }
 });
 

@@ -14,6 +14,7 @@
 
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
+import { trimTrailingSlash } from "hono/trailing-slash";
 import * as v from "valibot";
 import { TaskError } from "../../errors.ts";
 import type { TaskQ } from "../../types.ts";
@@ -96,6 +97,8 @@ async function scheduleAction(c: Context, taskq: TaskQ, f: Form): Promise<Respon
 export function uiRoutes(taskq: TaskQ): Hono {
   const ui = new Hono();
   ui.use("*", pageHeaders(PAGE_SCRIPTS));
+  // a page asked for with a trailing slash (/ui/, /ui/topics/) redirects to itself without, rather than a 404
+  ui.use("*", trimTrailingSlash());
 
   ui.onError((err, c) => {
     const { base, here } = at(c);
