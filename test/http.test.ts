@@ -123,6 +123,12 @@ describe("JSON API", () => {
       expect(r.status).toBe(400);
       expect(r.body.error.type).toBe("bad-request");
     }
+    // an array says where many tasks go
+    const many = await json(await post("/tasks", '[{"topic":"t"}]', true));
+    expect(many.body.error.message).toMatch(
+      /not an array \(many tasks go to POST \/tasks\/batch as \{ tasks: \[\.\.\.\] \}\)$/,
+    );
+    expect(many.body.error.issues[0].message).toContain("(many tasks go to POST /tasks/batch");
     // in sokka's words, as every other refusal, not the framework's
     expect((await json(await post("/tasks", "{'topic': 't',}", true))).body.error.message).toBe(
       "body: is not valid JSON (a JSON object, its keys and strings in double quotes, no trailing comma)",
@@ -388,7 +394,9 @@ describe("JSON API", () => {
     }]);
     const array = await json(await post("/tasks", [{ topic: "t" }]));
     expect(array.status).toBe(400);
-    expect(array.body.error.message).toBe("body: must be a task definition, not an array");
+    expect(array.body.error.message).toBe(
+      "body: must be a task definition, not an array (many tasks go to POST /tasks/batch as { tasks: [...] })",
+    );
     const unknown = await json(await post("/tasks", { topic: "t", priorty: 1 }));
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain(

@@ -108,7 +108,7 @@ function mount(app: Hono, op: Operation, deps: Deps): void {
   if (op.body) {
     chain.push(
       requireJson({ optional: op.body.optional }),
-      validate("json", op.body.schema, op.body.code ?? "invalid-request"),
+      validate("json", op.body.schema, op.body.code ?? "invalid-request", op.body.arrayHint),
     );
   }
   if (op.query) chain.push(validate("query", op.query.schema, "invalid-query"));

@@ -8,6 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import type * as v from "valibot";
+import { TaskError } from "../../errors.ts";
 import { type BadInputCode, parseOrThrow } from "../../schemas.ts";
 
 /** What `validate` reads: the JSON body or the query string. */
@@ -24,7 +25,23 @@ export type ValidationTarget = "json" | "query";
  * app.get("/tasks", validate("query", ListQuery, "invalid-query"), (c) => c.json(c.req.valid("query")));
  * ```
  */
-export function validate(target: ValidationTarget, schema: v.GenericSchema, code: BadInputCode): MiddlewareHandler {
+export function validate(
+  target: ValidationTarget,
+  schema: v.GenericSchema,
+  code: BadInputCode,
+  /** Where to send a body that is an array instead (`POST /tasks` → `POST /tasks/batch`). */
+  arrayHint?: string,
+): MiddlewareHandler {
   const label = target === "json" ? "body" : "query";
-  return validator(target, (value) => parseOrThrow(schema, value, label, code));
+  return validator(target, (value) => {
+    try {
+      return parseOrThrow(schema, value, label, code);
+    } catch (e) {
+      if (!arrayHint || !Array.isArray(value) || !(e instanceof TaskError)) throw e;
+      const hint = (message: string) => `${message} (${arrayHint})`;
+      throw new TaskError(e.type, e.code, hint(e.message), {
+        issues: e.issues?.map((i) => (i.path === "" ? { ...i, message: hint(i.message) } : i)),
+      });
+    }
+  });
 }

@@ -47,7 +47,14 @@ export interface Operation<
   summary: string;
   tag: Tag;
   /** The JSON body: refused with 415 when not JSON, then validated (400 `code`, default `invalid-request`). */
-  body?: { schema: B; code?: BadInputCode; optional?: true; example: Record<string, unknown> };
+  body?: {
+    schema: B;
+    code?: BadInputCode;
+    optional?: true;
+    example: Record<string, unknown>;
+    /** Where to send a body that is an array instead (said in its refusal). */
+    arrayHint?: string;
+  };
   /** The query string, validated (400 `invalid-query`). */
   query?: { schema: Q; example: Record<string, string> };
   /** Middleware run before validation (a page's headers). */

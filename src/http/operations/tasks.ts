@@ -40,6 +40,7 @@ export const TASKS: Operation[] = [
       schema: TaskBody,
       code: "invalid-task",
       example: { topic: "email", data: { to: "ada@example.com" }, maxAttempts: 3 },
+      arrayHint: "many tasks go to POST /tasks/batch as { tasks: [...] }",
     },
     ok: {
       status: 201,
