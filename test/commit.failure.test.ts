@@ -849,84 +849,127 @@ describe.each(fileDrivers())(
         const path = join(disk.dir, `workers-${driver}-${concurrency}.db`);
         const q = createTaskQ({ url: `file:${path}`, driver });
         q.addEventListener("warning", (e) => e.preventDefault());
-        const n = 4 * concurrency;
-        await q.createTasks(Array.from({ length: n }, (_, i) => ({ topic: TOPIC, taskId: `w${i}`, data: BIG })));
-        let gate!: () => void;
-        const opened = new Promise<void>((r) => (gate = r));
-        const inFlight = new Map<string, number>();
-        let overlaps = 0;
-        let started = 0;
-        const completed = new Map<string, number>();
-        let errors = 0;
-        const reads: Promise<string | null>[] = [];
-        let notTerminated: (string | null)[] = [];
-        const ws = ["A", "B"].map((pid) => {
-          const w = worker({
-            taskq: q,
-            topic: TOPIC,
-            pid,
-            concurrency,
-            leaseTimeMs: 1_500,
-            // a keepalive every 150 ms: one 1.3 s late still holds the lease (a loaded machine's timers)
-            keepaliveMs: 150,
-            maxPollIntervalMs: 50,
-            pfn: async (task, { signal }) => {
-              started++;
-              inFlight.set(task.taskId, (inFlight.get(task.taskId) ?? 0) + 1);
-              if (inFlight.get(task.taskId)! > 1) overlaps++;
-              try {
-                await opened;
-                // the write of this outcome is what must not be reported unless committed
-                return signal.aborted ? ok() : ok(BIG);
-              } finally {
-                inFlight.set(task.taskId, inFlight.get(task.taskId)! - 1);
-              }
-            },
-          });
-          w.addEventListener("completed", (e) => {
-            const id = (e as CustomEvent<Task>).detail.taskId;
-            completed.set(id, (completed.get(id) ?? 0) + 1);
-            // reported, so committed: a read at once finds it terminated
-            reads.push(q.task(id).then((t) => t?.status === "terminated" ? null : `${id}: ${t?.status}`));
-          });
-          w.addEventListener("error", () => errors++);
-          return w;
-        });
         try {
-          // both workers hold their full share of tasks, then the disk fills and the outcomes are written
-          await waitFor(() => started >= 2 * concurrency, 10_000, "both workers running their tasks");
-          // (under Bun in CI, without it, all 4 big outcomes once committed on the full disk)
-          await emptyWal(q);
-          disk.fill();
-          try {
-            gate();
-            await waitFor(() => errors >= 2, 20_000, "the outcome writes to fail").catch((e: Error) => {
-              // seen once under Bun in CI (not reproduced in 14 reruns): say what the workers did meanwhile
-              throw new Error(`${e.message} (errors ${errors}, completed ${completed.size}, started ${started})`);
-            });
-            expect(completed.size).toBe(0);
-          } finally {
-            disk.free();
-          }
-          // with room again, every task ends terminated (the refused ones after their leases ran out)
-          await waitFor(
-            async () => (await q.countTasks({ topic: TOPIC, status: "terminated" })) === n,
-            30_000,
-            "every task terminated",
-          );
-          notTerminated = (await Promise.all(reads)).filter((r) => r !== null);
+          const r = await workersThroughFullDisk(q, concurrency, {
+            ids: "w",
+            // (under Bun in CI, without it, all 4 big outcomes once committed on the full disk)
+            beforeFill: () => emptyWal(q),
+            noneWhileFull: true,
+            read: (id) => q.task(id),
+          });
+          expectEveryOutcomeOnce(r, 4 * concurrency);
         } finally {
-          await Promise.all(ws.map((w) => w.stop()));
           await q.close();
         }
-        expect(notTerminated).toEqual([]);
-        expect(overlaps).toBe(0);
-        expect([...completed.values()].every((k) => k === 1)).toBe(true);
-        expect(completed.size).toBe(n);
       });
     }
   },
 );
+
+/** What two workers reported through a full disk (`workersThroughFullDisk`). */
+interface WorkersRun {
+  /** Times a task ran while another run of it was under way. */
+  overlaps: number;
+  /** Completed events per task. */
+  completed: Map<string, number>;
+  /** Tasks reported completed that a read at once did not find terminated. */
+  notTerminated: string[];
+}
+
+/**
+ * Two workers (A, B) at `concurrency` on `q`, over 4 × concurrency tasks with big data (ids `ids` + i):
+ * once both run their full share, `beforeFill`, the disk fills and their big outcomes are written (at
+ * least two writes must fail), the disk frees, and every task must end terminated (the refused ones after
+ * their leases ran out). Each reported completion is read back at once with `read`.
+ */
+async function workersThroughFullDisk(
+  q: TaskQ,
+  concurrency: number,
+  o: {
+    ids: string;
+    read: (taskId: string) => Promise<Task | null>;
+    beforeFill?: () => Promise<void>;
+    /** No completion may be reported while the disk is full (the WAL was emptied before it filled). */
+    noneWhileFull?: boolean;
+  },
+): Promise<WorkersRun> {
+  const n = 4 * concurrency;
+  await q.createTasks(Array.from({ length: n }, (_, i) => ({ topic: TOPIC, taskId: `${o.ids}${i}`, data: BIG })));
+  let gate!: () => void;
+  const opened = new Promise<void>((r) => (gate = r));
+  const inFlight = new Map<string, number>();
+  let overlaps = 0;
+  let started = 0;
+  const completed = new Map<string, number>();
+  let errors = 0;
+  const reads: Promise<string | null>[] = [];
+  const ws = ["A", "B"].map((pid) => {
+    const w = worker({
+      taskq: q,
+      topic: TOPIC,
+      pid,
+      concurrency,
+      leaseTimeMs: 1_500,
+      // a keepalive every 150 ms: one 1.3 s late still holds the lease (a loaded machine's timers)
+      keepaliveMs: 150,
+      maxPollIntervalMs: 50,
+      pfn: async (task, { signal }) => {
+        started++;
+        inFlight.set(task.taskId, (inFlight.get(task.taskId) ?? 0) + 1);
+        if (inFlight.get(task.taskId)! > 1) overlaps++;
+        try {
+          await opened;
+          // the write of this outcome is what must not be reported unless committed
+          return signal.aborted ? ok() : ok(BIG);
+        } finally {
+          inFlight.set(task.taskId, inFlight.get(task.taskId)! - 1);
+        }
+      },
+    });
+    w.addEventListener("completed", (e) => {
+      const id = (e as CustomEvent<Task>).detail.taskId;
+      completed.set(id, (completed.get(id) ?? 0) + 1);
+      // reported, so committed: a read at once finds it terminated
+      reads.push(o.read(id).then((t) => t?.status === "terminated" ? null : `${id}: ${t?.status}`));
+    });
+    w.addEventListener("error", () => errors++);
+    return w;
+  });
+  try {
+    // both workers hold their full share of tasks, then the disk fills and the outcomes are written
+    await waitFor(() => started >= 2 * concurrency, 10_000, "both workers running their tasks");
+    await o.beforeFill?.();
+    disk.fill();
+    try {
+      gate();
+      await waitFor(() => errors >= 2, 20_000, "the outcome writes to fail").catch((e: Error) => {
+        // seen once under Bun in CI (not reproduced in 14 reruns): say what the workers did meanwhile
+        throw new Error(`${e.message} (errors ${errors}, completed ${completed.size}, started ${started})`);
+      });
+      if (o.noneWhileFull) expect(completed.size).toBe(0);
+    } finally {
+      disk.free();
+    }
+    // an outcome reported but not committed would have its task run and reported again
+    await waitFor(
+      async () => (await q.countTasks({ topic: TOPIC, status: "terminated" }).catch(() => -1)) === n,
+      30_000,
+      "every task terminated",
+    );
+    const notTerminated = (await Promise.all(reads)).filter((r) => r !== null);
+    return { overlaps, completed, notTerminated };
+  } finally {
+    await Promise.all(ws.map((w) => w.stop()));
+  }
+}
+
+/** Every task of a `workersThroughFullDisk` run completed once, read back terminated, never run twice at once. */
+function expectEveryOutcomeOnce(r: WorkersRun, n: number): void {
+  expect(r.notTerminated).toEqual([]);
+  expect(r.overlaps).toBe(0);
+  expect([...r.completed.entries()].filter(([, k]) => k !== 1)).toEqual([]);
+  expect(r.completed.size).toBe(n);
+}
 
 describe("a commit that fails is never acknowledged (sqld whose --db-path is on a full disk)", () => {
   const REMOTE_CASES = [...STORE_CASES, HTTP_CASES["/tasks"], HTTP_CASES["/tasks/{taskId}/complete"]];
@@ -963,76 +1006,16 @@ describe("a commit that fails is never acknowledged (sqld whose --db-path is on 
   it("workers on sqld at concurrency 8 (outcomes pipelined with reservations): no outcome is reported that did not commit, no task runs twice at once", async () => {
     const server = new Server([], join(disk.dir, "sqld-workers"));
     await server.start();
-    const q = server.q;
-    const n = 32;
-    await q.createTasks(Array.from({ length: n }, (_, i) => ({ topic: TOPIC, taskId: `r${i}`, data: BIG })));
-    let gate!: () => void;
-    const opened = new Promise<void>((r) => (gate = r));
-    const inFlight = new Map<string, number>();
-    let overlaps = 0;
-    let started = 0;
-    const completed = new Map<string, number>();
-    let errors = 0;
-    const reads: Promise<string | null>[] = [];
-    let notTerminated: (string | null)[] = [];
-    const ws = ["A", "B"].map((pid) => {
-      const w = worker({
-        taskq: q,
-        topic: TOPIC,
-        pid,
-        concurrency: 8,
-        leaseTimeMs: 1_500,
-        keepaliveMs: 150,
-        maxPollIntervalMs: 50,
-        pfn: async (task, { signal }) => {
-          started++;
-          inFlight.set(task.taskId, (inFlight.get(task.taskId) ?? 0) + 1);
-          if (inFlight.get(task.taskId)! > 1) overlaps++;
-          try {
-            await opened;
-            return signal.aborted ? ok() : ok(BIG);
-          } finally {
-            inFlight.set(task.taskId, inFlight.get(task.taskId)! - 1);
-          }
-        },
-      });
-      w.addEventListener("completed", (e) => {
-        const id = (e as CustomEvent<Task>).detail.taskId;
-        completed.set(id, (completed.get(id) ?? 0) + 1);
-        // reported, so committed: a read at once finds it terminated
-        reads.push(readBack(() => q.task(id)).then((t) => t?.status === "terminated" ? null : `${id}: ${t?.status}`));
-      });
-      w.addEventListener("error", () => errors++);
-      return w;
-    });
     try {
-      await waitFor(() => started >= 16, 10_000, "both workers running their tasks");
-      disk.fill();
-      try {
-        gate();
-        // the outcome writes (each with the next reservation, in one request) fail on the full disk
-        await waitFor(() => errors >= 2, 20_000, "the outcome writes to fail").catch((e: Error) => {
-          throw new Error(`${e.message} (errors ${errors}, completed ${completed.size}, started ${started})`);
-        });
-      } finally {
-        disk.free();
-      }
-      // with room again, every task ends terminated (the refused ones after their leases ran out); an outcome
-      // reported but not committed would have its task run and reported again
-      await waitFor(
-        async () => (await q.countTasks({ topic: TOPIC, status: "terminated" }).catch(() => -1)) === n,
-        30_000,
-        "every task terminated",
-      );
-      notTerminated = (await Promise.all(reads)).filter((r) => r !== null);
+      // the outcome writes (each with the next reservation, in one request) fail on the full disk
+      const r = await workersThroughFullDisk(server.q, 8, {
+        ids: "r",
+        read: (id) => readBack(() => server.q.task(id)),
+      });
+      expectEveryOutcomeOnce(r, 32);
     } finally {
-      await Promise.all(ws.map((w) => w.stop()));
       await server.stop();
     }
-    expect(notTerminated).toEqual([]);
-    expect(overlaps).toBe(0);
-    expect([...completed.entries()].filter(([, k]) => k !== 1)).toEqual([]);
-    expect(completed.size).toBe(n);
     expect(server.restarts).toBe(0);
   });
 
