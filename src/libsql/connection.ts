@@ -14,9 +14,8 @@
  */
 
 import type { Driver, Result, Statement } from "../drivers/driver.ts";
-import { TaskError } from "../errors.ts";
 import { sleep } from "../sleep.ts";
-import { classifyDriverError, RequestTimeout, STORE_CLOSED, toTaskError } from "./driver-errors.ts";
+import { classifyDriverError, clientClosed, RequestTimeout, toTaskError } from "./driver-errors.ts";
 import { turnIfDue } from "./event-loop-turns.ts";
 import { Gate } from "./gate.ts";
 import { type CountingDriver, countStatements } from "./statement-count.ts";
@@ -116,7 +115,7 @@ export class Connection {
     if (pause) await pause;
     for (let attempt = 0;; attempt++) {
       // a closed store refuses even when its (injected, still open) client would answer
-      if (this.#closed) throw new TaskError("unavailable", "store-closed", STORE_CLOSED);
+      if (this.#closed) throw clientClosed();
       try {
         return await this.#bounded(op);
       } catch (e) {

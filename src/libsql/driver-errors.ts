@@ -7,6 +7,7 @@
  */
 
 import { TaskError } from "../errors.ts";
+import { SqliteDriverError } from "./sqlite-errors.ts";
 
 /** A call the server did not answer within `requestTimeoutMs`. */
 export class RequestTimeout extends Error {
@@ -76,8 +77,14 @@ function baseCode(e: unknown): string {
   return m ? m[0] : code;
 }
 
-/** The message of a call to a closed store, before `toTaskError` names the call. */
-export const STORE_CLOSED = "the store is closed";
+/**
+ * What a call to a closed store fails with before `toTaskError` names the
+ * call ("createTask: the store is closed"): the error a closed client
+ * raises (`CLIENT_CLOSED`), whichever layer found the store closed.
+ */
+export function clientClosed(): SqliteDriverError {
+  return new SqliteDriverError("The client is closed", "CLIENT_CLOSED");
+}
 
 /**
  * The `TaskError` a driver error becomes. Its message is the store's own
@@ -88,10 +95,6 @@ export const STORE_CLOSED = "the store is closed";
  * (tried again by the next call).
  */
 export function toTaskError(e: unknown, what: string, call: "read" | "write" | "open" = "write"): TaskError {
-  // the connection's own refusal once closed knows no call: it is named here, as every other message is
-  if (e instanceof TaskError && e.code === "store-closed" && e.message === STORE_CLOSED) {
-    return new TaskError("unavailable", "store-closed", `${what}: ${STORE_CLOSED}`);
-  }
   if (e instanceof TaskError) return e;
   const kind = classifyDriverError(e);
   const opts = { cause: e };

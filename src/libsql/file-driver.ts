@@ -15,7 +15,7 @@ import type { Driver, Result, Statement } from "../drivers/driver.ts";
 import { SqliteDriver } from "./sqlite-driver.ts";
 import type { SqliteDriverName } from "../drivers/sqlite-library.ts";
 import { OtherLibraryOpen } from "./sqlite-open-files.ts";
-import { STORE_CLOSED } from "./driver-errors.ts";
+import { clientClosed } from "./driver-errors.ts";
 
 /** The path a `file:` URL names (the forms `@libsql/client` accepts: `file:rel`, `file:/abs`, `file:///abs`, `file://localhost/abs`, `:memory:`). */
 export function filePath(url: string): string {
@@ -109,7 +109,7 @@ export class FileDriver implements Driver {
         }),
         loadFileIdentity(),
       ]);
-      if (this.#closed) throw new TaskError("unavailable", "store-closed", STORE_CLOSED);
+      if (this.#closed) throw clientClosed();
       let driver: SqliteDriver;
       try {
         driver = new SqliteDriver(chosen.lib, this.#path, this.#busyTimeoutMs, identity);

@@ -7,10 +7,9 @@
  */
 
 import type { Result, Statement } from "../drivers/driver.ts";
-import { TaskError } from "../errors.ts";
 import type { TaskQWarning } from "../types.ts";
 import type { Connection } from "./connection.ts";
-import { STORE_CLOSED, toTaskError } from "./driver-errors.ts";
+import { clientClosed, toTaskError } from "./driver-errors.ts";
 import { migrate } from "./schema.ts";
 import { injectedWarning, isPatched, WAL_RESET_WARNING } from "../drivers/sqlite-version.ts";
 
@@ -30,13 +29,13 @@ export class Session {
   /** One statement; `weight` is how many rows it moves (the store yields to the event loop by rows, see connection.ts). */
   run(stmt: Statement, repeat: "read" | "write", what: string, weight = 1): Promise<Result> {
     // no async frame of its own once open: every statement of the store passes here
-    if (!this.#isReady) return this.#ensureReady().then(() => this.#conn.execute(stmt, repeat, what, weight));
+    if (!this.#isReady) return this.#ensureReady(what).then(() => this.#conn.execute(stmt, repeat, what, weight));
     return this.#conn.execute(stmt, repeat, what, weight);
   }
 
   /** Statements in one transaction and one round trip (a lone one as a plain call); driver errors as TaskErrors. */
   async batch(stmts: Statement[], mode: "read" | "write", weight: number, what: string): Promise<Result[]> {
-    if (!this.#isReady) await this.#ensureReady();
+    if (!this.#isReady) await this.#ensureReady(what);
     const client = this.#conn.client;
     const send = () => stmts.length === 1 ? client.execute(stmts[0]).then((rs) => [rs]) : client.batch(stmts, mode);
     try {
@@ -46,10 +45,8 @@ export class Session {
     }
   }
 
-  #ensureReady(): Promise<void> {
-    if (this.#conn.closed) {
-      return Promise.reject(new TaskError("unavailable", "store-closed", STORE_CLOSED));
-    }
+  #ensureReady(what: string): Promise<void> {
+    if (this.#conn.closed) return Promise.reject(toTaskError(clientClosed(), what));
     if (this.#isReady) return Promise.resolve();
     this.#ready ??= this.#prepare().then(
       () => {
