@@ -5,8 +5,10 @@
  * there is no second clock in JavaScript. A `TestClock` given to
  * `createTaskQ({ clock })` moves that clock, for the stores given it, by an
  * offset: every statement of those stores reads `unixepoch()` plus the
- * offset. Set it back and the database's time goes back; nothing else
- * changes. For tests only (a store without one pays nothing).
+ * offset (the triggers those statements fire take their time; a
+ * dependant failed by its dependency's pruning alone reads the real clock).
+ * Set it back and the database's time goes back; nothing else changes. For
+ * tests only (a store without one pays nothing).
  *
  * @module
  */

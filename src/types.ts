@@ -957,7 +957,9 @@ export interface TaskQ {
    * Many transitions in ONE round trip (plus one more only to explain
    * refusals). Each write is guarded and fenced exactly like its method and
    * reports its own result: a refused or invalid write never fails its
-   * neighbours. The call itself rejects only when the store is unreachable.
+   * neighbours. Writes to the same task apply in the order given, each
+   * seeing the one before (a snooze after a terminate of its task is
+   * refused). The call itself rejects only when the store is unreachable.
    */
   applyWrites<D = unknown>(ops: WriteOp[]): Promise<WriteResult<D>[]>;
   /**

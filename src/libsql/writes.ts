@@ -59,22 +59,26 @@ interface Group {
 }
 
 /**
- * Plans grouped so that each group is ONE statement: same transition, and a
- * task at most once per group (a second write to the same task must see the
- * first, so it goes in a later statement of the same batch, in order).
+ * Plans grouped so that each group is ONE statement of one transition, run
+ * in the order of the call for each task: a write joins the last group of
+ * its transition only if that group comes after every group holding an
+ * earlier write to the same task; else it opens a new group (so a second
+ * write to a task sees the first, as if they had been sent one by one).
  */
 function groupPlans(plans: Plan[]): Group[] {
   const groups: Group[] = [];
-  const open = new Map<string, { group: Group; ids: Set<string> }>();
+  /** The last group of each transition: its index, the one a write may join. */
+  const open = new Map<string, number>();
+  /** Each task's last group so far. */
+  const lastOf = new Map<string, number>();
   for (const p of plans) {
     let g = open.get(p.sql);
-    if (!g || g.ids.has(p.claim.taskId)) {
-      g = { group: { sql: p.sql, plans: [] }, ids: new Set() };
-      groups.push(g.group);
+    if (g === undefined || g <= (lastOf.get(p.claim.taskId) ?? -1)) {
+      g = groups.push({ sql: p.sql, plans: [] }) - 1;
       open.set(p.sql, g);
     }
-    g.group.plans.push(p);
-    g.ids.add(p.claim.taskId);
+    groups[g].plans.push(p);
+    lastOf.set(p.claim.taskId, g);
   }
   return groups;
 }
@@ -214,19 +218,23 @@ async function send<D>(
   if (sendable.length || reserve) {
     // one statement per transition (not per task): a worker's tick of outcomes is one step
     const groups = groupPlans(sendable);
-    const stmts: Statement[] = groups.map((g) => ({
-      sql: g.sql,
-      args: [JSON.stringify(g.plans.map((p) => p.tuple))],
-    }));
-    // rateLimited(): the holds first, each guarded as its snooze is (so a refused snooze holds nothing)
-    const holds = sendable.flatMap((p) => (p.hold ? [p.hold] : []));
-    if (holds.length) stmts.unshift({ sql: HOLD_TOPICS, args: [JSON.stringify(holds)] });
+    const stmts: Statement[] = [];
+    /** Where each group's statement is in `stmts`. */
+    const at: number[] = [];
+    for (const g of groups) {
+      // rateLimited(): a snooze's hold right before it, guarded as it is, after every earlier write of the call
+      // (so a snooze refused, by its lease or by an earlier write to its task, holds nothing)
+      const holds = g.plans.flatMap((p) => (p.hold ? [p.hold] : []));
+      if (holds.length) stmts.push({ sql: HOLD_TOPICS, args: [JSON.stringify(holds)] });
+      at.push(stmts.push({ sql: g.sql, args: [JSON.stringify(g.plans.map((p) => p.tuple))] }) - 1);
+    }
     if (reserve) stmts.push(reserve); // after the writes: the slots they free are taken again in the same round trip
     const weight = sendable.length + (reserve ? reserve.args[3] : 0);
-    const sets = (await ctx.batch(stmts, "write", weight, "applyWrites")).slice(holds.length ? 1 : 0);
+    const all = await ctx.batch(stmts, "write", weight, "applyWrites");
+    const sets = at.map((i) => all[i]);
     // a write that ended a task with dependants may have started some (the database did, in the same statement)
     const flags: RowFlags = { dependants: false };
-    if (reserve) reserved = reservedOf<D>(sets[groups.length].rows, flags);
+    if (reserve) reserved = reservedOf<D>(all[stmts.length - 1].rows, flags);
     const refused: Plan[] = [];
     groups.forEach((g, i) => {
       const written = g.sql === TERMINATE_BRIEF ? briefly<D>(g.plans, sets[i].rows, flags) : new Map<string, Task<D>>();

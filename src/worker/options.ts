@@ -10,6 +10,7 @@ import { Name } from "../schemas/names.ts";
 import { intRange, PositiveMs } from "../schemas/numbers.ts";
 import { BackoffSchema, MaxAttempts } from "../schemas/task-def.ts";
 import { newId } from "../ids.ts";
+import { TaskError } from "../errors.ts";
 import type { ProcessorFn, RetryDefaults, TaskQ } from "../types.ts";
 
 /** Tasks a worker or drain runs at once. */
@@ -37,12 +38,23 @@ export const CommonOptionEntries = {
   signal: v.optional(v.custom<AbortSignal>((s) => s instanceof AbortSignal, "must be an AbortSignal")),
 };
 
-/** Keepalives must renew a lease before it lapses. */
-function checkKeepalive(o: { keepaliveMs?: number }, leaseTimeMs: number, what: string): void {
+/** The keepalive when none is given: 70 % of the lease, at least 1 ms. */
+const defaultKeepalive = (leaseTimeMs: number) => Math.max(1, Math.floor(leaseTimeMs * 0.7));
+
+/** Keepalives must renew a lease before it lapses, the default one too. */
+function checkKeepalive(o: { keepaliveMs?: number; leaseTimeMs?: number }, leaseTimeMs: number, what: string): void {
   if (o.keepaliveMs !== undefined && o.keepaliveMs >= leaseTimeMs) {
     throw invalid(what, [{
       path: "keepaliveMs",
       message: `must be less than leaseTimeMs (${leaseTimeMs}), or the lease lapses between keepalives`,
+    }], "invalid-options");
+  }
+  if (o.keepaliveMs === undefined && defaultKeepalive(leaseTimeMs) >= leaseTimeMs) {
+    const whose = o.leaseTimeMs === undefined ? ` (the store's, ${leaseTimeMs})` : "";
+    throw invalid(what, [{
+      path: "leaseTimeMs",
+      message: `${whose ? `${whose.slice(1)} ` : ""}must be at least 2: the default keepalive (70 % of it, ` +
+        `at least 1 ms) must renew the lease before it lapses`,
     }], "invalid-options");
   }
 }
@@ -69,13 +81,17 @@ export function settle<S extends v.GenericSchema>(
   what: string,
 ): Settled & Omit<v.InferOutput<S>, keyof Settled> {
   const o = parseOrThrow(schema, input, what, "invalid-options") as Partial<Settled> & RetryDefaults;
+  // a closed store takes no new run: refused as its calls are, not a run that ends at once as if its topic were empty
+  if ((o.taskq!.signal as AbortSignal | undefined)?.aborted) {
+    throw new TaskError("unavailable", "store-closed", `${what}: the store is closed`);
+  }
   const leaseTimeMs = o.leaseTimeMs ?? o.taskq!.leaseTimeMs;
   checkKeepalive(o, leaseTimeMs, what);
   return {
     ...o,
     pid: o.pid ?? `${what}-${newId()}`,
     leaseTimeMs,
-    keepaliveMs: o.keepaliveMs ?? Math.max(1, Math.floor(leaseTimeMs * 0.7)),
+    keepaliveMs: o.keepaliveMs ?? defaultKeepalive(leaseTimeMs),
     timeoutMs: o.timeoutMs ?? 5 * leaseTimeMs,
     concurrency: o.concurrency ?? 1,
     retry: o.maxAttempts !== undefined || o.backoff !== undefined

@@ -26,7 +26,17 @@ const anyOf = (col: string, statuses: readonly string[]) => `(${statuses.map((s)
 /** A status that fails a dependant whose policy is not "run". */
 const bad = (col: string) => anyOf(col, ["failed", "cancelled"]);
 const final = (col: string) => anyOf(col, FINAL);
-const TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
+/**
+ * The time of the statement that fired the trigger: every statement that
+ * changes a task's status sets `updated_at` to `NOW`, and SQLite gives every
+ * clock read of one statement (its triggers included) the same time. Not
+ * `NOW` itself: a trigger is schema, so a `TestClock`'s offset, which moves
+ * the clock of the statements a store sends, would never reach it.
+ */
+const FIRED_AT = "NEW.updated_at";
+const TOUCH = `record_ver = record_ver + 1, updated_at = ${FIRED_AT}`;
+/** Pruning: a DELETE sets no time, so its trigger reads the database clock itself (see `PRUNED_TRIGGER`). */
+const PRUNE_TOUCH = `record_ver = record_ver + 1, updated_at = ${NOW}`;
 
 /** A dependant's policy (columns prefixed with `p`), from its `deps`. */
 const policy = (p = "") => `json_extract(${p}deps, '$.policy')`;
@@ -76,7 +86,7 @@ const STEPS = [
   `UPDATE sokka_tasks SET deps_left = deps_left - ${edgesFrom(ENDED_BY_NEW)}
     WHERE ${ENDED} AND task_id IN (${dependantsOf(ENDED_BY_NEW)})`,
   // 3. those with none left start, unless a dependency failed and their policy is not "run"
-  `UPDATE sokka_tasks SET status = 'starting', ready_at = ${NOW}, ${TOUCH}
+  `UPDATE sokka_tasks SET status = 'starting', ready_at = ${FIRED_AT}, ${TOUCH}
     WHERE ${ENDED} AND status = 'blocked' AND deps_left = 0 AND task_id IN (${dependantsOf(ENDED_BY_NEW)})
       AND (${policy()} = 'run' OR NOT EXISTS (
         SELECT 1 FROM sokka_deps d JOIN sokka_tasks t ON t.task_id = d.dependency
@@ -103,7 +113,9 @@ export const DEPENDANTS_TRIGGER = `CREATE TRIGGER sokka_dependants AFTER UPDATE 
  * too (its ending was counted; a new task may take its id later and must not
  * be taken for it), and a dependant still `blocked` on it after it ended
  * failed or cancelled (a re-armed one, waiting for its re-run, which can no
- * longer come) ends as its policy says.
+ * longer come) ends as its policy says. Such a dependant's `updated_at` is
+ * the database clock's own time: a DELETE sets no time for a trigger to
+ * read, and a `TestClock`'s offset does not reach a trigger.
  */
 export const PRUNED_TRIGGER = `CREATE TRIGGER sokka_task_pruned AFTER DELETE ON sokka_tasks
   WHEN OLD.deps IS NOT NULL OR OLD.dependants = 1
@@ -112,7 +124,7 @@ export const PRUNED_TRIGGER = `CREATE TRIGGER sokka_task_pruned AFTER DELETE ON 
     DELETE FROM sokka_groups WHERE task_group_id = json_extract(OLD.deps, '$.group') AND follow_up = OLD.task_id;
     UPDATE sokka_tasks SET status = CASE ${policy()} WHEN 'cancel' THEN 'cancelled' ELSE 'failed' END,
         error = 'dependency ' || OLD.task_id || ' ended ' || OLD.status || ' and was pruned', blocker = NULL,
-        ready_at = NULL, ${TOUCH}
+        ready_at = NULL, ${PRUNE_TOUCH}
       WHERE ${bad("OLD.status")} AND status = 'blocked' AND ${policy()} <> 'run'
         AND task_id IN (SELECT dependant FROM sokka_deps WHERE dependency = OLD.task_id);
     DELETE FROM sokka_deps WHERE dependency = OLD.task_id;

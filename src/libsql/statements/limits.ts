@@ -76,16 +76,19 @@ export const KEYED_INDEX =
  * lease costs this one comparison. Created by the first `setTopicLimits`
  * that sets a rate, in its own transaction (a database that never had a rate
  * has no trigger at all, and its writes pay nothing for it); never dropped.
+ * Its time is the reservation's (`NEW.updated_at`, which the reservation set
+ * to `NOW`), not a clock read of its own: a trigger is schema, which a
+ * `TestClock`'s offset never reaches.
  */
 export const RATE_TRIGGER = `CREATE TRIGGER IF NOT EXISTS sokka_rate_taken AFTER UPDATE OF attempts ON sokka_tasks
     WHEN NEW.lease_id >= 'r' AND NEW.lease_id IS NOT OLD.lease_id
     BEGIN
       INSERT INTO sokka_limit_state (topic, part, rate_tat)
         SELECT NEW.topic, CASE WHEN l.partitioned THEN NEW.partition_key ELSE '' END,
-          ${NOW} + l.rate_period_ms * 1.0 / l.rate_limit
+          NEW.updated_at + l.rate_period_ms * 1.0 / l.rate_limit
         FROM sokka_topic_limits AS l
         WHERE l.topic = NEW.topic AND l.rate_limit IS NOT NULL AND (NOT l.partitioned OR NEW.partition_key IS NOT NULL)
-      ON CONFLICT (topic, part) DO UPDATE SET rate_tat = max(coalesce(rate_tat, 0), ${NOW})
+      ON CONFLICT (topic, part) DO UPDATE SET rate_tat = max(coalesce(rate_tat, 0), NEW.updated_at)
         + (SELECT rate_period_ms * 1.0 / rate_limit FROM sokka_topic_limits WHERE topic = excluded.topic);
     END`;
 
