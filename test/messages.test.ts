@@ -7,6 +7,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createTaskQ, defineTask, ok, type TaskError, type TaskQ, worker } from "../mod.ts";
 import { sokkaRoutes } from "../src/http/mod.ts";
+import { toTaskError } from "../src/libsql/driver-errors.ts";
+import { freePort } from "./processes.ts";
 
 const taskq: TaskQ = createTaskQ({ url: ":memory:" });
 afterAll(() => taskq.close());
@@ -280,5 +282,49 @@ describe("times and names the same everywhere", () => {
     const html = await res.text();
     expect(html).toContain("must not be negative");
     expect(html).not.toContain("must be a whole number");
+  });
+});
+
+describe("a database server that cannot be reached", () => {
+  it("is store-unavailable (HTTP 503) in every runtime, naming the system's code where the runtime gives one", async () => {
+    const port = await freePort(); // nothing listens there now
+    const q = createTaskQ({ url: `http://127.0.0.1:${port}`, requestTimeoutMs: 10_000 });
+    try {
+      const e = await refusal(q.createTask({ topic: "t" }));
+      expect([e.type, e.code, e.message]).toEqual([
+        "unavailable",
+        "store-unavailable",
+        expect.stringMatching(/the database server could not be reached/),
+      ]);
+      // Node keeps the code in the fetch error's cause, Bun on the error itself
+      if (!("Deno" in globalThis)) expect(e.message).toContain("(ECONNREFUSED)");
+      const res = await sokkaRoutes({ taskq: q }).request("/tasks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ topic: "t" }),
+      });
+      expect(res.status).toBe(503);
+      expect((await res.json()).error.code).toBe("store-unavailable");
+    } finally {
+      await q.close();
+    }
+  });
+
+  it("workerd's fetch failures (a bare Error, no code) are the server not reached, not an internal error", () => {
+    // the messages workerd 1.2026 rejects fetch() with: a refused or reset connection, a name that does not
+    // resolve or an address the Worker may not reach (checked by hand in workerd; CI runs no Worker without network)
+    for (const message of ["Network connection lost.", "internal error; reference = 6clgn2mfbf3mr5logqtp8j2r"]) {
+      const e = toTaskError(new Error(message), "createTask");
+      expect([e.type, e.code, e.message]).toEqual([
+        "unavailable",
+        "store-unavailable",
+        "createTask: the store is unavailable: the database server could not be reached",
+      ]);
+    }
+    // Bun's shape: a TypeError with the system's code on it
+    const bun = Object.assign(new TypeError("ECONNREFUSED: Unable to connect."), { code: "ECONNREFUSED" });
+    expect(toTaskError(bun, "createTask").message).toBe(
+      "createTask: the store is unavailable: the database server could not be reached (ECONNREFUSED)",
+    );
   });
 });

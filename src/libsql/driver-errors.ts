@@ -53,11 +53,35 @@ export function classifyDriverError(
     if (code.startsWith("SQLITE_")) return "other";
     // hrana / http / websocket failures of a remote database
     if (/^(HRANA_|SERVER_ERROR|HTTP|WEBSOCKET|STREAM_|UNKNOWN)/.test(code)) return "network";
+    // Bun's fetch rejects with a TypeError carrying the system's code (ECONNREFUSED, ENOTFOUND, …)
+    if (e instanceof TypeError || SYSTEM_NETWORK.test(code)) return "network";
     return "other";
   }
-  // fetch() rejects with a TypeError when the server cannot be reached
+  // fetch() rejects with a TypeError when the server cannot be reached (Node, Deno: the code in its cause)
   if (e instanceof TypeError || (e as { name?: unknown })?.name === "AbortError") return "network";
+  // workerd's fetch rejects with a bare Error: "Network connection lost." (refused, reset), or "internal error;
+  // reference = …" (a name that does not resolve, an address the Worker may not reach)
+  if (e instanceof Error && /^(Network connection lost|internal error; reference = )/.test(e.message)) return "network";
   return "other";
+}
+
+/** The system's codes of a connection that failed (and Bun's names for some of them). */
+const SYSTEM_NETWORK =
+  /^(E(CONNREFUSED|CONNRESET|CONNABORTED|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH|NETDOWN|TIMEDOUT|PIPE|PROTO|ADDRNOTAVAIL)|ConnectionRefused|ConnectionClosed|FailedToOpenSocket)$/;
+
+/**
+ * The system's code of a connection that failed (`ECONNREFUSED`), on the
+ * error or its cause, to name in the store's words; "" when none. A code is
+ * safe to show: it names no host, file or credential.
+ */
+function networkCode(e: unknown): string {
+  for (const x of [e, (e as { cause?: unknown })?.cause]) {
+    const code = (x as { code?: unknown })?.code;
+    if (typeof code === "string" && (SYSTEM_NETWORK.test(code) || /^(UND_ERR_|ERR_TLS_|ERR_SSL_)/.test(code))) {
+      return code;
+    }
+  }
+  return "";
 }
 
 /** Which constraint refused a write, from the driver's message ("CHECK constraint failed: x" → "CHECK x"). */
@@ -103,8 +127,10 @@ export function toTaskError(e: unknown, what: string, call: "read" | "write" | "
   switch (kind) {
     case "busy":
       return unavailable("the database stayed locked by another writer");
-    case "network":
-      return unavailable("the database server could not be reached");
+    case "network": {
+      const code = networkCode(e);
+      return unavailable(`the database server could not be reached${code ? ` (${code})` : ""}`);
+    }
     case "storage":
       return unavailable(
         STORAGE_TROUBLE[String((e as { extendedCode?: unknown }).extendedCode)] ?? STORAGE_TROUBLE[baseCode(e)],
