@@ -115,15 +115,20 @@ export class NoSqliteLibrary extends Error {
 /** The library for a store: `choice` when given, else the runtime's first candidate with a patched SQLite. */
 export async function chooseLibrary(choice?: SqliteDriverName): Promise<Chosen> {
   const runtime = currentRuntime();
-  const warn = (c: { lib: SqliteLibrary; version: string }): Chosen =>
+  const warn = (c: { lib: SqliteLibrary; version: string }, fix = FIX[runtime]): Chosen =>
     isPatched(c.version) ? c : {
       ...c,
-      warning: `SQLite ${c.version} (through ${c.lib.name}) ${WAL_RESET_BUG} Fix: ${FIX[runtime]}.`,
+      warning: `SQLite ${c.version} (through ${c.lib.name}) ${WAL_RESET_BUG} Fix: ${fix}.`,
     };
   if (choice) {
     const c = await load(choice);
     if (!("lib" in c)) throw new DriverUnavailable(choice, runtime, c.why, c.cause);
-    return warn(c);
+    // a library this runtime would not pick itself (libsql): the fix is to let it pick, not to upgrade the runtime
+    const own = CANDIDATES[runtime].includes(choice) || runtime === "node";
+    return warn(
+      c,
+      own ? FIX[runtime] : `drop driver: "${choice}" (this runtime's own ${CANDIDATES[runtime][0]} is the default)`,
+    );
   }
   let first: { lib: SqliteLibrary; version: string } | null = null;
   const whys: string[] = [];
