@@ -12,6 +12,12 @@
 //        (Debian: apt-get install valgrind)
 //   strace -f -c node bench/create-cost.mjs --form values|plainjob      the system calls of 2,000 inserts of
 //        one form alone (the form each --instructions child runs)
+//   node bench/create-cost.mjs --wal      INSERT_TASK one by one with a checkpoint every 8,000 WAL pages (the
+//        store's) and every 1,000 (SQLite's default, plainjob's), on a fresh database and once the WAL has
+//        been written through once (a database in use)
+//   node bench/create-cost.mjs --bulk     one createTasks(10,000) in a fresh process each, as the peer harness
+//        times it (cold code), beside its statements alone, the least JavaScript a bulk create that returns
+//        its tasks could run (no SQL), and plainjob's addMany (when `npm run bench:peers` has installed it)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +26,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { createTaskQ } from "../dist/mod.js";
 import { newId } from "../dist/src/ids.js";
-import { INSERT_TASK } from "../dist/src/libsql/statements/insert.js";
+import { CREATED_AT, INSERT_TASK, INSERT_TASKS } from "../dist/src/libsql/statements/insert.js";
 import { positional } from "../dist/src/libsql/sqlite-params.js";
 
 const { values: opt } = parseArgs({
@@ -28,7 +34,10 @@ const { values: opt } = parseArgs({
     rounds: { type: "string", default: "5" },
     n: { type: "string", default: "10000" },
     instructions: { type: "boolean", default: false },
+    wal: { type: "boolean", default: false },
+    bulk: { type: "boolean", default: false },
     form: { type: "string" }, // internal: the child under valgrind
+    child: { type: "string" }, // internal: one cold bulk run (--bulk)
   },
 });
 const N = Number(opt.n);
@@ -38,14 +47,154 @@ const fresh = (name) => {
   for (const s of ["", "-wal", "-shm"]) rmSync(path + s, { force: true });
   return path;
 };
-const open = (path, pageSize) => {
+const open = (path, pageSize, checkpointPages = 8000) => {
   const db = new Database(path);
   if (pageSize) db.pragma(`page_size = ${pageSize}`);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  db.pragma("wal_autocheckpoint = 8000");
+  db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
   return db;
 };
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** plainjob (the peer benchmark's, in bench/peers) if installed: `npm run bench:peers` installs it. */
+const loadPlainjob = async () => {
+  const plainjob = await import("./peers/node_modules/plainjob/dist/plainjob.js").catch(() => null);
+  const PeerDatabase = plainjob && (await import("./peers/node_modules/better-sqlite3/lib/index.js")).default;
+  return plainjob && { ...plainjob, PeerDatabase };
+};
+
+if (opt.child) {
+  // --bulk's child: one bulk create of N tasks of { topic, data: { i } } in this fresh process, as the peer
+  // harness runs it (its code cold); prints µs per task
+  const defs = Array.from({ length: N }, (_, i) => ({ topic: "bench", data: { i } }));
+  let t;
+  if (opt.child === "sokka" || opt.child === "statement") {
+    const path = fresh("bulk");
+    const store = createTaskQ({ url: `file:${path}` });
+    await store.createTask({ topic: "warm-up" });
+    if (opt.child === "sokka") {
+      const t0 = performance.now();
+      await store.createTasks(defs);
+      t = performance.now() - t0;
+      await store.close();
+    } else {
+      // the store's statements for this call (a bare insert of each 1,000 rows, then its time), built untimed
+      await store.close();
+      const db = open(path);
+      const insert = positional(INSERT_TASKS.allOrNothing.bare);
+      const s = db.prepare(insert.sql);
+      const at = db.prepare(positional(CREATED_AT).sql);
+      const chunks = [];
+      for (let i = 0; i < N; i += 1000) {
+        chunks.push(JSON.stringify(defs.slice(i, i + 1000).map((d) => [newId(), JSON.stringify(d.data)])));
+      }
+      const t0 = performance.now();
+      db.transaction(() => {
+        for (const json of chunks) {
+          const args = [json, "bench"];
+          s.run(insert.order ? insert.order.map((k) => args[k]) : args);
+          at.all([JSON.parse(json)[0][0]]);
+        }
+      })();
+      t = performance.now() - t0;
+      db.close();
+    }
+  } else if (opt.child === "floor") {
+    // the least a bulk create that validates and returns its tasks could do in JavaScript, without SQL: check
+    // each definition's fields and data, make its id and data JSON, one JSON argument, and a Task per task
+    const t0 = performance.now();
+    const ids = new Array(N);
+    const dataJson = new Array(N);
+    for (let i = 0; i < N; i++) {
+      const d = defs[i];
+      for (const k in d) if (k !== "topic" && k !== "data") throw new Error(k);
+      for (const k in d.data) if (typeof d.data[k] === "number" && !Number.isFinite(d.data[k])) throw new Error(k);
+      ids[i] = newId();
+      dataJson[i] = JSON.stringify(d.data);
+    }
+    let json = "[";
+    for (let i = 0; i < N; i++) json += `${i ? "," : ""}["${ids[i]}",${dataJson[i]}]`;
+    const sent = JSON.parse(json + "]");
+    const tasks = new Array(N);
+    for (let i = 0; i < N; i++) {
+      // one literal with a Task's fields, as the store builds it (spread parts would cost far more cold)
+      tasks[i] = {
+        taskId: ids[i],
+        taskGroupId: ids[i],
+        taskDescription: null,
+        topic: "bench",
+        subTopic: "default",
+        status: "starting",
+        pid: null,
+        lastPid: null,
+        recordVer: 1,
+        error: null,
+        snoozeTime: null,
+        timeoutMs: null,
+        data: sent[i][1],
+        createdAt: 1,
+        updatedAt: 1,
+        attempts: 0,
+        leaseId: null,
+        leaseExpiresAt: null,
+        priority: 0,
+        maxAttempts: null,
+        backoff: null,
+        failures: 0,
+        runAt: 1,
+        result: null,
+        scheduleName: null,
+        slotAt: null,
+        uniqueKey: null,
+        unique: null,
+        dependsOn: [],
+        onDependencyFailure: null,
+        followUpOf: null,
+        partitionKey: null,
+      };
+    }
+    t = performance.now() - t0;
+  } else if (opt.child === "plainjob") {
+    const pj = await loadPlainjob();
+    const queue = pj.defineQueue({ connection: pj.better(new pj.PeerDatabase(fresh("plainjob"))) });
+    queue.add("warm-up", {});
+    const t0 = performance.now();
+    queue.addMany("bench", defs.map((d) => d.data));
+    t = performance.now() - t0;
+    queue.close?.();
+  } else throw new Error(`unknown --child ${opt.child}`);
+  rmSync(dir, { recursive: true, force: true });
+  console.log((t * 1000 / N).toFixed(3));
+  process.exit(0);
+}
+
+if (opt.bulk) {
+  const NAMES = {
+    sokka: "sokka's `createTasks` (the store, on its default driver)",
+    statement: "its statements alone (the bare inserts and their time reads, on better-sqlite3, in one transaction)",
+    floor: "the least JavaScript a bulk create that returns its tasks could run (no SQL, see --child floor)",
+    plainjob: "plainjob's `addMany` (the library)",
+  };
+  const kids = (await loadPlainjob()) ? Object.keys(NAMES) : Object.keys(NAMES).filter((k) => k !== "plainjob");
+  const times = new Map();
+  for (let r = 0; r < Number(opt.rounds); r++) {
+    for (const kid of kids) {
+      const out = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--child", kid, "--n", String(N)], {
+        encoding: "utf8",
+      });
+      if (out.status !== 0) throw new Error(`--child ${kid} failed: ${out.stderr.slice(-500)}`);
+      times.set(kid, [...(times.get(kid) ?? []), Number(out.stdout.trim().split("\n").pop())]);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`| one bulk create of ${N.toLocaleString("en")} tasks, each in a fresh process | µs per task |`);
+  console.log("| --- | --- |");
+  for (const [kid, xs] of times) console.log(`| ${NAMES[kid]} | ${median(xs).toFixed(2)} |`);
+  if (!kids.includes("plainjob")) {
+    console.log("(plainjob is not installed: `npm run bench:peers` installs it in bench/peers)");
+  }
+  process.exit(0);
+}
 
 // sokka's schema as a store makes it (one task created, then closed)
 const template = join(dir, "template.db");
@@ -106,6 +255,42 @@ if (opt.form) {
   }
   db.close();
   rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+if (opt.wal) {
+  // the store's create statement one by one, by checkpoint interval, on a fresh database (whose WAL file grows
+  // as it is first written) and on one whose WAL has been written through (30,000 creates first, untimed)
+  const times = new Map();
+  for (let r = 0; r < Number(opt.rounds); r++) {
+    for (const inUse of [false, true]) {
+      for (const pages of [8000, 1000]) {
+        const db = open(fresh("wal"), 0, pages);
+        for (const sql of SCHEMA) db.exec(sql);
+        const s = db.prepare(single.sql);
+        const one = () => {
+          const a = singleArgs();
+          s.all(single.order.map((k) => a[k]));
+        };
+        for (let i = 0; i < (inUse ? 30_000 : 300); i++) one();
+        const t0 = performance.now();
+        for (let i = 0; i < N; i++) one();
+        const key = `${pages}|${inUse}`;
+        times.set(key, [...(times.get(key) ?? []), (performance.now() - t0) * 1000 / N]);
+        db.close();
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`| a checkpoint every | fresh database | its WAL written through once |`);
+  console.log("| --- | --- | --- |");
+  for (const pages of [8000, 1000]) {
+    console.log(
+      `| ${pages.toLocaleString("en")} WAL pages${
+        pages === 8000 ? " (the store's)" : " (SQLite's default, plainjob's)"
+      } | ${median(times.get(`${pages}|false`)).toFixed(1)} µs | ${median(times.get(`${pages}|true`)).toFixed(1)} µs |`,
+    );
+  }
   process.exit(0);
 }
 
@@ -190,8 +375,8 @@ for (let r = 0; r < Number(opt.rounds); r++) {
 // The whole create, one by one, beside what its statement alone costs: how much of a create is sokka's
 // JavaScript, and how much its schema and statement. plainjob (the peer benchmark's, in bench/peers) if
 // installed: `npm run bench:peers` installs it.
-const plainjob = await import("./peers/node_modules/plainjob/dist/plainjob.js").catch(() => null);
-const PeerDatabase = plainjob && (await import("./peers/node_modules/better-sqlite3/lib/index.js")).default;
+const plainjob = await loadPlainjob();
+const PeerDatabase = plainjob?.PeerDatabase;
 const whole = {
   "sokka's `createTask` (the store, on its default driver)": async () => {
     const store = createTaskQ({ url: `file:${fresh("store")}` });
@@ -236,7 +421,6 @@ for (let r = 0; r < Number(opt.rounds); r++) {
   }
 }
 rmSync(dir, { recursive: true, force: true });
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`| the whole create, one by one (4 KiB pages) | µs per create |`);
 console.log(`| --- | --- |`);
 for (const [name, xs] of wholeResults) console.log(`| ${name} | ${median(xs).toFixed(1)} |`);
