@@ -67,13 +67,15 @@ await taskq.close();
   180_000,
 );
 
-it("a Deno script in a folder outside the repository runs a task through the repository's mod.ts", async () => {
-  const dir = tempDir("sokka-deno-consumer-");
-  try {
-    writeFileSync(`${dir.dir}/deno.json`, JSON.stringify({ links: [root] }));
-    writeFileSync(
-      `${dir.dir}/main.ts`,
-      `import { createTask, createTaskQ, ok, worker } from ${JSON.stringify(`${root}mod.ts`)};
+it(
+  "a Deno script in a folder outside the repository runs a task through the repository's mod.ts, with read and write permissions on its folder only",
+  async () => {
+    const dir = tempDir("sokka-deno-consumer-");
+    try {
+      writeFileSync(`${dir.dir}/deno.json`, JSON.stringify({ links: [root] }));
+      writeFileSync(
+        `${dir.dir}/main.ts`,
+        `import { createTask, createTaskQ, ok, worker } from ${JSON.stringify(`${root}mod.ts`)};
 const taskq = createTaskQ({ url: "file:" + Deno.cwd() + "/consumer.db" });
 const t = await createTask(taskq, { topic: "greet", data: { name: "Ada" } });
 const seen: unknown[] = [];
@@ -84,16 +86,24 @@ const { driver } = await taskq.storeInfo();
 console.log(JSON.stringify({ seen, status: (await taskq.task(t.taskId))?.status, driver }));
 await taskq.close();
 `,
-    );
-    const child = spawnProcess(`${root}node_modules/.bin/deno`, ["run", "-A", "main.ts"], { cwd: dir.dir });
-    const out = await child.exit;
-    expect(out.code, out.stderr).toBe(0);
-    expect(JSON.parse(out.stdout.trim().split("\n").at(-1)!)).toEqual({
-      seen: [{ name: "Ada" }],
-      status: "terminated",
-      driver: "node:sqlite", // Deno's own SQLite (src/drivers/node-sqlite.ts), chosen for its version
-    });
-  } finally {
-    dir.cleanup();
-  }
-}, 180_000);
+      );
+      // no -A: the permissions README.md names for a file: database, its folder's reads and writes alone (importing
+      // @libsql/client's main entry asked for env, sys and ffi, whatever the database)
+      const child = spawnProcess(
+        `${root}node_modules/.bin/deno`,
+        ["run", "--allow-read=.", "--allow-write=.", "main.ts"],
+        { cwd: dir.dir },
+      );
+      const out = await child.exit;
+      expect(out.code, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout.trim().split("\n").at(-1)!)).toEqual({
+        seen: [{ name: "Ada" }],
+        status: "terminated",
+        driver: "node:sqlite", // Deno's own SQLite (src/drivers/node-sqlite.ts), chosen for its version
+      });
+    } finally {
+      dir.cleanup();
+    }
+  },
+  180_000,
+);

@@ -5,7 +5,11 @@
  * @module
  */
 
-import { type Client, createClient } from "@libsql/client";
+import type { Client } from "@libsql/client";
+// The web build: the same clients for remote URLs as the package's main entry, which also imports the native
+// libsql addon (its file: client) as it loads, in every runtime and whatever the URL (Deno then asks for env,
+// sys and ffi permissions); a file: database goes through the store's own drivers, never this client.
+import { createClient } from "@libsql/client/web";
 import * as v from "valibot";
 import { TaskError } from "../errors.ts";
 import { fields, invalid, NonNegativeMs, parseOrThrow, PositiveBytes, PositiveMs } from "../schemas.ts";
