@@ -310,21 +310,43 @@ describe("a database server that cannot be reached", () => {
     }
   });
 
-  it("workerd's fetch failures (a bare Error, no code) are the server not reached, not an internal error", () => {
+  it("workerd's fetch failures (a bare Error, no code) are the server not reached on a remote store only", async () => {
     // the messages workerd 1.2026 rejects fetch() with: a refused or reset connection, a name that does not
-    // resolve or an address the Worker may not reach (checked by hand in workerd; CI runs no Worker without network)
+    // resolve or an address the Worker may not reach (seen in workerd by hand; CI runs no Worker without network).
+    // A fake client, to inject the failure: a remote one (its protocol "https") and a Durable Object's, whose
+    // storage is no server.
     for (const message of ["Network connection lost.", "internal error; reference = 6clgn2mfbf3mr5logqtp8j2r"]) {
-      const e = toTaskError(new Error(message), "createTask");
-      expect([e.type, e.code, e.message]).toEqual([
-        "unavailable",
-        "store-unavailable",
-        "createTask: the store is unavailable: the database server could not be reached",
-      ]);
+      for (const protocol of ["https", "durable-object"]) {
+        const fail = () => Promise.reject(new Error(message));
+        const client = { protocol, closed: false, execute: fail, batch: fail, close() {} };
+        const q = createTaskQ({ client: client as never, requestTimeoutMs: 5_000 });
+        try {
+          const e = await refusal(q.createTask({ topic: "t" }));
+          expect([e.code, e.message], `${protocol}: ${message}`).toEqual(
+            protocol === "https"
+              ? [
+                "store-unavailable",
+                "opening the store: the store is unavailable: the database server could not be reached",
+              ]
+              : [
+                "internal-error",
+                "opening the store: unexpected store error (the error's cause holds the driver's report)",
+              ],
+          );
+        } finally {
+          await q.close();
+        }
+      }
     }
     // Bun's shape: a TypeError with the system's code on it
     const bun = Object.assign(new TypeError("ECONNREFUSED: Unable to connect."), { code: "ECONNREFUSED" });
     expect(toTaskError(bun, "createTask").message).toBe(
       "createTask: the store is unavailable: the database server could not be reached (ECONNREFUSED)",
     );
+    // a TypeError with another code is not the network's: node:sqlite's refusal of a value it cannot bind
+    const bind = Object.assign(new TypeError("Provided value cannot be bound to SQLite parameter 1."), {
+      code: "ERR_INVALID_ARG_TYPE",
+    });
+    expect(toTaskError(bind, "createTask").code).toBe("internal-error");
   });
 });

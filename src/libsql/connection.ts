@@ -15,7 +15,7 @@
 
 import type { Driver, Result, Statement } from "../drivers/driver.ts";
 import { sleep } from "../sleep.ts";
-import { classifyDriverError, clientClosed, RequestTimeout, toTaskError } from "./driver-errors.ts";
+import { classifyDriverError, clientClosed, remoteFailure, RequestTimeout, toTaskError } from "./driver-errors.ts";
 import { turnIfDue } from "./event-loop-turns.ts";
 import { Gate } from "./gate.ts";
 import { type CountingDriver, countStatements } from "./statement-count.ts";
@@ -25,6 +25,9 @@ export type Repeat = "read" | "write";
 
 /** Default of `busyRetryMs`. */
 export const BUSY_RETRY_MS = 5_000;
+/** The protocols of `@libsql/client`'s remote clients. */
+const REMOTE_PROTOCOLS = /^(https?|wss?|libsql)$/;
+
 /** Default of `requestTimeoutMs` (remote databases): far under the default lease, over any sane round trip. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -59,6 +62,8 @@ export class Connection {
   readonly #opts: ConnectionOptions;
   /** Limits writes to a server; an embedded database has its own single connection. */
   readonly #writeGate: Gate | null;
+  /** A database server reached over a network (`@libsql/client`'s http and ws clients), not D1 or a Durable Object. */
+  readonly #remote: boolean;
   #closed = false;
   /** Calls under way (for `quiet`). */
   #callsUnderWay = 0;
@@ -67,6 +72,7 @@ export class Connection {
     this.client = countStatements(client);
     this.#opts = opts;
     this.#writeGate = client.protocol === "file" ? null : new Gate(REMOTE_WRITES_IN_FLIGHT);
+    this.#remote = REMOTE_PROTOCOLS.test(client.protocol);
   }
 
   get closed(): boolean {
@@ -118,7 +124,8 @@ export class Connection {
       if (this.#closed) throw clientClosed();
       try {
         return await this.#bounded(op);
-      } catch (e) {
+      } catch (raw) {
+        const e = this.#remote ? remoteFailure(raw) : raw;
         const kind = classifyDriverError(e);
         if (kind === "busy" && Date.now() - began < this.#opts.busyRetryMs) {
           // short random pauses: the lock frees within milliseconds, and a long sleep only loses the race again

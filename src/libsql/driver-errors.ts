@@ -53,16 +53,37 @@ export function classifyDriverError(
     if (code.startsWith("SQLITE_")) return "other";
     // hrana / http / websocket failures of a remote database
     if (/^(HRANA_|SERVER_ERROR|HTTP|WEBSOCKET|STREAM_|UNKNOWN)/.test(code)) return "network";
-    // Bun's fetch rejects with a TypeError carrying the system's code (ECONNREFUSED, ENOTFOUND, …)
-    if (e instanceof TypeError || SYSTEM_NETWORK.test(code)) return "network";
+    // Bun's fetch rejects with a TypeError carrying the system's code (ECONNREFUSED, ENOTFOUND, …); a TypeError
+    // with another code (node:sqlite's ERR_INVALID_ARG_TYPE for a value it cannot bind) is not the network's
+    if (SYSTEM_NETWORK.test(code)) return "network";
     return "other";
   }
   // fetch() rejects with a TypeError when the server cannot be reached (Node, Deno: the code in its cause)
   if (e instanceof TypeError || (e as { name?: unknown })?.name === "AbortError") return "network";
-  // workerd's fetch rejects with a bare Error: "Network connection lost." (refused, reset), or "internal error;
-  // reference = …" (a name that does not resolve, an address the Worker may not reach)
-  if (e instanceof Error && /^(Network connection lost|internal error; reference = )/.test(e.message)) return "network";
+  if (e instanceof Unreached) return "network";
   return "other";
+}
+
+/**
+ * A remote database's request that failed with a bare error, no code, which
+ * only its transport raises (every answer of the server carries one):
+ * workerd's fetch rejects so, with "Network connection lost." (refused,
+ * reset) or "internal error; reference = …" (a name that does not resolve,
+ * an address the Worker may not reach). Made by the connection of a remote
+ * store alone: elsewhere such an error is no network's.
+ */
+export class Unreached extends Error {
+  constructor(cause: Error) {
+    super("the request did not reach the database server", { cause });
+  }
+}
+
+/** `e` as a remote store's connection sees it: a bare error of its transport is `Unreached`. */
+export function remoteFailure(e: unknown): unknown {
+  return e instanceof Error && !(e instanceof TaskError) && !(e instanceof RequestTimeout) &&
+      (e as { code?: unknown }).code === undefined && !(e instanceof TypeError) && e.name !== "AbortError"
+    ? new Unreached(e)
+    : e;
 }
 
 /** The system's codes of a connection that failed (and Bun's names for some of them). */
