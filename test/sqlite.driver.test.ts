@@ -94,7 +94,7 @@ it("the libsql driver, when chosen, runs and warns (once) that its SQLite carrie
   // the runtime pick its own library, not to upgrade a runtime that is current
   expect(warnings[0].message).toMatch(
     "Bun" in globalThis || "Deno" in globalThis
-      ? /Fix: drop driver: "libsql" \(this runtime's own (bun|node):sqlite is the default\)\.$/
+      ? /Fix: drop driver: "libsql" \(this runtime's own (bun|node):sqlite, SQLite 3\.\d+\.\d+, is the default\)\.$/
       : /Fix: install better-sqlite3 .* then drop any driver: "libsql"\.$/,
   );
   await taskq.close();

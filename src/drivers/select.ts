@@ -123,12 +123,18 @@ export async function chooseLibrary(choice?: SqliteDriverName): Promise<Chosen> 
   if (choice) {
     const c = await load(choice);
     if (!("lib" in c)) throw new DriverUnavailable(choice, runtime, c.why, c.cause);
-    // a library this runtime would not pick itself (libsql): the fix is to let it pick, not to upgrade the runtime
-    const own = CANDIDATES[runtime].includes(choice) || runtime === "node";
-    return warn(
-      c,
-      own ? FIX[runtime] : `drop driver: "${choice}" (this runtime's own ${CANDIDATES[runtime][0]} is the default)`,
-    );
+    // a library this runtime would not pick itself (libsql), where its own carries a patched SQLite: the fix is
+    // to let it pick, not to upgrade the runtime
+    if (!isPatched(c.version) && runtime !== "node" && !CANDIDATES[runtime].includes(choice)) {
+      const own = await load(CANDIDATES[runtime][0]);
+      if ("lib" in own && isPatched(own.version)) {
+        return warn(
+          c,
+          `drop driver: "${choice}" (this runtime's own ${own.lib.name}, SQLite ${own.version}, is the default)`,
+        );
+      }
+    }
+    return warn(c);
   }
   let first: { lib: SqliteLibrary; version: string } | null = null;
   const whys: string[] = [];
