@@ -201,3 +201,25 @@ describe("review45 (newcomer trial): a closed store takes no new worker or drain
     expect([d.code, d.message]).toEqual(["store-closed", "drain: the store is closed"]);
   });
 });
+
+describe("review45 (re-read): a URL's scheme in capitals", () => {
+  it("FILE:<path> is a file: database on the store's own drivers (the web client takes no file:)", async () => {
+    const db = tempDbUrl();
+    const q = createTaskQ({ url: db.url.replace(/^file:/, "FILE:") });
+    try {
+      const t = await q.createTask({ topic: "t" });
+      expect((await q.task(t.taskId))?.status).toBe("starting");
+      expect((await q.storeInfo()).driver).not.toBe("libsql");
+      // the same database as its lower-case spelling
+      const same = createTaskQ({ url: db.url });
+      try {
+        expect((await same.task(t.taskId))?.taskId).toBe(t.taskId);
+      } finally {
+        await same.close();
+      }
+    } finally {
+      await q.close();
+      db.cleanup();
+    }
+  });
+});

@@ -95,7 +95,9 @@ export const OptionsSchema = fields({
  * ```
  */
 export function createTaskQ(options: TaskQOptions = {}): TaskQ {
-  const opts = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
+  const parsed = parseOrThrow(OptionsSchema, options, "createTaskQ", "invalid-options");
+  // a URL's scheme is case-insensitive (FILE:x.db is file:x.db, a file for the store's own drivers)
+  const opts = parsed.url === undefined ? parsed : { ...parsed, url: lowerScheme(parsed.url) };
   // a driver object (Cloudflare D1, a Durable Object's storage) is the store's database, as an injected client is
   const given: Driver | undefined = typeof opts.driver === "object" ? opts.driver : opts.client;
   const library = typeof opts.driver === "string" ? opts.driver : undefined;
@@ -190,6 +192,11 @@ export function createTaskQ(options: TaskQOptions = {}): TaskQ {
     retention: opts.retention,
   });
   return store as LibsqlTaskQ & TaskQ; // its EventTarget methods, typed by TaskQEventMap
+}
+
+/** `url` with its scheme (the letters before the first colon, if any) in lower case. */
+function lowerScheme(url: string): string {
+  return url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, (scheme) => scheme.toLowerCase());
 }
 
 /**
