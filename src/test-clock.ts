@@ -6,7 +6,8 @@
  * `createTaskQ({ clock })` moves that clock, for the stores given it, by an
  * offset: every statement of those stores reads `unixepoch()` plus the
  * offset (the triggers those statements fire take their time; a
- * dependant failed by its dependency's pruning alone reads the real clock).
+ * dependant failed by its dependency's pruning, and statements that go
+ * through your own client in your transaction, read the real clock).
  * Set it back and the database's time goes back; nothing else changes. For
  * tests only (a store without one pays nothing).
  *
