@@ -443,6 +443,24 @@ const STORE_CASES: Case[] = [
     landed: async (q) => (await statusOf(q, "a")) === "snoozed",
   },
   {
+    // a task written twice: its second write in a statement after the first, each hold right before its snooze
+    name: "applyWrites naming a task twice (four statements: hold, snooze, terminate, hold and snooze)",
+    seed: async (q) => ({ a: await running(q, "a"), b: await running(q, "b") }),
+    act: (q, s) =>
+      api(() =>
+        q.applyWrites([
+          { op: "snooze", taskId: "a", pid: "p", leaseId: s.a.leaseId, snoozeTime: 60_000, holdTopic: true },
+          { op: "terminate", taskId: "b", pid: "p", leaseId: s.b.leaseId },
+          { op: "snooze", taskId: "b", pid: "p", leaseId: s.b.leaseId, snoozeTime: 60_000, holdTopic: true },
+        ])
+      ),
+    landed: async (q) => {
+      const [a, b] = [await statusOf(q, "a"), await statusOf(q, "b")];
+      expect(a === "snoozed").toBe(b === "terminated");
+      return a === "snoozed";
+    },
+  },
+  {
     name: "pruneTasks",
     seed: async (q) => {
       const t = await running(q);
