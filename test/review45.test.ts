@@ -7,23 +7,29 @@
  * renew it. Each test failed before its fix.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createTaskQ, drain, ok, type TaskQ, TestClock, worker } from "../mod.ts";
+import { createTaskQ, drain, ok, type Task, type TaskQ, TestClock, worker } from "../mod.ts";
 import { rawDb, rejection, tempDbUrl, uniq } from "./helpers.ts";
 
 describe("review45: writes of one call run in the call's order for each task", () => {
   let q: TaskQ;
   afterEach(() => q.close());
 
-  it("a snooze after a terminate of the same task sees the terminate (refused), and the terminate stands", async () => {
+  /** Two tasks reserved by "w", and the claim of each (its id, pid and lease). */
+  async function twoRunning() {
     q = createTaskQ({ url: ":memory:" });
     const topic = uniq("order");
     await q.createTasks([{ topic, data: "a" }, { topic, data: "b" }]);
     const [a, b] = await q.reserveTasks(topic, "w", 2);
-    const claim = (t: typeof a) => ({ taskId: t.taskId, pid: "w", leaseId: t.leaseId! });
+    const claim = (t: Task) => ({ taskId: t.taskId, pid: "w", leaseId: t.leaseId! });
+    return { a: claim(a), b: claim(b) };
+  }
+
+  it("a snooze after a terminate of the same task sees the terminate (refused), and the terminate stands", async () => {
+    const { a, b } = await twoRunning();
     const results = await q.applyWrites([
-      { op: "snooze", ...claim(a), snoozeTime: 60_000 },
-      { op: "terminate", ...claim(b), result: "done" },
-      { op: "snooze", ...claim(b), snoozeTime: 60_000 },
+      { op: "snooze", ...a, snoozeTime: 60_000 },
+      { op: "terminate", ...b, result: "done" },
+      { op: "snooze", ...b, snoozeTime: 60_000 },
     ]);
     expect(results.map((r) => (r.task ? r.task.status : r.error.code))).toEqual([
       "snoozed",
@@ -35,15 +41,11 @@ describe("review45: writes of one call run in the call's order for each task", (
   });
 
   it("a fail sent after a terminate of the same task is refused, not applied over it", async () => {
-    q = createTaskQ({ url: ":memory:" });
-    const topic = uniq("order");
-    await q.createTasks([{ topic, data: "a" }, { topic, data: "b" }]);
-    const [a, b] = await q.reserveTasks(topic, "w", 2);
-    const claim = (t: typeof a) => ({ taskId: t.taskId, pid: "w", leaseId: t.leaseId! });
+    const { a, b } = await twoRunning();
     const results = await q.applyWrites([
-      { op: "fail", ...claim(a), error: "a failed" },
-      { op: "terminate", ...claim(b) },
-      { op: "fail", ...claim(b), error: "late duplicate, must be refused" },
+      { op: "fail", ...a, error: "a failed" },
+      { op: "terminate", ...b },
+      { op: "fail", ...b, error: "late duplicate, must be refused" },
     ]);
     expect(results.map((r) => r.task !== undefined)).toEqual([true, true, false]);
     expect((await q.task(b.taskId))!.status).toBe("terminated");
