@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { createTaskQ } from "../dist/mod.js";
 import { newId } from "../dist/src/ids.js";
+import { newTask } from "../dist/src/libsql/task-rows.js";
 import { CREATED_AT, INSERT_TASK, INSERT_TASKS } from "../dist/src/libsql/statements/insert.js";
 import { positional } from "../dist/src/libsql/sqlite-params.js";
 
@@ -112,47 +113,17 @@ if (opt.child) {
       ids[i] = newId();
       dataJson[i] = JSON.stringify(d.data);
     }
-    let json = "[";
-    for (let i = 0; i < N; i++) json += `${i ? "," : ""}["${ids[i]}",${dataJson[i]}]`;
-    const sent = JSON.parse(json + "]");
+    // the statement's one JSON argument, as the store makes it (its rows [id, dataJson])
+    const argument = JSON.stringify(ids.map((id, i) => [id, dataJson[i]]));
+    // each Task from the store's own builder, on one full row filled in for each task (as a bulk create does)
     const tasks = new Array(N);
+    const row = ["", null, null, "bench", "default", null, ""];
     for (let i = 0; i < N; i++) {
-      // one literal with a Task's fields, as the store builds it (spread parts would cost far more cold)
-      tasks[i] = {
-        taskId: ids[i],
-        taskGroupId: ids[i],
-        taskDescription: null,
-        topic: "bench",
-        subTopic: "default",
-        status: "starting",
-        pid: null,
-        lastPid: null,
-        recordVer: 1,
-        error: null,
-        snoozeTime: null,
-        timeoutMs: null,
-        data: sent[i][1],
-        createdAt: 1,
-        updatedAt: 1,
-        attempts: 0,
-        leaseId: null,
-        leaseExpiresAt: null,
-        priority: 0,
-        maxAttempts: null,
-        backoff: null,
-        failures: 0,
-        runAt: 1,
-        result: null,
-        scheduleName: null,
-        slotAt: null,
-        uniqueKey: null,
-        unique: null,
-        dependsOn: [],
-        onDependencyFailure: null,
-        followUpOf: null,
-        partitionKey: null,
-      };
+      row[0] = ids[i];
+      row[6] = dataJson[i];
+      tasks[i] = newTask(row, 1);
     }
+    if (tasks.length !== N || !argument) throw new Error("nothing built");
     t = performance.now() - t0;
   } else if (opt.child === "plainjob") {
     const pj = await loadPlainjob();
